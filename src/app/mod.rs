@@ -1,0 +1,482 @@
+//! Application state between the views and the data: which view is open, the snapshot of
+//! the database the views read, the background writer, and the commands views emit.
+//!
+//! Views never touch the store. They read [`AppState`] and push [`Command`]s; the commands
+//! are applied after the frame by [`AppState::apply_commands`]. This keeps each frame cheap
+//! and makes every user action a value tests can inspect.
+
+pub mod dialogs;
+pub mod prefs;
+pub mod worker;
+
+use std::path::{Path, PathBuf};
+
+use chrono::Local;
+
+pub use prefs::{ThemeChoice, UiPrefs, View};
+pub use worker::{JobFinished, Progress, RunningJob, Worker};
+
+use crate::demo::{DemoOptions, demo_orders};
+use crate::domain::BusinessSettings;
+use crate::store::orders::{NewImport, WriteError};
+use crate::store::stats::{ImportSummary, Overview};
+use crate::store::{Store, StoreError};
+
+/// Customers in the demo data the app offers on an empty database.
+pub const DEMO_CUSTOMERS: usize = 2_000;
+
+/// Everything the views show about the database, read once after opening and after each
+/// background job, never per frame.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Snapshot {
+    /// The database file.
+    pub db_path: PathBuf,
+    /// Its schema version.
+    pub schema_version: u32,
+    /// Its size on disk.
+    pub db_size_bytes: u64,
+    /// The owner's business settings.
+    pub settings: BusinessSettings,
+    /// Headline counts.
+    pub overview: Overview,
+    /// Latest imports, newest first.
+    pub imports: Vec<ImportSummary>,
+}
+
+impl Snapshot {
+    /// Reads the snapshot through `store`.
+    pub fn load(store: &Store) -> Result<Snapshot, StoreError> {
+        Ok(Snapshot {
+            db_path: store.path().to_path_buf(),
+            schema_version: store.schema_version()?,
+            db_size_bytes: store.file_size_bytes(),
+            settings: store.business_settings()?,
+            overview: store.overview()?,
+            imports: store.recent_imports(20)?,
+        })
+    }
+}
+
+/// An action a view asks for; applied after the frame.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    /// Show another view.
+    Navigate(View),
+    /// Change the colour theme.
+    SetTheme(ThemeChoice),
+    /// Fill the database with the demo shop.
+    LoadDemo,
+    /// Save the business settings.
+    SaveSettings(BusinessSettings),
+    /// Stop the running background job.
+    CancelJob,
+    /// Ask for a database file to open (file dialog).
+    ChooseDatabase,
+    /// Ask for a new database file name (save dialog).
+    ChooseNewDatabase,
+    /// Open (or create) the database at this path.
+    OpenDatabase(PathBuf),
+    /// Show or hide the About window.
+    ShowAbout(bool),
+    /// Close the message dialog.
+    DismissError,
+    /// Close the application.
+    Quit,
+}
+
+/// A short message at the bottom of the window after something finished.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatusLine {
+    /// What happened.
+    pub text: String,
+    /// Whether it is a problem.
+    pub is_error: bool,
+}
+
+/// The database side of the state: open and ready, or why it could not be opened.
+#[derive(Debug)]
+pub enum DataState {
+    /// The database is open; the writer thread owns the connection.
+    Ready {
+        /// What the views read.
+        snapshot: Box<Snapshot>,
+        /// The writer thread.
+        worker: Worker,
+    },
+    /// Opening failed; the views are replaced by the message and ways out.
+    Failed {
+        /// The file that was tried.
+        path: PathBuf,
+        /// Why it failed, in words.
+        message: String,
+    },
+}
+
+/// The whole application state.
+#[derive(Debug)]
+pub struct AppState {
+    /// The view on screen.
+    pub view: View,
+    /// Theme and other per-user preferences.
+    pub prefs: UiPrefs,
+    /// The database.
+    pub data: DataState,
+    /// The last result line.
+    pub status: Option<StatusLine>,
+    /// A problem to show in a dialog until dismissed.
+    pub error_dialog: Option<String>,
+    /// Whether the About window is open.
+    pub show_about: bool,
+    /// Set when the owner asked to quit.
+    pub quit_requested: bool,
+    commands: Vec<Command>,
+    dialogs: dialogs::PendingDialog,
+}
+
+impl AppState {
+    /// Opens the database at `db_path` and starts the writer thread; a failure becomes the
+    /// [`DataState::Failed`] screen instead of an error.
+    pub fn open(db_path: &Path, prefs: UiPrefs) -> AppState {
+        let data = open_data(db_path);
+        let status = match &data {
+            DataState::Ready { snapshot, .. } => opened_status(snapshot),
+            DataState::Failed { .. } => None,
+        };
+        AppState {
+            view: prefs.last_view,
+            prefs,
+            data,
+            status,
+            error_dialog: None,
+            show_about: false,
+            quit_requested: false,
+            commands: Vec::new(),
+            dialogs: dialogs::PendingDialog::default(),
+        }
+    }
+
+    /// The snapshot, when the database is open.
+    pub fn snapshot(&self) -> Option<&Snapshot> {
+        match &self.data {
+            DataState::Ready { snapshot, .. } => Some(snapshot),
+            DataState::Failed { .. } => None,
+        }
+    }
+
+    /// The background job in progress, if any.
+    pub fn running_job(&self) -> Option<&RunningJob> {
+        match &self.data {
+            DataState::Ready { worker, .. } => worker.running(),
+            DataState::Failed { .. } => None,
+        }
+    }
+
+    /// Queues a command to apply after this frame.
+    pub fn push(&mut self, command: Command) {
+        self.commands.push(command);
+    }
+
+    /// Applies the queued commands in order.
+    pub fn apply_commands(&mut self) {
+        for command in std::mem::take(&mut self.commands) {
+            self.apply(command);
+        }
+    }
+
+    /// Collects finished background work and dialog answers. Called once per frame.
+    pub fn poll(&mut self) {
+        if let Some(path) = self.dialogs.poll() {
+            self.apply(Command::OpenDatabase(path));
+        }
+        let finished = match &mut self.data {
+            DataState::Ready { worker, .. } => worker.poll(),
+            DataState::Failed { .. } => None,
+        };
+        if let Some(done) = finished {
+            self.finish_job(done);
+        }
+    }
+
+    /// Blocks until the running job ends and applies its result (tests and the CLI).
+    pub fn wait_for_job(&mut self) {
+        let done = match &mut self.data {
+            DataState::Ready { worker, .. } => worker.wait(),
+            DataState::Failed { .. } => None,
+        };
+        if let Some(done) = done {
+            self.finish_job(done);
+        }
+    }
+
+    fn finish_job(&mut self, done: JobFinished) {
+        match done.result {
+            Ok(text) => {
+                self.status = Some(StatusLine {
+                    text,
+                    is_error: false,
+                })
+            }
+            Err(text) => {
+                self.status = Some(StatusLine {
+                    text: format!("{}: {text}", done.label),
+                    is_error: true,
+                });
+            }
+        }
+        match done.snapshot {
+            Ok(fresh) => {
+                if let DataState::Ready { snapshot, .. } = &mut self.data {
+                    **snapshot = fresh;
+                }
+            }
+            Err(message) => self.error_dialog = Some(message),
+        }
+    }
+
+    fn apply(&mut self, command: Command) {
+        match command {
+            Command::Navigate(view) => {
+                self.view = view;
+                self.prefs.last_view = view;
+            }
+            Command::SetTheme(theme) => self.prefs.theme = theme,
+            Command::LoadDemo => self.start_demo(),
+            Command::SaveSettings(settings) => self.start_save_settings(settings),
+            Command::CancelJob => {
+                if let Some(job) = self.running_job() {
+                    job.progress.request_cancel();
+                }
+            }
+            Command::ChooseDatabase => self.dialogs.pick_database(),
+            Command::ChooseNewDatabase => self.dialogs.new_database(),
+            Command::OpenDatabase(path) => self.switch_database(&path),
+            Command::ShowAbout(show) => self.show_about = show,
+            Command::DismissError => self.error_dialog = None,
+            Command::Quit => self.quit_requested = true,
+        }
+    }
+
+    /// Runs `run` on the writer thread with a progress bar and Cancel button; if another
+    /// job is running, says so in the status line instead.
+    pub fn start_job(&mut self, label: &str, run: worker::JobFn) {
+        let DataState::Ready { worker, .. } = &mut self.data else {
+            self.error_dialog = Some("No database is open.".to_owned());
+            return;
+        };
+        if !worker.submit(label, run) {
+            let busy = worker
+                .running()
+                .map_or_else(String::new, |j| j.label.clone());
+            self.status = Some(StatusLine {
+                text: format!("Please wait: “{busy}” is still running."),
+                is_error: true,
+            });
+        }
+    }
+
+    fn start_demo(&mut self) {
+        let Some(snapshot) = self.snapshot() else {
+            return;
+        };
+        let options = DemoOptions {
+            customers: DEMO_CUSTOMERS,
+            seed: 20_240_601,
+            end_date: Local::now().date_naive(),
+            currency: snapshot.settings.currency,
+        };
+        self.start_job(
+            "Loading demo data",
+            Box::new(move |store, progress| load_demo(store, progress, &options)),
+        );
+    }
+
+    fn start_save_settings(&mut self, settings: BusinessSettings) {
+        let problems = settings.problems();
+        if !problems.is_empty() {
+            self.error_dialog = Some(problems.join("\n"));
+            return;
+        }
+        self.start_job(
+            "Saving settings",
+            Box::new(move |store, _| {
+                store.save_business_settings(&settings)?;
+                Ok("Settings saved.".to_owned())
+            }),
+        );
+    }
+
+    fn switch_database(&mut self, path: &Path) {
+        if let Some(job) = self.running_job() {
+            self.error_dialog = Some(format!(
+                "“{}” is still running. Wait for it to finish (or cancel it) before opening another database.",
+                job.label
+            ));
+            return;
+        }
+        match open_data(path) {
+            DataState::Ready { snapshot, worker } => {
+                self.status = opened_status(&snapshot);
+                self.data = DataState::Ready { snapshot, worker };
+            }
+            DataState::Failed { path: _, message } => {
+                if matches!(self.data, DataState::Ready { .. }) {
+                    // Keep working with the database that is open; explain in a dialog.
+                    self.error_dialog = Some(message);
+                } else {
+                    self.data = DataState::Failed {
+                        path: path.to_path_buf(),
+                        message,
+                    };
+                }
+            }
+        }
+    }
+}
+
+fn open_data(path: &Path) -> DataState {
+    let failed = |message: String| DataState::Failed {
+        path: path.to_path_buf(),
+        message,
+    };
+    let store = match Store::open(path) {
+        Ok(store) => store,
+        Err(e) => return failed(e.to_string()),
+    };
+    match Snapshot::load(&store) {
+        Ok(snapshot) => DataState::Ready {
+            snapshot: Box::new(snapshot),
+            worker: Worker::start(store),
+        },
+        Err(e) => failed(e.to_string()),
+    }
+}
+
+fn opened_status(snapshot: &Snapshot) -> Option<StatusLine> {
+    Some(StatusLine {
+        text: format!("Opened {}", snapshot.db_path.display()),
+        is_error: false,
+    })
+}
+
+/// Generates the demo shop and writes it as one import; runs on the writer thread.
+pub fn load_demo(
+    store: &mut Store,
+    progress: &Progress,
+    options: &DemoOptions,
+) -> anyhow::Result<String> {
+    progress.set(0.05, "Creating demo customers…");
+    let orders = demo_orders(options);
+    let import = NewImport {
+        file_name: "Demo data".to_owned(),
+        preset: "demo".to_owned(),
+        rows_read: orders.len() as u64,
+        ..NewImport::default()
+    };
+    let total = orders.len().max(1);
+    let outcome = store.write_import(&import, &orders, &mut |done| {
+        progress.set(
+            0.1 + 0.9 * done as f32 / total as f32,
+            format!("Writing order {done} of {total}…"),
+        );
+        !progress.is_cancelled()
+    });
+    match outcome {
+        Ok(outcome) => Ok(format!(
+            "Demo data loaded: {} customers, {} orders.",
+            outcome.customers_created,
+            outcome.orders_created + outcome.orders_updated
+        )),
+        Err(WriteError::Cancelled) => Ok("Demo data cancelled; nothing was written.".to_owned()),
+        Err(WriteError::Store(e)) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn not_a_database(dir: &Path) -> PathBuf {
+        let path = dir.join("notes.txt");
+        std::fs::write(&path, "just some notes, not a database at all").unwrap();
+        path
+    }
+
+    #[test]
+    fn a_failed_start_recovers_when_a_good_file_is_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut state = AppState::open(&not_a_database(dir.path()), UiPrefs::default());
+        assert!(matches!(state.data, DataState::Failed { .. }));
+        state.push(Command::OpenDatabase(dir.path().join("good.sqlite")));
+        state.apply_commands();
+        assert!(state.snapshot().is_some());
+        assert!(state.error_dialog.is_none());
+    }
+
+    #[test]
+    fn choosing_a_bad_file_keeps_the_open_database_and_explains() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = dir.path().join("good.sqlite");
+        let mut state = AppState::open(&good, UiPrefs::default());
+        state.push(Command::OpenDatabase(not_a_database(dir.path())));
+        state.apply_commands();
+        assert_eq!(state.snapshot().map(|s| s.db_path.clone()), Some(good));
+        let message = state.error_dialog.clone().unwrap();
+        assert!(message.contains("is not a CLV Desk database"), "{message}");
+        state.push(Command::DismissError);
+        state.apply_commands();
+        assert!(state.error_dialog.is_none());
+    }
+
+    #[test]
+    fn one_write_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut state = AppState::open(&dir.path().join("busy.sqlite"), UiPrefs::default());
+        state.start_job(
+            "Slow job",
+            Box::new(|_, progress| {
+                while !progress.is_cancelled() {
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+                Ok("slow job stopped".to_owned())
+            }),
+        );
+        state.start_job("Second job", Box::new(|_, _| Ok("second ran".to_owned())));
+        let status = state.status.clone().unwrap();
+        assert!(status.is_error);
+        assert!(
+            status.text.contains("“Slow job” is still running"),
+            "{status:?}"
+        );
+        // Switching databases mid-job is refused too.
+        state.push(Command::OpenDatabase(dir.path().join("other.sqlite")));
+        state.apply_commands();
+        assert!(
+            state
+                .error_dialog
+                .clone()
+                .unwrap()
+                .contains("still running")
+        );
+
+        state.push(Command::CancelJob);
+        state.apply_commands();
+        state.wait_for_job();
+        assert_eq!(state.status.clone().unwrap().text, "slow job stopped");
+        assert!(!dir.path().join("other.sqlite").exists());
+    }
+
+    #[test]
+    fn invalid_settings_never_reach_the_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut state = AppState::open(&dir.path().join("s.sqlite"), UiPrefs::default());
+        state.push(Command::SaveSettings(BusinessSettings {
+            horizon_months: 0,
+            ..BusinessSettings::default()
+        }));
+        state.apply_commands();
+        assert!(state.running_job().is_none());
+        assert!(state.error_dialog.clone().unwrap().contains("horizon"));
+    }
+}

@@ -1,0 +1,223 @@
+//! Money as integer minor units with an ISO 4217 currency, and how it is shown to owners.
+//!
+//! Floating point never holds a stored amount: imports parse straight into minor units and
+//! only model outputs (expected spend, CLV) are real numbers, rounded when shown.
+
+use std::fmt;
+
+/// An ISO 4217 currency code such as `EUR`, always three upper-case ASCII letters.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Currency([u8; 3]);
+
+impl Currency {
+    /// US dollar, the default for a new database until the owner picks their own.
+    pub const USD: Currency = Currency(*b"USD");
+    /// Euro.
+    pub const EUR: Currency = Currency(*b"EUR");
+
+    /// Parses a code case-insensitively (`usd`, ` EUR `); `None` unless it is three letters.
+    pub fn parse(code: &str) -> Option<Currency> {
+        let code = code.trim();
+        let bytes = code.as_bytes();
+        if bytes.len() != 3 || !bytes.iter().all(u8::is_ascii_alphabetic) {
+            return None;
+        }
+        Some(Currency([
+            bytes[0].to_ascii_uppercase(),
+            bytes[1].to_ascii_uppercase(),
+            bytes[2].to_ascii_uppercase(),
+        ]))
+    }
+
+    /// The three-letter code.
+    pub fn code(&self) -> &str {
+        // The bytes are ASCII letters by construction.
+        std::str::from_utf8(&self.0).unwrap_or("XXX")
+    }
+
+    /// Number of digits after the decimal point (ISO 4217 exponent).
+    pub fn minor_digits(&self) -> u32 {
+        match &self.0 {
+            b"JPY" | b"KRW" | b"VND" | b"CLP" | b"ISK" | b"HUF" | b"XAF" | b"XOF" | b"PYG"
+            | b"UGX" | b"RWF" => 0,
+            b"BHD" | b"KWD" | b"OMR" | b"JOD" | b"TND" | b"IQD" | b"LYD" => 3,
+            _ => 2,
+        }
+    }
+
+    /// Minor units in one major unit (100 for EUR, 1 for JPY).
+    pub fn minor_per_major(&self) -> i64 {
+        10_i64.pow(self.minor_digits())
+    }
+
+    /// The symbol written before the amount, for the currencies owners most often use.
+    pub fn prefix_symbol(&self) -> Option<&'static str> {
+        Some(match &self.0 {
+            b"USD" => "$",
+            b"EUR" => "€",
+            b"GBP" => "£",
+            b"JPY" => "¥",
+            b"INR" => "₹",
+            b"CAD" => "CA$",
+            b"AUD" => "A$",
+            b"NZD" => "NZ$",
+            b"BRL" => "R$",
+            b"MXN" => "MX$",
+            _ => return None,
+        })
+    }
+}
+
+impl Default for Currency {
+    fn default() -> Self {
+        Currency::USD
+    }
+}
+
+impl fmt::Debug for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Currency({})", self.code())
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// An amount of money: integer minor units (cents) and its currency.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Money {
+    /// Amount in minor units, e.g. 1250 for €12.50.
+    pub amount_cents: i64,
+    /// The currency the amount is in.
+    pub currency: Currency,
+}
+
+impl Money {
+    /// An amount in minor units of `currency`.
+    pub fn new(amount_cents: i64, currency: Currency) -> Money {
+        Money {
+            amount_cents,
+            currency,
+        }
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&format_money(self.amount_cents, self.currency))
+    }
+}
+
+/// `$1,240.50`, `-€0.95`, `¥1,200`, `1,240.50 CHF`: an exact amount with grouping.
+pub fn format_money(amount_cents: i64, currency: Currency) -> String {
+    let digits = currency.minor_digits();
+    let per_major = currency.minor_per_major();
+    let abs = amount_cents.unsigned_abs();
+    let major = abs / per_major.unsigned_abs();
+    let minor = abs % per_major.unsigned_abs();
+    let mut number = group_thousands(major);
+    if digits > 0 {
+        number.push('.');
+        number.push_str(&format!("{minor:0width$}", width = digits as usize));
+    }
+    with_symbol(amount_cents < 0, &number, currency)
+}
+
+/// `$1,241`, `€84`: an amount rounded to whole major units, for headline figures and
+/// model outputs (which are estimates, so cents would be false precision).
+pub fn format_money_rounded(amount_cents: f64, currency: Currency) -> String {
+    if !amount_cents.is_finite() {
+        return "—".to_owned();
+    }
+    let major = (amount_cents / currency.minor_per_major() as f64).round();
+    let number = group_thousands(major.abs() as u64);
+    with_symbol(major < 0.0, &number, currency)
+}
+
+fn with_symbol(negative: bool, number: &str, currency: Currency) -> String {
+    let sign = if negative { "-" } else { "" };
+    match currency.prefix_symbol() {
+        Some(symbol) => format!("{sign}{symbol}{number}"),
+        None => format!("{sign}{number} {}", currency.code()),
+    }
+}
+
+/// `1234567` → `1,234,567`.
+pub fn group_thousands(value: u64) -> String {
+    let raw = value.to_string();
+    let mut out = String::with_capacity(raw.len() + raw.len() / 3);
+    for (i, ch) in raw.chars().enumerate() {
+        if i > 0 && (raw.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn currency_parse_normalises_and_rejects() {
+        assert_eq!(Currency::parse(" usd "), Some(Currency::USD));
+        assert_eq!(
+            Currency::parse("EUR").map(|c| c.to_string()),
+            Some("EUR".into())
+        );
+        assert_eq!(Currency::parse("EURO"), None);
+        assert_eq!(Currency::parse("U$D"), None);
+        assert_eq!(Currency::parse(""), None);
+    }
+
+    #[test]
+    fn minor_digits_follow_iso_4217() {
+        assert_eq!(Currency::USD.minor_per_major(), 100);
+        assert_eq!(Currency::parse("JPY").map(|c| c.minor_per_major()), Some(1));
+        assert_eq!(
+            Currency::parse("KWD").map(|c| c.minor_per_major()),
+            Some(1000)
+        );
+    }
+
+    #[test]
+    fn format_money_groups_and_signs() {
+        assert_eq!(format_money(124_050, Currency::USD), "$1,240.50");
+        assert_eq!(format_money(-95, Currency::EUR), "-€0.95");
+        assert_eq!(format_money(0, Currency::EUR), "€0.00");
+        assert_eq!(
+            format_money(1200, Currency::parse("JPY").unwrap_or_default()),
+            "¥1,200"
+        );
+        assert_eq!(
+            format_money(124_050, Currency::parse("CHF").unwrap_or_default()),
+            "1,240.50 CHF"
+        );
+        assert_eq!(
+            format_money(12_345_678_900, Currency::USD),
+            "$123,456,789.00"
+        );
+    }
+
+    #[test]
+    fn format_money_rounded_rounds_half_away() {
+        assert_eq!(format_money_rounded(8_450.0, Currency::EUR), "€85");
+        assert_eq!(
+            format_money_rounded(-1_234_549.0, Currency::USD),
+            "-$12,345"
+        );
+        assert_eq!(format_money_rounded(f64::NAN, Currency::USD), "—");
+    }
+
+    #[test]
+    fn group_thousands_boundaries() {
+        assert_eq!(group_thousands(0), "0");
+        assert_eq!(group_thousands(999), "999");
+        assert_eq!(group_thousands(1000), "1,000");
+        assert_eq!(group_thousands(100_000), "100,000");
+    }
+}

@@ -1,0 +1,112 @@
+//! A normalised order as an import (or the demo generator) hands it to the store.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::Currency;
+
+/// Who placed an order, as far as the export tells. Every field is optional: a guest has
+/// none, and identity is resolved in the order email → platform id → username → name.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CustomerIdentity {
+    /// E-mail address as written in the export.
+    pub email: Option<String>,
+    /// The platform's own customer id (Stripe `cus_…`, Square customer id, …).
+    pub platform_id: Option<String>,
+    /// A marketplace username (Etsy, eBay).
+    pub username: Option<String>,
+    /// Display name, e.g. billing name.
+    pub name: Option<String>,
+    /// Phone number as written.
+    pub phone: Option<String>,
+    /// Postcode of the billing address.
+    pub postcode: Option<String>,
+    /// Whether the customer agreed to marketing messages, when the export says.
+    pub marketing_consent: Option<bool>,
+}
+
+impl CustomerIdentity {
+    /// True when nothing identifies the buyer: the order is kept, unlinked, as a guest order.
+    pub fn is_guest(&self) -> bool {
+        fn blank(value: &Option<String>) -> bool {
+            value.as_deref().is_none_or(|v| v.trim().is_empty())
+        }
+        blank(&self.email) && blank(&self.platform_id) && blank(&self.username) && blank(&self.name)
+    }
+}
+
+/// One line item of an order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewOrderLine {
+    /// Stock keeping unit, when the export has one.
+    pub sku: Option<String>,
+    /// Product name.
+    pub name: String,
+    /// Quantity (fractional for goods sold by weight).
+    pub quantity: f64,
+    /// Price of one unit in minor units.
+    pub unit_price_cents: i64,
+    /// Line total in minor units.
+    pub total_cents: i64,
+}
+
+/// One order, normalised: money in minor units, the instant in UTC plus the shop's day.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewOrder {
+    /// Platform the order came from (`shopify`, `square`, `demo`, …).
+    pub source: String,
+    /// The platform's order number, unique per source.
+    pub external_id: String,
+    /// Who placed it.
+    pub customer: CustomerIdentity,
+    /// When it was placed, in UTC.
+    pub placed_utc: DateTime<Utc>,
+    /// The shop's calendar day of the order, as the export shows it.
+    pub local_date: NaiveDate,
+    /// The UTC offset the export stated, in minutes; `None` when the file does not say.
+    pub utc_offset_minutes: Option<i32>,
+    /// Currency of the amounts.
+    pub currency: Currency,
+    /// Order total before discounts and refunds, in minor units.
+    pub gross_cents: i64,
+    /// Discounts given, in minor units (positive).
+    pub discount_cents: i64,
+    /// Amount refunded so far, in minor units (positive).
+    pub refunded_cents: i64,
+    /// When the refund happened, if any.
+    pub refunded_utc: Option<DateTime<Utc>>,
+    /// Discount or coupon code used (referral codes arrive this way).
+    pub coupon_code: Option<String>,
+    /// Payment status as normalised by the import (`paid`, `refunded`, …).
+    pub status: String,
+    /// Sales channel (web, pos, …) when known.
+    pub channel: Option<String>,
+    /// Line items; may be empty when the export has none (Stripe, PayPal).
+    pub lines: Vec<NewOrderLine>,
+}
+
+impl NewOrder {
+    /// What the order is worth to the business after discounts and refunds, in minor units.
+    pub fn net_cents(&self) -> i64 {
+        self.gross_cents - self.discount_cents - self.refunded_cents
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guest_has_no_identifying_field() {
+        let mut who = CustomerIdentity::default();
+        assert!(who.is_guest());
+        who.phone = Some("555".into());
+        assert!(
+            who.is_guest(),
+            "a phone alone does not identify (shared shop phones)"
+        );
+        who.email = Some("  ".into());
+        assert!(who.is_guest());
+        who.name = Some("Jane Doe".into());
+        assert!(!who.is_guest());
+    }
+}

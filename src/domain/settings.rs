@@ -1,0 +1,93 @@
+//! The owner's business settings that every CLV figure depends on, with their validation.
+
+use chrono::Weekday;
+
+use super::Currency;
+
+/// Settings the owner chooses once: the currency they report in and the economics used to
+/// turn expected spend into lifetime value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BusinessSettings {
+    /// Currency figures are shown in (orders keep their own currency).
+    pub currency: Currency,
+    /// Gross margin in percent: the share of revenue left after the cost of goods.
+    pub margin_pct: f64,
+    /// Monthly discount rate in percent: what a euro next month is worth less than today.
+    pub monthly_discount_pct: f64,
+    /// How far ahead lifetime value looks, in months.
+    pub horizon_months: u32,
+    /// First day of the week for weekly charts.
+    pub week_start: Weekday,
+}
+
+impl Default for BusinessSettings {
+    fn default() -> Self {
+        BusinessSettings {
+            currency: Currency::USD,
+            margin_pct: 30.0,
+            monthly_discount_pct: 1.0,
+            horizon_months: 12,
+            week_start: Weekday::Mon,
+        }
+    }
+}
+
+impl BusinessSettings {
+    /// Every problem with the values, each as a sentence an owner can act on; empty when valid.
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if !(self.margin_pct.is_finite() && (0.0..=100.0).contains(&self.margin_pct)) {
+            problems.push("Gross margin must be between 0% and 100%.".to_owned());
+        }
+        if !(self.monthly_discount_pct.is_finite()
+            && (0.0..=20.0).contains(&self.monthly_discount_pct))
+        {
+            problems.push(
+                "Monthly discount rate must be between 0% and 20% (1% is typical).".to_owned(),
+            );
+        }
+        if !(1..=120).contains(&self.horizon_months) {
+            problems.push("The horizon must be between 1 and 120 months.".to_owned());
+        }
+        if !matches!(self.week_start, Weekday::Mon | Weekday::Sun | Weekday::Sat) {
+            problems.push("Weeks can start on Monday, Saturday or Sunday.".to_owned());
+        }
+        problems
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        assert!(BusinessSettings::default().problems().is_empty());
+    }
+
+    #[test]
+    fn each_bad_value_is_named() {
+        let bad = BusinessSettings {
+            margin_pct: 130.0,
+            monthly_discount_pct: -1.0,
+            horizon_months: 0,
+            week_start: Weekday::Wed,
+            ..BusinessSettings::default()
+        };
+        let problems = bad.problems();
+        assert_eq!(problems.len(), 4, "{problems:?}");
+        assert!(problems[0].contains("margin"));
+        assert!(problems[1].contains("discount"));
+        assert!(problems[2].contains("horizon"));
+        assert!(problems[3].contains("Weeks"));
+    }
+
+    #[test]
+    fn nan_is_rejected() {
+        let bad = BusinessSettings {
+            margin_pct: f64::NAN,
+            ..BusinessSettings::default()
+        };
+        assert_eq!(bad.problems().len(), 1);
+    }
+}

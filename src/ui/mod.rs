@@ -1,0 +1,277 @@
+//! The window: left navigation, one view per file (`*_ui` functions), dialogs, the status
+//! bar with background-job progress, keyboard shortcuts and theme.
+//!
+//! Views read [`AppState`] and push [`Command`]s; [`ClvDeskApp::show`] applies them after
+//! the frame. `show` is the whole UI without eframe, so kittest drives exactly what the
+//! window shows.
+
+mod about;
+mod care;
+mod charts;
+mod customers;
+mod dashboard;
+mod import;
+mod loyalty;
+mod nav;
+mod referrals;
+pub mod screenshot;
+mod settings;
+mod store_problem;
+mod theme;
+mod widgets;
+
+use std::path::Path;
+use std::time::Duration;
+
+use egui::{Key, Modifiers};
+
+use crate::app::{AppState, Command, DataState, ThemeChoice, UiPrefs, View, prefs::PREFS_KEY};
+
+/// The window title.
+pub const APP_TITLE: &str = "CLV Desk";
+
+/// State that belongs to the views only (form drafts), not to the application.
+#[derive(Debug, Default)]
+pub struct ViewState {
+    settings: settings::SettingsForm,
+}
+
+/// The eframe application: [`AppState`] plus view-local state.
+pub struct ClvDeskApp {
+    /// Application state (public so tests can inspect what a click changed).
+    pub state: AppState,
+    views: ViewState,
+    applied_theme: Option<ThemeChoice>,
+    close_sent: bool,
+    screenshot: Option<screenshot::ScreenshotRun>,
+}
+
+impl ClvDeskApp {
+    /// Opens the database and restores the per-user preferences.
+    pub fn new(db_path: &Path, prefs: UiPrefs) -> ClvDeskApp {
+        ClvDeskApp {
+            state: AppState::open(db_path, prefs),
+            views: ViewState::default(),
+            applied_theme: None,
+            close_sent: false,
+            screenshot: None,
+        }
+    }
+
+    /// The app inside eframe: preferences from eframe's storage, fonts and style set up.
+    pub fn from_creation_context(cc: &eframe::CreationContext<'_>, db_path: &Path) -> ClvDeskApp {
+        let prefs = cc
+            .storage
+            .and_then(|s| eframe::get_value::<UiPrefs>(s, PREFS_KEY))
+            .unwrap_or_default();
+        theme::install_style(&cc.egui_ctx);
+        ClvDeskApp::new(db_path, prefs)
+    }
+
+    /// Draws one frame of the whole UI into `ui` and applies the commands it produced.
+    pub fn show(&mut self, ui: &mut egui::Ui) {
+        self.state.poll();
+        self.apply_theme(ui.ctx());
+        self.handle_shortcuts(ui.ctx());
+
+        match &self.state.data {
+            DataState::Failed { .. } => {
+                egui::CentralPanel::default().show(ui, |ui| {
+                    store_problem::store_problem_ui(ui, &mut self.state)
+                });
+            }
+            DataState::Ready { .. } => self.main_ui(ui),
+        }
+        about::about_window_ui(ui.ctx(), &mut self.state);
+        error_dialog_ui(ui.ctx(), &mut self.state);
+
+        if self.state.running_job().is_some() {
+            // Keep the progress bar moving while the writer works.
+            ui.ctx().request_repaint_after(Duration::from_millis(100));
+        }
+        self.state.apply_commands();
+        if self.state.quit_requested && !self.close_sent {
+            self.close_sent = true;
+            ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+    }
+
+    fn main_ui(&mut self, ui: &mut egui::Ui) {
+        egui::Panel::left("navigation")
+            .resizable(false)
+            .exact_size(190.0)
+            .show(ui, |ui| nav::navigation_ui(ui, &mut self.state));
+        egui::Panel::bottom("status").show(ui, |ui| status_bar_ui(ui, &mut self.state));
+        egui::CentralPanel::default().show(ui, |ui| {
+            egui::ScrollArea::vertical()
+                .auto_shrink([false, false])
+                .show(ui, |ui| self.view_ui(ui));
+        });
+    }
+
+    fn view_ui(&mut self, ui: &mut egui::Ui) {
+        let view = self.state.view;
+        widgets::view_heading_ui(ui, view.heading());
+        match view {
+            View::Dashboard => dashboard::dashboard_ui(ui, &mut self.state),
+            View::Import => import::import_ui(ui, &mut self.state),
+            View::Customers => customers::customers_ui(ui, &mut self.state),
+            View::ValueCharts => charts::charts_ui(ui, &mut self.state),
+            View::Loyalty => loyalty::loyalty_ui(ui, &mut self.state),
+            View::Referrals => referrals::referrals_ui(ui, &mut self.state),
+            View::Care => care::care_ui(ui, &mut self.state),
+            View::Settings => settings::settings_ui(ui, &mut self.state, &mut self.views.settings),
+        }
+    }
+
+    fn apply_theme(&mut self, ctx: &egui::Context) {
+        if self.applied_theme == Some(self.state.prefs.theme) {
+            return;
+        }
+        ctx.set_theme(match self.state.prefs.theme {
+            ThemeChoice::System => egui::ThemePreference::System,
+            ThemeChoice::Light => egui::ThemePreference::Light,
+            ThemeChoice::Dark => egui::ThemePreference::Dark,
+        });
+        self.applied_theme = Some(self.state.prefs.theme);
+    }
+
+    /// Ctrl+1 … Ctrl+8 switch views (Cmd on macOS).
+    fn handle_shortcuts(&mut self, ctx: &egui::Context) {
+        const KEYS: [Key; 8] = [
+            Key::Num1,
+            Key::Num2,
+            Key::Num3,
+            Key::Num4,
+            Key::Num5,
+            Key::Num6,
+            Key::Num7,
+            Key::Num8,
+        ];
+        if !matches!(self.state.data, DataState::Ready { .. }) {
+            return;
+        }
+        for (key, view) in KEYS.into_iter().zip(View::ALL) {
+            if ctx.input_mut(|i| i.consume_key(Modifiers::COMMAND, key)) {
+                self.state.push(Command::Navigate(view));
+            }
+        }
+    }
+}
+
+impl eframe::App for ClvDeskApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.show(ui);
+        if let Some(run) = &mut self.screenshot {
+            run.after_frame(ui.ctx());
+        }
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        if self.screenshot.is_none() {
+            eframe::set_value(storage, PREFS_KEY, &self.state.prefs);
+        }
+    }
+
+    fn persist_egui_memory(&self) -> bool {
+        self.screenshot.is_none()
+    }
+}
+
+/// The bottom bar: the running job with its progress and a Cancel button, or the last result.
+fn status_bar_ui(ui: &mut egui::Ui, state: &mut AppState) {
+    ui.horizontal(|ui| {
+        if let Some(job) = state.running_job() {
+            let fraction = job.progress.fraction();
+            let message = job.progress.message();
+            let cancelling = job.progress.is_cancelled();
+            ui.add(
+                egui::ProgressBar::new(fraction)
+                    .desired_width(220.0)
+                    .show_percentage(),
+            );
+            ui.label(if cancelling {
+                "Cancelling…".to_owned()
+            } else {
+                message
+            });
+            if ui
+                .add_enabled(!cancelling, egui::Button::new("Cancel"))
+                .clicked()
+            {
+                state.push(Command::CancelJob);
+            }
+        } else if let Some(status) = &state.status {
+            if status.is_error {
+                ui.colored_label(ui.visuals().error_fg_color, &status.text);
+            } else {
+                ui.label(&status.text);
+            }
+        } else {
+            ui.label("Ready.");
+        }
+    });
+}
+
+/// A modal message for problems the owner must read (bad file chosen, invalid settings).
+fn error_dialog_ui(ctx: &egui::Context, state: &mut AppState) {
+    let Some(message) = state.error_dialog.clone() else {
+        return;
+    };
+    let response = egui::Modal::new(egui::Id::unique("error-dialog")).show(ctx, |ui| {
+        ui.set_max_width(460.0);
+        ui.heading("Something needs your attention");
+        ui.add_space(6.0);
+        ui.label(message);
+        ui.add_space(10.0);
+        if ui.button("OK").clicked() {
+            state.push(Command::DismissError);
+        }
+    });
+    if response.should_close() {
+        state.push(Command::DismissError);
+    }
+}
+
+/// The window icon, decoded from `assets/icon.png`.
+pub fn app_icon() -> Option<egui::IconData> {
+    let image = image::load_from_memory(include_bytes!("../../assets/icon.png")).ok()?;
+    let rgba = image.to_rgba8();
+    Some(egui::IconData {
+        width: rgba.width(),
+        height: rgba.height(),
+        rgba: rgba.into_raw(),
+    })
+}
+
+/// Opens the main window on `db_path` and runs until it is closed.
+pub fn run_window(db_path: &Path) -> Result<(), eframe::Error> {
+    let db_path = db_path.to_path_buf();
+    eframe::run_native(
+        APP_TITLE,
+        native_options(None),
+        Box::new(move |cc| Ok(Box::new(ClvDeskApp::from_creation_context(cc, &db_path)))),
+    )
+}
+
+/// Window options: glow renderer, icon, app id; `size` fixes the inner size (screenshots)
+/// and then the remembered window geometry is ignored.
+fn native_options(size: Option<[f32; 2]>) -> eframe::NativeOptions {
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title(APP_TITLE)
+        .with_app_id("clv-desk")
+        .with_min_inner_size([720.0, 480.0]);
+    viewport = match size {
+        Some(size) => viewport.with_inner_size(size).with_resizable(false),
+        None => viewport.with_inner_size([1180.0, 760.0]),
+    };
+    if let Some(icon) = app_icon() {
+        viewport = viewport.with_icon(icon);
+    }
+    eframe::NativeOptions {
+        viewport,
+        renderer: eframe::Renderer::Glow,
+        persist_window: size.is_none(),
+        ..eframe::NativeOptions::default()
+    }
+}

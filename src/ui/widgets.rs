@@ -1,0 +1,78 @@
+//! Small building blocks the views share: the view heading, the empty state that tells an
+//! owner what to do first, and a headline figure with its meaning in one sentence.
+
+use egui::RichText;
+
+use crate::app::{AppState, Command, View};
+
+/// The heading at the top of every view.
+pub fn view_heading_ui(ui: &mut egui::Ui, heading: &str) {
+    ui.add_space(4.0);
+    ui.heading(heading);
+    ui.add_space(8.0);
+}
+
+/// An honest empty state: a title, what it means, and the next step.
+pub fn empty_state_ui(ui: &mut egui::Ui, title: &str, body: &str) {
+    egui::Frame::group(ui.style())
+        .inner_margin(egui::Margin::same(16))
+        .show(ui, |ui| {
+            ui.set_max_width(620.0);
+            ui.label(RichText::new(title).size(18.0).strong());
+            ui.add_space(4.0);
+            ui.label(body);
+        });
+    ui.add_space(8.0);
+}
+
+/// The two ways to get data in, offered wherever the database is still empty.
+pub fn first_steps_ui(ui: &mut egui::Ui, state: &mut AppState) {
+    ui.horizontal(|ui| {
+        if state.view != View::Import && ui.button("Go to Import").clicked() {
+            state.push(Command::Navigate(View::Import));
+        }
+        let busy = state.running_job().is_some();
+        if ui
+            .add_enabled(!busy, egui::Button::new("Load demo data"))
+            .on_hover_text("Fills this database with a sample coffee shop (2,000 customers) so you can try every view.")
+            .clicked()
+        {
+            state.push(Command::LoadDemo);
+        }
+    });
+}
+
+/// Inner width of a headline figure card.
+const FIGURE_WIDTH: f32 = 230.0;
+
+/// A headline figure: a label, the value, and one sentence saying what it means.
+pub fn figure_ui(ui: &mut egui::Ui, label: &str, value: &str, meaning: &str) {
+    egui::Frame::group(ui.style())
+        .inner_margin(egui::Margin::same(12))
+        .show(ui, |ui| {
+            ui.set_width(FIGURE_WIDTH);
+            ui.set_min_height(110.0);
+            ui.vertical(|ui| {
+                ui.label(RichText::new(label).color(ui.visuals().weak_text_color()));
+                ui.label(RichText::new(value).size(26.0).strong());
+                ui.label(RichText::new(meaning).small());
+            });
+        });
+}
+
+/// `3 customers` / `1 customer`.
+pub fn plural(count: u64, one: &str, many: &str) -> String {
+    let word = if count == 1 { one } else { many };
+    format!("{} {word}", crate::domain::group_thousands(count))
+}
+
+/// The state of a view whose program is not built yet: says so plainly, and on an empty
+/// database points to the first step instead.
+pub fn pending_program_ui(ui: &mut egui::Ui, state: &mut AppState, title: &str, body: &str) {
+    let empty = state.snapshot().is_none_or(|s| s.overview.is_empty());
+    empty_state_ui(ui, title, body);
+    if empty {
+        ui.label("Start by bringing in your orders:");
+        first_steps_ui(ui, state);
+    }
+}

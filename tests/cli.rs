@@ -1,0 +1,221 @@
+//! The `clv-desk` binary as scripts and owners call it: version, demo, errors on stderr
+//! with a non-zero exit, and a screenshot of a real window under Xvfb.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn clv_desk() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_clv-desk"));
+    // Keep the tests away from the user's real data folder and preferences.
+    command.env("HOME", std::env::temp_dir()).env(
+        "XDG_DATA_HOME",
+        std::env::temp_dir().join("clv-desk-test-data"),
+    );
+    command
+}
+
+fn run(command: &mut Command) -> Output {
+    command.output().expect("the clv-desk binary runs")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn version_names_the_release_and_commit() {
+    let output = run(clv_desk().arg("--version"));
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.starts_with(&format!("clv-desk {} (commit ", env!("CARGO_PKG_VERSION"))),
+        "{text}"
+    );
+}
+
+#[test]
+fn demo_fills_a_new_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.sqlite");
+    let output =
+        run(clv_desk()
+            .arg("--db")
+            .arg(&db)
+            .args(["demo", "--customers", "120", "--seed", "5"]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("Demo data loaded: 120 customers"), "{text}");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let customers: i64 = conn
+        .query_row("SELECT count(*) FROM customers", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(customers, 120);
+}
+
+#[test]
+fn a_bad_database_file_is_an_error_message_and_exit_code_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("orders.csv");
+    std::fs::write(&db, "Name,Email\n#1,a@b.c\n".repeat(5)).unwrap();
+    let before = std::fs::read(&db).unwrap();
+    let output = run(clv_desk().arg("--db").arg(&db).arg("demo"));
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(message.starts_with("clv-desk: "), "{message}");
+    assert!(message.contains("is not a CLV Desk database"), "{message}");
+    assert!(!message.contains("panicked"), "{message}");
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+}
+
+#[test]
+fn a_bad_view_name_lists_the_choices() {
+    let output = run(clv_desk().args(["screenshot", "--view", "nope", "--out", "x.png"]));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("choose one of: dashboard, import, customers"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn screenshot_without_a_display_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = run(clv_desk()
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .arg("--db")
+        .arg(dir.path().join("x.sqlite"))
+        .args(["screenshot", "--view", "dashboard", "--out"])
+        .arg(dir.path().join("x.png")));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("no display"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!dir.path().join("x.png").exists());
+}
+
+/// An X server for the test: the one in `DISPLAY`, or a private Xvfb started here.
+enum Display {
+    Existing(String),
+    Started { name: String, child: Child },
+}
+
+impl Display {
+    fn name(&self) -> &str {
+        match self {
+            Display::Existing(name) | Display::Started { name, .. } => name,
+        }
+    }
+}
+
+impl Drop for Display {
+    fn drop(&mut self) {
+        if let Display::Started { child, .. } = self {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn find_xvfb() -> Option<PathBuf> {
+    std::env::var_os("PATH")
+        .map(|paths| {
+            std::env::split_paths(&paths)
+                .map(|p| p.join("Xvfb"))
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default()
+        .into_iter()
+        .find(|p| p.is_file())
+}
+
+fn display_for_test() -> Option<Display> {
+    if let Ok(name) = std::env::var("DISPLAY")
+        && !name.is_empty()
+    {
+        return Some(Display::Existing(name));
+    }
+    let xvfb = find_xvfb()?;
+    // A display number nobody uses: lock files live in /tmp/.X<n>-lock.
+    let number = (200 + std::process::id() % 500..)
+        .find(|n| !Path::new(&format!("/tmp/.X{n}-lock")).exists())?;
+    let name = format!(":{number}");
+    let child = Command::new(xvfb)
+        .args([
+            name.as_str(),
+            "-screen",
+            "0",
+            "1600x1200x24",
+            "-nolisten",
+            "tcp",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let socket = PathBuf::from(format!("/tmp/.X11-unix/X{number}"));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !socket.exists() {
+        if Instant::now() > deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Some(Display::Started { name, child })
+}
+
+#[test]
+fn screenshot_renders_a_real_window_at_the_requested_size() {
+    let Some(display) = display_for_test() else {
+        println!(
+            "SKIPPED: no DISPLAY and no Xvfb on PATH (install the xvfb package; .ci/run does)"
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shot.sqlite");
+    assert!(
+        run(clv_desk()
+            .arg("--db")
+            .arg(&db)
+            .args(["demo", "--customers", "200"]))
+        .status
+        .success()
+    );
+
+    for (view, size) in [("dashboard", (900u32, 600u32)), ("settings", (1024, 700))] {
+        let png = dir.path().join(format!("{view}.png"));
+        let output = run(clv_desk()
+            .env("DISPLAY", display.name())
+            .env_remove("WAYLAND_DISPLAY")
+            .arg("--db")
+            .arg(&db)
+            .args([
+                "screenshot",
+                "--view",
+                view,
+                "--size",
+                &format!("{}x{}", size.0, size.1),
+                "--out",
+            ])
+            .arg(&png));
+        assert!(output.status.success(), "{view}: {}", stderr(&output));
+
+        let image = image::open(&png).expect("a PNG").to_rgba8();
+        assert_eq!((image.width(), image.height()), size, "{view}");
+        let mut colours: Vec<[u8; 4]> = image.pixels().map(|p| p.0).collect();
+        colours.sort_unstable();
+        colours.dedup();
+        assert!(
+            colours.len() > 20,
+            "{view}: only {} colours — a blank window?",
+            colours.len()
+        );
+    }
+}
