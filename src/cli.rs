@@ -16,7 +16,7 @@ use crate::ui;
 
 /// CLV Desk: what your customers are worth, from the order history you already have.
 #[derive(Debug, Parser)]
-#[command(name = "clv-desk", version = build_info::LONG_VERSION, about, long_about = None)]
+#[command(name = "clv-desk", version = build_info::LONG_VERSION)]
 pub struct Cli {
     /// Database file to use (created if missing). Default: clv-desk.sqlite in your data folder.
     #[arg(long, global = true, value_name = "FILE")]

@@ -3,7 +3,7 @@
 use crate::app::{AppState, Command, View};
 use crate::domain::{format_money_rounded, group_thousands};
 
-use super::widgets::{empty_state_ui, figure_ui, first_steps_ui, plural};
+use super::widgets::{Figure, empty_state_ui, figures_ui, first_steps_ui, plural};
 
 /// The dashboard view.
 pub fn dashboard_ui(ui: &mut egui::Ui, state: &mut AppState) {
@@ -34,38 +34,42 @@ pub fn dashboard_ui(ui: &mut egui::Ui, state: &mut AppState) {
         ),
         _ => "—".to_owned(),
     };
-    ui.horizontal_wrapped(|ui| {
-        figure_ui(
-            ui,
-            "Customers",
-            &group_thousands(overview.customers),
-            &format!(
-                "People who ordered at least once. {} without a name or e-mail are counted apart.",
-                plural(overview.guest_orders, "guest order", "guest orders")
+    let figure = |label: &str, value: String, meaning: String| Figure {
+        label: label.to_owned(),
+        value,
+        meaning,
+    };
+    figures_ui(
+        ui,
+        &[
+            figure(
+                "Customers",
+                group_thousands(overview.customers),
+                format!(
+                    "People who ordered at least once. {} without a name or e-mail are counted apart.",
+                    plural(overview.guest_orders, "guest order", "guest orders")
+                ),
             ),
-        );
-        figure_ui(
-            ui,
-            "Came back",
-            &format!("{repeat_pct:.0}%"),
-            &format!(
-                "{} ordered a second time or more.",
-                plural(overview.repeat_customers, "customer", "customers")
+            figure(
+                "Came back",
+                format!("{repeat_pct:.0}%"),
+                format!(
+                    "{} ordered a second time or more.",
+                    plural(overview.repeat_customers, "customer", "customers")
+                ),
             ),
-        );
-        figure_ui(
-            ui,
-            "Orders",
-            &group_thousands(overview.orders),
-            &format!("Orders from {period}."),
-        );
-        figure_ui(
-            ui,
-            "Revenue",
-            &format_money_rounded(revenue as f64, currency),
-            "What customers paid after discounts and refunds.",
-        );
-    });
+            figure(
+                "Orders",
+                group_thousands(overview.orders),
+                format!("Orders from {period}."),
+            ),
+            figure(
+                "Revenue",
+                format_money_rounded(revenue as f64, currency),
+                "What customers paid after discounts and refunds.".to_owned(),
+            ),
+        ],
+    );
     let other_currencies: Vec<String> = overview
         .revenue_by_currency
         .iter()

@@ -46,18 +46,42 @@ pub fn first_steps_ui(ui: &mut egui::Ui, state: &mut AppState) {
 const FIGURE_WIDTH: f32 = 230.0;
 
 /// A headline figure: a label, the value, and one sentence saying what it means.
-pub fn figure_ui(ui: &mut egui::Ui, label: &str, value: &str, meaning: &str) {
-    egui::Frame::group(ui.style())
-        .inner_margin(egui::Margin::same(12))
-        .show(ui, |ui| {
-            ui.set_width(FIGURE_WIDTH);
-            ui.set_min_height(110.0);
-            ui.vertical(|ui| {
-                ui.label(RichText::new(label).color(ui.visuals().weak_text_color()));
-                ui.label(RichText::new(value).size(26.0).strong());
-                ui.label(RichText::new(meaning).small());
-            });
+#[derive(Clone, Debug)]
+pub struct Figure {
+    /// What is counted ("Customers").
+    pub label: String,
+    /// The number, formatted.
+    pub value: String,
+    /// One sentence on what it means.
+    pub meaning: String,
+}
+
+/// Figure cards in as many columns as the width allows, wrapping onto new rows.
+pub fn figures_ui(ui: &mut egui::Ui, figures: &[Figure]) {
+    let margin = 12.0;
+    let card_outer = FIGURE_WIDTH + 2.0 * margin + 2.0 + ui.spacing().item_spacing.x;
+    let per_row = ((ui.available_width() + ui.spacing().item_spacing.x) / card_outer)
+        .floor()
+        .max(1.0) as usize;
+    for row in figures.chunks(per_row) {
+        ui.horizontal(|ui| {
+            for figure in row {
+                egui::Frame::group(ui.style())
+                    .inner_margin(egui::Margin::same(margin as i8))
+                    .show(ui, |ui| {
+                        ui.set_width(FIGURE_WIDTH);
+                        ui.set_min_height(110.0);
+                        ui.vertical(|ui| {
+                            ui.label(
+                                RichText::new(&figure.label).color(ui.visuals().weak_text_color()),
+                            );
+                            ui.label(RichText::new(&figure.value).size(26.0).strong());
+                            ui.label(RichText::new(&figure.meaning).small());
+                        });
+                    });
+            }
         });
+    }
 }
 
 /// `3 customers` / `1 customer`.
