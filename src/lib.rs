@@ -11,5 +11,6 @@ pub mod cli;
 pub mod clv;
 pub mod demo;
 pub mod domain;
+pub mod import;
 pub mod store;
 pub mod ui;

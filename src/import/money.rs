@@ -1,0 +1,275 @@
+//! Money as owners' files write it, to integer minor units: `3227.00`, `$8.00`, `-$0.95`,
+//! `"$1,240.00"`, `1.234,56`, `116,99 €`, `(12.50)`, Excel-trimmed `17`.
+//!
+//! The decimal separator is decided once per file from every amount in it ([`DecimalVotes`]),
+//! never per cell: `1,234` means one thousand two hundred and thirty-four in a file whose
+//! other amounts are `12.50`, and one point two three four nowhere.
+
+/// Which character separates the fraction.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
+pub enum DecimalSeparator {
+    /// `1,234.56`
+    #[default]
+    Dot,
+    /// `1.234,56`
+    Comma,
+}
+
+impl DecimalSeparator {
+    /// `.` or `,`.
+    pub fn symbol(self) -> char {
+        match self {
+            DecimalSeparator::Dot => '.',
+            DecimalSeparator::Comma => ',',
+        }
+    }
+}
+
+/// Why a cell is not an amount.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum MoneyError {
+    /// Nothing in the cell.
+    #[error("the cell is empty")]
+    Empty,
+    /// Not a number.
+    #[error("expected an amount such as 12.50")]
+    NotANumber,
+    /// Too large for the ledger.
+    #[error("the amount is too large")]
+    TooLarge,
+}
+
+/// Evidence for the decimal separator, collected over every amount of a file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DecimalVotes {
+    /// Amounts that only make sense with a dot decimal (`12.5`, `1,234.56`).
+    pub dot: u64,
+    /// Amounts that only make sense with a comma decimal (`12,5`, `1.234,56`).
+    pub comma: u64,
+}
+
+impl DecimalVotes {
+    /// Adds the evidence of one cell.
+    pub fn observe(&mut self, raw: &str) {
+        let digits_and_marks: String = raw
+            .chars()
+            .filter(|c| c.is_ascii_digit() || *c == '.' || *c == ',')
+            .collect();
+        let last_dot = digits_and_marks.rfind('.');
+        let last_comma = digits_and_marks.rfind(',');
+        match (last_dot, last_comma) {
+            (Some(d), Some(c)) if d > c => self.dot += 1,
+            (Some(_), Some(_)) => self.comma += 1,
+            (Some(d), None) => {
+                let after = digits_and_marks.len() - d - 1;
+                let dots = digits_and_marks.matches('.').count();
+                // `1.234.567` or `1.234` (three digits) could be thousands; anything else is a decimal.
+                if dots == 1 && after != 3 {
+                    self.dot += 1;
+                } else if dots > 1 {
+                    self.comma += 1;
+                }
+            }
+            (None, Some(c)) => {
+                let after = digits_and_marks.len() - c - 1;
+                let commas = digits_and_marks.matches(',').count();
+                if commas == 1 && after != 3 {
+                    self.comma += 1;
+                } else if commas > 1 {
+                    self.dot += 1;
+                }
+            }
+            (None, None) => {}
+        }
+    }
+
+    /// The separator the evidence supports; dot when there is none or it is split evenly.
+    pub fn decide(&self) -> DecimalSeparator {
+        if self.comma > self.dot {
+            DecimalSeparator::Comma
+        } else {
+            DecimalSeparator::Dot
+        }
+    }
+}
+
+/// Parses an amount to minor units with `minor_digits` fraction digits (2 for cents),
+/// rounding half away from zero when the file has more digits than the currency.
+pub fn parse_money(
+    raw: &str,
+    decimal: DecimalSeparator,
+    minor_digits: u32,
+) -> Result<i64, MoneyError> {
+    let text = raw.trim().trim_start_matches('\'').trim();
+    if text.is_empty() {
+        return Err(MoneyError::Empty);
+    }
+    let mut negative = false;
+    let mut body = String::with_capacity(text.len());
+    let mut seen_digit = false;
+    let mut paren_open = false;
+    for ch in text.chars() {
+        match ch {
+            '0'..='9' => {
+                seen_digit = true;
+                body.push(ch);
+            }
+            '-' | '−' | '–' => negative = true,
+            '(' if !seen_digit => paren_open = true,
+            ')' if paren_open => negative = true,
+            '.' | ',' => body.push(ch),
+            '+' | ' ' | '\u{a0}' | '\u{202f}' | '\'' | '’' => {}
+            c if c.is_alphabetic() || is_currency_symbol(c) => {}
+            _ => return Err(MoneyError::NotANumber),
+        }
+    }
+    if !seen_digit {
+        return Err(MoneyError::NotANumber);
+    }
+    let (grouping, fraction_mark) = match decimal {
+        DecimalSeparator::Dot => (',', '.'),
+        DecimalSeparator::Comma => ('.', ','),
+    };
+    let body: String = body.chars().filter(|c| *c != grouping).collect();
+    let (int_part, frac_part) = match body.split_once(fraction_mark) {
+        Some((i, f)) => {
+            if f.contains(fraction_mark) {
+                return Err(MoneyError::NotANumber);
+            }
+            (i, f)
+        }
+        None => (body.as_str(), ""),
+    };
+    let to_i128 = |digits: &str| -> Result<i128, MoneyError> {
+        if digits.is_empty() {
+            return Ok(0);
+        }
+        digits.parse::<i128>().map_err(|_| MoneyError::TooLarge)
+    };
+    let scale = 10_i128.pow(minor_digits);
+    let mut minor = to_i128(int_part)?
+        .checked_mul(scale)
+        .ok_or(MoneyError::TooLarge)?;
+    let digits = minor_digits as usize;
+    let kept: String = frac_part.chars().take(digits).collect();
+    let kept = format!("{kept:0<digits$}");
+    minor += to_i128(&kept)?;
+    if let Some(next) = frac_part.chars().nth(digits)
+        && next >= '5'
+    {
+        minor += 1;
+    }
+    if negative {
+        minor = -minor;
+    }
+    i64::try_from(minor).map_err(|_| MoneyError::TooLarge)
+}
+
+fn is_currency_symbol(c: char) -> bool {
+    matches!(
+        c,
+        '$' | '€' | '£' | '¥' | '₹' | '₩' | '₽' | '₺' | '₫' | '₱' | '₪' | '¢' | '฿' | '₴'
+    )
+}
+
+/// The ISO code of a currency named inside an amount cell (`116,99 €`, `$8.00`, `12 CHF`),
+/// when the cell names one unambiguously.
+pub fn currency_in_cell(raw: &str) -> Option<&'static str> {
+    let upper = raw.to_ascii_uppercase();
+    for code in [
+        "EUR", "USD", "GBP", "CHF", "CAD", "AUD", "NZD", "JPY", "SEK", "NOK", "DKK", "PLN", "CZK",
+    ] {
+        if upper.contains(code) {
+            return Some(code);
+        }
+    }
+    if raw.contains('€') {
+        Some("EUR")
+    } else if raw.contains('£') {
+        Some("GBP")
+    } else if raw.contains('¥') {
+        Some("JPY")
+    } else if raw.contains('₹') {
+        Some("INR")
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use DecimalSeparator::{Comma, Dot};
+
+    fn cents(raw: &str, decimal: DecimalSeparator) -> Result<i64, MoneyError> {
+        parse_money(raw, decimal, 2)
+    }
+
+    #[test]
+    fn the_shapes_in_real_files() {
+        assert_eq!(cents("3227.00", Dot), Ok(322_700));
+        assert_eq!(cents("$8.00", Dot), Ok(800));
+        assert_eq!(cents("-$0.95", Dot), Ok(-95));
+        assert_eq!(cents("$-0.95", Dot), Ok(-95));
+        assert_eq!(cents("\"$1,240.00\"".trim_matches('"'), Dot), Ok(124_000));
+        assert_eq!(cents("1,560.00", Dot), Ok(156_000));
+        assert_eq!(cents("35,82", Comma), Ok(3582));
+        assert_eq!(cents("1.234,56", Comma), Ok(123_456));
+        assert_eq!(cents("116,99 €", Comma), Ok(11_699));
+        assert_eq!(cents("17", Dot), Ok(1700));
+        assert_eq!(cents("4.25", Dot), Ok(425));
+        assert_eq!(cents("4.2", Dot), Ok(420));
+        assert_eq!(cents("(12.50)", Dot), Ok(-1250));
+        assert_eq!(cents("12.50-", Dot), Ok(-1250));
+        assert_eq!(cents("USD 1 234.50", Dot), Ok(123_450));
+        assert_eq!(cents("1\u{a0}234,50", Comma), Ok(123_450));
+        assert_eq!(cents("CHF 1'234.50", Dot), Ok(123_450));
+        assert_eq!(cents("'97", Dot), Ok(9700));
+    }
+
+    #[test]
+    fn rounding_and_other_currencies() {
+        assert_eq!(cents("4.255", Dot), Ok(426));
+        assert_eq!(cents("-4.255", Dot), Ok(-426));
+        assert_eq!(cents("4.254", Dot), Ok(425));
+        assert_eq!(parse_money("1,200", Dot, 0), Ok(1200));
+        assert_eq!(parse_money("1.5", Dot, 3), Ok(1500));
+    }
+
+    #[test]
+    fn what_is_not_money() {
+        assert_eq!(cents("", Dot), Err(MoneyError::Empty));
+        assert_eq!(cents("   ", Dot), Err(MoneyError::Empty));
+        assert_eq!(cents("n/a", Dot), Err(MoneyError::NotANumber));
+        assert_eq!(cents("12.3.4", Dot), Err(MoneyError::NotANumber));
+        assert_eq!(
+            cents("99999999999999999999999", Dot),
+            Err(MoneyError::TooLarge)
+        );
+        assert_eq!(cents("#REF!", Dot), Err(MoneyError::NotANumber));
+    }
+
+    #[test]
+    fn votes_decide_per_file() {
+        let mut votes = DecimalVotes::default();
+        for v in ["1,234", "12.50", "7"] {
+            votes.observe(v);
+        }
+        assert_eq!(votes.decide(), Dot);
+        let mut votes = DecimalVotes::default();
+        for v in ["35,82", "1.234,56", "116,99 €", "1.234"] {
+            votes.observe(v);
+        }
+        assert_eq!(votes.decide(), Comma);
+        assert_eq!(DecimalVotes::default().decide(), Dot);
+    }
+
+    #[test]
+    fn currency_named_in_the_cell() {
+        assert_eq!(currency_in_cell("116,99 €"), Some("EUR"));
+        assert_eq!(currency_in_cell("12 CHF"), Some("CHF"));
+        assert_eq!(currency_in_cell("12.00"), None);
+    }
+}

@@ -1,0 +1,747 @@
+//! Getting rows out of any file an owner brings: sniffing the text encoding, the
+//! delimiter (or whitespace columns, or a spreadsheet) and the real header row, then
+//! streaming the data rows as byte records.
+//!
+//! Text files are never loaded whole: a 256 KiB sample decides the format, then rows are
+//! streamed through the `csv` crate. Cells stay bytes until a preset asks for one, and are
+//! decoded then (UTF-8, or Windows-1252 for legacy files and stray bytes), so the 60 columns
+//! nobody uses cost nothing. Spreadsheets (`calamine`) are read sheet-at-a-time.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{BufRead as _, BufReader, Read, Seek as _, SeekFrom};
+use std::path::Path;
+
+use csv::ByteRecord;
+use encoding_rs::{UTF_16BE, UTF_16LE, WINDOWS_1252};
+
+use super::ImportError;
+
+/// Bytes read to decide encoding, delimiter and header row.
+const SAMPLE_BYTES: usize = 256 * 1024;
+
+/// Records looked at to find the header row.
+const HEADER_SEARCH_ROWS: usize = 80;
+
+/// The text encoding of a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum TextEncoding {
+    /// UTF-8 without a byte-order mark.
+    Utf8,
+    /// UTF-8 starting with a byte-order mark (Excel, PayPal).
+    Utf8Bom,
+    /// Windows-1252 (Latin-1 superset): older and Excel-saved files.
+    Windows1252,
+    /// UTF-16 little-endian with BOM (Excel "Unicode text").
+    Utf16Le,
+    /// UTF-16 big-endian with BOM.
+    Utf16Be,
+    /// Not text: a spreadsheet file.
+    Spreadsheet,
+}
+
+impl TextEncoding {
+    /// The label shown in the preview and the JSON report.
+    pub fn label(self) -> &'static str {
+        match self {
+            TextEncoding::Utf8 => "utf-8",
+            TextEncoding::Utf8Bom => "utf-8-bom",
+            TextEncoding::Windows1252 => "windows-1252",
+            TextEncoding::Utf16Le => "utf-16le",
+            TextEncoding::Utf16Be => "utf-16be",
+            TextEncoding::Spreadsheet => "xlsx",
+        }
+    }
+}
+
+/// How cells are separated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum Layout {
+    /// A delimiter byte: `,`, `;`, tab or `|`.
+    Delimited(u8),
+    /// Columns separated by runs of spaces or tabs (CDNOW).
+    Whitespace,
+    /// A spreadsheet: its first non-empty sheet.
+    Spreadsheet,
+}
+
+impl Layout {
+    /// `,` `;` `\t` `|`, `whitespace` or `xlsx`, for the preview and the JSON report.
+    pub fn label(self) -> String {
+        match self {
+            Layout::Delimited(b'\t') => "\t".to_owned(),
+            Layout::Delimited(b) => char::from(b).to_string(),
+            Layout::Whitespace => "whitespace".to_owned(),
+            Layout::Spreadsheet => "xlsx".to_owned(),
+        }
+    }
+
+    /// Words for the preview: "comma", "semicolon", …
+    pub fn describe(self) -> &'static str {
+        match self {
+            Layout::Delimited(b',') => "comma",
+            Layout::Delimited(b';') => "semicolon",
+            Layout::Delimited(b'\t') => "tab",
+            Layout::Delimited(b'|') => "vertical bar",
+            Layout::Delimited(_) => "other delimiter",
+            Layout::Whitespace => "aligned columns",
+            Layout::Spreadsheet => "spreadsheet",
+        }
+    }
+}
+
+/// What sniffing found out about a file.
+#[derive(Clone, Debug)]
+pub struct Sniffed {
+    /// Text encoding.
+    pub encoding: TextEncoding,
+    /// Cell separation.
+    pub layout: Layout,
+    /// The header's cells as text, or `None` for header-less files (CDNOW).
+    pub header: Option<Vec<String>>,
+    /// Records before the header (titles, padding) that were skipped.
+    pub rows_before_header: usize,
+    /// Name of the sheet read, for spreadsheets.
+    pub sheet: Option<String>,
+}
+
+/// One data row: where it is in the file and its cells as bytes.
+#[derive(Clone, Debug, Default)]
+pub struct RawRow {
+    /// 1-based line (text) or row (spreadsheet) number, for messages.
+    pub number: u64,
+    /// The cells.
+    pub record: ByteRecord,
+}
+
+impl RawRow {
+    /// Cell `index` as text (trimmed), empty when the row is shorter.
+    pub fn cell(&self, index: usize, encoding: TextEncoding) -> Cow<'_, str> {
+        let bytes = self.record.get(index).unwrap_or_default();
+        decode_cell(bytes, encoding)
+    }
+
+    /// Number of non-blank cells.
+    pub fn filled_cells(&self) -> usize {
+        self.record
+            .iter()
+            .filter(|c| c.iter().any(|b| !b.is_ascii_whitespace()))
+            .count()
+    }
+}
+
+/// Decodes one cell and trims it. UTF-8 is borrowed; invalid UTF-8 (a stray legacy byte in
+/// a UTF-8 file) and Windows-1252 files are decoded as Windows-1252.
+pub fn decode_cell(bytes: &[u8], encoding: TextEncoding) -> Cow<'_, str> {
+    if encoding != TextEncoding::Windows1252
+        && let Ok(text) = std::str::from_utf8(bytes)
+    {
+        return Cow::Borrowed(text.trim());
+    }
+    let (decoded, _, _) = WINDOWS_1252.decode(bytes);
+    match decoded {
+        Cow::Borrowed(text) => Cow::Borrowed(text.trim()),
+        Cow::Owned(text) => Cow::Owned(text.trim().to_owned()),
+    }
+}
+
+/// Sniffs `path`: encoding, layout, header row. `looks_like_header` recognises a header
+/// row of a known platform, which wins over the generic guess.
+pub fn sniff(
+    path: &Path,
+    looks_like_header: &dyn Fn(&[String]) -> bool,
+) -> Result<Sniffed, ImportError> {
+    let file_error = |e: std::io::Error| ImportError::Io {
+        file: path.display().to_string(),
+        detail: e.to_string(),
+    };
+    let size = std::fs::metadata(path).map_err(file_error)?.len();
+    if size == 0 {
+        return Err(ImportError::Empty {
+            file: display_name(path),
+        });
+    }
+    let mut sample = Vec::with_capacity(SAMPLE_BYTES.min(size as usize));
+    File::open(path)
+        .map_err(file_error)?
+        .take(SAMPLE_BYTES as u64)
+        .read_to_end(&mut sample)
+        .map_err(file_error)?;
+
+    if is_spreadsheet(path, &sample) {
+        return sniff_spreadsheet(path, looks_like_header);
+    }
+    let encoding = detect_encoding(&sample);
+    let text = decode_sample(&sample, encoding, (sample.len() as u64) < size);
+    if looks_binary(&text) {
+        return Err(ImportError::NotATable {
+            file: display_name(path),
+        });
+    }
+    if text.trim().is_empty() {
+        return Err(ImportError::Empty {
+            file: display_name(path),
+        });
+    }
+    if is_whitespace_table(&text) {
+        return Ok(Sniffed {
+            encoding,
+            layout: Layout::Whitespace,
+            header: None,
+            rows_before_header: 0,
+            sheet: None,
+        });
+    }
+    let delimiter = detect_delimiter(&text).ok_or_else(|| ImportError::NotATable {
+        file: display_name(path),
+    })?;
+    let records = sample_records(&text, delimiter);
+    let header_index =
+        find_header(&records, looks_like_header).ok_or_else(|| ImportError::NotATable {
+            file: display_name(path),
+        })?;
+    Ok(Sniffed {
+        encoding,
+        layout: Layout::Delimited(delimiter),
+        header: Some(records[header_index].clone()),
+        rows_before_header: header_index,
+        sheet: None,
+    })
+}
+
+/// The file name without its folder, for messages.
+pub fn display_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+fn is_spreadsheet(path: &Path, sample: &[u8]) -> bool {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    let zip = sample.starts_with(b"PK\x03\x04");
+    let ole = sample.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]);
+    matches!(ext.as_str(), "xlsx" | "xlsm" | "xlsb" | "xls" | "ods") || zip || ole
+}
+
+fn detect_encoding(sample: &[u8]) -> TextEncoding {
+    if sample.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        return TextEncoding::Utf8Bom;
+    }
+    if sample.starts_with(&[0xFF, 0xFE]) {
+        return TextEncoding::Utf16Le;
+    }
+    if sample.starts_with(&[0xFE, 0xFF]) {
+        return TextEncoding::Utf16Be;
+    }
+    // UTF-16 without a BOM: ASCII text with every other byte zero.
+    let head = &sample[..sample.len().min(400)];
+    if head.len() >= 8 {
+        let zeros_odd = head.iter().skip(1).step_by(2).filter(|b| **b == 0).count();
+        let zeros_even = head.iter().step_by(2).filter(|b| **b == 0).count();
+        if zeros_odd * 10 > head.len() * 4 {
+            return TextEncoding::Utf16Le;
+        }
+        if zeros_even * 10 > head.len() * 4 {
+            return TextEncoding::Utf16Be;
+        }
+    }
+    match std::str::from_utf8(sample) {
+        Ok(_) => TextEncoding::Utf8,
+        // A multi-byte character cut at the end of the sample is still UTF-8.
+        Err(e) if e.error_len().is_none() && e.valid_up_to() + 4 >= sample.len() => {
+            TextEncoding::Utf8
+        }
+        Err(_) => TextEncoding::Windows1252,
+    }
+}
+
+fn decode_sample(sample: &[u8], encoding: TextEncoding, truncated: bool) -> String {
+    let mut text = match encoding {
+        TextEncoding::Utf8 | TextEncoding::Spreadsheet => {
+            String::from_utf8_lossy(sample).into_owned()
+        }
+        TextEncoding::Utf8Bom => String::from_utf8_lossy(&sample[3..]).into_owned(),
+        TextEncoding::Windows1252 => WINDOWS_1252.decode(sample).0.into_owned(),
+        TextEncoding::Utf16Le => UTF_16LE.decode(sample).0.into_owned(),
+        TextEncoding::Utf16Be => UTF_16BE.decode(sample).0.into_owned(),
+    };
+    if truncated && let Some(last_newline) = text.rfind('\n') {
+        // Drop the partial last line of a sample cut from a longer file.
+        text.truncate(last_newline + 1);
+    }
+    text
+}
+
+fn looks_binary(text: &str) -> bool {
+    let sample: Vec<char> = text.chars().take(4096).collect();
+    let control = sample
+        .iter()
+        .filter(|c| (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || **c == '\u{fffd}')
+        .count();
+    control * 20 > sample.len().max(1)
+}
+
+/// CDNOW-style files: every line is 4–5 numeric tokens separated by runs of blanks.
+fn is_whitespace_table(text: &str) -> bool {
+    let mut lines = 0;
+    for line in text.lines().filter(|l| !l.trim().is_empty()).take(200) {
+        let tokens: Vec<&str> = line.split_whitespace().collect();
+        let numeric = tokens.iter().all(|t| {
+            t.bytes()
+                .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
+        });
+        if !(3..=6).contains(&tokens.len()) || !numeric || line.contains([',', ';']) {
+            return false;
+        }
+        lines += 1;
+    }
+    lines > 0
+}
+
+/// The delimiter that splits the sample into the most consistent table.
+fn detect_delimiter(text: &str) -> Option<u8> {
+    let mut best: Option<(u8, f64)> = None;
+    for candidate in [b',', b';', b'\t', b'|'] {
+        let counts: Vec<usize> = sample_records(text, candidate)
+            .iter()
+            .map(Vec::len)
+            .filter(|n| *n >= 2)
+            .collect();
+        if counts.is_empty() {
+            continue;
+        }
+        let modal = modal_count(&counts);
+        let consistent = counts.iter().filter(|n| **n == modal).count() as f64;
+        // Consistency matters most; more columns break ties (a comma inside text gives
+        // a spurious second column in a few rows only).
+        let score = consistent * (1.0 + (modal as f64).ln());
+        if best.is_none_or(|(_, s)| score > s) {
+            best = Some((candidate, score));
+        }
+    }
+    best.map(|(d, _)| d)
+}
+
+fn modal_count(counts: &[usize]) -> usize {
+    let mut tally = std::collections::HashMap::new();
+    for n in counts {
+        *tally.entry(*n).or_insert(0usize) += 1;
+    }
+    tally
+        .into_iter()
+        .max_by_key(|(n, c)| (*c, *n))
+        .map_or(0, |(n, _)| n)
+}
+
+fn sample_records(text: &str, delimiter: u8) -> Vec<Vec<String>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
+    reader
+        .records()
+        .take(HEADER_SEARCH_ROWS)
+        .filter_map(Result::ok)
+        .map(|r| r.iter().map(|c| c.trim().to_owned()).collect())
+        .collect()
+}
+
+/// The index of the header row among the first records: a known platform header if there
+/// is one, else the first row of mostly-text cells that is followed by data.
+fn find_header(
+    records: &[Vec<String>],
+    looks_like_header: &dyn Fn(&[String]) -> bool,
+) -> Option<usize> {
+    if let Some(i) = records.iter().position(|r| looks_like_header(r)) {
+        return Some(i);
+    }
+    let filled = |r: &Vec<String>| r.iter().filter(|c| !c.is_empty()).count();
+    let widths: Vec<usize> = records.iter().map(filled).filter(|n| *n >= 2).collect();
+    let modal = modal_count(&widths);
+    if modal < 2 {
+        return None;
+    }
+    records.iter().enumerate().position(|(i, r)| {
+        let cells: Vec<&String> = r.iter().filter(|c| !c.is_empty()).collect();
+        let texty = cells.iter().filter(|c| !looks_like_value(c)).count();
+        cells.len() * 10 >= modal * 6
+            && texty * 10 >= cells.len() * 7
+            // Data follows within a few rows (group rows may come first).
+            && (i + 1 == records.len() || records.iter().skip(i + 1).take(3).any(|next| filled(next) >= 2))
+    })
+}
+
+/// Numbers, money and dates are data, not header names.
+fn looks_like_value(cell: &str) -> bool {
+    let stripped: String = cell
+        .chars()
+        .filter(|c| {
+            !matches!(
+                c,
+                '$' | '€' | '£' | ',' | '.' | '-' | '/' | ':' | ' ' | '\''
+            )
+        })
+        .collect();
+    !stripped.is_empty() && stripped.chars().all(|c| c.is_ascii_digit())
+}
+
+fn sniff_spreadsheet(
+    path: &Path,
+    looks_like_header: &dyn Fn(&[String]) -> bool,
+) -> Result<Sniffed, ImportError> {
+    let (sheet, rows) = read_sheet(path)?;
+    let sample: Vec<Vec<String>> = rows
+        .iter()
+        .take(HEADER_SEARCH_ROWS)
+        .map(|r| {
+            r.iter()
+                .map(|c| String::from_utf8_lossy(c).trim().to_owned())
+                .collect()
+        })
+        .collect();
+    let header_index =
+        find_header(&sample, looks_like_header).ok_or_else(|| ImportError::NotATable {
+            file: display_name(path),
+        })?;
+    Ok(Sniffed {
+        encoding: TextEncoding::Spreadsheet,
+        layout: Layout::Spreadsheet,
+        header: Some(sample[header_index].clone()),
+        rows_before_header: header_index,
+        sheet: Some(sheet),
+    })
+}
+
+/// The first sheet with any content, as records of text cells. Excel dates become ISO
+/// text (`2025-01-31 14:05:00`), numbers their shortest decimal form.
+fn read_sheet(path: &Path) -> Result<(String, Vec<ByteRecord>), ImportError> {
+    use calamine::Reader as _;
+    let bad = |detail: String| ImportError::Spreadsheet {
+        file: display_name(path),
+        detail,
+    };
+    let mut workbook = calamine::open_workbook_auto(path).map_err(|e| bad(e.to_string()))?;
+    for name in workbook.sheet_names() {
+        let range = workbook
+            .worksheet_range(&name)
+            .map_err(|e| bad(e.to_string()))?;
+        if range.is_empty() {
+            continue;
+        }
+        let rows = range
+            .rows()
+            .map(|cells| {
+                let mut record = ByteRecord::new();
+                for cell in cells {
+                    record.push_field(spreadsheet_cell_text(cell).as_bytes());
+                }
+                record
+            })
+            .collect();
+        return Ok((name, rows));
+    }
+    Err(ImportError::Empty {
+        file: display_name(path),
+    })
+}
+
+fn spreadsheet_cell_text(cell: &calamine::Data) -> String {
+    use calamine::Data;
+    match cell {
+        Data::Empty | Data::Error(_) => String::new(),
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) => {
+            if f.fract() == 0.0 && f.abs() < 1e15 {
+                format!("{}", *f as i64)
+            } else {
+                format!("{f}")
+            }
+        }
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(d) => match d.as_datetime() {
+            Some(t) if t.time() == chrono::NaiveTime::MIN => t.format("%Y-%m-%d").to_string(),
+            Some(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
+            None => d.as_f64().to_string(),
+        },
+    }
+}
+
+/// Streams the data rows after the header.
+pub struct RowReader {
+    inner: Inner,
+}
+
+enum Inner {
+    Csv(Box<csv::Reader<Box<dyn Read + Send>>>),
+    Lines {
+        lines: std::io::Lines<BufReader<Box<dyn Read + Send>>>,
+        number: u64,
+    },
+    Sheet {
+        rows: std::vec::IntoIter<ByteRecord>,
+        number: u64,
+    },
+}
+
+impl RowReader {
+    /// Opens `path` as `sniffed` describes and skips to the first data row.
+    pub fn open(path: &Path, sniffed: &Sniffed) -> Result<RowReader, ImportError> {
+        let file_error = |e: std::io::Error| ImportError::Io {
+            file: display_name(path),
+            detail: e.to_string(),
+        };
+        let skip = sniffed.rows_before_header + usize::from(sniffed.header.is_some());
+        let inner = match sniffed.layout {
+            Layout::Spreadsheet => {
+                let (_, rows) = read_sheet(path)?;
+                let mut rows = rows.into_iter();
+                for _ in 0..skip {
+                    rows.next();
+                }
+                Inner::Sheet {
+                    rows,
+                    number: skip as u64,
+                }
+            }
+            Layout::Whitespace => Inner::Lines {
+                lines: BufReader::new(text_stream(path, sniffed.encoding).map_err(file_error)?)
+                    .lines(),
+                number: 0,
+            },
+            Layout::Delimited(delimiter) => {
+                let mut reader = csv::ReaderBuilder::new()
+                    .has_headers(false)
+                    .flexible(true)
+                    .delimiter(delimiter)
+                    .from_reader(text_stream(path, sniffed.encoding).map_err(file_error)?);
+                let mut record = ByteRecord::new();
+                for _ in 0..skip {
+                    if !reader
+                        .read_byte_record(&mut record)
+                        .map_err(|e| csv_error(path, &e))?
+                    {
+                        break;
+                    }
+                }
+                Inner::Csv(Box::new(reader))
+            }
+        };
+        Ok(RowReader { inner })
+    }
+
+    /// Reads the next row into `row`; `false` at the end of the file.
+    pub fn next_row(&mut self, row: &mut RawRow, path: &Path) -> Result<bool, ImportError> {
+        match &mut self.inner {
+            Inner::Csv(reader) => {
+                let more = reader
+                    .read_byte_record(&mut row.record)
+                    .map_err(|e| csv_error(path, &e))?;
+                row.number = row.record.position().map_or(0, csv::Position::line);
+                Ok(more)
+            }
+            Inner::Lines { lines, number } => {
+                let Some(line) = lines.next() else {
+                    return Ok(false);
+                };
+                let line = line.map_err(|e| ImportError::Io {
+                    file: display_name(path),
+                    detail: e.to_string(),
+                })?;
+                *number += 1;
+                row.number = *number;
+                row.record.clear();
+                for token in line.split_whitespace() {
+                    row.record.push_field(token.as_bytes());
+                }
+                Ok(true)
+            }
+            Inner::Sheet { rows, number } => match rows.next() {
+                Some(record) => {
+                    *number += 1;
+                    row.number = *number;
+                    row.record = record;
+                    Ok(true)
+                }
+                None => Ok(false),
+            },
+        }
+    }
+}
+
+/// The file as a byte stream the csv reader can split: the BOM skipped, UTF-16 transcoded.
+fn text_stream(path: &Path, encoding: TextEncoding) -> std::io::Result<Box<dyn Read + Send>> {
+    let mut file = File::open(path)?;
+    Ok(match encoding {
+        TextEncoding::Utf8Bom => {
+            file.seek(SeekFrom::Start(3))?;
+            Box::new(BufReader::with_capacity(1 << 16, file))
+        }
+        TextEncoding::Utf16Le | TextEncoding::Utf16Be => Box::new(
+            encoding_rs_io::DecodeReaderBytesBuilder::new()
+                .encoding(Some(if encoding == TextEncoding::Utf16Le {
+                    UTF_16LE
+                } else {
+                    UTF_16BE
+                }))
+                .build(file),
+        ),
+        _ => Box::new(BufReader::with_capacity(1 << 16, file)),
+    })
+}
+
+fn csv_error(path: &Path, error: &csv::Error) -> ImportError {
+    let line = error.position().map_or(0, csv::Position::line);
+    ImportError::Io {
+        file: display_name(path),
+        detail: format!("cannot read line {line}: {error}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> std::path::PathBuf {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    fn no_presets(_: &[String]) -> bool {
+        false
+    }
+
+    fn rows(path: &Path, sniffed: &Sniffed) -> Vec<Vec<String>> {
+        let mut reader = RowReader::open(path, sniffed).unwrap();
+        let mut row = RawRow::default();
+        let mut out = Vec::new();
+        while reader.next_row(&mut row, path).unwrap() {
+            out.push(
+                (0..row.record.len())
+                    .map(|i| row.cell(i, sniffed.encoding).into_owned())
+                    .collect(),
+            );
+        }
+        out
+    }
+
+    #[test]
+    fn bom_is_stripped_and_utf8_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            &dir,
+            "p.csv",
+            "\u{feff}\"Date\",\"Name\",\"Gross\"\n\"1/2/2025\",\"Zoë\",\"5.00\"\n".as_bytes(),
+        );
+        let s = sniff(&path, &no_presets).unwrap();
+        assert_eq!(s.encoding, TextEncoding::Utf8Bom);
+        assert_eq!(s.header.as_deref().unwrap()[0], "Date");
+        assert_eq!(rows(&path, &s), vec![vec!["1/2/2025", "Zoë", "5.00"]]);
+    }
+
+    #[test]
+    fn windows_1252_is_detected_and_decoded() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut bytes = b"Name;Amount\nM".to_vec();
+        bytes.push(0xFC); // ü in cp1252
+        bytes.extend_from_slice(b"ller;12,50\n");
+        let path = write(&dir, "w.csv", &bytes);
+        let s = sniff(&path, &no_presets).unwrap();
+        assert_eq!(
+            (s.encoding, s.layout),
+            (TextEncoding::Windows1252, Layout::Delimited(b';'))
+        );
+        assert_eq!(rows(&path, &s), vec![vec!["Müller", "12,50"]]);
+    }
+
+    #[test]
+    fn utf16_from_excel_unicode_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "Order\tTotal\n1001\t9.50\n";
+        let mut bytes = vec![0xFF, 0xFE];
+        for unit in text.encode_utf16() {
+            bytes.extend_from_slice(&unit.to_le_bytes());
+        }
+        let path = write(&dir, "u.txt", &bytes);
+        let s = sniff(&path, &no_presets).unwrap();
+        assert_eq!(
+            (s.encoding, s.layout),
+            (TextEncoding::Utf16Le, Layout::Delimited(b'\t'))
+        );
+        assert_eq!(rows(&path, &s), vec![vec!["1001", "9.50"]]);
+    }
+
+    #[test]
+    fn report_wrappers_before_the_header_are_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = "Sales by Customer Detail\nJanuary - March 2025\n\n,Date,Transaction Type,Num,Amount\nJane Doe,,,,\n,01/05/2025,Invoice,1001,50.00\n";
+        let path = write(&dir, "qb.csv", csv.as_bytes());
+        let s = sniff(&path, &no_presets).unwrap();
+        // Two title records; the empty line is not a record (the csv reader drops it).
+        assert_eq!(s.rows_before_header, 2);
+        assert_eq!(s.header.as_deref().unwrap()[1], "Date");
+        assert_eq!(rows(&path, &s).len(), 2);
+    }
+
+    #[test]
+    fn quoted_multiline_cells_and_semicolons_in_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = "Name,Notes,Total\n#1,\"line one\nline two; still notes\",10.00\n#2,,5.00\n";
+        let path = write(&dir, "m.csv", csv.as_bytes());
+        let s = sniff(&path, &no_presets).unwrap();
+        assert_eq!(s.layout, Layout::Delimited(b','));
+        let r = rows(&path, &s);
+        assert_eq!(r.len(), 2);
+        assert_eq!(r[0][1], "line one\nline two; still notes");
+    }
+
+    #[test]
+    fn whitespace_columns_are_recognised() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            &dir,
+            "cd.txt",
+            b"00001 19970101  1  11.77\n00001 19970118 \t 2  89.00\n",
+        );
+        let s = sniff(&path, &no_presets).unwrap();
+        assert_eq!((s.layout, s.header.clone()), (Layout::Whitespace, None));
+        assert_eq!(rows(&path, &s)[1], vec!["00001", "19970118", "2", "89.00"]);
+    }
+
+    #[test]
+    fn empty_and_binary_files_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let empty = write(&dir, "e.csv", b"");
+        assert!(matches!(
+            sniff(&empty, &no_presets),
+            Err(ImportError::Empty { .. })
+        ));
+        let blank = write(&dir, "b.csv", b"\n\n  \n");
+        assert!(matches!(
+            sniff(&blank, &no_presets),
+            Err(ImportError::Empty { .. })
+        ));
+        let binary: Vec<u8> = (0..2048u32).map(|i| (i * 131 % 256) as u8).collect();
+        let bin = write(&dir, "g.bin", &binary);
+        assert!(matches!(
+            sniff(&bin, &no_presets),
+            Err(ImportError::NotATable { .. })
+        ));
+    }
+
+    #[test]
+    fn a_known_header_wins_over_the_generic_guess() {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = "Report,Generated\nOrder,Total\n1,2.00\n";
+        let path = write(&dir, "k.csv", csv.as_bytes());
+        let s = sniff(&path, &|h| h.first().is_some_and(|c| c == "Order")).unwrap();
+        assert_eq!(s.rows_before_header, 1);
+    }
+}

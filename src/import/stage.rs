@@ -1,0 +1,1277 @@
+//! Staging a file: two streaming passes. The first gathers per-file evidence (day/month
+//! order, decimal separator, currency); the second parses every row with those decisions
+//! and groups rows into orders by the platform's rules. Nothing is written.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Read as _;
+use std::path::Path;
+
+use chrono::{FixedOffset, NaiveDateTime, Offset as _, TimeZone as _, Utc};
+
+use super::dates::{
+    DateOrderVotes, OrderDecision, ParsedMoment, named_zone, offset_in_zone, parse_moment,
+    parse_offset,
+};
+use super::fields::{ColumnMapping, Field, Header, guess_mapping};
+use super::money::{DecimalSeparator, DecimalVotes, currency_in_cell, parse_money};
+use super::presets::{
+    self, Extras, PresetId, RowClass, RowView, Shape, SkipReason, classify, is_unpaid_status,
+};
+use super::read::{Layout, RawRow, RowReader, Sniffed, TextEncoding, display_name, sniff};
+use super::{
+    DateOrder, ImportError, ImportOptions, RefundForOrder, ShopZone, StageReport, StagedImport,
+};
+use crate::domain::{Currency, CustomerIdentity, NewOrder, NewOrderLine};
+
+/// Rows between progress reports (and cancel checks).
+const PROGRESS_EVERY: u64 = 4096;
+
+/// Examples kept per skip reason.
+const EXAMPLES_PER_REASON: usize = 3;
+
+/// Stages `path`. `progress(fraction, rows)` is called every few thousand rows; returning
+/// `false` cancels.
+pub fn stage_file(
+    path: &Path,
+    options: &ImportOptions,
+    progress: &mut dyn FnMut(f32, u64) -> bool,
+) -> Result<StagedImport, ImportError> {
+    let file = display_name(path);
+    let sniffed = sniff(path, &presets::is_known_header)?;
+    let (header, shape, preset) = resolve_preset(&sniffed, options);
+    let mapping = resolve_mapping(&file, &header, shape, preset, options)?;
+    require_columns(&file, &header, &mapping, preset)?;
+    let size_bytes = std::fs::metadata(path).map_or(0, |m| m.len());
+
+    let evidence = gather_evidence(path, &sniffed, &mapping, preset, size_bytes, progress)?;
+    if evidence.data_rows == 0 {
+        return Err(ImportError::NoDataRows { file });
+    }
+    let (date_order, date_order_ambiguous) = match (options.date_order, evidence.dates.decide()) {
+        (Some(order), _) => (order, false),
+        (None, OrderDecision::Decided(order)) => (order, false),
+        (None, OrderDecision::NotNeeded) if preset == PresetId::Cdnow => (DateOrder::Ymd, false),
+        (None, OrderDecision::NotNeeded) => (DateOrder::Mdy, false),
+        (None, OrderDecision::Ambiguous) => (DateOrder::Dmy, true),
+        (None, OrderDecision::Contradictory) => {
+            let votes = evidence.dates;
+            (
+                if votes.day_first >= votes.month_first {
+                    DateOrder::Dmy
+                } else {
+                    DateOrder::Mdy
+                },
+                false,
+            )
+        }
+    };
+    let decimal = options
+        .decimal
+        .unwrap_or_else(|| evidence.decimals.decide());
+    let currency = evidence
+        .currency()
+        .or_else(|| currency_in_money_headers(&header, &mapping))
+        .or(options.currency)
+        .or(options.base_currency)
+        .unwrap_or_default();
+    let conversion = conversion(&file, currency, options)?;
+
+    let mut parser = Parser {
+        preset,
+        extras: shape.map_or(Extras::PerOrder, |s| s.extras),
+        name_is_key: shape.is_none_or(|s| s.name_is_key),
+        product_list: shape.is_some_and(|s| s.product_list),
+        packed_lines: packed_line_columns(&header),
+        header: &header,
+        mapping: &mapping,
+        encoding: sniffed.encoding,
+        date_order,
+        decimal,
+        currency,
+        conversion,
+        shop_zone: options.shop_zone,
+        date_is_utc: mapping
+            .get(Field::Date)
+            .and_then(|c| header.names.get(c))
+            .is_some_and(|n| n.to_ascii_lowercase().contains("utc")),
+        drafts: Vec::new(),
+        by_key: HashMap::new(),
+        by_alt: HashMap::new(),
+        pending_refunds: Vec::new(),
+        report: StageReport::default(),
+        customer_group: None,
+        synthetic_counts: HashMap::new(),
+    };
+    parser.parse_rows(path, &sniffed, size_bytes, progress)?;
+    let (orders, refunds_for_other_orders) = parser.finish();
+    let mut report = parser.report;
+    if report.rows_read == 0 {
+        return Err(ImportError::NoDataRows { file });
+    }
+    if orders.is_empty() && refunds_for_other_orders.is_empty() {
+        let reasons = report
+            .skipped
+            .iter()
+            .map(|(r, s)| format!("{}: {}", r.text(), s.rows))
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(ImportError::NothingImportable {
+            file,
+            rows: report.rows_read,
+            reasons,
+        });
+    }
+    summarise(&mut report, &orders, &refunds_for_other_orders, &mapping);
+    if let Some((from, rate, to)) = conversion.map(|c| (currency, c.rate, c.to)) {
+        report.warnings.push(format!(
+            "Amounts in {from} were converted to {to} at {rate} {to} per {from}."
+        ));
+    }
+    if preset == PresetId::Amazon
+        && mapping.get(Field::Email).is_none()
+        && mapping.get(Field::Name).is_none()
+    {
+        report.warnings.push(
+            "This Amazon report has no buyer names or e-mails, so every order is a guest order: revenue counts, but lifetime values cannot be computed from it. Use the seller-fulfilled report with buyer-email instead."
+                .to_owned(),
+        );
+    }
+    Ok(StagedImport {
+        path: path.to_path_buf(),
+        file_name: file,
+        size_bytes,
+        sha256: sha256_of(path)?,
+        preset,
+        variant: shape.map_or("", |s| s.variant),
+        encoding: sniffed.encoding,
+        layout: sniffed.layout,
+        header,
+        mapping,
+        date_order,
+        date_order_ambiguous,
+        decimal,
+        currency,
+        stored_currency: conversion.map_or(currency, |c| c.to),
+        orders,
+        refunds_for_other_orders,
+        report,
+    })
+}
+
+/// The header (synthetic for CDNOW), the platform shape and the preset.
+fn resolve_preset(
+    sniffed: &Sniffed,
+    options: &ImportOptions,
+) -> (Header, Option<&'static Shape>, PresetId) {
+    if sniffed.layout == Layout::Whitespace {
+        let names = ["customer", "sample id", "date", "quantity", "amount"].map(String::from);
+        return (
+            Header::new(&names),
+            None,
+            options.preset.unwrap_or(PresetId::Cdnow),
+        );
+    }
+    let header = Header::new(sniffed.header.as_deref().unwrap_or_default());
+    match options.preset {
+        Some(PresetId::Generic) => (header, None, PresetId::Generic),
+        Some(preset) => {
+            let shape = presets::shape_for(preset, &header);
+            (header, shape, preset)
+        }
+        None => match presets::detect(&header) {
+            Some(shape) => (header, Some(shape), shape.id),
+            None => (header, None, PresetId::Generic),
+        },
+    }
+}
+
+fn resolve_mapping(
+    file: &str,
+    header: &Header,
+    shape: Option<&Shape>,
+    preset: PresetId,
+    options: &ImportOptions,
+) -> Result<ColumnMapping, ImportError> {
+    let mut mapping = match (preset, shape) {
+        (PresetId::Cdnow, _) => ColumnMapping::default(),
+        (_, Some(shape)) => presets::bind(shape, header),
+        (_, None) => options
+            .remembered_mapping
+            .as_deref()
+            .and_then(|json| ColumnMapping::from_named_json(json, header))
+            .unwrap_or_else(|| guess_mapping(header)),
+    };
+    for (field, column) in &options.overrides {
+        if column.trim().is_empty() || column == "-" {
+            mapping.set(*field, None);
+            continue;
+        }
+        let index = header
+            .position_of(column)
+            .ok_or_else(|| ImportError::UnknownColumn {
+                file: file.to_owned(),
+                column: column.clone(),
+                field: field.meaning(),
+                columns: header.names.join(", "),
+            })?;
+        mapping.set(*field, Some(index));
+    }
+    Ok(mapping)
+}
+
+fn require_columns(
+    file: &str,
+    header: &Header,
+    mapping: &ColumnMapping,
+    preset: PresetId,
+) -> Result<(), ImportError> {
+    if preset == PresetId::Cdnow {
+        return Ok(());
+    }
+    let missing = |what: &'static str, key: &'static str| ImportError::MissingColumn {
+        file: file.to_owned(),
+        what,
+        key,
+        columns: header.names.join(", "),
+    };
+    if mapping.get(Field::Date).is_none() {
+        return Err(missing("the order date", "date"));
+    }
+    let has_amount = mapping.get(Field::Total).is_some()
+        || mapping.get(Field::LineTotal).is_some()
+        || (mapping.get(Field::Quantity).is_some() && mapping.get(Field::UnitPrice).is_some());
+    if !has_amount {
+        return Err(missing("the amount paid", "amount"));
+    }
+    Ok(())
+}
+
+/// What the first pass learns.
+struct Evidence {
+    dates: DateOrderVotes,
+    decimals: DecimalVotes,
+    currencies: HashMap<String, u64>,
+    data_rows: u64,
+}
+
+impl Evidence {
+    /// The currency the file names most often, in a currency column or in amount cells.
+    fn currency(&self) -> Option<Currency> {
+        self.currencies
+            .iter()
+            .max_by_key(|(code, n)| (**n, std::cmp::Reverse((*code).clone())))
+            .and_then(|(code, _)| Currency::parse(code))
+    }
+}
+
+const MONEY_FIELDS: [Field; 8] = [
+    Field::Total,
+    Field::LineTotal,
+    Field::UnitPrice,
+    Field::Refunded,
+    Field::AdjustedTotal,
+    Field::Discount,
+    Field::Shipping,
+    Field::Tax,
+];
+
+fn gather_evidence(
+    path: &Path,
+    sniffed: &Sniffed,
+    mapping: &ColumnMapping,
+    preset: PresetId,
+    size_bytes: u64,
+    progress: &mut dyn FnMut(f32, u64) -> bool,
+) -> Result<Evidence, ImportError> {
+    let mut evidence = Evidence {
+        dates: DateOrderVotes::default(),
+        decimals: DecimalVotes::default(),
+        currencies: HashMap::new(),
+        data_rows: 0,
+    };
+    if preset == PresetId::Cdnow {
+        evidence.data_rows = 1;
+        evidence.currencies.insert("USD".to_owned(), 1);
+        return Ok(evidence);
+    }
+    let mut reader = RowReader::open(path, sniffed)?;
+    let mut row = RawRow::default();
+    let mut rows = 0u64;
+    while reader.next_row(&mut row, path)? {
+        rows += 1;
+        if rows.is_multiple_of(PROGRESS_EVERY)
+            && !progress(0.4 * fraction(&row, rows, size_bytes), rows)
+        {
+            return Err(ImportError::Cancelled);
+        }
+        if row.filled_cells() == 0 {
+            continue;
+        }
+        let view = RowView {
+            row: &row,
+            mapping,
+            encoding: sniffed.encoding,
+        };
+        let date = view.get(Field::Date);
+        if date.is_empty() {
+            continue;
+        }
+        evidence.data_rows += 1;
+        evidence.dates.observe(&date);
+        for field in MONEY_FIELDS {
+            let cell = view.get(field);
+            if !cell.is_empty() {
+                evidence.decimals.observe(&cell);
+                if let Some(code) = currency_in_cell(&cell) {
+                    *evidence.currencies.entry(code.to_owned()).or_default() += 1;
+                }
+            }
+        }
+        let code = view.get(Field::Currency);
+        if let Some(c) = Currency::parse(&code) {
+            *evidence.currencies.entry(c.code().to_owned()).or_default() += 1;
+        }
+    }
+    Ok(evidence)
+}
+
+/// A currency named in the header of an amount column (`Amount, EUR`, `Total (€)`).
+fn currency_in_money_headers(header: &Header, mapping: &ColumnMapping) -> Option<Currency> {
+    MONEY_FIELDS
+        .iter()
+        .filter_map(|f| mapping.get(*f))
+        .filter_map(|c| header.names.get(c))
+        .find_map(|name| currency_in_cell(name))
+        .and_then(Currency::parse)
+}
+
+/// How far through the file a row is (bytes for text, rows for sheets).
+fn fraction(row: &RawRow, rows: u64, size_bytes: u64) -> f32 {
+    match row.record.position() {
+        Some(pos) if size_bytes > 0 => (pos.byte() as f32 / size_bytes as f32).min(1.0),
+        _ => (rows as f32 / (rows as f32 + 1000.0)).min(1.0),
+    }
+}
+
+/// A currency conversion to the database's base currency.
+#[derive(Clone, Copy, Debug)]
+struct Conversion {
+    rate: f64,
+    from: Currency,
+    to: Currency,
+}
+
+impl Conversion {
+    fn apply(&self, minor: i64) -> i64 {
+        let scale = self.to.minor_per_major() as f64 / self.from.minor_per_major() as f64;
+        (minor as f64 * self.rate * scale).round() as i64
+    }
+}
+
+fn conversion(
+    file: &str,
+    currency: Currency,
+    options: &ImportOptions,
+) -> Result<Option<Conversion>, ImportError> {
+    let Some(base) = options.base_currency else {
+        return Ok(None);
+    };
+    if base == currency {
+        return Ok(None);
+    }
+    match options.exchange_rate.filter(|r| r.is_finite() && *r > 0.0) {
+        Some(rate) => Ok(Some(Conversion {
+            rate,
+            from: currency,
+            to: base,
+        })),
+        None => Err(ImportError::CurrencyMismatch {
+            file: file.to_owned(),
+            file_currency: currency.code().to_owned(),
+            base: base.code().to_owned(),
+        }),
+    }
+}
+
+/// An order being assembled from its rows.
+#[derive(Default)]
+struct Draft {
+    key: String,
+    alt: Option<String>,
+    first_row: u64,
+    rows: u64,
+    moment: Option<(NaiveDateTime, FixedOffset, chrono::NaiveDate)>,
+    customer: CustomerIdentity,
+    total: Option<i64>,
+    line_sum: i64,
+    refunded: Option<i64>,
+    refund_rows: i64,
+    adjusted_total: Option<i64>,
+    discount: Option<i64>,
+    discount_sum: i64,
+    shipping: Option<i64>,
+    shipping_sum: i64,
+    tax: Option<i64>,
+    tax_sum: i64,
+    coupon: Option<String>,
+    status: Option<String>,
+    captured: Option<String>,
+    currency: Option<Currency>,
+    channel: Option<String>,
+    lines: Vec<NewOrderLine>,
+    customer_refund: bool,
+}
+
+/// A refund row waiting for its order (which may come later in the file).
+struct PendingRefund {
+    order: String,
+    alt: Option<String>,
+    amount: i64,
+    draft: Draft,
+}
+
+struct Parser<'a> {
+    preset: PresetId,
+    extras: Extras,
+    name_is_key: bool,
+    product_list: bool,
+    packed_lines: Vec<usize>,
+    header: &'a Header,
+    mapping: &'a ColumnMapping,
+    encoding: TextEncoding,
+    date_order: DateOrder,
+    decimal: DecimalSeparator,
+    currency: Currency,
+    conversion: Option<Conversion>,
+    shop_zone: ShopZone,
+    date_is_utc: bool,
+    drafts: Vec<Draft>,
+    by_key: HashMap<String, usize>,
+    by_alt: HashMap<String, usize>,
+    pending_refunds: Vec<PendingRefund>,
+    report: StageReport,
+    customer_group: Option<String>,
+    synthetic_counts: HashMap<String, u32>,
+}
+
+/// A problem with one cell, for the report.
+struct CellProblem {
+    reason: SkipReason,
+    field: Field,
+    value: String,
+    expected: String,
+}
+
+impl Parser<'_> {
+    fn parse_rows(
+        &mut self,
+        path: &Path,
+        sniffed: &Sniffed,
+        size_bytes: u64,
+        progress: &mut dyn FnMut(f32, u64) -> bool,
+    ) -> Result<(), ImportError> {
+        let mut reader = RowReader::open(path, sniffed)?;
+        let mut row = RawRow::default();
+        let mut rows = 0u64;
+        self.report.layout_rows = sniffed.rows_before_header as u64;
+        while reader.next_row(&mut row, path)? {
+            rows += 1;
+            if rows.is_multiple_of(PROGRESS_EVERY)
+                && !progress(0.4 + 0.6 * fraction(&row, rows, size_bytes), rows)
+            {
+                return Err(ImportError::Cancelled);
+            }
+            if self.preset == PresetId::Cdnow {
+                self.cdnow_row(&row);
+            } else {
+                self.row(&row);
+            }
+        }
+        progress(1.0, rows);
+        Ok(())
+    }
+
+    fn skip(&mut self, reason: SkipReason, row: u64, problem: Option<&CellProblem>) {
+        let stat = self.report.skipped.entry(reason).or_default();
+        stat.rows += 1;
+        if stat.examples.len() < EXAMPLES_PER_REASON {
+            stat.examples.push(match problem {
+                Some(p) => {
+                    let column = self
+                        .mapping
+                        .get(p.field)
+                        .and_then(|c| self.header.names.get(c))
+                        .map_or_else(|| p.field.label().to_owned(), Clone::clone);
+                    format!("row {row}, column {column}: “{}” ({})", p.value, p.expected)
+                }
+                None => format!("row {row}"),
+            });
+        }
+    }
+
+    fn row(&mut self, row: &RawRow) {
+        let view = RowView {
+            row,
+            mapping: self.mapping,
+            encoding: self.encoding,
+        };
+        let class = classify(self.preset, &view, self.header);
+        match class {
+            RowClass::Layout => {
+                self.report.layout_rows += 1;
+                return;
+            }
+            RowClass::CustomerGroup(name) => {
+                self.report.layout_rows += 1;
+                self.customer_group = Some(name);
+                return;
+            }
+            _ => {}
+        }
+        self.report.rows_read += 1;
+        match class {
+            RowClass::Skip(reason) => self.skip(reason, row.number, None),
+            RowClass::Sale => {
+                if let Err(problem) = self.sale_row(&view, false) {
+                    self.skip(problem.reason, row.number, Some(&problem));
+                }
+            }
+            RowClass::CustomerRefund => {
+                if let Err(problem) = self.sale_row(&view, true) {
+                    self.skip(problem.reason, row.number, Some(&problem));
+                }
+            }
+            RowClass::Refund { order, alt } => {
+                if let Err(problem) = self.refund_row(&view, order, alt) {
+                    self.skip(problem.reason, row.number, Some(&problem));
+                }
+            }
+            RowClass::Layout | RowClass::CustomerGroup(_) => {}
+        }
+    }
+
+    fn money(&self, view: &RowView<'_>, field: Field) -> Result<Option<i64>, CellProblem> {
+        let cell = view.get(field);
+        if cell.is_empty() {
+            return Ok(None);
+        }
+        match parse_money(&cell, self.decimal, self.currency.minor_digits()) {
+            Ok(minor) => Ok(Some(self.conversion.map_or(minor, |c| c.apply(minor)))),
+            Err(e) => Err(CellProblem {
+                reason: SkipReason::UnreadableAmount,
+                field,
+                value: cell.into_owned(),
+                expected: e.to_string(),
+            }),
+        }
+    }
+
+    /// Optional amounts (discount, shipping, …) that cannot be read count as absent.
+    fn money_or_none(&self, view: &RowView<'_>, field: Field) -> Option<i64> {
+        self.money(view, field).ok().flatten()
+    }
+
+    /// The order instant: wall-clock time, its UTC offset, and the shop's day.
+    fn moment(
+        &self,
+        view: &RowView<'_>,
+    ) -> Result<(NaiveDateTime, FixedOffset, chrono::NaiveDate), CellProblem> {
+        let date = view.get(Field::Date);
+        let time = view.get(Field::Time);
+        let text = if time.is_empty() {
+            date.to_string()
+        } else {
+            format!("{date} {time}")
+        };
+        let parsed: ParsedMoment =
+            parse_moment(&text, self.date_order).map_err(|e| CellProblem {
+                reason: SkipReason::UnreadableDate,
+                field: Field::Date,
+                value: text.clone(),
+                expected: e.to_string(),
+            })?;
+        let zone_cell = view.get(Field::TimeZone);
+        let from_zone_column = if zone_cell.is_empty() {
+            None
+        } else if let Some(tz) = named_zone(&zone_cell) {
+            Some(offset_in_zone(tz, parsed.local))
+        } else {
+            parse_offset(&zone_cell)
+        };
+        let utc_zero = FixedOffset::east_opt(0).unwrap_or_else(|| Utc.fix());
+        match (parsed.offset.or(from_zone_column), self.date_is_utc) {
+            (Some(offset), false) => Ok((parsed.local, offset, parsed.local.date())),
+            (given, true) => {
+                // A UTC column (Stripe): the shop's day is the UTC instant in the shop's zone.
+                let offset = given.unwrap_or(utc_zero);
+                let utc =
+                    parsed.local - chrono::Duration::seconds(i64::from(offset.local_minus_utc()));
+                let shop_offset = self.shop_offset_at_utc(utc);
+                let shop_local =
+                    utc + chrono::Duration::seconds(i64::from(shop_offset.local_minus_utc()));
+                Ok((parsed.local, offset, shop_local.date()))
+            }
+            (None, false) => {
+                let offset = self.shop_offset_at_local(parsed.local);
+                Ok((parsed.local, offset, parsed.local.date()))
+            }
+        }
+    }
+
+    fn shop_offset_at_local(&self, local: NaiveDateTime) -> FixedOffset {
+        match self.shop_zone {
+            ShopZone::Named(tz) => offset_in_zone(tz, local),
+            ShopZone::Local => chrono::Local
+                .from_local_datetime(&local)
+                .earliest()
+                .map_or_else(|| Utc.fix(), |t| t.offset().fix()),
+        }
+    }
+
+    fn shop_offset_at_utc(&self, utc: NaiveDateTime) -> FixedOffset {
+        match self.shop_zone {
+            ShopZone::Named(tz) => tz.offset_from_utc_datetime(&utc).fix(),
+            ShopZone::Local => chrono::Local.offset_from_utc_datetime(&utc).fix(),
+        }
+    }
+
+    fn identity(&self, view: &RowView<'_>) -> CustomerIdentity {
+        let text = |field: Field| {
+            let value = view.get(field);
+            let value = value.trim_start_matches('\'').trim();
+            (!value.is_empty()).then(|| value.to_owned())
+        };
+        let name = text(Field::Name).or_else(|| {
+            let first = text(Field::FirstName).unwrap_or_default();
+            let last = text(Field::LastName).unwrap_or_default();
+            let full = format!("{first} {last}").trim().to_owned();
+            (!full.is_empty()).then_some(full)
+        });
+        let platform_id = text(Field::CustomerId)
+            .map(|id| match id.strip_suffix(".0") {
+                // Online Retail copies write customer numbers as floats: 17850.0.
+                Some(int) if int.bytes().all(|b| b.is_ascii_digit()) => int.to_owned(),
+                _ => id,
+            })
+            // WooCommerce writes 0 for guest checkouts; others write placeholders.
+            .filter(|id| {
+                !matches!(
+                    id.to_ascii_lowercase().as_str(),
+                    "0" | "-" | "guest" | "n/a" | "none" | "null"
+                )
+            });
+        let consent = text(Field::Consent).and_then(|v| match v.to_ascii_lowercase().as_str() {
+            "yes" | "true" | "1" | "y" | "subscribed" => Some(true),
+            "no" | "false" | "0" | "n" | "unsubscribed" | "not subscribed" => Some(false),
+            _ => None,
+        });
+        let who = CustomerIdentity {
+            email: text(Field::Email),
+            platform_id,
+            username: text(Field::Username),
+            name: name.or_else(|| self.customer_group.clone()),
+            phone: text(Field::Phone),
+            postcode: text(Field::Postcode),
+            marketing_consent: consent,
+        };
+        if !self.name_is_key
+            && who.email.is_none()
+            && who.platform_id.is_none()
+            && who.username.is_none()
+        {
+            // On platforms with e-mail or ids, a bare billing name ("Walk-in Customer") is a guest.
+            return CustomerIdentity::default();
+        }
+        who
+    }
+
+    /// The order key of a row: its order number, or a stable synthetic one.
+    fn order_key(&mut self, view: &RowView<'_>) -> String {
+        let id = view.get(Field::OrderId);
+        if !id.is_empty() {
+            return id.into_owned();
+        }
+        let who = self.identity(view);
+        let base = format!(
+            "row:{}:{}:{}",
+            view.get(Field::Date),
+            who.email
+                .or(who.platform_id)
+                .or(who.name)
+                .unwrap_or_default(),
+            view.get(Field::Total)
+        );
+        let n = self.synthetic_counts.entry(base.clone()).or_insert(0);
+        *n += 1;
+        format!("{base}:{n}")
+    }
+
+    fn draft_index(&mut self, key: &str, row_number: u64) -> usize {
+        if let Some(&i) = self.by_key.get(key) {
+            return i;
+        }
+        self.drafts.push(Draft {
+            key: key.to_owned(),
+            first_row: row_number,
+            ..Draft::default()
+        });
+        let i = self.drafts.len() - 1;
+        self.by_key.insert(key.to_owned(), i);
+        i
+    }
+
+    fn sale_row(&mut self, view: &RowView<'_>, customer_refund: bool) -> Result<(), CellProblem> {
+        let total = self.money(view, Field::Total)?;
+        let line_total = self.money(view, Field::LineTotal)?;
+        let unit_price = self.money(view, Field::UnitPrice)?;
+        let quantity = parse_quantity(&view.get(Field::Quantity));
+        let key = self.order_key(view);
+        // A negative amount on a sale row of an order already seen is a refund of it
+        // (WooCommerce Analytics, generic files with refund rows).
+        let row_amount = total.or(line_total);
+        if !customer_refund
+            && let Some(amount) = row_amount.filter(|a| *a < 0)
+            && self.by_key.contains_key(&key)
+        {
+            return self.refund_amount(view, key, None, -amount);
+        }
+        let known = self.by_key.get(&key).copied();
+        let needs_moment = known.is_none_or(|i| self.drafts[i].moment.is_none());
+        let moment = if needs_moment {
+            Some(self.moment(view)?)
+        } else {
+            None
+        };
+        let identity = self.identity(view);
+        let extras = self.extras;
+        let discount = self.money_or_none(view, Field::Discount);
+        let shipping = self.money_or_none(view, Field::Shipping);
+        let tax = self.money_or_none(view, Field::Tax);
+        let refunded = self.money_or_none(view, Field::Refunded);
+        let adjusted = self.money_or_none(view, Field::AdjustedTotal);
+        let currency = Currency::parse(&view.get(Field::Currency));
+        let text = |f: Field| Some(view.get(f).into_owned()).filter(|s| !s.is_empty());
+        let lines = self.lines_of(view, quantity, unit_price, line_total);
+        let computed_line = match (line_total, unit_price) {
+            (Some(t), _) => Some(t),
+            (None, Some(p)) if total.is_none() => {
+                Some((p as f64 * quantity.unwrap_or(1.0)).round() as i64)
+            }
+            _ => None,
+        };
+
+        let index = self.draft_index(&key, view.row.number);
+        let draft = &mut self.drafts[index];
+        draft.rows += 1;
+        draft.customer_refund |= customer_refund;
+        if draft.moment.is_none() {
+            draft.moment = moment;
+        }
+        merge_identity(&mut draft.customer, identity);
+        set_once(&mut draft.total, total);
+        set_once(&mut draft.refunded, refunded);
+        set_once(&mut draft.adjusted_total, adjusted);
+        set_once(&mut draft.currency, currency);
+        set_once(&mut draft.coupon, text(Field::Coupon));
+        set_once(&mut draft.status, text(Field::Status));
+        set_once(&mut draft.captured, text(Field::Captured));
+        set_once(&mut draft.channel, text(Field::Channel));
+        if draft.alt.is_none() {
+            draft.alt = text(Field::AltOrderId);
+        }
+        draft.line_sum += computed_line.unwrap_or(0);
+        match extras {
+            Extras::PerOrder => {
+                set_once(&mut draft.discount, discount);
+                set_once(&mut draft.shipping, shipping);
+                set_once(&mut draft.tax, tax);
+            }
+            Extras::PerLine => {
+                draft.discount_sum += discount.unwrap_or(0).abs();
+                draft.shipping_sum += shipping.unwrap_or(0);
+                draft.tax_sum += tax.unwrap_or(0);
+            }
+        }
+        draft.lines.extend(lines);
+        if let Some(alt) = draft.alt.clone() {
+            self.by_alt.entry(alt).or_insert(index);
+        }
+        Ok(())
+    }
+
+    /// The line items a row carries: none on an eBay summary row, several for a
+    /// comma-separated product list (WooCommerce Analytics) or packed `line_item_N` cells
+    /// (WebToffee), else at most one.
+    fn lines_of(
+        &self,
+        view: &RowView<'_>,
+        quantity: Option<f64>,
+        unit_price: Option<i64>,
+        line_total: Option<i64>,
+    ) -> Vec<NewOrderLine> {
+        if self.mapping.get(Field::ItemNumber).is_some() && !view.has(Field::ItemNumber) {
+            return Vec::new();
+        }
+        if !self.packed_lines.is_empty() {
+            return self
+                .packed_lines
+                .iter()
+                .filter_map(|c| {
+                    packed_line(
+                        &view.row.cell(*c, self.encoding),
+                        self.decimal,
+                        self.currency.minor_digits(),
+                    )
+                })
+                .collect();
+        }
+        let product = view.get(Field::Product);
+        if self.product_list && product.contains(", ") {
+            return product
+                .split(", ")
+                .map(|name| NewOrderLine {
+                    sku: None,
+                    name: name.trim().to_owned(),
+                    quantity: 1.0,
+                    unit_price_cents: 0,
+                    total_cents: 0,
+                })
+                .collect();
+        }
+        line_of(view, quantity, unit_price, line_total)
+            .into_iter()
+            .collect()
+    }
+
+    fn refund_row(
+        &mut self,
+        view: &RowView<'_>,
+        order: String,
+        alt: Option<String>,
+    ) -> Result<(), CellProblem> {
+        let total = self.money(view, Field::Total)?;
+        let line = self.money(view, Field::LineTotal)?;
+        let tax = if self.extras == Extras::PerLine {
+            self.money_or_none(view, Field::Tax)
+        } else {
+            None
+        };
+        let amount = total
+            .or(line.map(|l| l + tax.unwrap_or(0)))
+            .unwrap_or(0)
+            .abs();
+        self.refund_amount(view, order, alt, amount)
+    }
+
+    fn refund_amount(
+        &mut self,
+        view: &RowView<'_>,
+        order: String,
+        alt: Option<String>,
+        amount: i64,
+    ) -> Result<(), CellProblem> {
+        let moment = self.moment(view)?;
+        let own_key = {
+            let id = view.get(Field::OrderId);
+            if id.is_empty() || id == order {
+                format!("refund:{order}:{}", view.row.number)
+            } else {
+                id.into_owned()
+            }
+        };
+        let draft = Draft {
+            key: own_key,
+            first_row: view.row.number,
+            rows: 1,
+            moment: Some(moment),
+            customer: self.identity(view),
+            refund_rows: amount,
+            customer_refund: true,
+            ..Draft::default()
+        };
+        self.pending_refunds.push(PendingRefund {
+            order,
+            alt,
+            amount,
+            draft,
+        });
+        Ok(())
+    }
+
+    fn cdnow_row(&mut self, row: &RawRow) {
+        let cells: Vec<String> = (0..row.record.len())
+            .map(|i| row.cell(i, self.encoding).into_owned())
+            .collect();
+        if cells.is_empty() {
+            self.report.layout_rows += 1;
+            return;
+        }
+        self.report.rows_read += 1;
+        // id date cds dollars, or the sample's: id sample-id date cds dollars.
+        let (id, date, cds, dollars) = match cells.as_slice() {
+            [id, _, date, cds, dollars] | [id, date, cds, dollars] => (id, date, cds, dollars),
+            _ => {
+                self.skip(SkipReason::UnreadableAmount, row.number, None);
+                return;
+            }
+        };
+        let Ok(parsed) = parse_moment(date, DateOrder::Ymd) else {
+            let problem = CellProblem {
+                reason: SkipReason::UnreadableDate,
+                field: Field::Date,
+                value: date.clone(),
+                expected: "a date as YYYYMMDD".to_owned(),
+            };
+            self.skip(SkipReason::UnreadableDate, row.number, Some(&problem));
+            return;
+        };
+        let Ok(amount) = parse_money(dollars, DecimalSeparator::Dot, 2) else {
+            let problem = CellProblem {
+                reason: SkipReason::UnreadableAmount,
+                field: Field::Total,
+                value: dollars.clone(),
+                expected: "an amount such as 12.50".to_owned(),
+            };
+            self.skip(SkipReason::UnreadableAmount, row.number, Some(&problem));
+            return;
+        };
+        let base = format!("{id}-{date}");
+        let n = self.synthetic_counts.entry(base.clone()).or_insert(0);
+        *n += 1;
+        let key = format!("{base}-{n}");
+        let offset = self.shop_offset_at_local(parsed.local);
+        let index = self.draft_index(&key, row.number);
+        let draft = &mut self.drafts[index];
+        draft.rows = 1;
+        draft.moment = Some((parsed.local, offset, parsed.local.date()));
+        draft.customer.platform_id = Some(id.clone());
+        draft.total = Some(amount);
+        draft.currency = Some(Currency::USD);
+        draft.lines.push(NewOrderLine {
+            sku: None,
+            name: "CDs".to_owned(),
+            quantity: cds.parse().unwrap_or(1.0),
+            unit_price_cents: 0,
+            total_cents: amount,
+        });
+    }
+
+    /// Applies refunds to their orders, drops unpaid orders, and builds the orders.
+    fn finish(&mut self) -> (Vec<NewOrder>, Vec<RefundForOrder>) {
+        let mut for_others = Vec::new();
+        for pending in std::mem::take(&mut self.pending_refunds) {
+            let target = self
+                .by_key
+                .get(&pending.order)
+                .or_else(|| pending.alt.as_ref().and_then(|a| self.by_alt.get(a)))
+                .or_else(|| self.by_alt.get(&pending.order))
+                .copied();
+            match target {
+                Some(i) => self.drafts[i].refund_rows += pending.amount,
+                None => {
+                    let source = self.preset.name().to_owned();
+                    if let Some(standalone) = self.build(pending.draft) {
+                        for_others.push(RefundForOrder {
+                            source,
+                            external_id: pending.order,
+                            alt_id: pending.alt,
+                            amount_cents: pending.amount,
+                            standalone,
+                        });
+                    }
+                }
+            }
+        }
+        let drafts = std::mem::take(&mut self.drafts);
+        let mut orders = Vec::with_capacity(drafts.len());
+        for draft in drafts {
+            if let Some(reason) = self.unpaid_reason(&draft) {
+                let (rows, first) = (draft.rows, draft.first_row);
+                for _ in 0..rows {
+                    self.skip(reason, first, None);
+                }
+                continue;
+            }
+            if draft.currency.is_some_and(|c| c != self.currency) && self.conversion.is_none() {
+                let (rows, first) = (draft.rows, draft.first_row);
+                for _ in 0..rows {
+                    self.skip(SkipReason::OtherCurrency, first, None);
+                }
+                continue;
+            }
+            if let Some(order) = self.build(draft) {
+                orders.push(order);
+            }
+        }
+        (orders, for_others)
+    }
+
+    fn unpaid_reason(&self, draft: &Draft) -> Option<SkipReason> {
+        let status = draft.status.as_deref().unwrap_or("");
+        if self.preset == PresetId::Stripe {
+            let failed = status.eq_ignore_ascii_case("failed")
+                || draft
+                    .captured
+                    .as_deref()
+                    .is_some_and(|c| c.eq_ignore_ascii_case("false"));
+            if failed {
+                return Some(SkipReason::FailedCharge);
+            }
+        }
+        is_unpaid_status(status).then_some(SkipReason::NotPaid)
+    }
+
+    fn build(&self, draft: Draft) -> Option<NewOrder> {
+        let (local, offset, local_date) = draft.moment?;
+        let placed_utc = Utc.from_utc_datetime(
+            &(local - chrono::Duration::seconds(i64::from(offset.local_minus_utc()))),
+        );
+        if draft.customer_refund {
+            let amount = (draft.total.unwrap_or(draft.line_sum)).abs() + draft.refund_rows;
+            return Some(NewOrder {
+                source: self.preset.name().to_owned(),
+                external_id: draft.key,
+                customer: draft.customer,
+                placed_utc,
+                local_date,
+                utc_offset_minutes: Some(offset.local_minus_utc() / 60),
+                currency: self.stored_currency(),
+                gross_cents: 0,
+                discount_cents: 0,
+                refunded_cents: amount,
+                refunded_utc: Some(placed_utc),
+                coupon_code: None,
+                status: "refund".to_owned(),
+                channel: draft.channel,
+                lines: draft.lines,
+            });
+        }
+        let per_line = self.extras == Extras::PerLine;
+        let shipping = if per_line {
+            draft.shipping_sum
+        } else {
+            draft.shipping.unwrap_or(0)
+        };
+        let tax = if per_line {
+            draft.tax_sum
+        } else {
+            draft.tax.unwrap_or(0)
+        };
+        let paid = draft
+            .total
+            .unwrap_or(draft.line_sum + if per_line { shipping + tax } else { 0 });
+        let discount = if per_line {
+            draft.discount_sum
+        } else {
+            draft.discount.unwrap_or(0).abs()
+        };
+        let adjusted_refund = draft
+            .adjusted_total
+            .map_or(0, |adjusted| (paid - adjusted).max(0));
+        let refunded = draft.refunded.unwrap_or(0).abs().max(adjusted_refund) + draft.refund_rows;
+        let status = match draft.status.as_deref().map(str::to_ascii_lowercase) {
+            Some(s) if !s.is_empty() => s,
+            _ if refunded >= paid && refunded > 0 => "refunded".to_owned(),
+            _ if refunded > 0 => "partially_refunded".to_owned(),
+            _ => "paid".to_owned(),
+        };
+        Some(NewOrder {
+            source: self.preset.name().to_owned(),
+            external_id: draft.key,
+            customer: draft.customer,
+            placed_utc,
+            local_date,
+            utc_offset_minutes: Some(offset.local_minus_utc() / 60),
+            currency: self.stored_currency(),
+            gross_cents: paid + discount,
+            discount_cents: discount,
+            refunded_cents: refunded,
+            refunded_utc: None,
+            coupon_code: draft.coupon,
+            status,
+            channel: draft.channel,
+            lines: draft.lines,
+        })
+    }
+
+    fn stored_currency(&self) -> Currency {
+        self.conversion.map_or(self.currency, |c| c.to)
+    }
+}
+
+fn set_once<T>(slot: &mut Option<T>, value: Option<T>) {
+    if slot.is_none() {
+        *slot = value;
+    }
+}
+
+fn merge_identity(into: &mut CustomerIdentity, from: CustomerIdentity) {
+    set_once(&mut into.email, from.email);
+    set_once(&mut into.platform_id, from.platform_id);
+    set_once(&mut into.username, from.username);
+    set_once(&mut into.name, from.name);
+    set_once(&mut into.phone, from.phone);
+    set_once(&mut into.postcode, from.postcode);
+    set_once(&mut into.marketing_consent, from.marketing_consent);
+}
+
+fn parse_quantity(cell: &str) -> Option<f64> {
+    let cleaned: String = cell.chars().filter(|c| !c.is_whitespace()).collect();
+    let cleaned = cleaned.replace(',', ".");
+    cleaned.parse::<f64>().ok().filter(|q| q.is_finite())
+}
+
+/// The line item of a row, when it names a product, SKU or quantity.
+fn line_of(
+    view: &RowView<'_>,
+    quantity: Option<f64>,
+    unit_price: Option<i64>,
+    line_total: Option<i64>,
+) -> Option<NewOrderLine> {
+    let product = view.get(Field::Product);
+    let sku = view.get(Field::Sku);
+    if product.is_empty() && sku.is_empty() && quantity.is_none() {
+        return None;
+    }
+    let quantity = quantity.unwrap_or(1.0);
+    let unit = unit_price.unwrap_or_else(|| match line_total {
+        Some(t) if quantity != 0.0 => (t as f64 / quantity).round() as i64,
+        _ => 0,
+    });
+    Some(NewOrderLine {
+        sku: (!sku.is_empty()).then(|| sku.into_owned()),
+        name: product.into_owned(),
+        quantity,
+        unit_price_cents: unit,
+        total_cents: line_total.unwrap_or_else(|| (unit as f64 * quantity).round() as i64),
+    })
+}
+
+/// Columns named `line_item_1`, `line_item_2`, … (WebToffee packs a whole line in each).
+fn packed_line_columns(header: &Header) -> Vec<usize> {
+    header
+        .names
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| {
+            let n = super::fields::normalise_header(n);
+            n.strip_prefix("line item ")
+                .is_some_and(|k| !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()))
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// `name:Jute Twine|product_id:64|sku:TWINE|quantity:1|total:4.50|…` as a line item.
+fn packed_line(cell: &str, decimal: DecimalSeparator, minor_digits: u32) -> Option<NewOrderLine> {
+    if cell.trim().is_empty() {
+        return None;
+    }
+    let mut name = String::new();
+    let mut sku = None;
+    let mut quantity = 1.0;
+    let mut total = 0;
+    for part in cell.split('|') {
+        let Some((key, value)) = part.split_once(':') else {
+            continue;
+        };
+        match key.trim() {
+            "name" => name = value.trim().to_owned(),
+            "sku" if !value.trim().is_empty() => sku = Some(value.trim().to_owned()),
+            "quantity" | "qty" => quantity = parse_quantity(value).unwrap_or(1.0),
+            "total" => total = parse_money(value, decimal, minor_digits).unwrap_or(0),
+            _ => {}
+        }
+    }
+    Some(NewOrderLine {
+        sku,
+        name,
+        quantity,
+        unit_price_cents: if quantity == 0.0 {
+            0
+        } else {
+            (total as f64 / quantity).round() as i64
+        },
+        total_cents: total,
+    })
+}
+
+fn summarise(
+    report: &mut StageReport,
+    orders: &[NewOrder],
+    refunds: &[RefundForOrder],
+    mapping: &ColumnMapping,
+) {
+    let mut customers = HashSet::new();
+    for order in orders {
+        let who = &order.customer;
+        if who.is_guest() {
+            report.guest_orders += 1;
+        } else {
+            let key = who
+                .email
+                .as_deref()
+                .map(|e| format!("e:{}", e.trim().to_lowercase()))
+                .or_else(|| who.platform_id.as_deref().map(|p| format!("p:{p}")))
+                .or_else(|| {
+                    who.username
+                        .as_deref()
+                        .map(|u| format!("u:{}", u.to_lowercase()))
+                })
+                .or_else(|| {
+                    who.name
+                        .as_deref()
+                        .map(|n| format!("n:{}", crate::store::orders::normalise_name(n)))
+                });
+            if let Some(key) = key {
+                customers.insert(key);
+            }
+        }
+        if order.refunded_cents > 0 {
+            report.refunds += 1;
+        }
+        report.net_total_minor += order.net_cents();
+    }
+    report.refunds += refunds.len() as u64;
+    report.net_total_minor -= refunds.iter().map(|r| r.amount_cents).sum::<i64>();
+    report.customers = customers.len() as u64;
+    let has_customer = [
+        Field::Email,
+        Field::CustomerId,
+        Field::Username,
+        Field::Name,
+        Field::FirstName,
+    ]
+    .iter()
+    .any(|f| mapping.get(*f).is_some());
+    if !has_customer && !orders.is_empty() && orders.iter().all(|o| o.customer.is_guest()) {
+        report
+            .warnings
+            .push("No column identifies the customer, so every order is a guest order. Choose the e-mail or customer column in the preview.".to_owned());
+    }
+}
+
+fn sha256_of(path: &Path) -> Result<String, ImportError> {
+    use sha2::Digest as _;
+    let mut file = std::fs::File::open(path).map_err(|e| ImportError::Io {
+        file: display_name(path),
+        detail: e.to_string(),
+    })?;
+    let mut hasher = sha2::Sha256::new();
+    let mut buffer = vec![0u8; 1 << 16];
+    loop {
+        let n = file.read(&mut buffer).map_err(|e| ImportError::Io {
+            file: display_name(path),
+            detail: e.to_string(),
+        })?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buffer[..n]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
