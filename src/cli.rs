@@ -11,6 +11,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::app::{self, Progress, ThemeChoice, View};
 use crate::build_info;
 use crate::demo::DemoOptions;
+use crate::domain::Currency;
+use crate::import::{DateOrder, DecimalSeparator, Field, ImportOptions, PresetId};
 use crate::store::{self, Store};
 use crate::ui;
 
@@ -44,6 +46,41 @@ pub enum CliCommand {
         /// Colour theme.
         #[arg(long, value_enum, default_value_t = ThemeArg::Light)]
         theme: ThemeArg,
+        /// Read this file into the import preview first (nothing is imported).
+        #[arg(long, value_name = "FILE")]
+        import_preview: Vec<PathBuf>,
+    },
+    /// Import sales exports (Shopify, Square, Stripe, PayPal, Etsy, WooCommerce, Amazon, eBay,
+    /// QuickBooks, Online Retail, CDNOW, or any spreadsheet).
+    Import {
+        /// Files to import (CSV, TSV, TXT, XLSX, XLS, ODS).
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Platform of the files, or `auto` to recognise it from the header.
+        #[arg(long, value_name = "NAME", default_value = "auto", value_parser = parse_preset)]
+        preset: PresetChoice,
+        /// Use COLUMN for FIELD (order_id, date, email, customer_id, name, phone, amount,
+        /// quantity, unit_price, refund, discount, status, coupon, currency, product, time).
+        #[arg(long = "map", value_name = "FIELD=COLUMN", value_parser = parse_map)]
+        map: Vec<(Field, String)>,
+        /// Day/month order of numeric dates, when the file leaves it open.
+        #[arg(long, value_name = "dmy|mdy|ymd", value_parser = parse_date_order)]
+        date_order: Option<DateOrder>,
+        /// Decimal separator of amounts.
+        #[arg(long, value_enum)]
+        decimal: Option<DecimalArg>,
+        /// Currency of files that name none (ISO code).
+        #[arg(long, value_name = "CODE", value_parser = parse_currency)]
+        currency: Option<Currency>,
+        /// Exchange rate from the file's currency to the database's, when they differ.
+        #[arg(long, value_name = "RATE")]
+        rate: Option<f64>,
+        /// Read and check the files and report what would change, without writing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print one JSON object per file on standard output.
+        #[arg(long)]
+        json: bool,
     },
     /// Fill the database with a demo shop (customers, orders, refunds, guest sales).
     Demo {
@@ -54,6 +91,58 @@ pub enum CliCommand {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+}
+
+/// `--preset` value: a platform, or recognise it from the header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PresetChoice {
+    /// Recognise the platform from the header.
+    Auto,
+    /// This platform.
+    Preset(PresetId),
+}
+
+/// `--decimal` values.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum DecimalArg {
+    /// 1,234.56
+    Dot,
+    /// 1.234,56
+    Comma,
+}
+
+fn parse_preset(name: &str) -> Result<PresetChoice, String> {
+    if name.eq_ignore_ascii_case("auto") {
+        return Ok(PresetChoice::Auto);
+    }
+    PresetId::from_name(name)
+        .map(PresetChoice::Preset)
+        .ok_or_else(|| {
+            let names: Vec<&str> = PresetId::ALL.iter().map(|p| p.name()).collect();
+            format!(
+                "unknown preset '{name}'; choose auto or one of: {}",
+                names.join(", ")
+            )
+        })
+}
+
+fn parse_map(text: &str) -> Result<(Field, String), String> {
+    let (field, column) = text
+        .split_once('=')
+        .ok_or_else(|| format!("'{text}' is not FIELD=COLUMN, e.g. date=\"Order Date\""))?;
+    let field = Field::from_key(field).ok_or_else(|| {
+        let keys: Vec<&str> = Field::MAPPABLE.iter().map(|f| f.key()).collect();
+        format!("unknown field '{field}'; fields are: {}", keys.join(", "))
+    })?;
+    Ok((field, column.trim().to_owned()))
+}
+
+fn parse_date_order(text: &str) -> Result<DateOrder, String> {
+    DateOrder::from_code(text).ok_or_else(|| format!("'{text}' is not dmy, mdy or ymd"))
+}
+
+fn parse_currency(text: &str) -> Result<Currency, String> {
+    Currency::parse(text).ok_or_else(|| format!("'{text}' is not a three-letter currency code"))
 }
 
 /// `--theme` values.
@@ -114,6 +203,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             out,
             size,
             theme,
+            import_preview,
         }) => {
             // Refuse a broken database here, with its message, rather than photographing
             // the error screen.
@@ -127,6 +217,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     ThemeArg::Light => ThemeChoice::Light,
                     ThemeArg::Dark => ThemeChoice::Dark,
                 },
+                import_preview,
             };
             let [w, h] = ui::screenshot::take_screenshot(&request)?;
             println!(
@@ -135,6 +226,34 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 view.slug()
             );
             Ok(())
+        }
+        Some(CliCommand::Import {
+            paths,
+            preset,
+            map,
+            date_order,
+            decimal,
+            currency,
+            rate,
+            dry_run,
+            json,
+        }) => {
+            let options = ImportOptions {
+                preset: match preset {
+                    PresetChoice::Auto => None,
+                    PresetChoice::Preset(p) => Some(p),
+                },
+                overrides: map,
+                date_order,
+                decimal: decimal.map(|d| match d {
+                    DecimalArg::Dot => DecimalSeparator::Dot,
+                    DecimalArg::Comma => DecimalSeparator::Comma,
+                }),
+                currency,
+                exchange_rate: rate,
+                ..ImportOptions::default()
+            };
+            import_files(&db_path, &paths, &options, dry_run, json)
         }
         Some(CliCommand::Demo { customers, seed }) => {
             let mut store = Store::open(&db_path)?;
@@ -149,6 +268,52 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Imports each file in turn; a refused file is reported on stderr and the others go on.
+fn import_files(
+    db_path: &std::path::Path,
+    paths: &[PathBuf],
+    options: &ImportOptions,
+    dry_run: bool,
+    json: bool,
+) -> anyhow::Result<()> {
+    let mut store = Store::open(db_path)?;
+    let mut failed = 0;
+    for path in paths {
+        let file = path.display().to_string();
+        let large = std::fs::metadata(path).is_ok_and(|m| m.len() > 8 * 1024 * 1024);
+        let started = std::time::Instant::now();
+        let mut last_report = started;
+        let mut progress = |fraction: f32, rows: u64| {
+            if large && last_report.elapsed().as_secs_f32() >= 1.0 {
+                last_report = std::time::Instant::now();
+                eprintln!(
+                    "clv-desk: reading {}",
+                    app::import::progress_words(&file, fraction, rows, started)
+                );
+            }
+            true
+        };
+        let result = app::import::stage(&store, path, options.clone(), &mut progress)
+            .and_then(|staged| app::import::write(&mut store, staged, dry_run, &mut |_| true));
+        match result {
+            Ok(result) if json => println!("{}", result.to_json()),
+            Ok(result) => {
+                for line in result.summary_lines() {
+                    println!("{line}");
+                }
+            }
+            Err(e) => {
+                eprintln!("clv-desk: {e}");
+                failed += 1;
+            }
+        }
+    }
+    if failed > 0 {
+        anyhow::bail!("{failed} of {} files were not imported", paths.len());
+    }
+    Ok(())
 }
 
 /// `--db`, or the default file in the OS data folder (whose folder is created).
@@ -205,6 +370,36 @@ mod tests {
                 ..
             })
         ));
+        let cli = Cli::try_parse_from([
+            "clv-desk",
+            "import",
+            "a.csv",
+            "b.csv",
+            "--preset",
+            "shopify",
+            "--map",
+            "date=Created at",
+            "--json",
+        ])
+        .unwrap();
+        match cli.command {
+            Some(CliCommand::Import {
+                paths,
+                preset,
+                map,
+                json,
+                dry_run,
+                ..
+            }) => {
+                assert_eq!(paths.len(), 2);
+                assert_eq!(preset, PresetChoice::Preset(PresetId::Shopify));
+                assert_eq!(map, vec![(Field::Date, "Created at".to_owned())]);
+                assert!(json && !dry_run);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(Cli::try_parse_from(["clv-desk", "import", "a.csv", "--preset", "nope"]).is_err());
+        assert!(Cli::try_parse_from(["clv-desk", "import", "a.csv", "--map", "colour=x"]).is_err());
         // --db is global: accepted after the subcommand too.
         let cli =
             Cli::try_parse_from(["clv-desk", "demo", "--db", "x.sqlite", "--customers", "10"])

@@ -202,6 +202,7 @@ fn demo_order(
     NewOrder {
         source: "demo".to_owned(),
         external_id,
+        alt_external_id: None,
         customer: who,
         placed_utc,
         local_date: day,
@@ -212,6 +213,8 @@ fn demo_order(
         refunded_cents,
         refunded_utc: (refunded_cents > 0)
             .then(|| placed_utc + Duration::days(rng.random_range(2..20))),
+        shipping_cents: 0,
+        tax_cents: 0,
         coupon_code: welcome.then(|| "WELCOME10".to_owned()),
         status: status.to_owned(),
         channel: Some(if rng.random_bool(0.6) { "web" } else { "pos" }.to_owned()),

@@ -68,7 +68,7 @@ fn stored(staged: &StagedImport) -> Vec<NewOrder> {
         staged
             .refunds_for_other_orders
             .iter()
-            .map(|r| r.standalone.clone()),
+            .map(|r| r.entry.clone()),
     );
     all
 }

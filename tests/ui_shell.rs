@@ -210,7 +210,8 @@ fn settings_theme_switches_and_is_remembered() {
         prefs,
         UiPrefs {
             theme: ThemeChoice::Dark,
-            last_view: View::Settings
+            last_view: View::Settings,
+            ..UiPrefs::default()
         }
     );
     drop(harness);

@@ -1,45 +1,84 @@
 //! Native file dialogs (via `rfd`) run on a helper thread so the window keeps painting
 //! while one is open; the answer is collected by [`PendingDialog::poll`].
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver};
+
+/// What a dialog was asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DialogPurpose {
+    /// An existing database to open.
+    OpenDatabase,
+    /// Where to create a new database.
+    NewDatabase,
+    /// Sales exports to import.
+    ImportFiles,
+}
 
 /// At most one open file dialog and the channel its answer arrives on.
 #[derive(Debug, Default)]
 pub struct PendingDialog {
-    answer: Option<Receiver<Option<PathBuf>>>,
+    answer: Option<(DialogPurpose, Receiver<Vec<PathBuf>>)>,
 }
 
 impl PendingDialog {
     /// Asks for an existing CLV Desk database.
     pub fn pick_database(&mut self) {
-        self.spawn(|| {
+        self.spawn(DialogPurpose::OpenDatabase, || {
             rfd::FileDialog::new()
                 .set_title("Open a CLV Desk database")
                 .add_filter("CLV Desk database", &["sqlite", "db"])
                 .add_filter("All files", &["*"])
                 .pick_file()
+                .into_iter()
+                .collect()
         });
     }
 
     /// Asks where to create a new database.
     pub fn new_database(&mut self) {
-        self.spawn(|| {
+        self.spawn(DialogPurpose::NewDatabase, || {
             rfd::FileDialog::new()
                 .set_title("Create a new CLV Desk database")
                 .set_file_name(crate::store::DEFAULT_FILE_NAME)
                 .add_filter("CLV Desk database", &["sqlite"])
                 .save_file()
+                .into_iter()
+                .collect()
         });
     }
 
-    /// The chosen path once the owner answered; `None` while open or after Cancel.
-    pub fn poll(&mut self) -> Option<PathBuf> {
-        let receiver = self.answer.as_ref()?;
+    /// Asks for one or more sales exports, starting in `folder` (the last one used).
+    pub fn import_files(&mut self, folder: Option<&Path>) {
+        let folder = folder.map(Path::to_path_buf);
+        self.spawn(DialogPurpose::ImportFiles, move || {
+            let mut dialog = rfd::FileDialog::new()
+                .set_title("Import orders")
+                .add_filter(
+                    "Sales exports",
+                    &["csv", "tsv", "txt", "xlsx", "xls", "ods"],
+                )
+                .add_filter("All files", &["*"]);
+            if let Some(folder) = folder {
+                dialog = dialog.set_directory(folder);
+            }
+            dialog.pick_files().unwrap_or_default()
+        });
+    }
+
+    /// Whether a dialog is open.
+    pub fn is_open(&self) -> bool {
+        self.answer.is_some()
+    }
+
+    /// The chosen paths once the owner answered; `None` while open or after Cancel.
+    pub fn poll(&mut self) -> Option<(DialogPurpose, Vec<PathBuf>)> {
+        let (purpose, receiver) = self.answer.as_ref()?;
         match receiver.try_recv() {
-            Ok(answer) => {
+            Ok(paths) => {
+                let purpose = *purpose;
                 self.answer = None;
-                answer
+                (!paths.is_empty()).then_some((purpose, paths))
             }
             Err(mpsc::TryRecvError::Empty) => None,
             Err(mpsc::TryRecvError::Disconnected) => {
@@ -49,7 +88,11 @@ impl PendingDialog {
         }
     }
 
-    fn spawn(&mut self, ask: impl FnOnce() -> Option<PathBuf> + Send + 'static) {
+    fn spawn(
+        &mut self,
+        purpose: DialogPurpose,
+        ask: impl FnOnce() -> Vec<PathBuf> + Send + 'static,
+    ) {
         if self.answer.is_some() {
             return; // one dialog at a time
         }
@@ -60,7 +103,7 @@ impl PendingDialog {
                 let _ = tx.send(ask());
             });
         if spawned.is_ok() {
-            self.answer = Some(rx);
+            self.answer = Some((purpose, rx));
         }
     }
 }

@@ -6,6 +6,8 @@
 //! and makes every user action a value tests can inspect.
 
 pub mod dialogs;
+pub mod import;
+pub mod import_flow;
 pub mod prefs;
 pub mod worker;
 
@@ -13,14 +15,17 @@ use std::path::{Path, PathBuf};
 
 use chrono::Local;
 
+pub use import_flow::{ImportFlow, ImportReportView, Preview, PreviewChange};
 pub use prefs::{ThemeChoice, UiPrefs, View};
 pub use worker::{JobFinished, Progress, RunningJob, Worker};
 
 use crate::demo::{DemoOptions, demo_orders};
 use crate::domain::BusinessSettings;
+use crate::domain::ImportId;
 use crate::store::orders::{NewImport, WriteError};
 use crate::store::stats::{ImportSummary, Overview};
 use crate::store::{Store, StoreError};
+use dialogs::DialogPurpose;
 
 /// Customers in the demo data the app offers on an empty database.
 pub const DEMO_CUSTOMERS: usize = 2_000;
@@ -80,6 +85,18 @@ pub enum Command {
     ShowAbout(bool),
     /// Close the message dialog.
     DismissError,
+    /// Ask for sales exports to import (file dialog).
+    ChooseImportFiles,
+    /// Read these files into the import preview, one after another.
+    StageFiles(Vec<PathBuf>),
+    /// Change a decision in the import preview and read the file again.
+    ChangePreview(PreviewChange),
+    /// Import the previewed file.
+    ConfirmImport,
+    /// Leave the previewed file out and go to the next one.
+    SkipImportFile,
+    /// Undo an import (by its id; the file name is for messages).
+    UndoImport(i64, String),
     /// Close the application.
     Quit,
 }
@@ -129,6 +146,8 @@ pub struct AppState {
     pub show_about: bool,
     /// Set when the owner asked to quit.
     pub quit_requested: bool,
+    /// Files being imported: queue, preview, last result.
+    pub import: ImportFlow,
     commands: Vec<Command>,
     dialogs: dialogs::PendingDialog,
 }
@@ -144,12 +163,13 @@ impl AppState {
         };
         AppState {
             view: prefs.last_view,
-            prefs,
+            prefs: prefs.clone(),
             data,
             status,
             error_dialog: None,
             show_about: false,
             quit_requested: false,
+            import: ImportFlow::default(),
             commands: Vec::new(),
             dialogs: dialogs::PendingDialog::default(),
         }
@@ -185,8 +205,15 @@ impl AppState {
 
     /// Collects finished background work and dialog answers. Called once per frame.
     pub fn poll(&mut self) {
-        if let Some(path) = self.dialogs.poll() {
-            self.apply(Command::OpenDatabase(path));
+        if let Some((purpose, paths)) = self.dialogs.poll() {
+            match purpose {
+                DialogPurpose::ImportFiles => self.apply(Command::StageFiles(paths)),
+                DialogPurpose::OpenDatabase | DialogPurpose::NewDatabase => {
+                    if let Some(path) = paths.into_iter().next() {
+                        self.apply(Command::OpenDatabase(path));
+                    }
+                }
+            }
         }
         let finished = match &mut self.data {
             DataState::Ready { worker, .. } => worker.poll(),
@@ -194,6 +221,9 @@ impl AppState {
         };
         if let Some(done) = finished {
             self.finish_job(done);
+        }
+        if let Some((label, run)) = self.import.poll() {
+            self.start_job(&label, run);
         }
     }
 
@@ -246,6 +276,38 @@ impl AppState {
                 if let Some(job) = self.running_job() {
                     job.progress.request_cancel();
                 }
+            }
+            Command::ChooseImportFiles => self
+                .dialogs
+                .import_files(self.prefs.last_import_folder.as_deref()),
+            Command::StageFiles(paths) => {
+                if let Some(folder) = paths.first().and_then(|p| p.parent()) {
+                    self.prefs.last_import_folder = Some(folder.to_path_buf());
+                }
+                self.view = View::Import;
+                self.prefs.last_view = View::Import;
+                if let Some((label, run)) = self.import.add_files(paths) {
+                    self.start_job(&label, run);
+                }
+            }
+            Command::ChangePreview(change) => {
+                if let Some((label, run)) = self.import.change(change) {
+                    self.start_job(&label, run);
+                }
+            }
+            Command::ConfirmImport => {
+                if let Some((label, run)) = self.import.confirm() {
+                    self.start_job(&label, run);
+                }
+            }
+            Command::SkipImportFile => {
+                if let Some((label, run)) = self.import.next_file() {
+                    self.start_job(&label, run);
+                }
+            }
+            Command::UndoImport(id, file_name) => {
+                let (label, run) = ImportFlow::undo_job(ImportId(id), &file_name);
+                self.start_job(&label, run);
             }
             Command::ChooseDatabase => self.dialogs.pick_database(),
             Command::ChooseNewDatabase => self.dialogs.new_database(),
@@ -373,7 +435,7 @@ pub fn load_demo(
         ..NewImport::default()
     };
     let total = orders.len().max(1);
-    let outcome = store.write_import(&import, &orders, &mut |done| {
+    let outcome = store.write_import(&import, &orders, &[], &mut |done| {
         progress.set(
             0.1 + 0.9 * done as f32 / total as f32,
             format!("Writing order {done} of {total}…"),

@@ -129,13 +129,15 @@ impl ThemeChoice {
 }
 
 /// What is remembered per user between runs.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct UiPrefs {
     /// Colour theme.
     pub theme: ThemeChoice,
     /// The view open when the app was closed.
     pub last_view: View,
+    /// The folder the last import came from, where the import dialog starts.
+    pub last_import_folder: Option<std::path::PathBuf>,
 }
 
 #[cfg(test)]
@@ -159,6 +161,7 @@ mod tests {
         let prefs = UiPrefs {
             theme: ThemeChoice::Dark,
             last_view: View::Care,
+            last_import_folder: Some("/home/owner/Downloads".into()),
         };
         let text = serde_json::to_string(&prefs).unwrap();
         assert_eq!(serde_json::from_str::<UiPrefs>(&text).unwrap(), prefs);

@@ -56,6 +56,8 @@ pub struct NewOrder {
     pub source: String,
     /// The platform's order number, unique per source.
     pub external_id: String,
+    /// Another number the platform knows the order by (Square Payment ID).
+    pub alt_external_id: Option<String>,
     /// Who placed it.
     pub customer: CustomerIdentity,
     /// When it was placed, in UTC.
@@ -74,6 +76,10 @@ pub struct NewOrder {
     pub refunded_cents: i64,
     /// When the refund happened, if any.
     pub refunded_utc: Option<DateTime<Utc>>,
+    /// Shipping charged, in minor units (part of the amount paid, kept apart for Settings).
+    pub shipping_cents: i64,
+    /// Tax charged, in minor units (part of the amount paid, kept apart for Settings).
+    pub tax_cents: i64,
     /// Discount or coupon code used (referral codes arrive this way).
     pub coupon_code: Option<String>,
     /// Payment status as normalised by the import (`paid`, `refunded`, …).
@@ -82,6 +88,21 @@ pub struct NewOrder {
     pub channel: Option<String>,
     /// Line items; may be empty when the export has none (Stripe, PayPal).
     pub lines: Vec<NewOrderLine>,
+}
+
+/// A refund, found in an import, of an order that was not in the same file: applied to the
+/// stored order it names when there is one (as a linked refund entry), else kept as a refund
+/// entry of its own so the customer's totals stay right.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RefundOfOrder {
+    /// Order number of the refunded order (same source as `entry`).
+    pub external_id: String,
+    /// Another number the refunded order may be stored under.
+    pub alt_id: Option<String>,
+    /// Refunded amount in minor units (positive).
+    pub amount_cents: i64,
+    /// The refund as an order row: gross 0, refunded = amount, its own id.
+    pub entry: NewOrder,
 }
 
 impl NewOrder {

@@ -18,6 +18,9 @@ pub struct BusinessSettings {
     pub horizon_months: u32,
     /// First day of the week for weekly charts.
     pub week_start: Weekday,
+    /// The shop's IANA time zone (`Europe/Berlin`) for order times a file gives without a
+    /// zone; empty means this computer's zone.
+    pub time_zone: String,
 }
 
 impl Default for BusinessSettings {
@@ -28,6 +31,7 @@ impl Default for BusinessSettings {
             monthly_discount_pct: 1.0,
             horizon_months: 12,
             week_start: Weekday::Mon,
+            time_zone: String::new(),
         }
     }
 }
@@ -52,7 +56,31 @@ impl BusinessSettings {
         if !matches!(self.week_start, Weekday::Mon | Weekday::Sun | Weekday::Sat) {
             problems.push("Weeks can start on Monday, Saturday or Sunday.".to_owned());
         }
+        if self.shop_zone().is_err() {
+            problems.push(format!(
+                "“{}” is not a time zone name; use one like Europe/Berlin or America/New_York, or leave it empty for this computer's zone.",
+                self.time_zone.trim()
+            ));
+        }
         problems
+    }
+}
+
+/// A time zone name that is not in the time zone database.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("“{0}” is not a time zone name")]
+pub struct UnknownTimeZone(pub String);
+
+impl BusinessSettings {
+    /// The shop's zone: `Ok(None)` for this computer's zone.
+    pub fn shop_zone(&self) -> Result<Option<chrono_tz::Tz>, UnknownTimeZone> {
+        let name = self.time_zone.trim();
+        if name.is_empty() {
+            return Ok(None);
+        }
+        name.parse::<chrono_tz::Tz>()
+            .map(Some)
+            .map_err(|_| UnknownTimeZone(name.to_owned()))
     }
 }
 
@@ -72,14 +100,27 @@ mod tests {
             monthly_discount_pct: -1.0,
             horizon_months: 0,
             week_start: Weekday::Wed,
+            time_zone: "Mars/Olympus".into(),
             ..BusinessSettings::default()
         };
         let problems = bad.problems();
-        assert_eq!(problems.len(), 4, "{problems:?}");
+        assert_eq!(problems.len(), 5, "{problems:?}");
         assert!(problems[0].contains("margin"));
         assert!(problems[1].contains("discount"));
         assert!(problems[2].contains("horizon"));
         assert!(problems[3].contains("Weeks"));
+        assert!(problems[4].contains("Mars/Olympus"));
+    }
+
+    #[test]
+    fn time_zone_names() {
+        let mut s = BusinessSettings::default();
+        assert_eq!(s.shop_zone(), Ok(None));
+        s.time_zone = " Europe/Berlin ".into();
+        assert_eq!(
+            s.shop_zone().map(|z| z.map(|t| t.name())),
+            Ok(Some("Europe/Berlin"))
+        );
     }
 
     #[test]

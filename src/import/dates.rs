@@ -212,11 +212,15 @@ fn is_am_pm(token: &str) -> bool {
 /// `2021-05-13`, `2021-05-13T11:01:13Z`, `2021-05-13 11:01:13 +0200`, `2021-05-13T11:01:13.123+02:00`.
 fn parse_iso(text: &str) -> Option<ParsedMoment> {
     let bytes = text.as_bytes();
-    if bytes.len() < 10
-        || bytes[4] != b'-'
-        || bytes[7] != b'-'
-        || !bytes[..4].iter().all(u8::is_ascii_digit)
-    {
+    let shape_ok = bytes.len() >= 10
+        && bytes[..10].iter().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                *b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    if !shape_ok {
         return None;
     }
     let date = NaiveDate::parse_from_str(&text[..10], "%Y-%m-%d").ok()?;
@@ -643,6 +647,8 @@ mod tests {
         assert!(parse_moment("2021-02-30", DateOrder::Mdy).is_err());
         assert!(parse_moment("13/13/2020", DateOrder::Mdy).is_err());
         assert!(parse_moment("1/2/3/4", DateOrder::Mdy).is_err());
+        // Found by fuzzing: a multi-byte character inside the first ten bytes.
+        assert!(parse_moment("2021-04-0ˆØ29 11:20:00 +0200", DateOrder::Mdy).is_err());
     }
 
     #[test]

@@ -28,7 +28,21 @@ pub use presets::{PresetId, SkipReason};
 pub use read::{Layout, TextEncoding};
 pub use stage::stage_file;
 
-use crate::domain::{Currency, NewOrder};
+/// The column names of a file's header (empty for header-less files), for mapping a
+/// missing column after staging failed.
+pub fn header_names(path: &std::path::Path) -> Result<Vec<String>, ImportError> {
+    let sniffed = read::sniff(path, &presets::is_known_header)?;
+    Ok(Header::new(&sniffed.header.unwrap_or_default()).names)
+}
+
+/// The fingerprint of a file's header (for remembered mappings), or `None` for header-less
+/// files; sniffs only the start of the file.
+pub fn header_signature(path: &std::path::Path) -> Result<Option<String>, ImportError> {
+    let sniffed = read::sniff(path, &presets::is_known_header)?;
+    Ok(sniffed.header.map(|h| Header::new(&h).signature()))
+}
+
+use crate::domain::{Currency, NewOrder, RefundOfOrder};
 
 /// The shop's time zone, for times a file gives without a zone.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -72,22 +86,6 @@ pub struct SkipStat {
     pub examples: Vec<String>,
 }
 
-/// A refund in the file for an order that is not in the file; applied to the stored order
-/// when there is one, else kept as a refund of its own.
-#[derive(Clone, Debug, PartialEq)]
-pub struct RefundForOrder {
-    /// Source of the refunded order.
-    pub source: String,
-    /// Its order number.
-    pub external_id: String,
-    /// Another number it may be stored under.
-    pub alt_id: Option<String>,
-    /// Refunded amount in minor units (positive).
-    pub amount_cents: i64,
-    /// The refund as an order of its own, for when the refunded order is not stored either.
-    pub standalone: NewOrder,
-}
-
 /// What staging found; nothing is written yet.
 #[derive(Clone, Debug)]
 pub struct StagedImport {
@@ -124,7 +122,7 @@ pub struct StagedImport {
     /// The orders, in file order, as they will be stored.
     pub orders: Vec<NewOrder>,
     /// Refunds of orders that are not in this file.
-    pub refunds_for_other_orders: Vec<RefundForOrder>,
+    pub refunds_for_other_orders: Vec<RefundOfOrder>,
     /// Counts for the report.
     pub report: StageReport,
 }

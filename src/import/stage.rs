@@ -18,10 +18,8 @@ use super::presets::{
     self, Extras, PresetId, RowClass, RowView, Shape, SkipReason, classify, is_unpaid_status,
 };
 use super::read::{Layout, RawRow, RowReader, Sniffed, TextEncoding, display_name, sniff};
-use super::{
-    DateOrder, ImportError, ImportOptions, RefundForOrder, ShopZone, StageReport, StagedImport,
-};
-use crate::domain::{Currency, CustomerIdentity, NewOrder, NewOrderLine};
+use super::{DateOrder, ImportError, ImportOptions, ShopZone, StageReport, StagedImport};
+use crate::domain::{Currency, CustomerIdentity, NewOrder, NewOrderLine, RefundOfOrder};
 
 /// Rows between progress reports (and cancel checks).
 const PROGRESS_EVERY: u64 = 4096;
@@ -400,6 +398,8 @@ struct Draft {
     alt: Option<String>,
     first_row: u64,
     rows: u64,
+    /// The first few row numbers, for examples when the whole order is skipped.
+    row_numbers: Vec<u64>,
     moment: Option<(NaiveDateTime, FixedOffset, chrono::NaiveDate)>,
     customer: CustomerIdentity,
     total: Option<i64>,
@@ -763,6 +763,9 @@ impl Parser<'_> {
         let index = self.draft_index(&key, view.row.number);
         let draft = &mut self.drafts[index];
         draft.rows += 1;
+        if draft.row_numbers.len() < EXAMPLES_PER_REASON {
+            draft.row_numbers.push(view.row.number);
+        }
         draft.customer_refund |= customer_refund;
         if draft.moment.is_none() {
             draft.moment = moment;
@@ -957,7 +960,7 @@ impl Parser<'_> {
     }
 
     /// Applies refunds to their orders, drops unpaid orders, and builds the orders.
-    fn finish(&mut self) -> (Vec<NewOrder>, Vec<RefundForOrder>) {
+    fn finish(&mut self) -> (Vec<NewOrder>, Vec<RefundOfOrder>) {
         let mut for_others = Vec::new();
         for pending in std::mem::take(&mut self.pending_refunds) {
             let target = self
@@ -969,14 +972,12 @@ impl Parser<'_> {
             match target {
                 Some(i) => self.drafts[i].refund_rows += pending.amount,
                 None => {
-                    let source = self.preset.name().to_owned();
-                    if let Some(standalone) = self.build(pending.draft) {
-                        for_others.push(RefundForOrder {
-                            source,
+                    if let Some(entry) = self.build(pending.draft) {
+                        for_others.push(RefundOfOrder {
                             external_id: pending.order,
                             alt_id: pending.alt,
                             amount_cents: pending.amount,
-                            standalone,
+                            entry,
                         });
                     }
                 }
@@ -985,17 +986,18 @@ impl Parser<'_> {
         let drafts = std::mem::take(&mut self.drafts);
         let mut orders = Vec::with_capacity(drafts.len());
         for draft in drafts {
-            if let Some(reason) = self.unpaid_reason(&draft) {
-                let (rows, first) = (draft.rows, draft.first_row);
-                for _ in 0..rows {
-                    self.skip(reason, first, None);
-                }
-                continue;
-            }
-            if draft.currency.is_some_and(|c| c != self.currency) && self.conversion.is_none() {
-                let (rows, first) = (draft.rows, draft.first_row);
-                for _ in 0..rows {
-                    self.skip(SkipReason::OtherCurrency, first, None);
+            let reason = self.unpaid_reason(&draft).or_else(|| {
+                (draft.currency.is_some_and(|c| c != self.currency) && self.conversion.is_none())
+                    .then_some(SkipReason::OtherCurrency)
+            });
+            if let Some(reason) = reason {
+                for k in 0..draft.rows {
+                    let row = draft
+                        .row_numbers
+                        .get(k as usize)
+                        .copied()
+                        .unwrap_or(draft.first_row);
+                    self.skip(reason, row, None);
                 }
                 continue;
             }
@@ -1031,6 +1033,7 @@ impl Parser<'_> {
             return Some(NewOrder {
                 source: self.preset.name().to_owned(),
                 external_id: draft.key,
+                alt_external_id: None,
                 customer: draft.customer,
                 placed_utc,
                 local_date,
@@ -1040,6 +1043,8 @@ impl Parser<'_> {
                 discount_cents: 0,
                 refunded_cents: amount,
                 refunded_utc: Some(placed_utc),
+                shipping_cents: 0,
+                tax_cents: 0,
                 coupon_code: None,
                 status: "refund".to_owned(),
                 channel: draft.channel,
@@ -1078,6 +1083,7 @@ impl Parser<'_> {
         Some(NewOrder {
             source: self.preset.name().to_owned(),
             external_id: draft.key,
+            alt_external_id: draft.alt,
             customer: draft.customer,
             placed_utc,
             local_date,
@@ -1087,6 +1093,8 @@ impl Parser<'_> {
             discount_cents: discount,
             refunded_cents: refunded,
             refunded_utc: None,
+            shipping_cents: shipping,
+            tax_cents: tax,
             coupon_code: draft.coupon,
             status,
             channel: draft.channel,
@@ -1199,7 +1207,7 @@ fn packed_line(cell: &str, decimal: DecimalSeparator, minor_digits: u32) -> Opti
 fn summarise(
     report: &mut StageReport,
     orders: &[NewOrder],
-    refunds: &[RefundForOrder],
+    refunds: &[RefundOfOrder],
     mapping: &ColumnMapping,
 ) {
     let mut customers = HashSet::new();

@@ -10,6 +10,7 @@
 //! * every migration step runs inside one transaction, so a failure leaves the old schema.
 
 mod error;
+pub mod imports;
 pub mod migrate;
 pub mod orders;
 pub mod settings;

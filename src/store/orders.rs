@@ -1,16 +1,19 @@
 //! Writing a batch of normalised orders as one import: customers resolved through their
-//! keys, orders inserted or updated by `(source, external_id)`, all in one transaction.
+//! keys, orders inserted or updated by `(source, external_id)`, refunds of stored orders
+//! linked to them, all in one transaction.
 //!
 //! The import paths (file import, demo data) hand over finished [`NewOrder`]s; this module
 //! is the second phase of "stage, then write". A cancelled or failed write rolls back and
-//! leaves the database exactly as it was.
+//! leaves the database exactly as it was. Everything the write changes that existed before
+//! (an order, a customer's details, the base currency) is recorded in `import_changes` as
+//! it was, so [`Store::undo_import`](super::Store::undo_import) can restore it exactly.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rusqlite::{OptionalExtension as _, Transaction, params};
 
 use super::{Store, StoreError, now_utc};
-use crate::domain::{CustomerIdentity, ImportId, NewOrder};
+use crate::domain::{CustomerIdentity, ImportId, NewOrder, RefundOfOrder};
 
 /// What is recorded about an import besides its orders.
 #[derive(Clone, Debug, Default)]
@@ -25,7 +28,7 @@ pub struct NewImport {
     pub size_bytes: Option<u64>,
     /// Preset used (`shopify`, `generic`, `demo`, …).
     pub preset: String,
-    /// Column mapping used, as JSON.
+    /// Column mapping used, as JSON (field → column name).
     pub mapping_json: String,
     /// Text encoding detected.
     pub encoding: Option<String>,
@@ -37,14 +40,27 @@ pub struct NewImport {
     pub rows_skipped: u64,
     /// `{"reason": count}` for skipped rows.
     pub skipped_json: String,
+    /// Fingerprint of the header, for remembering the mapping.
+    pub header_signature: Option<String>,
+    /// Day/month order used (`dmy`, …).
+    pub date_order: Option<String>,
+    /// Decimal separator used (`.` or `,`).
+    pub decimal_separator: Option<String>,
+    /// Currency the orders are stored in.
+    pub currency: Option<String>,
+    /// The full result report, as JSON.
+    pub report_json: String,
+    /// Remember this mapping for files with the same header.
+    pub remember_mapping: bool,
 }
 
 /// Counts of what an import changed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct WriteOutcome {
     /// The import's row id.
+    #[serde(skip)]
     pub import_id: ImportId,
-    /// Orders that were new.
+    /// Orders that were new (refund entries included).
     pub orders_created: u64,
     /// Orders that existed and changed.
     pub orders_updated: u64,
@@ -52,8 +68,12 @@ pub struct WriteOutcome {
     pub orders_unchanged: u64,
     /// Customers that were new.
     pub customers_created: u64,
+    /// Existing customers this import's orders were matched to.
+    pub customers_matched: u64,
     /// Orders without any customer identity.
     pub guest_orders: u64,
+    /// Refund entries linked to an order stored by an earlier import.
+    pub refunds_linked: u64,
 }
 
 /// Why an import write did not complete. Either way nothing was written.
@@ -68,14 +88,37 @@ pub enum WriteError {
 }
 
 impl Store {
-    /// Writes `orders` as one import in one transaction. `keep_going` is called with the
-    /// number of orders written so far every few hundred orders; returning `false` cancels
-    /// and rolls everything back.
+    /// Writes `orders` (and refunds of orders from earlier imports) as one import in one
+    /// transaction. `keep_going` is called with the number of orders written so far every
+    /// few hundred orders; returning `false` cancels and rolls everything back.
     pub fn write_import(
         &mut self,
         import: &NewImport,
         orders: &[NewOrder],
+        refunds: &[RefundOfOrder],
         keep_going: &mut dyn FnMut(usize) -> bool,
+    ) -> Result<WriteOutcome, WriteError> {
+        self.write_import_as(import, orders, refunds, keep_going, false)
+    }
+
+    /// What [`Store::write_import`] would do, computed inside a transaction that is then
+    /// rolled back: exact added/updated/matched counts, nothing written.
+    pub fn dry_run_import(
+        &mut self,
+        import: &NewImport,
+        orders: &[NewOrder],
+        refunds: &[RefundOfOrder],
+    ) -> Result<WriteOutcome, WriteError> {
+        self.write_import_as(import, orders, refunds, &mut |_| true, true)
+    }
+
+    fn write_import_as(
+        &mut self,
+        import: &NewImport,
+        orders: &[NewOrder],
+        refunds: &[RefundOfOrder],
+        keep_going: &mut dyn FnMut(usize) -> bool,
+        dry_run: bool,
     ) -> Result<WriteOutcome, WriteError> {
         let path = self.path().to_path_buf();
         let sql_err = |e| WriteError::Store(StoreError::from_sqlite(&path, e));
@@ -83,60 +126,90 @@ impl Store {
             .conn_mut()
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(sql_err)?;
+        let had_orders: bool = tx
+            .query_row("SELECT EXISTS (SELECT 1 FROM orders)", [], |r| r.get(0))
+            .map_err(sql_err)?;
         let import_id = insert_import_row(&tx, import).map_err(sql_err)?;
-        let mut outcome = WriteOutcome {
+        let mut writer = Writer {
+            tx: &tx,
             import_id,
-            ..WriteOutcome::default()
+            outcome: WriteOutcome {
+                import_id,
+                ..WriteOutcome::default()
+            },
+            known_keys: HashMap::new(),
+            matched: HashSet::new(),
+            recorded: HashSet::new(),
         };
-        let mut resolver = CustomerResolver::default();
+        let total = orders.len() + refunds.len();
         for (index, order) in orders.iter().enumerate() {
             if index % 512 == 0 && !keep_going(index) {
                 return Err(WriteError::Cancelled);
             }
-            let customer_id = if order.customer.is_guest() {
-                outcome.guest_orders += 1;
-                None
-            } else {
-                let (id, created) = resolver
-                    .resolve(&tx, &order.customer, &order.source, import_id)
-                    .map_err(sql_err)?;
-                outcome.customers_created += u64::from(created);
-                Some(id)
-            };
-            match upsert_order(&tx, order, customer_id, import_id).map_err(sql_err)? {
-                Upsert::Created => outcome.orders_created += 1,
-                Upsert::Updated => outcome.orders_updated += 1,
-                Upsert::Unchanged => outcome.orders_unchanged += 1,
-            }
+            writer.order(order, None, None).map_err(sql_err)?;
         }
-        if !keep_going(orders.len()) {
+        for (index, refund) in refunds.iter().enumerate() {
+            if index % 512 == 0 && !keep_going(orders.len() + index) {
+                return Err(WriteError::Cancelled);
+            }
+            writer.refund(refund).map_err(sql_err)?;
+        }
+        if !keep_going(total) {
             return Err(WriteError::Cancelled);
         }
+        let mut outcome = writer.outcome;
+        outcome.customers_matched = writer.matched.len() as u64;
         refresh_order_dates(&tx, import_id).map_err(sql_err)?;
-        finish_import_row(&tx, import_id, &outcome, orders.len()).map_err(sql_err)?;
-        tx.commit().map_err(sql_err)?;
+        if !had_orders && let Some(currency) = &import.currency {
+            set_base_currency(&tx, import_id, currency).map_err(sql_err)?;
+        }
+        if import.remember_mapping
+            && let Some(signature) = &import.header_signature
+        {
+            remember_mapping(&tx, signature, import).map_err(sql_err)?;
+        }
+        finish_import_row(&tx, import_id, &outcome, orders.len() + refunds.len())
+            .map_err(sql_err)?;
+        if dry_run {
+            tx.rollback().map_err(sql_err)?;
+        } else {
+            tx.commit().map_err(sql_err)?;
+        }
         Ok(outcome)
     }
 }
 
 fn insert_import_row(tx: &Transaction<'_>, import: &NewImport) -> rusqlite::Result<ImportId> {
+    let or_empty_json = |s: &str| {
+        if s.is_empty() {
+            "{}".to_owned()
+        } else {
+            s.to_owned()
+        }
+    };
     tx.execute(
         "INSERT INTO imports (file_name, file_path, sha256, size_bytes, preset, mapping_json,
-                              encoding, delimiter, rows_read, rows_skipped, skipped_json, started_utc)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                              encoding, delimiter, rows_read, rows_skipped, skipped_json, started_utc,
+                              header_signature, date_order, decimal_separator, currency, report_json)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
         params![
             import.file_name,
             import.file_path,
             import.sha256,
             import.size_bytes.map(|s| i64::try_from(s).unwrap_or(i64::MAX)),
             import.preset,
-            if import.mapping_json.is_empty() { "{}" } else { &import.mapping_json },
+            or_empty_json(&import.mapping_json),
             import.encoding,
             import.delimiter,
             i64::try_from(import.rows_read).unwrap_or(i64::MAX),
             i64::try_from(import.rows_skipped).unwrap_or(i64::MAX),
-            if import.skipped_json.is_empty() { "{}" } else { &import.skipped_json },
+            or_empty_json(&import.skipped_json),
             now_utc(),
+            import.header_signature,
+            import.date_order,
+            import.decimal_separator,
+            import.currency,
+            or_empty_json(&import.report_json),
         ],
     )?;
     Ok(ImportId(tx.last_insert_rowid()))
@@ -148,6 +221,7 @@ fn finish_import_row(
     outcome: &WriteOutcome,
     rows_imported: usize,
 ) -> rusqlite::Result<()> {
+    let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
     tx.execute(
         "UPDATE imports SET rows_imported = ?2, orders_created = ?3, orders_updated = ?4,
                             customers_created = ?5, finished_utc = ?6
@@ -155,12 +229,80 @@ fn finish_import_row(
         params![
             import_id.0,
             i64::try_from(rows_imported).unwrap_or(i64::MAX),
-            i64::try_from(outcome.orders_created).unwrap_or(i64::MAX),
-            i64::try_from(outcome.orders_updated).unwrap_or(i64::MAX),
-            i64::try_from(outcome.customers_created).unwrap_or(i64::MAX),
+            n(outcome.orders_created),
+            n(outcome.orders_updated),
+            n(outcome.customers_created),
             now_utc(),
         ],
     )?;
+    Ok(())
+}
+
+/// Sets the database's base currency at its first import, recording the old value.
+fn set_base_currency(
+    tx: &Transaction<'_>,
+    import_id: ImportId,
+    currency: &str,
+) -> rusqlite::Result<()> {
+    let before: Option<String> = tx
+        .query_row(
+            "SELECT value FROM settings WHERE key = 'currency'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if before.as_deref() == Some(currency) {
+        return Ok(());
+    }
+    record_change(
+        tx,
+        import_id,
+        "setting",
+        "currency",
+        &serde_json::json!({ "value": before }),
+    )?;
+    tx.execute(
+        "INSERT INTO settings (key, value) VALUES ('currency', ?1)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [currency],
+    )?;
+    Ok(())
+}
+
+fn remember_mapping(
+    tx: &Transaction<'_>,
+    signature: &str,
+    import: &NewImport,
+) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO import_mappings (signature, preset, mapping_json, date_order, decimal_separator, updated_utc)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT(signature) DO UPDATE SET preset = excluded.preset, mapping_json = excluded.mapping_json,
+             date_order = excluded.date_order, decimal_separator = excluded.decimal_separator,
+             updated_utc = excluded.updated_utc",
+        params![
+            signature,
+            import.preset,
+            import.mapping_json,
+            import.date_order,
+            import.decimal_separator,
+            now_utc()
+        ],
+    )?;
+    Ok(())
+}
+
+fn record_change(
+    tx: &Transaction<'_>,
+    import_id: ImportId,
+    kind: &str,
+    key: &str,
+    before: &serde_json::Value,
+) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT OR IGNORE INTO import_changes (import_id, kind, key, before_json) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![import_id.0, kind, key, before.to_string()])?;
     Ok(())
 }
 
@@ -223,29 +365,82 @@ pub fn normalise_name(name: &str) -> String {
         .join(" ")
 }
 
-/// Finds or creates customers by their keys, remembering answers within one import.
-#[derive(Default)]
-struct CustomerResolver {
-    known: HashMap<IdentityKey, i64>,
+/// The state of one import write.
+struct Writer<'t, 'c> {
+    tx: &'t Transaction<'c>,
+    import_id: ImportId,
+    outcome: WriteOutcome,
+    /// Keys resolved so far in this import.
+    known_keys: HashMap<IdentityKey, i64>,
+    /// Existing customers matched (for the report).
+    matched: HashSet<i64>,
+    /// Customers whose state before this import is already recorded.
+    recorded: HashSet<i64>,
 }
 
-impl CustomerResolver {
-    /// The customer for `who` and whether it was created now.
-    fn resolve(
+impl Writer<'_, '_> {
+    /// Stores one order (or refund entry); `customer_override` is the customer of the order
+    /// a nameless refund belongs to.
+    fn order(
         &mut self,
-        tx: &Transaction<'_>,
-        who: &CustomerIdentity,
-        source: &str,
-        import_id: ImportId,
-    ) -> rusqlite::Result<(i64, bool)> {
+        order: &NewOrder,
+        refund_of: Option<i64>,
+        customer_override: Option<i64>,
+    ) -> rusqlite::Result<()> {
+        let customer_id = match customer_override {
+            Some(id) => Some(id),
+            None if order.customer.is_guest() => {
+                self.outcome.guest_orders += 1;
+                None
+            }
+            None => Some(self.customer(&order.customer, &order.source)?),
+        };
+        match upsert_order(self.tx, order, customer_id, refund_of, self.import_id)? {
+            Upsert::Created => self.outcome.orders_created += 1,
+            Upsert::Updated => self.outcome.orders_updated += 1,
+            Upsert::Unchanged => self.outcome.orders_unchanged += 1,
+        }
+        Ok(())
+    }
+
+    /// A refund of an order from an earlier import: stored as a refund entry linked to it
+    /// (under its customer when the refund row names nobody), or unlinked if it is unknown.
+    fn refund(&mut self, refund: &RefundOfOrder) -> rusqlite::Result<()> {
+        let target: Option<(i64, Option<i64>)> = self
+            .tx
+            .prepare_cached(
+                "SELECT id, customer_id FROM orders
+                 WHERE source = ?1 AND (external_id = ?2 OR alt_external_id = ?2 OR external_id = ?3
+                                        OR alt_external_id = ?3)
+                 ORDER BY id LIMIT 1",
+            )?
+            .query_row(
+                params![
+                    refund.entry.source,
+                    refund.external_id,
+                    refund.alt_id.as_deref().unwrap_or("\u{0}")
+                ],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((order_id, target_customer)) = target else {
+            return self.order(&refund.entry, None, None);
+        };
+        self.outcome.refunds_linked += 1;
+        let customer_override = target_customer.filter(|_| refund.entry.customer.is_guest());
+        self.order(&refund.entry, Some(order_id), customer_override)
+    }
+
+    /// The customer for `who`: found by their strongest known key, or created.
+    fn customer(&mut self, who: &CustomerIdentity, source: &str) -> rusqlite::Result<i64> {
         let keys = identity_keys(who, source);
         let mut found = None;
         for key in &keys {
-            if let Some(&id) = self.known.get(key) {
+            if let Some(&id) = self.known_keys.get(key) {
                 found = Some(id);
                 break;
             }
-            let mut stmt = tx.prepare_cached(
+            let mut stmt = self.tx.prepare_cached(
                 "SELECT customer_id FROM customer_keys WHERE kind = ?1 AND source = ?2 AND key = ?3",
             )?;
             if let Some(id) = stmt
@@ -254,29 +449,134 @@ impl CustomerResolver {
                 })
                 .optional()?
             {
-                found = Some(surviving_customer(tx, id)?);
+                let id = surviving_customer(self.tx, id)?;
+                if !self.is_own_customer(id)? {
+                    self.matched.insert(id);
+                }
+                found = Some(id);
                 break;
             }
         }
-        let (id, created) = match found {
+        let id = match found {
             Some(id) => {
-                fill_missing_contact(tx, id, who)?;
-                (id, false)
+                self.fill_missing_contact(id, who)?;
+                id
             }
-            None => (insert_customer(tx, who, import_id)?, true),
+            None => {
+                self.outcome.customers_created += 1;
+                insert_customer(self.tx, who, self.import_id)?
+            }
         };
         for key in keys {
-            if self.known.contains_key(&key) {
+            if self.known_keys.contains_key(&key) {
                 continue;
             }
-            tx.prepare_cached(
-                "INSERT OR IGNORE INTO customer_keys (customer_id, kind, source, key, import_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?
-            .execute(params![id, key.kind, key.source, key.key, import_id.0])?;
-            self.known.insert(key, id);
+            self.tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO customer_keys (customer_id, kind, source, key, import_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![id, key.kind, key.source, key.key, self.import_id.0])?;
+            self.known_keys.insert(key, id);
         }
-        Ok((id, created))
+        Ok(id)
+    }
+
+    fn is_own_customer(&self, id: i64) -> rusqlite::Result<bool> {
+        let created_by: Option<i64> = self
+            .tx
+            .prepare_cached("SELECT created_import_id FROM customers WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?
+            .flatten();
+        Ok(created_by == Some(self.import_id.0))
+    }
+
+    /// Adds contact details a later export knows and the customer record lacks; never
+    /// overwrites what the owner (or an earlier import) already has. The record as it was is
+    /// kept for undo when anything changes.
+    fn fill_missing_contact(&mut self, id: i64, who: &CustomerIdentity) -> rusqlite::Result<()> {
+        let current: Option<CustomerContact> = self
+            .tx
+            .prepare_cached(
+                "SELECT display_name, email, phone, postcode, marketing_consent, created_import_id
+                 FROM customers WHERE id = ?1 AND erased_utc IS NULL",
+            )?
+            .query_row([id], |r| {
+                Ok(CustomerContact {
+                    display_name: r.get(0)?,
+                    email: r.get(1)?,
+                    phone: r.get(2)?,
+                    postcode: r.get(3)?,
+                    marketing_consent: r.get(4)?,
+                    created_import_id: r.get(5)?,
+                })
+            })
+            .optional()?;
+        let Some(current) = current else {
+            return Ok(());
+        };
+        let mut next = current.clone();
+        if next.display_name.is_empty() {
+            next.display_name = display_name(who);
+        }
+        next.email = next.email.or_else(|| trimmed(&who.email));
+        next.phone = next.phone.or_else(|| trimmed(&who.phone));
+        next.postcode = next.postcode.or_else(|| trimmed(&who.postcode));
+        if let Some(consent) = who.marketing_consent {
+            next.marketing_consent = consent;
+        }
+        if next == current {
+            return Ok(());
+        }
+        let own = current.created_import_id == Some(self.import_id.0);
+        if !own && self.recorded.insert(id) {
+            record_change(
+                self.tx,
+                self.import_id,
+                "customer",
+                &id.to_string(),
+                &current.to_json(),
+            )?;
+        }
+        self.tx
+            .prepare_cached(
+                "UPDATE customers SET display_name = ?2, email = ?3, phone = ?4, postcode = ?5,
+                                      marketing_consent = ?6
+                 WHERE id = ?1",
+            )?
+            .execute(params![
+                id,
+                next.display_name,
+                next.email,
+                next.phone,
+                next.postcode,
+                next.marketing_consent
+            ])?;
+        Ok(())
+    }
+}
+
+/// The contact columns an import may fill in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct CustomerContact {
+    pub(crate) display_name: String,
+    pub(crate) email: Option<String>,
+    pub(crate) phone: Option<String>,
+    pub(crate) postcode: Option<String>,
+    pub(crate) marketing_consent: bool,
+    pub(crate) created_import_id: Option<i64>,
+}
+
+impl CustomerContact {
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "display_name": self.display_name,
+            "email": self.email,
+            "phone": self.phone,
+            "postcode": self.postcode,
+            "marketing_consent": self.marketing_consent,
+        })
     }
 }
 
@@ -319,33 +619,6 @@ fn insert_customer(
     Ok(tx.last_insert_rowid())
 }
 
-/// Adds contact details a later export knows and the customer record lacks; never
-/// overwrites what the owner (or an earlier import) already has.
-fn fill_missing_contact(
-    tx: &Transaction<'_>,
-    id: i64,
-    who: &CustomerIdentity,
-) -> rusqlite::Result<()> {
-    tx.prepare_cached(
-        "UPDATE customers SET
-            display_name = CASE WHEN display_name = '' THEN ?2 ELSE display_name END,
-            email = coalesce(email, ?3),
-            phone = coalesce(phone, ?4),
-            postcode = coalesce(postcode, ?5),
-            marketing_consent = CASE WHEN ?6 IS NULL THEN marketing_consent ELSE ?6 END
-         WHERE id = ?1 AND erased_utc IS NULL",
-    )?
-    .execute(params![
-        id,
-        display_name(who),
-        trimmed(&who.email),
-        trimmed(&who.phone),
-        trimmed(&who.postcode),
-        who.marketing_consent,
-    ])?;
-    Ok(())
-}
-
 fn display_name(who: &CustomerIdentity) -> String {
     trimmed(&who.name)
         .or_else(|| trimmed(&who.email))
@@ -362,125 +635,220 @@ fn trimmed(value: &Option<String>) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// The stored fields of an order that decide whether a re-import changed it.
-struct StoredOrder {
-    id: i64,
-    customer_id: Option<i64>,
-    placed_utc: i64,
-    gross_cents: i64,
-    discount_cents: i64,
-    refunded_cents: i64,
-    status: String,
-    coupon_code: Option<String>,
-}
-
 enum Upsert {
     Created,
     Updated,
     Unchanged,
 }
 
+/// The stored fields of an order that decide whether a re-import changed it.
+#[derive(PartialEq)]
+struct StoredOrder {
+    customer_id: Option<i64>,
+    placed_utc: i64,
+    gross_cents: i64,
+    discount_cents: i64,
+    refunded_cents: i64,
+    shipping_cents: i64,
+    tax_cents: i64,
+    status: String,
+    coupon_code: Option<String>,
+    refund_of: Option<i64>,
+}
+
 /// Inserts the order, or updates the stored one with the same `(source, external_id)` when
-/// anything differs; line items are replaced along with a changed order.
+/// anything differs (recording it as it was); line items are replaced with a changed order.
 fn upsert_order(
     tx: &Transaction<'_>,
     order: &NewOrder,
     customer_id: Option<i64>,
+    refund_of: Option<i64>,
     import_id: ImportId,
 ) -> rusqlite::Result<Upsert> {
-    let existing: Option<StoredOrder> = tx
+    let existing: Option<(i64, i64, StoredOrder)> = tx
         .prepare_cached(
-            "SELECT id, customer_id, placed_utc, gross_cents, discount_cents, refunded_cents,
-                    status, coupon_code
+            "SELECT id, import_id, customer_id, placed_utc, gross_cents, discount_cents, refunded_cents,
+                    shipping_cents, tax_cents, status, coupon_code, refund_of
              FROM orders WHERE source = ?1 AND external_id = ?2",
         )?
         .query_row(params![order.source, order.external_id], |r| {
-            Ok(StoredOrder {
-                id: r.get(0)?,
-                customer_id: r.get(1)?,
-                placed_utc: r.get(2)?,
-                gross_cents: r.get(3)?,
-                discount_cents: r.get(4)?,
-                refunded_cents: r.get(5)?,
-                status: r.get(6)?,
-                coupon_code: r.get(7)?,
-            })
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                StoredOrder {
+                    customer_id: r.get(2)?,
+                    placed_utc: r.get(3)?,
+                    gross_cents: r.get(4)?,
+                    discount_cents: r.get(5)?,
+                    refunded_cents: r.get(6)?,
+                    shipping_cents: r.get(7)?,
+                    tax_cents: r.get(8)?,
+                    status: r.get(9)?,
+                    coupon_code: r.get(10)?,
+                    refund_of: r.get(11)?,
+                },
+            ))
         })
         .optional()?;
     let placed_utc = order.placed_utc.timestamp();
-    match existing {
-        None => {
-            tx.prepare_cached(
-                "INSERT INTO orders (import_id, source, external_id, customer_id, placed_utc,
-                                     local_date, utc_offset_minutes, currency, gross_cents,
-                                     discount_cents, refunded_cents, net_cents, refunded_utc,
-                                     coupon_code, status, channel)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-            )?
-            .execute(params![
-                import_id.0,
-                order.source,
-                order.external_id,
-                customer_id,
-                placed_utc,
-                order.local_date.to_string(),
-                order.utc_offset_minutes,
-                order.currency.code(),
-                order.gross_cents,
-                order.discount_cents,
-                order.refunded_cents,
-                order.net_cents(),
-                order.refunded_utc.map(|t| t.timestamp()),
-                order.coupon_code,
-                order.status,
-                order.channel,
-            ])?;
-            let order_id = tx.last_insert_rowid();
-            insert_lines(tx, order_id, order)?;
-            Ok(Upsert::Created)
+    let Some((id, created_by, stored)) = existing else {
+        tx.prepare_cached(
+            "INSERT INTO orders (import_id, source, external_id, alt_external_id, customer_id, placed_utc,
+                                 local_date, utc_offset_minutes, currency, gross_cents, discount_cents,
+                                 refunded_cents, net_cents, refunded_utc, shipping_cents, tax_cents,
+                                 coupon_code, status, channel, refund_of)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+        )?
+        .execute(params![
+            import_id.0,
+            order.source,
+            order.external_id,
+            order.alt_external_id,
+            customer_id,
+            placed_utc,
+            order.local_date.to_string(),
+            order.utc_offset_minutes,
+            order.currency.code(),
+            order.gross_cents,
+            order.discount_cents,
+            order.refunded_cents,
+            order.net_cents(),
+            order.refunded_utc.map(|t| t.timestamp()),
+            order.shipping_cents,
+            order.tax_cents,
+            order.coupon_code,
+            order.status,
+            order.channel,
+            refund_of,
+        ])?;
+        let order_id = tx.last_insert_rowid();
+        insert_lines(tx, order_id, order)?;
+        return Ok(Upsert::Created);
+    };
+    let incoming = StoredOrder {
+        customer_id,
+        placed_utc,
+        gross_cents: order.gross_cents,
+        discount_cents: order.discount_cents,
+        refunded_cents: order.refunded_cents,
+        shipping_cents: order.shipping_cents,
+        tax_cents: order.tax_cents,
+        status: order.status.clone(),
+        coupon_code: order.coupon_code.clone(),
+        refund_of: refund_of.or(stored.refund_of),
+    };
+    if incoming == stored {
+        return Ok(Upsert::Unchanged);
+    }
+    if created_by != import_id.0 {
+        record_change(
+            tx,
+            import_id,
+            "order",
+            &id.to_string(),
+            &order_snapshot(tx, id)?,
+        )?;
+    }
+    tx.prepare_cached(
+        "UPDATE orders SET customer_id = ?2, placed_utc = ?3, local_date = ?4,
+                utc_offset_minutes = ?5, currency = ?6, gross_cents = ?7,
+                discount_cents = ?8, refunded_cents = ?9, net_cents = ?10,
+                refunded_utc = ?11, coupon_code = ?12, status = ?13, channel = ?14,
+                updated_import_id = ?15, shipping_cents = ?16, tax_cents = ?17,
+                alt_external_id = ?18, refund_of = ?19
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        id,
+        customer_id,
+        placed_utc,
+        order.local_date.to_string(),
+        order.utc_offset_minutes,
+        order.currency.code(),
+        order.gross_cents,
+        order.discount_cents,
+        order.refunded_cents,
+        order.net_cents(),
+        order.refunded_utc.map(|t| t.timestamp()),
+        order.coupon_code,
+        order.status,
+        order.channel,
+        import_id.0,
+        order.shipping_cents,
+        order.tax_cents,
+        order.alt_external_id,
+        incoming.refund_of,
+    ])?;
+    tx.prepare_cached("DELETE FROM order_lines WHERE order_id = ?1")?
+        .execute([id])?;
+    insert_lines(tx, id, order)?;
+    Ok(Upsert::Updated)
+}
+
+/// The order columns an import can change, with its lines, as JSON.
+pub(crate) const ORDER_SNAPSHOT_COLUMNS: [&str; 18] = [
+    "customer_id",
+    "placed_utc",
+    "local_date",
+    "utc_offset_minutes",
+    "currency",
+    "gross_cents",
+    "discount_cents",
+    "refunded_cents",
+    "net_cents",
+    "refunded_utc",
+    "coupon_code",
+    "status",
+    "channel",
+    "updated_import_id",
+    "shipping_cents",
+    "tax_cents",
+    "alt_external_id",
+    "refund_of",
+];
+
+fn order_snapshot(tx: &Transaction<'_>, id: i64) -> rusqlite::Result<serde_json::Value> {
+    let sql = format!(
+        "SELECT {} FROM orders WHERE id = ?1",
+        ORDER_SNAPSHOT_COLUMNS.join(", ")
+    );
+    let mut snapshot = tx.query_row(&sql, [id], |r| {
+        let mut map = serde_json::Map::new();
+        for (i, column) in ORDER_SNAPSHOT_COLUMNS.iter().enumerate() {
+            map.insert((*column).to_owned(), sql_to_json(r.get_ref(i)?));
         }
-        Some(stored) => {
-            let id = stored.id;
-            let same = stored.customer_id == customer_id
-                && stored.placed_utc == placed_utc
-                && stored.gross_cents == order.gross_cents
-                && stored.discount_cents == order.discount_cents
-                && stored.refunded_cents == order.refunded_cents
-                && stored.status == order.status
-                && stored.coupon_code == order.coupon_code;
-            if same {
-                return Ok(Upsert::Unchanged);
-            }
-            tx.prepare_cached(
-                "UPDATE orders SET customer_id = ?2, placed_utc = ?3, local_date = ?4,
-                        utc_offset_minutes = ?5, currency = ?6, gross_cents = ?7,
-                        discount_cents = ?8, refunded_cents = ?9, net_cents = ?10,
-                        refunded_utc = ?11, coupon_code = ?12, status = ?13, channel = ?14,
-                        updated_import_id = ?15
-                 WHERE id = ?1",
-            )?
-            .execute(params![
-                id,
-                customer_id,
-                placed_utc,
-                order.local_date.to_string(),
-                order.utc_offset_minutes,
-                order.currency.code(),
-                order.gross_cents,
-                order.discount_cents,
-                order.refunded_cents,
-                order.net_cents(),
-                order.refunded_utc.map(|t| t.timestamp()),
-                order.coupon_code,
-                order.status,
-                order.channel,
-                import_id.0,
-            ])?;
-            tx.prepare_cached("DELETE FROM order_lines WHERE order_id = ?1")?
-                .execute([id])?;
-            insert_lines(tx, id, order)?;
-            Ok(Upsert::Updated)
-        }
+        Ok(serde_json::Value::Object(map))
+    })?;
+    let mut stmt = tx.prepare_cached(
+        "SELECT line_no, sku, name, quantity, unit_price_cents, total_cents, refunded_cents, id
+         FROM order_lines WHERE order_id = ?1 ORDER BY line_no",
+    )?;
+    let lines = stmt
+        .query_map([id], |r| {
+            Ok(serde_json::json!([
+                r.get::<_, i64>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, f64>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, i64>(5)?,
+                r.get::<_, i64>(6)?,
+                r.get::<_, i64>(7)?
+            ]))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    snapshot["lines"] = serde_json::Value::Array(lines);
+    Ok(snapshot)
+}
+
+fn sql_to_json(value: rusqlite::types::ValueRef<'_>) -> serde_json::Value {
+    use rusqlite::types::ValueRef;
+    match value {
+        ValueRef::Null => serde_json::Value::Null,
+        ValueRef::Integer(i) => serde_json::Value::from(i),
+        ValueRef::Real(f) => serde_json::Value::from(f),
+        ValueRef::Text(t) => serde_json::Value::from(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Blob(b) => serde_json::Value::from(b.to_vec()),
     }
 }
 
@@ -523,10 +891,17 @@ mod tests {
     use super::*;
     use crate::domain::{Currency, NewOrderLine};
 
-    fn order(id: &str, email: Option<&str>, name: Option<&str>, cents: i64, day: u32) -> NewOrder {
+    pub(crate) fn order(
+        id: &str,
+        email: Option<&str>,
+        name: Option<&str>,
+        cents: i64,
+        day: u32,
+    ) -> NewOrder {
         NewOrder {
             source: "test".into(),
             external_id: id.into(),
+            alt_external_id: None,
             customer: CustomerIdentity {
                 email: email.map(Into::into),
                 name: name.map(Into::into),
@@ -540,6 +915,8 @@ mod tests {
             discount_cents: 0,
             refunded_cents: 0,
             refunded_utc: None,
+            shipping_cents: 0,
+            tax_cents: 0,
             coupon_code: None,
             status: "paid".into(),
             channel: None,
@@ -563,6 +940,12 @@ mod tests {
         store.conn().query_row(sql, [], |r| r.get(0)).unwrap()
     }
 
+    fn write(store: &mut Store, orders: &[NewOrder]) -> WriteOutcome {
+        store
+            .write_import(&NewImport::default(), orders, &[], &mut |_| true)
+            .unwrap()
+    }
+
     #[test]
     fn same_email_in_any_case_is_one_customer_and_guests_stay_unlinked() {
         let (_dir, mut store) = store();
@@ -572,11 +955,10 @@ mod tests {
             order("3", None, None, 500, 6),
             order("4", None, Some("Bob Stone"), 700, 7),
         ];
-        let outcome = store
-            .write_import(&NewImport::default(), &orders, &mut |_| true)
-            .unwrap();
+        let outcome = write(&mut store, &orders);
         assert_eq!(outcome.orders_created, 4);
         assert_eq!(outcome.customers_created, 2);
+        assert_eq!(outcome.customers_matched, 0);
         assert_eq!(outcome.guest_orders, 1);
         assert_eq!(count(&store, "SELECT count(*) FROM customers"), 2);
         assert_eq!(
@@ -601,15 +983,11 @@ mod tests {
             order("1", Some("a@x.com"), None, 1000, 1),
             order("2", Some("b@x.com"), None, 2000, 2),
         ];
-        store
-            .write_import(&NewImport::default(), &first, &mut |_| true)
-            .unwrap();
+        write(&mut store, &first);
         let mut second = first.clone();
         second[1].refunded_cents = 500;
         second.push(order("3", Some("a@x.com"), None, 3000, 3));
-        let outcome = store
-            .write_import(&NewImport::default(), &second, &mut |_| true)
-            .unwrap();
+        let outcome = write(&mut store, &second);
         assert_eq!(
             (
                 outcome.orders_created,
@@ -619,12 +997,20 @@ mod tests {
             (1, 1, 1)
         );
         assert_eq!(outcome.customers_created, 0);
+        assert_eq!(outcome.customers_matched, 2);
         assert_eq!(count(&store, "SELECT count(*) FROM orders"), 3);
         assert_eq!(
             count(&store, "SELECT sum(net_cents) FROM orders"),
             1000 + 1500 + 3000
         );
         assert_eq!(count(&store, "SELECT count(*) FROM order_lines"), 3);
+        assert_eq!(
+            count(
+                &store,
+                "SELECT count(*) FROM import_changes WHERE kind = 'order'"
+            ),
+            1
+        );
     }
 
     #[test]
@@ -642,12 +1028,102 @@ mod tests {
             })
             .collect();
         let err = store
-            .write_import(&NewImport::default(), &orders, &mut |done| done < 1000)
+            .write_import(&NewImport::default(), &orders, &[], &mut |done| done < 1000)
             .unwrap_err();
         assert!(matches!(err, WriteError::Cancelled));
         assert_eq!(count(&store, "SELECT count(*) FROM orders"), 0);
         assert_eq!(count(&store, "SELECT count(*) FROM customers"), 0);
         assert_eq!(count(&store, "SELECT count(*) FROM imports"), 0);
+    }
+
+    #[test]
+    fn a_refund_of_a_stored_order_links_to_it_once() {
+        let (_dir, mut store) = store();
+        write(&mut store, &[order("S1", Some("a@x.com"), None, 5000, 1)]);
+        let mut entry = order("R1", None, None, 0, 9);
+        entry.refunded_cents = 1200;
+        entry.status = "refund".into();
+        let refund = RefundOfOrder {
+            external_id: "S1".into(),
+            alt_id: None,
+            amount_cents: 1200,
+            entry,
+        };
+        for _ in 0..2 {
+            store
+                .write_import(
+                    &NewImport::default(),
+                    &[],
+                    std::slice::from_ref(&refund),
+                    &mut |_| true,
+                )
+                .unwrap();
+        }
+        assert_eq!(
+            count(&store, "SELECT count(*) FROM orders"),
+            2,
+            "the refund entry is stored once"
+        );
+        assert_eq!(
+            count(&store, "SELECT sum(net_cents) FROM orders"),
+            5000 - 1200
+        );
+        assert_eq!(
+            count(
+                &store,
+                "SELECT count(*) FROM orders r JOIN orders s ON r.refund_of = s.id WHERE s.external_id = 'S1'"
+            ),
+            1
+        );
+        assert_eq!(
+            count(&store, "SELECT count(DISTINCT customer_id) FROM orders"),
+            1,
+            "a refund row without a name belongs to the refunded order's customer"
+        );
+    }
+
+    #[test]
+    fn a_dry_run_counts_exactly_and_writes_nothing() {
+        let (_dir, mut store) = store();
+        write(&mut store, &[order("1", Some("a@x.com"), None, 100, 1)]);
+        let outcome = store
+            .dry_run_import(
+                &NewImport::default(),
+                &[
+                    order("1", Some("a@x.com"), None, 100, 1),
+                    order("2", Some("b@x.com"), None, 100, 2),
+                ],
+                &[],
+            )
+            .unwrap();
+        assert_eq!(
+            (
+                outcome.orders_created,
+                outcome.orders_unchanged,
+                outcome.customers_created
+            ),
+            (1, 1, 1)
+        );
+        assert_eq!(count(&store, "SELECT count(*) FROM orders"), 1);
+        assert_eq!(count(&store, "SELECT count(*) FROM imports"), 1);
+    }
+
+    #[test]
+    fn first_import_sets_the_base_currency() {
+        let (_dir, mut store) = store();
+        let import = NewImport {
+            currency: Some("EUR".into()),
+            ..NewImport::default()
+        };
+        store
+            .write_import(
+                &import,
+                &[order("1", Some("a@x.com"), None, 100, 1)],
+                &[],
+                &mut |_| true,
+            )
+            .unwrap();
+        assert_eq!(store.business_settings().unwrap().currency, Currency::EUR);
     }
 
     #[test]

@@ -14,6 +14,7 @@ const MARGIN_PCT: &str = "margin_pct";
 const MONTHLY_DISCOUNT_PCT: &str = "monthly_discount_pct";
 const HORIZON_MONTHS: &str = "horizon_months";
 const WEEK_START: &str = "week_start";
+const TIME_ZONE: &str = "time_zone";
 
 impl Store {
     /// The business settings, each missing or unreadable value replaced by its default.
@@ -37,6 +38,7 @@ impl Store {
                 .setting(WEEK_START)?
                 .and_then(|v| v.parse::<Weekday>().ok())
                 .unwrap_or(defaults.week_start),
+            time_zone: self.setting(TIME_ZONE)?.unwrap_or(defaults.time_zone),
         })
     }
 
@@ -72,6 +74,8 @@ impl Store {
             put.execute(params![HORIZON_MONTHS, settings.horizon_months.to_string()])
                 .map_err(sql_err)?;
             put.execute(params![WEEK_START, settings.week_start.to_string()])
+                .map_err(sql_err)?;
+            put.execute(params![TIME_ZONE, settings.time_zone.trim()])
                 .map_err(sql_err)?;
         }
         tx.commit().map_err(sql_err)
@@ -131,6 +135,7 @@ mod tests {
             monthly_discount_pct: 0.8,
             horizon_months: 24,
             week_start: Weekday::Sun,
+            time_zone: "America/Chicago".into(),
         };
         store.save_business_settings(&wanted).unwrap();
         assert_eq!(store.business_settings().unwrap(), wanted);

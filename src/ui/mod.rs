@@ -34,6 +34,7 @@ pub const APP_TITLE: &str = "CLV Desk";
 #[derive(Debug, Default)]
 pub struct ViewState {
     settings: settings::SettingsForm,
+    import: import::ImportViewState,
 }
 
 /// The eframe application: [`AppState`] plus view-local state.
@@ -73,6 +74,7 @@ impl ClvDeskApp {
         self.state.poll();
         self.apply_theme(ui.ctx());
         self.handle_shortcuts(ui.ctx());
+        self.handle_dropped_files(ui.ctx());
 
         match &self.state.data {
             DataState::Failed { .. } => {
@@ -114,7 +116,7 @@ impl ClvDeskApp {
         widgets::view_heading_ui(ui, view.heading());
         match view {
             View::Dashboard => dashboard::dashboard_ui(ui, &mut self.state),
-            View::Import => import::import_ui(ui, &mut self.state),
+            View::Import => import::import_ui(ui, &mut self.state, &mut self.views.import),
             View::Customers => customers::customers_ui(ui, &mut self.state),
             View::ValueCharts => charts::charts_ui(ui, &mut self.state),
             View::Loyalty => loyalty::loyalty_ui(ui, &mut self.state),
@@ -156,14 +158,57 @@ impl ClvDeskApp {
                 self.state.push(Command::Navigate(view));
             }
         }
+        if ctx.input_mut(|i| i.consume_key(Modifiers::COMMAND, Key::O))
+            && self.state.running_job().is_none()
+        {
+            self.state.push(Command::ChooseImportFiles);
+        }
+    }
+
+    /// Files dropped on the window from any view go to the import preview; while files
+    /// hover over the window, a hint says what dropping them does.
+    fn handle_dropped_files(&mut self, ctx: &egui::Context) {
+        if !matches!(self.state.data, DataState::Ready { .. }) {
+            return;
+        }
+        let (hovering, dropped): (bool, Vec<std::path::PathBuf>) = ctx.input(|i| {
+            (
+                !i.raw.hovered_files.is_empty(),
+                i.raw
+                    .dropped_files
+                    .iter()
+                    .map(|f| f.path().to_path_buf())
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .collect(),
+            )
+        });
+        if !dropped.is_empty() {
+            self.state.push(Command::StageFiles(dropped));
+        }
+        if hovering {
+            let screen = ctx.content_rect();
+            let painter = ctx.layer_painter(egui::LayerId::new(
+                egui::Order::Foreground,
+                egui::Id::unique("drop-hint"),
+            ));
+            painter.rect_filled(screen, 0.0, egui::Color32::from_black_alpha(160));
+            painter.text(
+                screen.center(),
+                egui::Align2::CENTER_CENTER,
+                "Drop to import these orders",
+                egui::FontId::proportional(28.0),
+                egui::Color32::WHITE,
+            );
+        }
     }
 }
 
 impl eframe::App for ClvDeskApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.show(ui);
+        let busy = self.state.running_job().is_some();
         if let Some(run) = &mut self.screenshot {
-            run.after_frame(ui.ctx());
+            run.after_frame(ui.ctx(), busy);
         }
     }
 

@@ -32,6 +32,8 @@ pub struct ScreenshotRequest {
     pub size: [u32; 2],
     /// Theme to draw in.
     pub theme: ThemeChoice,
+    /// Files to read into the import preview before the picture is taken.
+    pub import_preview: Vec<PathBuf>,
 }
 
 /// Why no screenshot was written.
@@ -70,8 +72,14 @@ pub(super) struct ScreenshotRun {
 }
 
 impl ScreenshotRun {
-    /// Called after every frame: warm up, ask for the picture, close once it is saved.
-    pub(super) fn after_frame(&mut self, ctx: &egui::Context) {
+    /// Called after every frame: warm up (while no background job runs), ask for the
+    /// picture, close once it is saved.
+    pub(super) fn after_frame(&mut self, ctx: &egui::Context, busy: bool) {
+        if busy {
+            self.frames = 0;
+            ctx.request_repaint();
+            return;
+        }
         self.frames += 1;
         let finished = self.result.lock().map(|r| r.is_some()).unwrap_or(true);
         if finished {
@@ -118,8 +126,15 @@ pub fn take_screenshot(request: &ScreenshotRequest) -> Result<[u32; 2], Screensh
             let prefs = UiPrefs {
                 theme: request_copy.theme,
                 last_view: request_copy.view,
+                ..UiPrefs::default()
             };
             let mut app = ClvDeskApp::new(&request_copy.db_path, prefs);
+            if !request_copy.import_preview.is_empty() {
+                app.state.push(crate::app::Command::StageFiles(
+                    request_copy.import_preview.clone(),
+                ));
+                app.state.apply_commands();
+            }
             app.screenshot = Some(ScreenshotRun {
                 out: request_copy.out.clone(),
                 frames: 0,

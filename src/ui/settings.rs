@@ -181,6 +181,16 @@ fn business_form_ui(ui: &mut egui::Ui, form: &mut SettingsForm) {
                 .labelled_by(label.id);
             ui.weak("Used by weekly charts.");
             ui.end_row();
+
+            let label = ui.label("Time zone");
+            ui.add(
+                egui::TextEdit::singleline(&mut form.draft.time_zone)
+                    .desired_width(170.0)
+                    .hint_text("this computer's"),
+            )
+            .labelled_by(label.id);
+            ui.weak("For order times your files give without a zone, e.g. Europe/Berlin.");
+            ui.end_row();
         });
 }
 

@@ -1,0 +1,273 @@
+//! Import as the application runs it, for the window and the command line alike: staging
+//! options completed from the database (base currency, shop time zone, the mapping
+//! remembered for this header), then the write (or a dry run), and the result report.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Instant;
+
+use crate::domain::ImportId;
+use crate::import::{
+    DateOrder, DecimalSeparator, ImportError, ImportOptions, PresetId, ShopZone, StagedImport,
+    stage_file,
+};
+use crate::store::orders::{NewImport, WriteError, WriteOutcome};
+use crate::store::{Store, StoreError};
+
+/// Why an import did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportFailure {
+    /// The file was refused.
+    #[error(transparent)]
+    File(#[from] ImportError),
+    /// The database refused.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The owner cancelled while writing.
+    #[error("the import was cancelled; nothing was written")]
+    Cancelled,
+}
+
+impl From<WriteError> for ImportFailure {
+    fn from(e: WriteError) -> Self {
+        match e {
+            WriteError::Cancelled => ImportFailure::Cancelled,
+            WriteError::Store(s) => ImportFailure::Store(s),
+        }
+    }
+}
+
+/// Completes `options` from the database: base currency, shop time zone and, unless the
+/// owner chose a preset or columns, the mapping and decisions remembered for this header.
+pub fn options_for(
+    store: &Store,
+    path: &Path,
+    mut options: ImportOptions,
+) -> Result<ImportOptions, ImportFailure> {
+    options.base_currency = store.base_currency()?;
+    let settings = store.business_settings()?;
+    options.shop_zone = match settings.shop_zone() {
+        Ok(Some(tz)) => ShopZone::Named(tz),
+        _ => ShopZone::Local,
+    };
+    if options.currency.is_none() {
+        options.currency = Some(settings.currency);
+    }
+    if let Some(signature) = crate::import::header_signature(path)?
+        && let Some(remembered) = store.remembered_mapping(&signature)?
+    {
+        if options.overrides.is_empty() && options.preset.is_none() {
+            if remembered.preset == PresetId::Generic.name() {
+                options.preset = Some(PresetId::Generic);
+            }
+            options.remembered_mapping = Some(remembered.mapping_json);
+        }
+        if options.date_order.is_none() {
+            options.date_order = remembered
+                .date_order
+                .as_deref()
+                .and_then(DateOrder::from_code);
+        }
+        if options.decimal.is_none() {
+            options.decimal = match remembered.decimal_separator.as_deref() {
+                Some(",") => Some(DecimalSeparator::Comma),
+                Some(".") => Some(DecimalSeparator::Dot),
+                _ => None,
+            };
+        }
+    }
+    Ok(options)
+}
+
+/// Stages `path` with options completed from the database.
+pub fn stage(
+    store: &Store,
+    path: &Path,
+    options: ImportOptions,
+    progress: &mut dyn FnMut(f32, u64) -> bool,
+) -> Result<StagedImport, ImportFailure> {
+    let options = options_for(store, path, options)?;
+    Ok(stage_file(path, &options, progress)?)
+}
+
+/// The record of a staged file, as stored in `imports`.
+pub fn import_record(staged: &StagedImport) -> NewImport {
+    let report = &staged.report;
+    let skipped: BTreeMap<&str, u64> = report
+        .skipped
+        .iter()
+        .map(|(r, s)| (r.text(), s.rows))
+        .collect();
+    NewImport {
+        file_name: staged.file_name.clone(),
+        file_path: Some(staged.path.display().to_string()),
+        sha256: Some(staged.sha256.clone()),
+        size_bytes: Some(staged.size_bytes),
+        preset: staged.preset.name().to_owned(),
+        mapping_json: staged.mapping.to_named_json(&staged.header),
+        encoding: Some(staged.encoding.label().to_owned()),
+        delimiter: Some(staged.layout.label()),
+        rows_read: report.rows_read,
+        rows_skipped: report.skipped_rows(),
+        skipped_json: serde_json::to_string(&skipped).unwrap_or_default(),
+        header_signature: (!staged.header.names.is_empty()).then(|| staged.header.signature()),
+        date_order: Some(staged.date_order.code().to_owned()),
+        decimal_separator: Some(staged.decimal.symbol().to_string()),
+        currency: Some(staged.stored_currency.code().to_owned()),
+        report_json: String::new(),
+        remember_mapping: true,
+    }
+}
+
+/// The result of importing (or dry-running) one file.
+#[derive(Clone, Debug)]
+pub struct ImportResult {
+    /// The staged file.
+    pub staged: StagedImport,
+    /// What the write did (or would do).
+    pub outcome: WriteOutcome,
+    /// True for a dry run.
+    pub dry_run: bool,
+}
+
+/// Writes a staged file in one transaction (or dry-runs it); refuses a file whose dates
+/// are still ambiguous.
+pub fn write(
+    store: &mut Store,
+    staged: StagedImport,
+    dry_run: bool,
+    keep_going: &mut dyn FnMut(usize) -> bool,
+) -> Result<ImportResult, ImportFailure> {
+    if staged.date_order_ambiguous {
+        let example = staged
+            .orders
+            .first()
+            .map(|o| o.local_date.format("%d/%m/%Y").to_string())
+            .unwrap_or_default();
+        return Err(ImportError::AmbiguousDates {
+            file: staged.file_name.clone(),
+            example,
+        }
+        .into());
+    }
+    let mut record = import_record(&staged);
+    record.report_json = staged_report_json(&staged).to_string();
+    let outcome = if dry_run {
+        store.dry_run_import(&record, &staged.orders, &staged.refunds_for_other_orders)?
+    } else {
+        store.write_import(
+            &record,
+            &staged.orders,
+            &staged.refunds_for_other_orders,
+            keep_going,
+        )?
+    };
+    Ok(ImportResult {
+        staged,
+        outcome,
+        dry_run,
+    })
+}
+
+fn staged_report_json(staged: &StagedImport) -> serde_json::Value {
+    let report = &staged.report;
+    serde_json::json!({
+        "rows_read": report.rows_read,
+        "layout_rows": report.layout_rows,
+        "skipped": report
+            .skipped
+            .iter()
+            .map(|(r, s)| (r.text().to_owned(), serde_json::json!({"rows": s.rows, "examples": s.examples})))
+            .collect::<serde_json::Map<String, serde_json::Value>>(),
+        "warnings": report.warnings,
+    })
+}
+
+impl ImportResult {
+    /// The one JSON object `clv-desk import --json` prints for this file.
+    pub fn to_json(&self) -> serde_json::Value {
+        let staged = &self.staged;
+        let report = &staged.report;
+        let skipped: serde_json::Map<String, serde_json::Value> = report
+            .skipped
+            .iter()
+            .map(|(r, s)| (r.text().to_owned(), serde_json::Value::from(s.rows)))
+            .collect();
+        serde_json::json!({
+            "file": staged.path.display().to_string(),
+            "preset": staged.preset.name(),
+            "encoding": staged.encoding.label(),
+            "delimiter": staged.layout.label(),
+            "date_order": staged.date_order.code(),
+            "decimal": staged.decimal.symbol().to_string(),
+            "currency": staged.stored_currency.code(),
+            "rows_read": report.rows_read,
+            "orders_added": self.outcome.orders_created,
+            "orders_updated": self.outcome.orders_updated,
+            "orders_unchanged": self.outcome.orders_unchanged,
+            "customers_new": self.outcome.customers_created,
+            "customers_matched": self.outcome.customers_matched,
+            "guest_orders": report.guest_orders,
+            "refunds": report.refunds,
+            "skipped": skipped,
+            "net_total_minor": report.net_total_minor,
+            "warnings": report.warnings,
+            "dry_run": self.dry_run,
+        })
+    }
+
+    /// The result in a few lines of plain words.
+    pub fn summary_lines(&self) -> Vec<String> {
+        let o = &self.outcome;
+        let r = &self.staged.report;
+        let n = crate::domain::group_thousands;
+        let verb = if self.dry_run { "would add" } else { "added" };
+        let mut lines = vec![format!(
+            "{}: {verb} {} orders, updated {}, {} already there; {} new customers, {} matched; {} guest orders, {} refunds.",
+            self.staged.file_name,
+            n(o.orders_created),
+            n(o.orders_updated),
+            n(o.orders_unchanged),
+            n(o.customers_created),
+            n(o.customers_matched),
+            n(r.guest_orders),
+            n(r.refunds)
+        )];
+        for (reason, stat) in &r.skipped {
+            lines.push(format!(
+                "Skipped {} rows ({}), e.g. {}.",
+                n(stat.rows),
+                reason.text(),
+                stat.examples.join("; ")
+            ));
+        }
+        lines.extend(r.warnings.iter().cloned());
+        lines
+    }
+}
+
+/// Undoes import `id`; the owner-facing result line.
+pub fn undo(store: &mut Store, id: ImportId) -> anyhow::Result<String> {
+    let outcome = store.undo_import(id)?;
+    Ok(format!(
+        "Import undone: {} orders removed, {} restored, {} customers removed.",
+        outcome.orders_removed, outcome.orders_restored, outcome.customers_removed
+    ))
+}
+
+/// A progress line for a long import: rows, rows per second and the time left.
+pub fn progress_words(file: &str, fraction: f32, rows: u64, started: Instant) -> String {
+    let seconds = started.elapsed().as_secs_f64().max(1e-3);
+    let rate = rows as f64 / seconds;
+    let left = if fraction > 0.02 {
+        let total = seconds / f64::from(fraction);
+        format!(", about {:.0} s left", (total - seconds).max(0.0).ceil())
+    } else {
+        String::new()
+    };
+    format!(
+        "{file}: {} rows ({} rows/s{left})",
+        crate::domain::group_thousands(rows),
+        crate::domain::group_thousands(rate as u64)
+    )
+}
