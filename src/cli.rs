@@ -82,6 +82,12 @@ pub enum CliCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Measure speed and memory on generated data (run it in a release build).
+    Bench {
+        /// What to measure.
+        #[command(subcommand)]
+        what: BenchCommand,
+    },
     /// Fill the database with a demo shop (customers, orders, refunds, guest sales).
     Demo {
         /// Number of customers.
@@ -90,6 +96,21 @@ pub enum CliCommand {
         /// Random seed: the same seed gives the same shop.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+    },
+}
+
+/// The benchmarks.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Import a generated Shopify-shaped export into a new database (the --db file, which is
+    /// replaced) and report wall time and peak memory.
+    Import {
+        /// Line-item rows in the generated file.
+        #[arg(long, default_value_t = 1_000_000)]
+        lines: usize,
+        /// Where the generated export is kept (reused when it exists).
+        #[arg(long, value_name = "FILE", default_value = "bench-shopify-export.csv")]
+        csv: PathBuf,
     },
 }
 
@@ -254,6 +275,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 ..ImportOptions::default()
             };
             import_files(&db_path, &paths, &options, dry_run, json)
+        }
+        Some(CliCommand::Bench {
+            what: BenchCommand::Import { lines, csv },
+        }) => {
+            for line in crate::bench::bench_import(&csv, &db_path, lines)? {
+                println!("{line}");
+            }
+            Ok(())
         }
         Some(CliCommand::Demo { customers, seed }) => {
             let mut store = Store::open(&db_path)?;

@@ -232,8 +232,8 @@ fn demo_lines(value: f64, currency: Currency, rng: &mut impl Rng) -> Vec<NewOrde
         let quantity = (remaining / price).floor().clamp(1.0, 3.0);
         let unit_price_cents = (price * per_major).round() as i64;
         lines.push(NewOrderLine {
-            sku: Some(sku.to_owned()),
-            name: name.to_owned(),
+            sku: Some(sku.into()),
+            name: name.into(),
             quantity,
             unit_price_cents,
             total_cents: unit_price_cents * quantity as i64,

@@ -6,6 +6,7 @@
 //! SQL or math directly, they read state prepared by `app` and emit commands.
 
 pub mod app;
+pub mod bench;
 pub mod build_info;
 pub mod cli;
 pub mod clv;

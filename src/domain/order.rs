@@ -1,5 +1,7 @@
 //! A normalised order as an import (or the demo generator) hands it to the store.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::Currency;
@@ -34,13 +36,14 @@ impl CustomerIdentity {
     }
 }
 
-/// One line item of an order.
+/// One line item of an order. Product names and SKUs are shared (`Arc<str>`): a large
+/// export repeats the same few hundred products over a million lines.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewOrderLine {
     /// Stock keeping unit, when the export has one.
-    pub sku: Option<String>,
+    pub sku: Option<Arc<str>>,
     /// Product name.
-    pub name: String,
+    pub name: Arc<str>,
     /// Quantity (fractional for goods sold by weight).
     pub quantity: f64,
     /// Price of one unit in minor units.

@@ -738,6 +738,16 @@ fn paypal_class(view: &RowView<'_>) -> RowClass {
 
 /// Blank rows, subtotal and total rows, footers, repeated headers, and QuickBooks group rows.
 fn layout_row(preset: PresetId, view: &RowView<'_>, header: &Header) -> Option<RowClass> {
+    // Fast path: an order number and a date that is not the header's own name is data.
+    let date = view.get(Field::Date);
+    let date_is_header = view
+        .mapping
+        .get(Field::Date)
+        .and_then(|c| header.names.get(c))
+        .is_some_and(|name| name.eq_ignore_ascii_case(&date));
+    if !date.is_empty() && !date_is_header && view.has(Field::OrderId) {
+        return None;
+    }
     let filled = view.row.filled_cells();
     if filled == 0 {
         return Some(RowClass::Layout);

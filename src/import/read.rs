@@ -480,6 +480,7 @@ pub struct RowReader {
 
 enum Inner {
     Csv(Box<csv::Reader<Box<dyn Read + Send>>>),
+    Threaded(ThreadedCsv),
     Lines {
         lines: std::io::Lines<BufReader<Box<dyn Read + Send>>>,
         number: u64,
@@ -536,9 +537,42 @@ impl RowReader {
         Ok(RowReader { inner })
     }
 
+    /// Like [`RowReader::open`], for a full pass over a delimited file: the records are
+    /// parsed on a second thread (in batches whose buffers are reused) while the caller
+    /// interprets them, and the file's SHA-256 is computed from the same bytes on the way.
+    /// Other layouts fall back to [`RowReader::open`].
+    pub fn open_threaded(path: &Path, sniffed: &Sniffed) -> Result<RowReader, ImportError> {
+        let Layout::Delimited(delimiter) = sniffed.layout else {
+            return RowReader::open(path, sniffed);
+        };
+        let file = File::open(path).map_err(|e| ImportError::Io {
+            file: display_name(path),
+            detail: e.to_string(),
+        })?;
+        let skip = sniffed.rows_before_header + usize::from(sniffed.header.is_some());
+        Ok(RowReader {
+            inner: Inner::Threaded(ThreadedCsv::start(
+                path,
+                file,
+                sniffed.encoding,
+                delimiter,
+                skip,
+            )),
+        })
+    }
+
+    /// The file's SHA-256 (hex) if this reader hashed it and has read it to the end.
+    pub fn finish(self) -> Option<String> {
+        match self.inner {
+            Inner::Threaded(threaded) => threaded.finish(),
+            _ => None,
+        }
+    }
+
     /// Reads the next row into `row`; `false` at the end of the file.
     pub fn next_row(&mut self, row: &mut RawRow, path: &Path) -> Result<bool, ImportError> {
         match &mut self.inner {
+            Inner::Threaded(threaded) => threaded.next_row(row),
             Inner::Csv(reader) => {
                 let more = reader
                     .read_byte_record(&mut row.record)
@@ -578,11 +612,19 @@ impl RowReader {
 /// The file as a byte stream the csv reader can split: the BOM skipped, UTF-16 transcoded.
 fn text_stream(path: &Path, encoding: TextEncoding) -> std::io::Result<Box<dyn Read + Send>> {
     let mut file = File::open(path)?;
-    Ok(match encoding {
-        TextEncoding::Utf8Bom => {
-            file.seek(SeekFrom::Start(3))?;
-            Box::new(BufReader::with_capacity(1 << 16, file))
-        }
+    if encoding == TextEncoding::Utf8Bom {
+        file.seek(SeekFrom::Start(3))?;
+    }
+    Ok(decoded_stream(file, encoding))
+}
+
+/// `source` (positioned after any BOM) as bytes the csv reader can split: UTF-16 is
+/// transcoded to UTF-8, everything else passes through.
+fn decoded_stream<R: Read + Send + 'static>(
+    source: R,
+    encoding: TextEncoding,
+) -> Box<dyn Read + Send> {
+    match encoding {
         TextEncoding::Utf16Le | TextEncoding::Utf16Be => Box::new(
             encoding_rs_io::DecodeReaderBytesBuilder::new()
                 .encoding(Some(if encoding == TextEncoding::Utf16Le {
@@ -590,10 +632,178 @@ fn text_stream(path: &Path, encoding: TextEncoding) -> std::io::Result<Box<dyn R
                 } else {
                     UTF_16BE
                 }))
-                .build(file),
+                .build(source),
         ),
-        _ => Box::new(BufReader::with_capacity(1 << 16, file)),
-    })
+        _ => Box::new(BufReader::with_capacity(1 << 16, source)),
+    }
+}
+
+/// Rows per batch handed from the parsing thread to the caller.
+const BATCH_ROWS: usize = 1024;
+
+/// A SHA-256 hex digest, filled in when the whole file has been read.
+type SharedDigest = std::sync::Arc<std::sync::Mutex<Option<String>>>;
+
+/// Passes every byte read through SHA-256 and publishes the digest at the end of the file.
+struct HashingReader<R> {
+    inner: R,
+    hasher: Option<sha2::Sha256>,
+    digest: SharedDigest,
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use sha2::Digest as _;
+        let n = self.inner.read(buf)?;
+        if n == 0 && !buf.is_empty() {
+            if let Some(hasher) = self.hasher.take() {
+                let hex: String = hasher
+                    .finalize()
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect();
+                if let Ok(mut slot) = self.digest.lock() {
+                    *slot = Some(hex);
+                }
+            }
+        } else if let Some(hasher) = &mut self.hasher {
+            hasher.update(&buf[..n]);
+        }
+        Ok(n)
+    }
+}
+
+/// Records parsed on a second thread and handed over in batches whose buffers are reused.
+struct ThreadedCsv {
+    batches: std::sync::mpsc::Receiver<Result<Vec<RawRow>, ImportError>>,
+    recycle: std::sync::mpsc::Sender<Vec<RawRow>>,
+    current: Vec<RawRow>,
+    next: usize,
+    digest: SharedDigest,
+    thread: Option<std::thread::JoinHandle<()>>,
+    ended: bool,
+}
+
+impl ThreadedCsv {
+    fn start(
+        path: &Path,
+        file: File,
+        encoding: TextEncoding,
+        delimiter: u8,
+        skip: usize,
+    ) -> ThreadedCsv {
+        let (batch_tx, batches) = std::sync::mpsc::sync_channel(4);
+        let (recycle, recycled) = std::sync::mpsc::channel::<Vec<RawRow>>();
+        let digest: SharedDigest = std::sync::Arc::default();
+        let digest_out = std::sync::Arc::clone(&digest);
+        let path = path.to_path_buf();
+        let thread = std::thread::Builder::new()
+            .name("clv-desk-csv".to_owned())
+            .spawn(move || {
+                use sha2::Digest as _;
+                let mut hashing = HashingReader {
+                    inner: BufReader::with_capacity(1 << 16, file),
+                    hasher: Some(sha2::Sha256::new()),
+                    digest: digest_out,
+                };
+                if encoding == TextEncoding::Utf8Bom {
+                    let mut bom = [0u8; 3];
+                    if hashing.read_exact(&mut bom).is_err() {
+                        return;
+                    }
+                }
+                let mut reader = csv::ReaderBuilder::new()
+                    .has_headers(false)
+                    .flexible(true)
+                    .delimiter(delimiter)
+                    .from_reader(decoded_stream(hashing, encoding));
+                let mut scratch = ByteRecord::new();
+                for _ in 0..skip {
+                    match reader.read_byte_record(&mut scratch) {
+                        Ok(true) => {}
+                        Ok(false) => break,
+                        Err(e) => {
+                            let _ = batch_tx.send(Err(csv_error(&path, &e)));
+                            return;
+                        }
+                    }
+                }
+                loop {
+                    let mut batch = recycled.try_recv().unwrap_or_default();
+                    batch.resize_with(BATCH_ROWS, RawRow::default);
+                    let mut filled = 0;
+                    while filled < BATCH_ROWS {
+                        let row = &mut batch[filled];
+                        match reader.read_byte_record(&mut row.record) {
+                            Ok(true) => {
+                                row.number = row.record.position().map_or(0, csv::Position::line);
+                                filled += 1;
+                            }
+                            Ok(false) => break,
+                            Err(e) => {
+                                let _ = batch_tx.send(Err(csv_error(&path, &e)));
+                                return;
+                            }
+                        }
+                    }
+                    let done = filled < BATCH_ROWS;
+                    batch.truncate(filled);
+                    if !batch.is_empty() && batch_tx.send(Ok(batch)).is_err() {
+                        return; // the caller stopped reading
+                    }
+                    if done {
+                        return;
+                    }
+                }
+            })
+            .ok();
+        ThreadedCsv {
+            batches,
+            recycle,
+            current: Vec::new(),
+            next: 0,
+            digest,
+            thread,
+            ended: false,
+        }
+    }
+
+    fn next_row(&mut self, row: &mut RawRow) -> Result<bool, ImportError> {
+        loop {
+            if self.next < self.current.len() {
+                std::mem::swap(row, &mut self.current[self.next]);
+                self.next += 1;
+                return Ok(true);
+            }
+            if self.ended {
+                return Ok(false);
+            }
+            let used = std::mem::take(&mut self.current);
+            if used.capacity() > 0 {
+                let _ = self.recycle.send(used);
+            }
+            self.next = 0;
+            match self.batches.recv() {
+                Ok(Ok(batch)) => self.current = batch,
+                Ok(Err(e)) => return Err(e),
+                Err(_) => {
+                    self.ended = true;
+                    return Ok(false);
+                }
+            }
+        }
+    }
+
+    /// The digest, once every row was read (the thread has then finished).
+    fn finish(mut self) -> Option<String> {
+        if !self.ended {
+            return None;
+        }
+        if let Some(thread) = self.thread.take() {
+            thread.join().ok()?;
+        }
+        self.digest.lock().ok()?.clone()
+    }
 }
 
 fn csv_error(path: &Path, error: &csv::Error) -> ImportError {
@@ -734,6 +944,36 @@ mod tests {
             sniff(&bin, &no_presets),
             Err(ImportError::NotATable { .. })
         ));
+    }
+
+    #[test]
+    fn threaded_reading_gives_the_same_rows_and_the_file_hash() {
+        use sha2::Digest as _;
+        let dir = tempfile::tempdir().unwrap();
+        let mut csv = String::from("\u{feff}Order,Note,Total\n");
+        for i in 0..3000 {
+            csv.push_str(&format!("{i},\"multi\nline {i}\",{}.50\n", i % 90));
+        }
+        let path = write(&dir, "big.csv", csv.as_bytes());
+        let s = sniff(&path, &no_presets).unwrap();
+        let plain = rows(&path, &s);
+        let mut threaded = RowReader::open_threaded(&path, &s).unwrap();
+        let mut row = RawRow::default();
+        let mut got = Vec::new();
+        while threaded.next_row(&mut row, &path).unwrap() {
+            got.push(
+                (0..row.record.len())
+                    .map(|i| row.cell(i, s.encoding).into_owned())
+                    .collect::<Vec<_>>(),
+            );
+        }
+        assert_eq!(got, plain);
+        assert_eq!(got.len(), 3000);
+        let expected: String = sha2::Sha256::digest(csv.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(threaded.finish(), Some(expected));
     }
 
     #[test]

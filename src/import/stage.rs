@@ -2,7 +2,10 @@
 //! order, decimal separator, currency); the second parses every row with those decisions
 //! and groups rows into orders by the platform's rules. Nothing is written.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::io::Read as _;
 use std::path::Path;
 
@@ -93,14 +96,15 @@ pub fn stage_file(
             .and_then(|c| header.names.get(c))
             .is_some_and(|n| n.to_ascii_lowercase().contains("utc")),
         drafts: Vec::new(),
-        by_key: HashMap::new(),
-        by_alt: HashMap::new(),
+        by_key: FxHashMap::default(),
+        by_alt: FxHashMap::default(),
         pending_refunds: Vec::new(),
         report: StageReport::default(),
         customer_group: None,
-        synthetic_counts: HashMap::new(),
+        synthetic_counts: FxHashMap::default(),
+        pool: TextPool::default(),
     };
-    parser.parse_rows(path, &sniffed, size_bytes, progress)?;
+    let digest = parser.parse_rows(path, &sniffed, size_bytes, progress)?;
     let (orders, refunds_for_other_orders) = parser.finish();
     let mut report = parser.report;
     if report.rows_read == 0 {
@@ -138,7 +142,10 @@ pub fn stage_file(
         path: path.to_path_buf(),
         file_name: file,
         size_bytes,
-        sha256: sha256_of(path)?,
+        sha256: match digest {
+            Some(hex) => hex,
+            None => sha256_of(path)?,
+        },
         preset,
         variant: shape.map_or("", |s| s.variant),
         encoding: sniffed.encoding,
@@ -252,7 +259,21 @@ struct Evidence {
     data_rows: u64,
 }
 
+/// Rows the first pass reads at least before it may stop early.
+const EVIDENCE_ROWS: u64 = 5000;
+
 impl Evidence {
+    /// Whether reading further cannot change the decisions: a date has settled day/month
+    /// order (or the dates are ISO or use month names) and an amount has settled the
+    /// decimal separator. A file whose dates stay ambiguous is read to its end, so
+    /// "every day value is ≤ 12" is checked on every row.
+    fn is_decisive(&self) -> bool {
+        let d = &self.dates;
+        let dates_settled = d.day_first > 0 || d.month_first > 0 || d.numeric == d.year_first;
+        let decimal_settled = self.decimals.dot + self.decimals.comma > 0;
+        dates_settled && decimal_settled
+    }
+
     /// The currency the file names most often, in a currency column or in amount cells.
     fn currency(&self) -> Option<Currency> {
         self.currencies
@@ -328,6 +349,9 @@ fn gather_evidence(
         let code = view.get(Field::Currency);
         if let Some(c) = Currency::parse(&code) {
             *evidence.currencies.entry(c.code().to_owned()).or_default() += 1;
+        }
+        if evidence.data_rows >= EVIDENCE_ROWS && evidence.is_decisive() {
+            break;
         }
     }
     Ok(evidence)
@@ -422,6 +446,61 @@ struct Draft {
     customer_refund: bool,
 }
 
+/// Which order-level fields an order still lacks (so a row's cells for them are read).
+#[derive(Clone, Copy)]
+struct Needs {
+    moment: bool,
+    customer: bool,
+    refunded: bool,
+    adjusted: bool,
+    discount: bool,
+    shipping: bool,
+    tax: bool,
+    currency: bool,
+    coupon: bool,
+    status: bool,
+    captured: bool,
+    channel: bool,
+    alt: bool,
+}
+
+impl Needs {
+    /// A new order needs everything.
+    const ALL: Needs = Needs {
+        moment: true,
+        customer: true,
+        refunded: true,
+        adjusted: true,
+        discount: true,
+        shipping: true,
+        tax: true,
+        currency: true,
+        coupon: true,
+        status: true,
+        captured: true,
+        channel: true,
+        alt: true,
+    };
+
+    fn of(draft: &Draft) -> Needs {
+        Needs {
+            moment: draft.moment.is_none(),
+            customer: draft.customer.is_guest(),
+            refunded: draft.refunded.is_none(),
+            adjusted: draft.adjusted_total.is_none(),
+            discount: draft.discount.is_none(),
+            shipping: draft.shipping.is_none(),
+            tax: draft.tax.is_none(),
+            currency: draft.currency.is_none(),
+            coupon: draft.coupon.is_none(),
+            status: draft.status.is_none(),
+            captured: draft.captured.is_none(),
+            channel: draft.channel.is_none(),
+            alt: draft.alt.is_none(),
+        }
+    }
+}
+
 /// A refund row waiting for its order (which may come later in the file).
 struct PendingRefund {
     order: String,
@@ -446,12 +525,28 @@ struct Parser<'a> {
     shop_zone: ShopZone,
     date_is_utc: bool,
     drafts: Vec<Draft>,
-    by_key: HashMap<String, usize>,
-    by_alt: HashMap<String, usize>,
+    by_key: FxHashMap<String, usize>,
+    by_alt: FxHashMap<String, usize>,
     pending_refunds: Vec<PendingRefund>,
     report: StageReport,
     customer_group: Option<String>,
-    synthetic_counts: HashMap<String, u32>,
+    synthetic_counts: FxHashMap<String, u32>,
+    pool: TextPool,
+}
+
+/// One shared copy of each product name and SKU.
+#[derive(Default)]
+struct TextPool(FxHashSet<Arc<str>>);
+
+impl TextPool {
+    fn get(&mut self, text: &str) -> Arc<str> {
+        if let Some(shared) = self.0.get(text) {
+            return Arc::clone(shared);
+        }
+        let shared: Arc<str> = Arc::from(text);
+        self.0.insert(Arc::clone(&shared));
+        shared
+    }
 }
 
 /// A problem with one cell, for the report.
@@ -469,8 +564,8 @@ impl Parser<'_> {
         sniffed: &Sniffed,
         size_bytes: u64,
         progress: &mut dyn FnMut(f32, u64) -> bool,
-    ) -> Result<(), ImportError> {
-        let mut reader = RowReader::open(path, sniffed)?;
+    ) -> Result<Option<String>, ImportError> {
+        let mut reader = RowReader::open_threaded(path, sniffed)?;
         let mut row = RawRow::default();
         let mut rows = 0u64;
         self.report.layout_rows = sniffed.rows_before_header as u64;
@@ -488,7 +583,7 @@ impl Parser<'_> {
             }
         }
         progress(1.0, rows);
-        Ok(())
+        Ok(reader.finish())
     }
 
     fn skip(&mut self, reason: SkipReason, row: u64, problem: Option<&CellProblem>) {
@@ -685,11 +780,12 @@ impl Parser<'_> {
         who
     }
 
-    /// The order key of a row: its order number, or a stable synthetic one.
-    fn order_key(&mut self, view: &RowView<'_>) -> String {
+    /// The order key of a row: its order number (borrowed from the row), or a stable
+    /// synthetic one for files without order numbers.
+    fn order_key<'r>(&mut self, view: &'r RowView<'_>) -> std::borrow::Cow<'r, str> {
         let id = view.get(Field::OrderId);
         if !id.is_empty() {
-            return id.into_owned();
+            return id;
         }
         let who = self.identity(view);
         let base = format!(
@@ -703,7 +799,7 @@ impl Parser<'_> {
         );
         let n = self.synthetic_counts.entry(base.clone()).or_insert(0);
         *n += 1;
-        format!("{base}:{n}")
+        std::borrow::Cow::Owned(format!("{base}:{n}"))
     }
 
     fn draft_index(&mut self, key: &str, row_number: u64) -> usize {
@@ -720,37 +816,68 @@ impl Parser<'_> {
         i
     }
 
+    /// One row of a sale. Line-level cells are read on every row; order-level cells
+    /// (status, refund, discount, customer, …) only while the order still lacks them, which
+    /// in a Shopify export means on its first row only.
     fn sale_row(&mut self, view: &RowView<'_>, customer_refund: bool) -> Result<(), CellProblem> {
         let total = self.money(view, Field::Total)?;
         let line_total = self.money(view, Field::LineTotal)?;
-        let unit_price = self.money(view, Field::UnitPrice)?;
-        let quantity = parse_quantity(&view.get(Field::Quantity));
         let key = self.order_key(view);
         // A negative amount on a sale row of an order already seen is a refund of it
         // (WooCommerce Analytics, generic files with refund rows).
-        let row_amount = total.or(line_total);
         if !customer_refund
-            && let Some(amount) = row_amount.filter(|a| *a < 0)
-            && self.by_key.contains_key(&key)
+            && let Some(amount) = total.or(line_total).filter(|a| *a < 0)
+            && self.by_key.contains_key(key.as_ref())
         {
-            return self.refund_amount(view, key, None, -amount);
+            return self.refund_amount(view, key.into_owned(), None, -amount);
         }
-        let known = self.by_key.get(&key).copied();
-        let needs_moment = known.is_none_or(|i| self.drafts[i].moment.is_none());
-        let moment = if needs_moment {
+        let unit_price = self.money(view, Field::UnitPrice)?;
+        let quantity = parse_quantity(&view.get(Field::Quantity));
+        let known = self.by_key.get(key.as_ref()).copied();
+        let needs = known.map_or(Needs::ALL, |i| Needs::of(&self.drafts[i]));
+        let moment = if needs.moment {
             Some(self.moment(view)?)
         } else {
             None
         };
-        let identity = self.identity(view);
-        let extras = self.extras;
-        let discount = self.money_or_none(view, Field::Discount);
-        let shipping = self.money_or_none(view, Field::Shipping);
-        let tax = self.money_or_none(view, Field::Tax);
-        let refunded = self.money_or_none(view, Field::Refunded);
-        let adjusted = self.money_or_none(view, Field::AdjustedTotal);
-        let currency = Currency::parse(&view.get(Field::Currency));
-        let text = |f: Field| Some(view.get(f).into_owned()).filter(|s| !s.is_empty());
+        let identity = needs.customer.then(|| self.identity(view));
+        let per_line = self.extras == Extras::PerLine;
+        let amount = |f: Field, needed: bool| {
+            if needed || per_line {
+                self.money_or_none(view, f)
+            } else {
+                None
+            }
+        };
+        let discount = amount(Field::Discount, needs.discount);
+        let shipping = amount(Field::Shipping, needs.shipping);
+        let tax = amount(Field::Tax, needs.tax);
+        let refunded = if needs.refunded {
+            self.money_or_none(view, Field::Refunded)
+        } else {
+            None
+        };
+        let adjusted = if needs.adjusted {
+            self.money_or_none(view, Field::AdjustedTotal)
+        } else {
+            None
+        };
+        let text = |f: Field, needed: bool| {
+            needed
+                .then(|| view.get(f))
+                .filter(|v| !v.is_empty())
+                .map(std::borrow::Cow::into_owned)
+        };
+        let currency = if needs.currency {
+            Currency::parse(&view.get(Field::Currency))
+        } else {
+            None
+        };
+        let coupon = text(Field::Coupon, needs.coupon);
+        let status = text(Field::Status, needs.status);
+        let captured = text(Field::Captured, needs.captured);
+        let channel = text(Field::Channel, needs.channel);
+        let alt = text(Field::AltOrderId, needs.alt);
         let lines = self.lines_of(view, quantity, unit_price, line_total);
         let computed_line = match (line_total, unit_price) {
             (Some(t), _) => Some(t),
@@ -767,33 +894,28 @@ impl Parser<'_> {
             draft.row_numbers.push(view.row.number);
         }
         draft.customer_refund |= customer_refund;
-        if draft.moment.is_none() {
-            draft.moment = moment;
+        set_once(&mut draft.moment, moment);
+        if let Some(identity) = identity {
+            merge_identity(&mut draft.customer, identity);
         }
-        merge_identity(&mut draft.customer, identity);
         set_once(&mut draft.total, total);
         set_once(&mut draft.refunded, refunded);
         set_once(&mut draft.adjusted_total, adjusted);
         set_once(&mut draft.currency, currency);
-        set_once(&mut draft.coupon, text(Field::Coupon));
-        set_once(&mut draft.status, text(Field::Status));
-        set_once(&mut draft.captured, text(Field::Captured));
-        set_once(&mut draft.channel, text(Field::Channel));
-        if draft.alt.is_none() {
-            draft.alt = text(Field::AltOrderId);
-        }
+        set_once(&mut draft.coupon, coupon);
+        set_once(&mut draft.status, status);
+        set_once(&mut draft.captured, captured);
+        set_once(&mut draft.channel, channel);
+        set_once(&mut draft.alt, alt);
         draft.line_sum += computed_line.unwrap_or(0);
-        match extras {
-            Extras::PerOrder => {
-                set_once(&mut draft.discount, discount);
-                set_once(&mut draft.shipping, shipping);
-                set_once(&mut draft.tax, tax);
-            }
-            Extras::PerLine => {
-                draft.discount_sum += discount.unwrap_or(0).abs();
-                draft.shipping_sum += shipping.unwrap_or(0);
-                draft.tax_sum += tax.unwrap_or(0);
-            }
+        if per_line {
+            draft.discount_sum += discount.unwrap_or(0).abs();
+            draft.shipping_sum += shipping.unwrap_or(0);
+            draft.tax_sum += tax.unwrap_or(0);
+        } else {
+            set_once(&mut draft.discount, discount);
+            set_once(&mut draft.shipping, shipping);
+            set_once(&mut draft.tax, tax);
         }
         draft.lines.extend(lines);
         if let Some(alt) = draft.alt.clone() {
@@ -806,7 +928,7 @@ impl Parser<'_> {
     /// comma-separated product list (WooCommerce Analytics) or packed `line_item_N` cells
     /// (WebToffee), else at most one.
     fn lines_of(
-        &self,
+        &mut self,
         view: &RowView<'_>,
         quantity: Option<f64>,
         unit_price: Option<i64>,
@@ -824,6 +946,7 @@ impl Parser<'_> {
                         &view.row.cell(*c, self.encoding),
                         self.decimal,
                         self.currency.minor_digits(),
+                        &mut self.pool,
                     )
                 })
                 .collect();
@@ -834,14 +957,14 @@ impl Parser<'_> {
                 .split(", ")
                 .map(|name| NewOrderLine {
                     sku: None,
-                    name: name.trim().to_owned(),
+                    name: self.pool.get(name.trim()),
                     quantity: 1.0,
                     unit_price_cents: 0,
                     total_cents: 0,
                 })
                 .collect();
         }
-        line_of(view, quantity, unit_price, line_total)
+        line_of(view, quantity, unit_price, line_total, &mut self.pool)
             .into_iter()
             .collect()
     }
@@ -943,6 +1066,7 @@ impl Parser<'_> {
         *n += 1;
         let key = format!("{base}-{n}");
         let offset = self.shop_offset_at_local(parsed.local);
+        let name = self.pool.get("CDs");
         let index = self.draft_index(&key, row.number);
         let draft = &mut self.drafts[index];
         draft.rows = 1;
@@ -952,7 +1076,7 @@ impl Parser<'_> {
         draft.currency = Some(Currency::USD);
         draft.lines.push(NewOrderLine {
             sku: None,
-            name: "CDs".to_owned(),
+            name,
             quantity: cds.parse().unwrap_or(1.0),
             unit_price_cents: 0,
             total_cents: amount,
@@ -983,9 +1107,20 @@ impl Parser<'_> {
                 }
             }
         }
-        let drafts = std::mem::take(&mut self.drafts);
-        let mut orders = Vec::with_capacity(drafts.len());
-        for draft in drafts {
+        // The lookups are done with: free them before the orders are built.
+        self.by_key = FxHashMap::default();
+        self.by_alt = FxHashMap::default();
+        self.synthetic_counts = FxHashMap::default();
+        self.pool = TextPool::default();
+        // Built from the back, so the drafts shrink while the orders grow and the two never
+        // both hold every order (the peak memory of a large import).
+        let mut drafts = std::mem::take(&mut self.drafts);
+        let mut orders = Vec::new();
+        let mut skipped_orders = Vec::new();
+        while let Some(draft) = drafts.pop() {
+            if drafts.capacity() > 4096 && drafts.len() < drafts.capacity() / 2 {
+                drafts.shrink_to_fit();
+            }
             let reason = self.unpaid_reason(&draft).or_else(|| {
                 (draft.currency.is_some_and(|c| c != self.currency) && self.conversion.is_none())
                     .then_some(SkipReason::OtherCurrency)
@@ -997,7 +1132,7 @@ impl Parser<'_> {
                         .get(k as usize)
                         .copied()
                         .unwrap_or(draft.first_row);
-                    self.skip(reason, row, None);
+                    skipped_orders.push((row, reason));
                 }
                 continue;
             }
@@ -1005,6 +1140,12 @@ impl Parser<'_> {
                 orders.push(order);
             }
         }
+        orders.reverse();
+        skipped_orders.sort_unstable();
+        for (row, reason) in skipped_orders {
+            self.skip(reason, row, None);
+        }
+        orders.shrink_to_fit();
         (orders, for_others)
     }
 
@@ -1135,6 +1276,7 @@ fn line_of(
     quantity: Option<f64>,
     unit_price: Option<i64>,
     line_total: Option<i64>,
+    pool: &mut TextPool,
 ) -> Option<NewOrderLine> {
     let product = view.get(Field::Product);
     let sku = view.get(Field::Sku);
@@ -1147,8 +1289,8 @@ fn line_of(
         _ => 0,
     });
     Some(NewOrderLine {
-        sku: (!sku.is_empty()).then(|| sku.into_owned()),
-        name: product.into_owned(),
+        sku: (!sku.is_empty()).then(|| pool.get(&sku)),
+        name: pool.get(&product),
         quantity,
         unit_price_cents: unit,
         total_cents: line_total.unwrap_or_else(|| (unit as f64 * quantity).round() as i64),
@@ -1171,7 +1313,12 @@ fn packed_line_columns(header: &Header) -> Vec<usize> {
 }
 
 /// `name:Jute Twine|product_id:64|sku:TWINE|quantity:1|total:4.50|…` as a line item.
-fn packed_line(cell: &str, decimal: DecimalSeparator, minor_digits: u32) -> Option<NewOrderLine> {
+fn packed_line(
+    cell: &str,
+    decimal: DecimalSeparator,
+    minor_digits: u32,
+    pool: &mut TextPool,
+) -> Option<NewOrderLine> {
     if cell.trim().is_empty() {
         return None;
     }
@@ -1185,7 +1332,7 @@ fn packed_line(cell: &str, decimal: DecimalSeparator, minor_digits: u32) -> Opti
         };
         match key.trim() {
             "name" => name = value.trim().to_owned(),
-            "sku" if !value.trim().is_empty() => sku = Some(value.trim().to_owned()),
+            "sku" if !value.trim().is_empty() => sku = Some(pool.get(value.trim())),
             "quantity" | "qty" => quantity = parse_quantity(value).unwrap_or(1.0),
             "total" => total = parse_money(value, decimal, minor_digits).unwrap_or(0),
             _ => {}
@@ -1193,7 +1340,7 @@ fn packed_line(cell: &str, decimal: DecimalSeparator, minor_digits: u32) -> Opti
     }
     Some(NewOrderLine {
         sku,
-        name,
+        name: pool.get(&name),
         quantity,
         unit_price_cents: if quantity == 0.0 {
             0
@@ -1210,7 +1357,7 @@ fn summarise(
     refunds: &[RefundOfOrder],
     mapping: &ColumnMapping,
 ) {
-    let mut customers = HashSet::new();
+    let mut customers = FxHashSet::default();
     for order in orders {
         let who = &order.customer;
         if who.is_guest() {

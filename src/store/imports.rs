@@ -268,12 +268,12 @@ fn restore_order(
     tx.execute(&sql, rusqlite::params_from_iter(values))?;
     tx.execute("DELETE FROM order_lines WHERE order_id = ?1", [order_id])?;
     let mut insert = tx.prepare_cached(
-        "INSERT INTO order_lines (order_id, line_no, sku, name, quantity, unit_price_cents, total_cents, refunded_cents, id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO order_lines (order_id, line_no, sku, name, quantity, unit_price_cents, total_cents, refunded_cents)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?;
     for line in before["lines"].as_array().into_iter().flatten() {
         let mut values = vec![rusqlite::types::Value::Integer(order_id)];
-        values.extend((0..8).map(|i| json_to_sql(&line[i])));
+        values.extend((0..7).map(|i| json_to_sql(&line[i])));
         insert.execute(rusqlite::params_from_iter(values))?;
     }
     Ok(())

@@ -8,12 +8,14 @@
 //! (an order, a customer's details, the base currency) is recorded in `import_changes` as
 //! it was, so [`Store::undo_import`](super::Store::undo_import) can restore it exactly.
 
-use std::collections::{HashMap, HashSet};
+use std::borrow::Cow;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use rusqlite::{OptionalExtension as _, Transaction, params};
 
 use super::{Store, StoreError, now_utc};
-use crate::domain::{CustomerIdentity, ImportId, NewOrder, RefundOfOrder};
+use crate::domain::{CustomerIdentity, ImportId, NewOrder, NewOrderLine, RefundOfOrder};
 
 /// What is recorded about an import besides its orders.
 #[derive(Clone, Debug, Default)]
@@ -137,16 +139,32 @@ impl Store {
                 import_id,
                 ..WriteOutcome::default()
             },
-            known_keys: HashMap::new(),
-            matched: HashSet::new(),
-            recorded: HashSet::new(),
+            known_keys: KeyIndex::default(),
+            matched: HashSet::default(),
+            recorded: HashSet::default(),
+            contact_checked: HashSet::default(),
+            existing: existing_orders(&tx, orders, refunds).map_err(sql_err)?,
+            lines: LineBatch::default(),
+            stored_keys: None,
         };
         let total = orders.len() + refunds.len();
+        let dropped = if is_bulk_load(&tx, orders.len()).map_err(sql_err)? {
+            writer.stored_keys = Some(stored_customer_keys(&tx).map_err(sql_err)?);
+            drop_secondary_indexes(&tx, &["orders", "customers", "customer_keys"])
+                .map_err(sql_err)?
+        } else {
+            Vec::new()
+        };
         for (index, order) in orders.iter().enumerate() {
             if index % 512 == 0 && !keep_going(index) {
                 return Err(WriteError::Cancelled);
             }
             writer.order(order, None, None).map_err(sql_err)?;
+        }
+        writer.lines.flush(&tx).map_err(sql_err)?;
+        // Rebuilt (by sorting, much faster than row by row) before anything below queries them.
+        for sql in &dropped {
+            tx.execute_batch(sql).map_err(sql_err)?;
         }
         for (index, refund) in refunds.iter().enumerate() {
             if index % 512 == 0 && !keep_going(orders.len() + index) {
@@ -154,6 +172,7 @@ impl Store {
             }
             writer.refund(refund).map_err(sql_err)?;
         }
+        writer.lines.flush(&tx).map_err(sql_err)?;
         if !keep_going(total) {
             return Err(WriteError::Cancelled);
         }
@@ -177,6 +196,68 @@ impl Store {
         }
         Ok(outcome)
     }
+}
+
+/// Orders in one import from which dropping and rebuilding the secondary indexes of
+/// `orders` beats updating them row by row.
+const BULK_ORDERS: usize = 20_000;
+
+/// Whether this import is large against what is stored: then the secondary indexes are
+/// dropped for the load and rebuilt after it (SQLite builds an index by sorting).
+fn is_bulk_load(tx: &Transaction<'_>, incoming: usize) -> rusqlite::Result<bool> {
+    if incoming < BULK_ORDERS {
+        return Ok(false);
+    }
+    let stored: i64 = tx.query_row("SELECT count(*) FROM orders", [], |r| r.get(0))?;
+    Ok(incoming as i64 * 2 >= stored)
+}
+
+/// Drops the explicitly created indexes of `tables` (not the unique constraints, which
+/// keep order numbers and customer keys unique) and returns the SQL that recreates them.
+fn drop_secondary_indexes(tx: &Transaction<'_>, tables: &[&str]) -> rusqlite::Result<Vec<String>> {
+    let mut indexes: Vec<(String, String)> = Vec::new();
+    let mut stmt =
+        tx.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ?1 AND sql IS NOT NULL")?;
+    for table in tables {
+        for index in stmt.query_map([table], |r| Ok((r.get(0)?, r.get(1)?)))? {
+            indexes.push(index?);
+        }
+    }
+    let mut recreate = Vec::with_capacity(indexes.len());
+    for (name, sql) in indexes {
+        tx.execute_batch(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))?;
+        recreate.push(sql);
+    }
+    Ok(recreate)
+}
+
+/// Every stored customer key, pointing at the customer that survived any merge.
+fn stored_customer_keys(tx: &Transaction<'_>) -> rusqlite::Result<KeyIndex> {
+    let mut stmt = tx.prepare(
+        "SELECT k.kind, k.source, k.key, coalesce(c.merged_into, c.id)
+         FROM customer_keys k JOIN customers c ON c.id = k.customer_id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, i64>(3)?,
+        ))
+    })?;
+    let mut keys = KeyIndex::default();
+    for row in rows {
+        let (kind, source, key, id) = row?;
+        let kind = match kind.as_str() {
+            "email" => "email",
+            "platform_id" => "platform_id",
+            "username" => "username",
+            "phone" => "phone",
+            _ => "name",
+        };
+        keys.insert(kind, &source, key, id);
+    }
+    Ok(keys)
 }
 
 fn insert_import_row(tx: &Transaction<'_>, import: &NewImport) -> rusqlite::Result<ImportId> {
@@ -306,49 +387,101 @@ fn record_change(
     Ok(())
 }
 
-/// One identifying key of a customer, normalised for matching.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-struct IdentityKey {
+/// One identifying key of a customer, normalised for matching. It borrows from the order
+/// unless normalising had to change the text (most keys are already normal): a large
+/// import resolves one per order, and allocating them churned the allocator.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct IdentityKey<'a> {
     kind: &'static str,
-    source: String,
-    key: String,
+    source: &'a str,
+    key: Cow<'a, str>,
 }
 
 /// The keys that identify `who`, strongest first: email (across platforms), platform id,
 /// username, and the name only when nothing stronger exists.
-fn identity_keys(who: &CustomerIdentity, source: &str) -> Vec<IdentityKey> {
-    let mut keys = Vec::new();
-    let mut push = |kind: &'static str, source: &str, key: Option<String>| {
+fn identity_keys<'a>(who: &'a CustomerIdentity, source: &'a str) -> Vec<IdentityKey<'a>> {
+    let mut keys = Vec::with_capacity(2);
+    let mut push = |kind: &'static str, source: &'a str, key: Option<Cow<'a, str>>| {
         if let Some(key) = key.filter(|k| !k.is_empty()) {
-            keys.push(IdentityKey {
-                kind,
-                source: source.to_owned(),
-                key,
-            });
+            keys.push(IdentityKey { kind, source, key });
         }
     };
-    push("email", "", who.email.as_deref().map(normalise_email));
+    push("email", "", who.email.as_deref().map(lower_trimmed));
     push(
         "platform_id",
         source,
-        who.platform_id.as_deref().map(|v| v.trim().to_owned()),
+        who.platform_id.as_deref().map(|v| Cow::Borrowed(v.trim())),
     );
     push(
         "username",
         source,
-        who.username.as_deref().map(|v| v.trim().to_lowercase()),
+        who.username.as_deref().map(lower_trimmed),
     );
-    let name = who.name.as_deref().map(normalise_name);
     if keys.is_empty()
-        && let Some(name) = name.filter(|n| !n.is_empty())
+        && let Some(name) = who.name.as_deref().map(name_key).filter(|n| !n.is_empty())
     {
         keys.push(IdentityKey {
             kind: "name",
-            source: source.to_owned(),
+            source,
             key: name,
         });
     }
     keys
+}
+
+/// Trimmed and lower-case, borrowed when it already is.
+fn lower_trimmed(text: &str) -> Cow<'_, str> {
+    let trimmed = text.trim();
+    if trimmed.chars().any(char::is_uppercase) {
+        Cow::Owned(trimmed.to_lowercase())
+    } else {
+        Cow::Borrowed(trimmed)
+    }
+}
+
+/// [`normalise_name`], borrowed when the name already is normal.
+fn name_key(name: &str) -> Cow<'_, str> {
+    let normal = !name.chars().any(char::is_uppercase)
+        && !name.starts_with(char::is_whitespace)
+        && !name.ends_with(char::is_whitespace)
+        && !name.contains("  ")
+        && !name.contains(['\t', '\n', '\r']);
+    if normal {
+        Cow::Borrowed(name)
+    } else {
+        Cow::Owned(normalise_name(name))
+    }
+}
+
+/// Customer keys by kind and source, looked up by `&str` without allocating.
+#[derive(Default)]
+struct KeyIndex {
+    sources: Vec<String>,
+    by_kind_source: HashMap<(&'static str, usize), HashMap<String, i64>>,
+}
+
+impl KeyIndex {
+    fn get(&self, key: &IdentityKey<'_>) -> Option<i64> {
+        let source = self.sources.iter().position(|s| s == key.source)?;
+        self.by_kind_source
+            .get(&(key.kind, source))?
+            .get(key.key.as_ref())
+            .copied()
+    }
+
+    fn insert(&mut self, kind: &'static str, source: &str, key: String, id: i64) {
+        let index = match self.sources.iter().position(|s| s == source) {
+            Some(i) => i,
+            None => {
+                self.sources.push(source.to_owned());
+                self.sources.len() - 1
+            }
+        };
+        self.by_kind_source
+            .entry((kind, index))
+            .or_default()
+            .insert(key, id);
+    }
 }
 
 /// Lower-case and trimmed; dots and plus tags are kept (merging on them is a suggestion
@@ -371,11 +504,21 @@ struct Writer<'t, 'c> {
     import_id: ImportId,
     outcome: WriteOutcome,
     /// Keys resolved so far in this import.
-    known_keys: HashMap<IdentityKey, i64>,
+    known_keys: KeyIndex,
     /// Existing customers matched (for the report).
     matched: HashSet<i64>,
     /// Customers whose state before this import is already recorded.
     recorded: HashSet<i64>,
+    /// Customers whose contact details this import has already looked at.
+    contact_checked: HashSet<i64>,
+    /// Stored orders of the sources in this import: source → order number → row id,
+    /// loaded once instead of one query per order.
+    existing: HashMap<String, HashMap<String, i64>>,
+    /// Line items waiting to be inserted, written in multi-row statements.
+    lines: LineBatch,
+    /// In a bulk load, every stored customer key (resolved to the surviving customer),
+    /// read once instead of one query per new key.
+    stored_keys: Option<KeyIndex>,
 }
 
 impl Writer<'_, '_> {
@@ -395,10 +538,29 @@ impl Writer<'_, '_> {
             }
             None => Some(self.customer(&order.customer, &order.source)?),
         };
-        match upsert_order(self.tx, order, customer_id, refund_of, self.import_id)? {
-            Upsert::Created => self.outcome.orders_created += 1,
-            Upsert::Updated => self.outcome.orders_updated += 1,
-            Upsert::Unchanged => self.outcome.orders_unchanged += 1,
+        let stored_id = self
+            .existing
+            .get(order.source.as_str())
+            .and_then(|by_number| by_number.get(order.external_id.as_str()))
+            .copied();
+        match upsert_order(
+            self.tx,
+            order,
+            stored_id,
+            customer_id,
+            refund_of,
+            self.import_id,
+            &mut self.lines,
+        )? {
+            (id, Upsert::Created) => {
+                self.outcome.orders_created += 1;
+                self.existing
+                    .entry(order.source.clone())
+                    .or_default()
+                    .insert(order.external_id.clone(), id);
+            }
+            (_, Upsert::Updated) => self.outcome.orders_updated += 1,
+            (_, Upsert::Unchanged) => self.outcome.orders_unchanged += 1,
         }
         Ok(())
     }
@@ -436,30 +598,40 @@ impl Writer<'_, '_> {
         let keys = identity_keys(who, source);
         let mut found = None;
         for key in &keys {
-            if let Some(&id) = self.known_keys.get(key) {
+            if let Some(id) = self.known_keys.get(key) {
                 found = Some(id);
                 break;
             }
-            let mut stmt = self.tx.prepare_cached(
-                "SELECT customer_id FROM customer_keys WHERE kind = ?1 AND source = ?2 AND key = ?3",
-            )?;
-            if let Some(id) = stmt
-                .query_row(params![key.kind, key.source, key.key], |r| {
-                    r.get::<_, i64>(0)
-                })
-                .optional()?
-            {
-                let id = surviving_customer(self.tx, id)?;
-                if !self.is_own_customer(id)? {
-                    self.matched.insert(id);
+            // Keys this import added are all in `known_keys`, so a key found here was stored
+            // before the import: its customer is an existing one, matched.
+            let stored = match &self.stored_keys {
+                Some(preloaded) => preloaded.get(key),
+                None => {
+                    let mut stmt = self.tx.prepare_cached(
+                        "SELECT customer_id FROM customer_keys WHERE kind = ?1 AND source = ?2 AND key = ?3",
+                    )?;
+                    match stmt
+                        .query_row(params![key.kind, key.source, key.key.as_ref()], |r| {
+                            r.get::<_, i64>(0)
+                        })
+                        .optional()?
+                    {
+                        Some(id) => Some(surviving_customer(self.tx, id)?),
+                        None => None,
+                    }
                 }
+            };
+            if let Some(id) = stored {
+                self.matched.insert(id);
                 found = Some(id);
                 break;
             }
         }
         let id = match found {
             Some(id) => {
-                self.fill_missing_contact(id, who)?;
+                if self.contact_checked.insert(id) {
+                    self.fill_missing_contact(id, who)?;
+                }
                 id
             }
             None => {
@@ -468,7 +640,7 @@ impl Writer<'_, '_> {
             }
         };
         for key in keys {
-            if self.known_keys.contains_key(&key) {
+            if self.known_keys.get(&key).is_some() {
                 continue;
             }
             self.tx
@@ -476,20 +648,11 @@ impl Writer<'_, '_> {
                     "INSERT OR IGNORE INTO customer_keys (customer_id, kind, source, key, import_id)
                      VALUES (?1, ?2, ?3, ?4, ?5)",
                 )?
-                .execute(params![id, key.kind, key.source, key.key, self.import_id.0])?;
-            self.known_keys.insert(key, id);
+                .execute(params![id, key.kind, key.source, key.key.as_ref(), self.import_id.0])?;
+            self.known_keys
+                .insert(key.kind, key.source, key.key.into_owned(), id);
         }
         Ok(id)
-    }
-
-    fn is_own_customer(&self, id: i64) -> rusqlite::Result<bool> {
-        let created_by: Option<i64> = self
-            .tx
-            .prepare_cached("SELECT created_import_id FROM customers WHERE id = ?1")?
-            .query_row([id], |r| r.get(0))
-            .optional()?
-            .flatten();
-        Ok(created_by == Some(self.import_id.0))
     }
 
     /// Adds contact details a later export knows and the customer record lacks; never
@@ -656,40 +819,46 @@ struct StoredOrder {
     refund_of: Option<i64>,
 }
 
-/// Inserts the order, or updates the stored one with the same `(source, external_id)` when
-/// anything differs (recording it as it was); line items are replaced with a changed order.
+/// Inserts the order, or updates the stored one (`stored_id`, found by `(source,
+/// external_id)`) when anything differs, recording it as it was; line items are replaced
+/// with a changed order. Returns the order's row id.
 fn upsert_order(
     tx: &Transaction<'_>,
     order: &NewOrder,
+    stored_id: Option<i64>,
     customer_id: Option<i64>,
     refund_of: Option<i64>,
     import_id: ImportId,
-) -> rusqlite::Result<Upsert> {
-    let existing: Option<(i64, i64, StoredOrder)> = tx
-        .prepare_cached(
-            "SELECT id, import_id, customer_id, placed_utc, gross_cents, discount_cents, refunded_cents,
-                    shipping_cents, tax_cents, status, coupon_code, refund_of
-             FROM orders WHERE source = ?1 AND external_id = ?2",
-        )?
-        .query_row(params![order.source, order.external_id], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                StoredOrder {
-                    customer_id: r.get(2)?,
-                    placed_utc: r.get(3)?,
-                    gross_cents: r.get(4)?,
-                    discount_cents: r.get(5)?,
-                    refunded_cents: r.get(6)?,
-                    shipping_cents: r.get(7)?,
-                    tax_cents: r.get(8)?,
-                    status: r.get(9)?,
-                    coupon_code: r.get(10)?,
-                    refund_of: r.get(11)?,
-                },
-            ))
-        })
-        .optional()?;
+    lines: &mut LineBatch,
+) -> rusqlite::Result<(i64, Upsert)> {
+    let existing: Option<(i64, i64, StoredOrder)> = match stored_id {
+        None => None,
+        Some(id) => tx
+            .prepare_cached(
+                "SELECT id, import_id, customer_id, placed_utc, gross_cents, discount_cents, refunded_cents,
+                        shipping_cents, tax_cents, status, coupon_code, refund_of
+                 FROM orders WHERE id = ?1",
+            )?
+            .query_row([id], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    StoredOrder {
+                        customer_id: r.get(2)?,
+                        placed_utc: r.get(3)?,
+                        gross_cents: r.get(4)?,
+                        discount_cents: r.get(5)?,
+                        refunded_cents: r.get(6)?,
+                        shipping_cents: r.get(7)?,
+                        tax_cents: r.get(8)?,
+                        status: r.get(9)?,
+                        coupon_code: r.get(10)?,
+                        refund_of: r.get(11)?,
+                    },
+                ))
+            })
+            .optional()?,
+    };
     let placed_utc = order.placed_utc.timestamp();
     let Some((id, created_by, stored)) = existing else {
         tx.prepare_cached(
@@ -722,8 +891,8 @@ fn upsert_order(
             refund_of,
         ])?;
         let order_id = tx.last_insert_rowid();
-        insert_lines(tx, order_id, order)?;
-        return Ok(Upsert::Created);
+        lines.add(tx, order_id, order)?;
+        return Ok((order_id, Upsert::Created));
     };
     let incoming = StoredOrder {
         customer_id,
@@ -738,7 +907,7 @@ fn upsert_order(
         refund_of: refund_of.or(stored.refund_of),
     };
     if incoming == stored {
-        return Ok(Upsert::Unchanged);
+        return Ok((id, Upsert::Unchanged));
     }
     if created_by != import_id.0 {
         record_change(
@@ -779,10 +948,37 @@ fn upsert_order(
         order.alt_external_id,
         incoming.refund_of,
     ])?;
+    lines.flush(tx)?;
     tx.prepare_cached("DELETE FROM order_lines WHERE order_id = ?1")?
         .execute([id])?;
-    insert_lines(tx, id, order)?;
-    Ok(Upsert::Updated)
+    lines.add(tx, id, order)?;
+    Ok((id, Upsert::Updated))
+}
+
+/// The stored orders of every source in this import, by order number.
+fn existing_orders(
+    tx: &Transaction<'_>,
+    orders: &[NewOrder],
+    refunds: &[RefundOfOrder],
+) -> rusqlite::Result<HashMap<String, HashMap<String, i64>>> {
+    let sources: HashSet<&str> = orders
+        .iter()
+        .map(|o| o.source.as_str())
+        .chain(refunds.iter().map(|r| r.entry.source.as_str()))
+        .collect();
+    let mut existing: HashMap<String, HashMap<String, i64>> = HashMap::default();
+    let mut stmt = tx.prepare_cached("SELECT external_id, id FROM orders WHERE source = ?1")?;
+    for source in sources {
+        let by_number = existing.entry(source.to_owned()).or_default();
+        let rows = stmt.query_map([source], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })?;
+        for row in rows {
+            let (external_id, id) = row?;
+            by_number.insert(external_id, id);
+        }
+    }
+    Ok(existing)
 }
 
 /// The order columns an import can change, with its lines, as JSON.
@@ -820,7 +1016,7 @@ fn order_snapshot(tx: &Transaction<'_>, id: i64) -> rusqlite::Result<serde_json:
         Ok(serde_json::Value::Object(map))
     })?;
     let mut stmt = tx.prepare_cached(
-        "SELECT line_no, sku, name, quantity, unit_price_cents, total_cents, refunded_cents, id
+        "SELECT line_no, sku, name, quantity, unit_price_cents, total_cents, refunded_cents
          FROM order_lines WHERE order_id = ?1 ORDER BY line_no",
     )?;
     let lines = stmt
@@ -832,8 +1028,7 @@ fn order_snapshot(tx: &Transaction<'_>, id: i64) -> rusqlite::Result<serde_json:
                 r.get::<_, f64>(3)?,
                 r.get::<_, i64>(4)?,
                 r.get::<_, i64>(5)?,
-                r.get::<_, i64>(6)?,
-                r.get::<_, i64>(7)?
+                r.get::<_, i64>(6)?
             ]))
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -852,23 +1047,66 @@ fn sql_to_json(value: rusqlite::types::ValueRef<'_>) -> serde_json::Value {
     }
 }
 
-fn insert_lines(tx: &Transaction<'_>, order_id: i64, order: &NewOrder) -> rusqlite::Result<()> {
-    let mut stmt = tx.prepare_cached(
-        "INSERT INTO order_lines (order_id, line_no, sku, name, quantity, unit_price_cents, total_cents)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?;
-    for (line_no, line) in order.lines.iter().enumerate() {
-        stmt.execute(params![
-            order_id,
-            i64::try_from(line_no + 1).unwrap_or(i64::MAX),
-            line.sku,
-            line.name,
-            line.quantity,
-            line.unit_price_cents,
-            line.total_cents,
-        ])?;
+/// Line items are inserted [`LINE_BATCH`] at a time in one multi-row statement: a large
+/// import writes a million lines, and one statement per line was most of its cost.
+const LINE_BATCH: usize = 64;
+
+/// Line items waiting to be written.
+#[derive(Default)]
+struct LineBatch {
+    pending: Vec<(i64, i64, NewOrderLine)>,
+}
+
+impl LineBatch {
+    /// Queues the lines of `order` (stored as `order_id`), writing full batches.
+    fn add(
+        &mut self,
+        tx: &Transaction<'_>,
+        order_id: i64,
+        order: &NewOrder,
+    ) -> rusqlite::Result<()> {
+        for (line_no, line) in order.lines.iter().enumerate() {
+            self.pending.push((
+                order_id,
+                i64::try_from(line_no + 1).unwrap_or(i64::MAX),
+                line.clone(),
+            ));
+            if self.pending.len() == LINE_BATCH {
+                self.flush(tx)?;
+            }
+        }
+        Ok(())
     }
-    Ok(())
+
+    /// Writes whatever is queued.
+    fn flush(&mut self, tx: &Transaction<'_>) -> rusqlite::Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let sql = line_insert_sql(self.pending.len());
+        let mut stmt = tx.prepare_cached(&sql)?;
+        let mut index = 1;
+        for (order_id, line_no, line) in &self.pending {
+            stmt.raw_bind_parameter(index, order_id)?;
+            stmt.raw_bind_parameter(index + 1, line_no)?;
+            stmt.raw_bind_parameter(index + 2, line.sku.as_deref())?;
+            stmt.raw_bind_parameter(index + 3, &*line.name)?;
+            stmt.raw_bind_parameter(index + 4, line.quantity)?;
+            stmt.raw_bind_parameter(index + 5, line.unit_price_cents)?;
+            stmt.raw_bind_parameter(index + 6, line.total_cents)?;
+            index += 7;
+        }
+        stmt.raw_execute()?;
+        self.pending.clear();
+        Ok(())
+    }
+}
+
+fn line_insert_sql(rows: usize) -> String {
+    let values = vec!["(?, ?, ?, ?, ?, ?, ?)"; rows].join(", ");
+    format!(
+        "INSERT INTO order_lines (order_id, line_no, sku, name, quantity, unit_price_cents, total_cents) VALUES {values}"
+    )
 }
 
 /// Recomputes first/last order instants of every customer this import touched.
@@ -1142,6 +1380,18 @@ mod tests {
         };
         let keys = identity_keys(&who, "etsy");
         assert_eq!(keys[0].key, "jane doe");
+        assert!(
+            matches!(keys[0].key, Cow::Owned(_)),
+            "normalising changed it"
+        );
+        let who = CustomerIdentity {
+            email: Some("jane@example.com".into()),
+            ..CustomerIdentity::default()
+        };
+        assert!(
+            matches!(identity_keys(&who, "x")[0].key, Cow::Borrowed(_)),
+            "already normal: no copy"
+        );
         assert_eq!(keys[0].source, "etsy");
     }
 }

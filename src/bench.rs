@@ -1,0 +1,299 @@
+//! Benchmarks run by `clv-desk bench …` in a release build: realistic large inputs
+//! generated from a seed, the real code paths timed, and peak memory read from the OS.
+//! Speed targets live here (and in the notes that quote them), never in timed tests.
+
+use std::io::{BufWriter, Write as _};
+use std::path::Path;
+use std::time::Instant;
+
+use rand::rngs::Xoshiro256PlusPlus;
+use rand::{RngExt as _, SeedableRng as _};
+
+use crate::app::import::{stage, write};
+use crate::import::ImportOptions;
+use crate::store::Store;
+
+/// The Shopify `orders_export.csv` header (2026 shape, 79 columns).
+pub const SHOPIFY_HEADER: &[&str] = &[
+    "Name",
+    "Email",
+    "Financial Status",
+    "Paid at",
+    "Fulfillment Status",
+    "Fulfilled at",
+    "Accepts Marketing",
+    "Currency",
+    "Subtotal",
+    "Shipping",
+    "Taxes",
+    "Total",
+    "Discount Code",
+    "Discount Amount",
+    "Shipping Method",
+    "Created at",
+    "Lineitem quantity",
+    "Lineitem name",
+    "Lineitem price",
+    "Lineitem compare at price",
+    "Lineitem sku",
+    "Lineitem requires shipping",
+    "Lineitem taxable",
+    "Lineitem fulfillment status",
+    "Billing Name",
+    "Billing Street",
+    "Billing Address1",
+    "Billing Address2",
+    "Billing Company",
+    "Billing City",
+    "Billing Zip",
+    "Billing Province",
+    "Billing Country",
+    "Billing Phone",
+    "Shipping Name",
+    "Shipping Street",
+    "Shipping Address1",
+    "Shipping Address2",
+    "Shipping Company",
+    "Shipping City",
+    "Shipping Zip",
+    "Shipping Province",
+    "Shipping Country",
+    "Shipping Phone",
+    "Notes",
+    "Note Attributes",
+    "Cancelled at",
+    "Payment Method",
+    "Payment Reference",
+    "Refunded Amount",
+    "Vendor",
+    "Outstanding Balance",
+    "Employee",
+    "Location",
+    "Device ID",
+    "Id",
+    "Tags",
+    "Risk Level",
+    "Source",
+    "Lineitem discount",
+    "Tax 1 Name",
+    "Tax 1 Value",
+    "Tax 2 Name",
+    "Tax 2 Value",
+    "Tax 3 Name",
+    "Tax 3 Value",
+    "Tax 4 Name",
+    "Tax 4 Value",
+    "Tax 5 Name",
+    "Tax 5 Value",
+    "Phone",
+    "Receipt Number",
+    "Duties",
+    "Billing Province Name",
+    "Shipping Province Name",
+    "Payment ID",
+    "Payment Terms Name",
+    "Next Payment Due At",
+    "Payment References",
+];
+
+const PRODUCTS: &[(&str, &str, u32)] = &[
+    ("House blend 250 g", "HB-250", 950),
+    ("House blend 1 kg", "HB-1000", 3200),
+    ("Ethiopia Yirgacheffe 250 g", "ET-250", 1300),
+    ("Colombia Huila 250 g", "CO-250", 1150),
+    ("Decaf Swiss water 250 g", "DC-250", 1050),
+    ("Espresso roast 500 g", "ES-500", 1800),
+    ("Pour-over kit", "KIT-PO", 3900),
+    ("Ceramic mug", "MUG-01", 1400),
+    ("Paper filters (100)", "FLT-100", 450),
+    ("Gift card", "GIFT", 2500),
+];
+
+/// Writes a Shopify-shaped export of about `lines` line-item rows (≈ 5.5 per order, one
+/// customer per ~3 orders, refunds, guests and pending orders sprinkled in); returns the
+/// number of orders written.
+pub fn write_shopify_export(path: &Path, lines: usize, seed: u64) -> std::io::Result<usize> {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let mut out = BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
+    writeln!(out, "{}", SHOPIFY_HEADER.join(","))?;
+    let customers = (lines / 17).max(1);
+    let mut written = 0;
+    let mut order = 0;
+    let mut row = String::with_capacity(1024);
+    while written < lines {
+        order += 1;
+        let number = 1000 + order;
+        let customer = rng.random_range(0..customers);
+        let guest = rng.random_bool(0.03);
+        let email = if guest {
+            String::new()
+        } else {
+            format!("customer{customer}@example.com")
+        };
+        let day = 1 + (order * 700 / (lines / 5 + 1)).min(699);
+        let date = chrono::NaiveDate::from_ymd_opt(2024, 1, 1)
+            .and_then(|d| d.checked_add_days(chrono::Days::new(day as u64)))
+            .unwrap_or_default();
+        let created = format!(
+            "{date} {:02}:{:02}:{:02} +0100",
+            rng.random_range(8..20),
+            rng.random_range(0..60),
+            rng.random_range(0..60)
+        );
+        let items = rng.random_range(1..=10usize).min(lines - written);
+        let chosen: Vec<usize> = (0..items)
+            .map(|_| rng.random_range(0..PRODUCTS.len()))
+            .collect();
+        let quantities: Vec<u32> = (0..items).map(|_| rng.random_range(1..=3)).collect();
+        let subtotal: u32 = chosen
+            .iter()
+            .zip(&quantities)
+            .map(|(p, q)| PRODUCTS[*p].2 * q)
+            .sum();
+        let shipping = if subtotal > 5000 { 0 } else { 490 };
+        let tax = subtotal * 7 / 107;
+        let total = subtotal + shipping;
+        let status = match rng.random_range(0..100) {
+            0..=1 => "pending",
+            2..=5 => "partially_refunded",
+            6 => "refunded",
+            _ => "paid",
+        };
+        let refunded = match status {
+            "partially_refunded" => PRODUCTS[chosen[0]].2,
+            "refunded" => total,
+            _ => 0,
+        };
+        let money = |cents: u32| format!("{}.{:02}", cents / 100, cents % 100);
+        for (i, (product, quantity)) in chosen.iter().zip(&quantities).enumerate() {
+            let (name, sku, price) = PRODUCTS[*product];
+            let mut fields = vec![String::new(); SHOPIFY_HEADER.len()];
+            let mut set = |column: &str, value: String| {
+                if let Some(at) = SHOPIFY_HEADER.iter().position(|h| *h == column) {
+                    fields[at] = value;
+                }
+            };
+            // Shopify repeats these on every line-item row …
+            set("Name", format!("#{number}"));
+            set("Email", email.clone());
+            set("Created at", created.clone());
+            set("Lineitem quantity", quantity.to_string());
+            set("Lineitem name", name.to_owned());
+            set("Lineitem price", money(price));
+            set("Lineitem sku", sku.to_owned());
+            set("Lineitem requires shipping", "true".to_owned());
+            set("Lineitem taxable", "true".to_owned());
+            set("Lineitem fulfillment status", "fulfilled".to_owned());
+            // … and writes the order's own fields on its first row only.
+            if i == 0 {
+                set("Financial Status", status.to_owned());
+                set("Paid at", created.clone());
+                set("Fulfillment Status", "fulfilled".to_owned());
+                set("Fulfilled at", created.clone());
+                set("Accepts Marketing", "yes".to_owned());
+                set("Currency", "EUR".to_owned());
+                set("Subtotal", money(subtotal));
+                set("Shipping", money(shipping));
+                set("Taxes", money(tax));
+                set("Total", money(total));
+                set("Discount Amount", "0.00".to_owned());
+                set("Shipping Method", "Standard".to_owned());
+                for side in ["Billing", "Shipping"] {
+                    set(&format!("{side} Name"), format!("Name {customer}"));
+                    set(&format!("{side} Street"), "1 Main St".to_owned());
+                    set(&format!("{side} Address1"), "1 Main St".to_owned());
+                    set(&format!("{side} City"), "Springfield".to_owned());
+                    set(
+                        &format!("{side} Zip"),
+                        format!("'0{:04}", customer % 10_000),
+                    );
+                    set(&format!("{side} Country"), "DE".to_owned());
+                }
+                set("Billing Phone", format!("+49 30 {customer}"));
+                set("Payment Method", "Visa".to_owned());
+                set("Payment Reference", format!("ref{number}"));
+                set("Refunded Amount", money(refunded));
+                set("Vendor", "Roastery".to_owned());
+                set("Outstanding Balance", "0.00".to_owned());
+                set("Id", format!("{number}00"));
+                set("Risk Level", "Low".to_owned());
+                set("Source", "web".to_owned());
+                set("Lineitem discount", "0.00".to_owned());
+                set("Tax 1 Name", "VAT 7%".to_owned());
+                set("Tax 1 Value", money(tax));
+            }
+            row.clear();
+            row.push_str(&fields.join(","));
+            row.push('\n');
+            out.write_all(row.as_bytes())?;
+            written += 1;
+        }
+    }
+    out.flush()?;
+    Ok(order)
+}
+
+/// Peak resident memory of this process so far, in MiB (Linux `VmHWM`); `None` elsewhere.
+pub fn peak_rss_mib() -> Option<f64> {
+    proc_status_mib("VmHWM:")
+}
+
+/// Resident memory of this process now, in MiB (Linux `VmRSS`); `None` elsewhere.
+pub fn rss_mib() -> Option<f64> {
+    proc_status_mib("VmRSS:")
+}
+
+fn proc_status_mib(field: &str) -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+/// Generates (or reuses) a Shopify export of `lines` rows at `csv`, imports it into a new
+/// database at `db`, and returns the report lines.
+pub fn bench_import(csv: &Path, db: &Path, lines: usize) -> anyhow::Result<Vec<String>> {
+    let mut report = Vec::new();
+    if !csv.exists() {
+        let started = Instant::now();
+        let orders = write_shopify_export(csv, lines, 7)?;
+        report.push(format!(
+            "generated {} ({} lines, {orders} orders, {:.0} MB) in {:.2} s",
+            csv.display(),
+            lines,
+            std::fs::metadata(csv).map_or(0.0, |m| m.len() as f64 / 1e6),
+            started.elapsed().as_secs_f64()
+        ));
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+    let rss_before = peak_rss_mib();
+    let mut store = Store::open(db)?;
+    let started = Instant::now();
+    let staged = stage(&store, csv, ImportOptions::default(), &mut |_, _| true)?;
+    let stage_seconds = started.elapsed().as_secs_f64();
+    report.push(format!(
+        "after reading: RSS {:.0} MiB, peak so far {:.0} MiB",
+        rss_mib().unwrap_or(f64::NAN),
+        peak_rss_mib().unwrap_or(f64::NAN)
+    ));
+    let orders = staged.orders.len();
+    let rows = staged.report.rows_read;
+    let written = Instant::now();
+    let result = write(&mut store, staged, false, &mut |_| true)?;
+    let write_seconds = written.elapsed().as_secs_f64();
+    let total = started.elapsed().as_secs_f64();
+    report.push(format!(
+        "import: {rows} rows, {orders} orders, {} customers: {total:.2} s wall (read {stage_seconds:.2} s, write {write_seconds:.2} s), {:.0} rows/s",
+        result.outcome.customers_created,
+        rows as f64 / total
+    ));
+    report.push(format!(
+        "peak RSS {:.0} MiB (before import {:.0} MiB); database {:.0} MB",
+        peak_rss_mib().unwrap_or(f64::NAN),
+        rss_before.unwrap_or(f64::NAN),
+        std::fs::metadata(db).map_or(0.0, |m| m.len() as f64 / 1e6)
+    ));
+    Ok(report)
+}
