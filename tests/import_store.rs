@@ -306,3 +306,103 @@ fn cli_json_has_the_documented_shape_and_a_refused_file_fails() {
     assert!(output.stdout.is_empty());
     assert!(String::from_utf8_lossy(&output.stderr).contains("empty.csv is empty"));
 }
+
+#[test]
+fn a_mapping_chosen_once_is_offered_for_the_next_file_with_the_same_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.sqlite");
+    let write_file = |name: &str, rows: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, format!("Receipt,When,Client,Takings\n{rows}")).unwrap();
+        path
+    };
+    let march = write_file(
+        "march.csv",
+        "R1,2025-03-01,a@example.com,12.50\nR2,2025-03-04,b@example.com,8.00\n",
+    );
+    let april = write_file("april.csv", "R3,2025-04-02,a@example.com,20.00\n");
+    let mut store = Store::open(&db).unwrap();
+
+    // Without a mapping, the amount column is not recognised.
+    let err = stage(&store, &april, ImportOptions::default(), &mut |_, _| true).unwrap_err();
+    assert!(
+        err.to_string().contains("no column for the order date"),
+        "{err}"
+    );
+
+    let chosen = ImportOptions {
+        overrides: vec![
+            (clv_desk::import::Field::Date, "When".to_owned()),
+            (clv_desk::import::Field::Total, "Takings".to_owned()),
+            (clv_desk::import::Field::Email, "Client".to_owned()),
+        ],
+        ..ImportOptions::default()
+    };
+    let staged = stage(&store, &march, chosen, &mut |_, _| true).unwrap();
+    write(&mut store, staged, false, &mut |_| true).unwrap();
+
+    // The next file with the same header uses the remembered columns by itself.
+    let staged = stage(&store, &april, ImportOptions::default(), &mut |_, _| true).unwrap();
+    assert_eq!(staged.orders.len(), 1);
+    assert_eq!(staged.orders[0].net_cents(), 2000);
+    assert_eq!(
+        staged.orders[0].customer.email.as_deref(),
+        Some("a@example.com")
+    );
+}
+
+#[test]
+fn a_file_in_another_currency_needs_a_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.sqlite");
+    let eur = shopify_file(
+        dir.path(),
+        "eur.csv",
+        &[(1001, "a@example.com", "2025-01-05", "20.00", "0.00")],
+    );
+    let usd_path = dir.path().join("usd.csv");
+    std::fs::write(
+        &usd_path,
+        std::fs::read_to_string(&eur)
+            .unwrap()
+            .replace(",EUR,", ",USD,")
+            .replace("#1001", "#2001"),
+    )
+    .unwrap();
+    let mut store = Store::open(&db).unwrap();
+    import(&mut store, &eur);
+    assert_eq!(
+        store.business_settings().unwrap().currency.code(),
+        "EUR",
+        "the first import chose the base currency"
+    );
+
+    let err = stage(&store, &usd_path, ImportOptions::default(), &mut |_, _| {
+        true
+    })
+    .unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains("usd.csv is in USD, but this database keeps its figures in EUR"),
+        "{message}"
+    );
+
+    let with_rate = ImportOptions {
+        exchange_rate: Some(0.5),
+        ..ImportOptions::default()
+    };
+    let staged = stage(&store, &usd_path, with_rate, &mut |_, _| true).unwrap();
+    assert_eq!(staged.stored_currency.code(), "EUR");
+    assert_eq!(
+        staged.orders[0].net_cents(),
+        1000,
+        "$20.00 at 0.5 EUR per USD"
+    );
+    assert!(
+        staged
+            .report
+            .warnings
+            .iter()
+            .any(|w| w.contains("converted to EUR at 0.5"))
+    );
+}

@@ -84,15 +84,19 @@ impl Store {
                 |r| r.get(0),
             )
             .map_err(err)?;
+        // Refund entries (a credit memo, a refund of an earlier import's sale) are stored as
+        // order rows with status 'refund': they reduce revenue but are not orders.
         let (orders, linked): (i64, i64) = conn
-            .query_row("SELECT count(*), count(customer_id) FROM orders", [], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
+            .query_row(
+                "SELECT count(*), count(customer_id) FROM orders WHERE status <> 'refund'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .map_err(err)?;
         let repeat_customers: i64 = conn
             .query_row(
                 "SELECT count(*) FROM (SELECT customer_id FROM orders
-                                       WHERE customer_id IS NOT NULL
+                                       WHERE customer_id IS NOT NULL AND status <> 'refund'
                                        GROUP BY customer_id HAVING count(*) >= 2)",
                 [],
                 |r| r.get(0),
@@ -164,6 +168,37 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refund_entries_are_not_orders_and_do_not_make_a_customer_return() {
+        use crate::store::orders::NewImport;
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("r.sqlite")).unwrap();
+        let sale = crate::demo::tests_support::order("S1", "a@example.com", 5000, "paid");
+        let refund = crate::demo::tests_support::order("C1", "a@example.com", 0, "refund");
+        let refund = crate::domain::NewOrder {
+            refunded_cents: 1200,
+            ..refund
+        };
+        store
+            .write_import(
+                &NewImport::default(),
+                vec![sale, refund].as_slice(),
+                &[],
+                &mut |_| true,
+            )
+            .unwrap();
+        let overview = store.overview().unwrap();
+        assert_eq!(
+            (
+                overview.orders,
+                overview.customers,
+                overview.repeat_customers
+            ),
+            (1, 1, 0)
+        );
+        assert_eq!(overview.revenue_in(Currency::EUR), 5000 - 1200);
+    }
 
     #[test]
     fn empty_database_overview() {

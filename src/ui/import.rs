@@ -334,9 +334,11 @@ fn orders_table_ui(ui: &mut egui::Ui, staged: &StagedImport) {
         .num_columns(5)
         .spacing([20.0, 4.0])
         .show(ui, |ui| {
-            for title in ["Order", "Date", "Customer", "Paid", "Net"] {
+            for title in ["Order", "Date", "Customer"] {
                 ui.strong(title);
             }
+            money_cell_ui(ui, RichText::new("Paid").strong());
+            money_cell_ui(ui, RichText::new("Net").strong());
             ui.end_row();
             let all = staged
                 .orders
@@ -354,11 +356,11 @@ fn orders_table_ui(ui: &mut egui::Ui, staged: &StagedImport) {
                     .or_else(|| who.platform_id.clone())
                     .unwrap_or_else(|| "Guest".to_owned());
                 ui.label(customer);
-                ui.label(format_money(
-                    order.gross_cents - order.discount_cents,
-                    currency,
-                ));
-                ui.label(format_money(order.net_cents(), currency));
+                money_cell_ui(
+                    ui,
+                    format_money(order.gross_cents - order.discount_cents, currency),
+                );
+                money_cell_ui(ui, format_money(order.net_cents(), currency));
                 ui.end_row();
             }
         });
@@ -371,6 +373,20 @@ fn orders_table_ui(ui: &mut egui::Ui, staged: &StagedImport) {
         ));
     }
 }
+
+/// An amount, right-aligned in its grid cell so the digits line up.
+fn money_cell_ui(ui: &mut egui::Ui, text: impl Into<egui::WidgetText>) {
+    ui.allocate_ui_with_layout(
+        egui::vec2(MONEY_CELL_WIDTH, ui.spacing().interact_size.y),
+        egui::Layout::right_to_left(egui::Align::Center),
+        |ui| {
+            ui.label(text);
+        },
+    );
+}
+
+/// Width of an amount column in the preview table.
+const MONEY_CELL_WIDTH: f32 = 100.0;
 
 fn failed_ui(
     ui: &mut egui::Ui,
