@@ -2,3 +2,4 @@
 //! numbers out, so every formula is tested alone against published values.
 
 pub mod simulate;
+pub mod special;
