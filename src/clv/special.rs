@@ -36,6 +36,8 @@ pub fn ln_gamma(x: f64) -> f64 {
         return stirling_ln_gamma(x);
     }
     const G: f64 = 7.0;
+    // The published Lanczos coefficients, kept digit for digit as printed.
+    #[allow(clippy::excessive_precision)]
     const COEFFICIENTS: [f64; 9] = [
         0.999_999_999_999_809_93,
         676.520_368_121_885_1,
