@@ -517,7 +517,7 @@ mod tests {
     #[test]
     fn hyp2f1_closed_forms() {
         // 2F1(1,1;2;z) = −ln(1−z)/z
-        for z in [0.3, 0.95, 0.999_999, -0.5, -40.0] {
+        for z in [0.3_f64, 0.95, 0.999_999, -0.5, -40.0] {
             let want = -(1.0 - z).ln() / z;
             assert!(close(hyp2f1(1.0, 1.0, 2.0, z).unwrap(), want, 1e-12), "{z}");
         }
