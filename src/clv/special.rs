@@ -181,6 +181,27 @@ pub fn hyp2f1(a: f64, b: f64, c: f64, z: f64) -> Result<f64, Hyp2f1Error> {
     ln_hyp2f1(a, b, c, z).map(LogValue::value)
 }
 
+/// ln ₂F₁(a, b; c; z) for 0 ≤ z < 1 where ₂F₁ > 0, accurate also when the value is within
+/// a hair of 1: for small z the series tail Σₙ≥₁ is summed on its own and ln(1 + tail) taken
+/// with `ln_1p`, so no digits are lost (expected purchases over a tiny horizon need this).
+pub fn ln_hyp2f1_near_one(a: f64, b: f64, c: f64, z: f64) -> Result<f64, Hyp2f1Error> {
+    if (0.0..=0.5).contains(&z) && c > 0.0 {
+        let mut term = 1.0_f64;
+        let mut tail = 0.0_f64;
+        for n in 0..100_000 {
+            let nf = n as f64;
+            term *= (a + nf) * (b + nf) / ((c + nf) * (nf + 1.0)) * z;
+            tail += term;
+            if term == 0.0 || (n > 2 && term.abs() <= 1e-17 * (1.0 + tail).abs()) {
+                return Ok(tail.ln_1p());
+            }
+        }
+        return Err(Hyp2f1Error::NotConverged);
+    }
+    let value = ln_hyp2f1(a, b, c, z)?;
+    if value.sign > 0.0 { Ok(value.ln_abs) } else { Err(Hyp2f1Error::OutOfDomain) }
+}
+
 /// ₂F₁(a, b; c; z) as ln |value| and sign.
 pub fn ln_hyp2f1(a: f64, b: f64, c: f64, z: f64) -> Result<LogValue, Hyp2f1Error> {
     if !(z.is_finite() && a.is_finite() && b.is_finite() && c.is_finite()) || z >= 1.0 {

@@ -1,0 +1,183 @@
+//! The models against the published CDNOW results (2,357 customers, 39-week calibration):
+//! fitted parameters to 3 significant digits and log-likelihoods to 0.1 of Fader, Hardie &
+//! Lee (2005) and Fader & Hardie (2013); and, tighter, against the high-precision
+//! reference values of `tests/data/clv_reference.json` (mpmath), including predictions.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
+use clv_desk::clv::fit::{fit_purchase, fit_spend};
+use clv_desk::clv::purchase::PurchaseModel;
+use clv_desk::clv::spend::{self, SpendHistory};
+use clv_desk::clv::summary::Triple;
+use serde_json::Value;
+
+fn reference() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/clv_reference.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// (x, tₓ, T, mean repeat spend) of the 2,357 CDNOW sample customers, in weeks.
+fn cdnow() -> Vec<(f64, f64, f64, f64)> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/cdnow/cdnow_customers_summary_with_transactions.csv");
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let f: Vec<f64> = l.trim().split(',').map(|v| v.trim().parse().unwrap()).collect();
+            (f[1], f[2], f[3], f[4])
+        })
+        .collect()
+}
+
+fn triples() -> Vec<Triple> {
+    let mut t: Vec<Triple> = cdnow().into_iter().map(|(x, tx, t, _)| Triple { x, tx, t, count: 1.0 }).collect();
+    t.sort_by(|a, b| a.x.total_cmp(&b.x));
+    t
+}
+
+fn params4(v: &Value, names: [&str; 4]) -> [f64; 4] {
+    names.map(|n| v[n].as_f64().unwrap())
+}
+
+fn three_significant(a: f64, b: f64) -> bool {
+    let scale = 10f64.powi(2 - b.abs().log10().floor() as i32);
+    (a * scale).round() == (b * scale).round()
+}
+
+#[test]
+fn purchase_models_reproduce_the_published_fits() {
+    let data = reference();
+    let triples = triples();
+    assert_eq!(triples.len(), 2357);
+    for (model, key) in [
+        (PurchaseModel::BgNbd, "bgnbd"),
+        (PurchaseModel::MbgNbd, "mbgnbd"),
+        (PurchaseModel::ParetoNbd, "pareto_nbd"),
+    ] {
+        let fit = fit_purchase(model, &triples).unwrap();
+        let names = model.parameter_names();
+        let published = &data["fits"][key]["published"];
+        let published_params = params4(&published["params"], names);
+        for (i, name) in names.iter().enumerate() {
+            assert!(
+                three_significant(fit.params[i], published_params[i]),
+                "{key} {name}: {} vs published {}",
+                fit.params[i],
+                published_params[i]
+            );
+        }
+        let published_ll = published["log_likelihood"].as_f64().unwrap();
+        assert!((fit.log_likelihood - published_ll).abs() <= 0.1, "{key}: ln L {} vs {published_ll}", fit.log_likelihood);
+        // Tighter: the refined maximum-likelihood optimum of the reference script.
+        let refined = &data["fits"][key]["refined_mle"];
+        let refined_ll = refined["log_likelihood"].as_f64().unwrap();
+        assert!(((fit.log_likelihood - refined_ll) / refined_ll).abs() < 1e-9, "{key}: ln L {} vs {refined_ll}", fit.log_likelihood);
+        let refined_params = params4(&refined["params"], names);
+        for i in 0..4 {
+            assert!(((fit.params[i] - refined_params[i]) / refined_params[i]).abs() < 1e-3, "{key} param {i}: {} vs {}", fit.params[i], refined_params[i]);
+        }
+        assert!(fit.converged, "{key} did not converge: {fit:?}");
+        assert!(fit.covariance.is_some(), "{key}: Hessian not positive definite");
+        println!("{key}: {:?} ln L {:.4} ({} iterations)", fit.params, fit.log_likelihood, fit.iterations);
+    }
+}
+
+#[test]
+fn gamma_gamma_reproduces_the_published_fit() {
+    let data = reference();
+    let spend_data: Vec<SpendHistory> = cdnow()
+        .into_iter()
+        .filter(|(x, _, _, m)| *x > 0.0 && *m > 0.0)
+        .map(|(x, _, _, mean)| SpendHistory { x, mean })
+        .collect();
+    assert_eq!(spend_data.len(), 946);
+    let fit = fit_spend(&spend_data).unwrap();
+    let published = [6.25, 3.74, 15.44];
+    for i in 0..3 {
+        assert!(three_significant(fit.params[i], published[i]), "param {i}: {} vs {}", fit.params[i], published[i]);
+    }
+    let reference_ll = data["fits"]["gamma_gamma"]["log_likelihood"].as_f64().unwrap();
+    assert!((fit.log_likelihood - reference_ll).abs() < 1e-6, "{} vs {reference_ll}", fit.log_likelihood);
+    assert!(fit.converged);
+}
+
+fn close(got: f64, want: f64, rel: f64) -> bool {
+    (got - want).abs() <= rel * want.abs().max(1e-300)
+}
+
+#[test]
+fn predictions_match_the_reference_values() {
+    let data = reference();
+    let mut failures = Vec::new();
+    for (model, key) in [
+        (PurchaseModel::BgNbd, "bgnbd"),
+        (PurchaseModel::MbgNbd, "mbgnbd"),
+        (PurchaseModel::ParetoNbd, "pareto_nbd"),
+    ] {
+        let section = &data["predictions"][key];
+        let params = params4(&section["params"], model.parameter_names());
+        for customer in section["customers"].as_array().unwrap() {
+            let (x, tx, t) = (
+                customer["frequency"].as_f64().unwrap(),
+                customer["recency"].as_f64().unwrap(),
+                customer["T"].as_f64().unwrap(),
+            );
+            let want = customer["p_alive"]["value"].as_f64().unwrap();
+            let got = model.p_alive(&params, x, tx, t);
+            if !close(got, want, 1e-9) {
+                failures.push(format!("{key} P(alive | {x}, {tx}, {t}) = {got:e}, reference {want:e}"));
+            }
+            for point in customer["conditional_expected_purchases"].as_array().unwrap() {
+                let horizon = point["t"].as_f64().unwrap();
+                let want = point["value"].as_f64().unwrap();
+                let got = model.expected_purchases(&params, x, tx, t, horizon);
+                if !close(got, want, 1e-9) {
+                    failures.push(format!("{key} E[Y({horizon}) | {x}, {tx}, {t}] = {got:e}, reference {want:e}"));
+                }
+            }
+        }
+        for point in section["unconditional_expected_purchases"].as_array().unwrap() {
+            let horizon = point["t"].as_f64().unwrap();
+            let want = point["value"].as_f64().unwrap();
+            let got = model.expected_purchases_new(&params, horizon);
+            if !close(got, want, 1e-9) {
+                failures.push(format!("{key} E[X({horizon})] = {got:e}, reference {want:e}"));
+            }
+        }
+        for point in section["conditional_corner_cases"].as_array().unwrap() {
+            let (x, tx, t, horizon) = (
+                point["frequency"].as_f64().unwrap(),
+                point["recency"].as_f64().unwrap(),
+                point["T"].as_f64().unwrap(),
+                point["t"].as_f64().unwrap(),
+            );
+            let want = point["value"].as_f64().unwrap();
+            let got = model.expected_purchases(&params, x, tx, t, horizon);
+            if !close(got, want, 1e-7) {
+                failures.push(format!("{key} corner E[Y({horizon}) | {x}, {tx}, {t}] = {got:e}, reference {want:e}"));
+            }
+        }
+    }
+    let gg = &data["predictions"]["gamma_gamma"];
+    let params = [gg["params"]["p"].as_f64().unwrap(), gg["params"]["q"].as_f64().unwrap(), gg["params"]["gamma"].as_f64().unwrap()];
+    for point in gg["conditional_expected_average_profit"].as_array().unwrap() {
+        let (x, m) = (point["frequency"].as_f64().unwrap(), point["monetary_value"].as_f64().unwrap());
+        let want = point["value"].as_f64().unwrap();
+        let got = spend::expected_spend(&params, x, m);
+        if !close(got, want, 1e-12) {
+            failures.push(format!("Gamma-Gamma E[M | {x}, {m}] = {got}, reference {want}"));
+        }
+    }
+    assert!(failures.is_empty(), "{} predictions off:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn the_published_expected_purchases_example() {
+    // FHL 2005: a customer with x = 2, tₓ = 30.43, T = 38.86 is expected to make 1.226
+    // purchases in the next 39 weeks.
+    let params = [0.243, 4.414, 0.793, 2.426];
+    let e = PurchaseModel::BgNbd.expected_purchases(&params, 2.0, 30.43, 38.86, 39.0);
+    assert!((e - 1.226).abs() < 0.0005, "{e}");
+}
