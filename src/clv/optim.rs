@@ -7,6 +7,9 @@
 //! Non-finite function values (a parameter walked where a likelihood is undefined) are
 //! treated as +∞, so the line search backs off.
 
+// Small dense matrix algebra reads best with explicit indices.
+#![allow(clippy::needless_range_loop)]
+
 /// A function value and its gradient at `x`; the gradient is written into the slice.
 pub type Objective<'a> = dyn FnMut(&[f64], &mut [f64]) -> f64 + 'a;
 
