@@ -3,7 +3,7 @@
 //! Lee (2005) and Fader & Hardie (2013); and, tighter, against the high-precision
 //! reference values of `tests/data/clv_reference.json` (mpmath), including predictions.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::needless_range_loop)] // test code: a panic is the failure report; parameters are compared by index
 
 use clv_desk::clv::fit::{fit_purchase, fit_spend};
 use clv_desk::clv::purchase::PurchaseModel;
