@@ -21,6 +21,7 @@ pub const DEMO_PURCHASES: PurchaseProcess = PurchaseProcess {
     alpha: 8.0,
     a: 0.7,
     b: 2.2,
+    dropout: crate::clv::simulate::Dropout::AfterRepeatPurchases,
 };
 
 /// The demo shop's spend process: orders average about $42.

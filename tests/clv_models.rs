@@ -18,21 +18,36 @@ fn reference() -> Value {
 
 /// (x, tₓ, T, mean repeat spend) of the 2,357 CDNOW sample customers, in weeks.
 fn cdnow() -> Vec<(f64, f64, f64, f64)> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/cdnow/cdnow_customers_summary_with_transactions.csv");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/cdnow/cdnow_customers_summary_with_transactions.csv"
+    );
     std::fs::read_to_string(path)
         .unwrap()
         .lines()
         .skip(1)
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
-            let f: Vec<f64> = l.trim().split(',').map(|v| v.trim().parse().unwrap()).collect();
+            let f: Vec<f64> = l
+                .trim()
+                .split(',')
+                .map(|v| v.trim().parse().unwrap())
+                .collect();
             (f[1], f[2], f[3], f[4])
         })
         .collect()
 }
 
 fn triples() -> Vec<Triple> {
-    let mut t: Vec<Triple> = cdnow().into_iter().map(|(x, tx, t, _)| Triple { x, tx, t, count: 1.0 }).collect();
+    let mut t: Vec<Triple> = cdnow()
+        .into_iter()
+        .map(|(x, tx, t, _)| Triple {
+            x,
+            tx,
+            t,
+            count: 1.0,
+        })
+        .collect();
     t.sort_by(|a, b| a.x.total_cmp(&b.x));
     t
 }
@@ -69,18 +84,37 @@ fn purchase_models_reproduce_the_published_fits() {
             );
         }
         let published_ll = published["log_likelihood"].as_f64().unwrap();
-        assert!((fit.log_likelihood - published_ll).abs() <= 0.1, "{key}: ln L {} vs {published_ll}", fit.log_likelihood);
+        assert!(
+            (fit.log_likelihood - published_ll).abs() <= 0.1,
+            "{key}: ln L {} vs {published_ll}",
+            fit.log_likelihood
+        );
         // Tighter: the refined maximum-likelihood optimum of the reference script.
         let refined = &data["fits"][key]["refined_mle"];
         let refined_ll = refined["log_likelihood"].as_f64().unwrap();
-        assert!(((fit.log_likelihood - refined_ll) / refined_ll).abs() < 1e-9, "{key}: ln L {} vs {refined_ll}", fit.log_likelihood);
+        assert!(
+            ((fit.log_likelihood - refined_ll) / refined_ll).abs() < 1e-9,
+            "{key}: ln L {} vs {refined_ll}",
+            fit.log_likelihood
+        );
         let refined_params = params4(&refined["params"], names);
         for i in 0..4 {
-            assert!(((fit.params[i] - refined_params[i]) / refined_params[i]).abs() < 1e-3, "{key} param {i}: {} vs {}", fit.params[i], refined_params[i]);
+            assert!(
+                ((fit.params[i] - refined_params[i]) / refined_params[i]).abs() < 1e-3,
+                "{key} param {i}: {} vs {}",
+                fit.params[i],
+                refined_params[i]
+            );
         }
         assert!(fit.converged, "{key} did not converge: {fit:?}");
-        assert!(fit.covariance.is_some(), "{key}: Hessian not positive definite");
-        println!("{key}: {:?} ln L {:.4} ({} iterations)", fit.params, fit.log_likelihood, fit.iterations);
+        assert!(
+            fit.covariance.is_some(),
+            "{key}: Hessian not positive definite"
+        );
+        println!(
+            "{key}: {:?} ln L {:.4} ({} iterations)",
+            fit.params, fit.log_likelihood, fit.iterations
+        );
     }
 }
 
@@ -96,10 +130,21 @@ fn gamma_gamma_reproduces_the_published_fit() {
     let fit = fit_spend(&spend_data).unwrap();
     let published = [6.25, 3.74, 15.44];
     for i in 0..3 {
-        assert!(three_significant(fit.params[i], published[i]), "param {i}: {} vs {}", fit.params[i], published[i]);
+        assert!(
+            three_significant(fit.params[i], published[i]),
+            "param {i}: {} vs {}",
+            fit.params[i],
+            published[i]
+        );
     }
-    let reference_ll = data["fits"]["gamma_gamma"]["log_likelihood"].as_f64().unwrap();
-    assert!((fit.log_likelihood - reference_ll).abs() < 1e-6, "{} vs {reference_ll}", fit.log_likelihood);
+    let reference_ll = data["fits"]["gamma_gamma"]["log_likelihood"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        (fit.log_likelihood - reference_ll).abs() < 1e-6,
+        "{} vs {reference_ll}",
+        fit.log_likelihood
+    );
     assert!(fit.converged);
 }
 
@@ -127,23 +172,35 @@ fn predictions_match_the_reference_values() {
             let want = customer["p_alive"]["value"].as_f64().unwrap();
             let got = model.p_alive(&params, x, tx, t);
             if !close(got, want, 1e-9) {
-                failures.push(format!("{key} P(alive | {x}, {tx}, {t}) = {got:e}, reference {want:e}"));
+                failures.push(format!(
+                    "{key} P(alive | {x}, {tx}, {t}) = {got:e}, reference {want:e}"
+                ));
             }
-            for point in customer["conditional_expected_purchases"].as_array().unwrap() {
+            for point in customer["conditional_expected_purchases"]
+                .as_array()
+                .unwrap()
+            {
                 let horizon = point["t"].as_f64().unwrap();
                 let want = point["value"].as_f64().unwrap();
                 let got = model.expected_purchases(&params, x, tx, t, horizon);
                 if !close(got, want, 1e-9) {
-                    failures.push(format!("{key} E[Y({horizon}) | {x}, {tx}, {t}] = {got:e}, reference {want:e}"));
+                    failures.push(format!(
+                        "{key} E[Y({horizon}) | {x}, {tx}, {t}] = {got:e}, reference {want:e}"
+                    ));
                 }
             }
         }
-        for point in section["unconditional_expected_purchases"].as_array().unwrap() {
+        for point in section["unconditional_expected_purchases"]
+            .as_array()
+            .unwrap()
+        {
             let horizon = point["t"].as_f64().unwrap();
             let want = point["value"].as_f64().unwrap();
             let got = model.expected_purchases_new(&params, horizon);
             if !close(got, want, 1e-9) {
-                failures.push(format!("{key} E[X({horizon})] = {got:e}, reference {want:e}"));
+                failures.push(format!(
+                    "{key} E[X({horizon})] = {got:e}, reference {want:e}"
+                ));
             }
         }
         for point in section["conditional_corner_cases"].as_array().unwrap() {
@@ -156,21 +213,40 @@ fn predictions_match_the_reference_values() {
             let want = point["value"].as_f64().unwrap();
             let got = model.expected_purchases(&params, x, tx, t, horizon);
             if !close(got, want, 1e-7) {
-                failures.push(format!("{key} corner E[Y({horizon}) | {x}, {tx}, {t}] = {got:e}, reference {want:e}"));
+                failures.push(format!(
+                    "{key} corner E[Y({horizon}) | {x}, {tx}, {t}] = {got:e}, reference {want:e}"
+                ));
             }
         }
     }
     let gg = &data["predictions"]["gamma_gamma"];
-    let params = [gg["params"]["p"].as_f64().unwrap(), gg["params"]["q"].as_f64().unwrap(), gg["params"]["gamma"].as_f64().unwrap()];
-    for point in gg["conditional_expected_average_profit"].as_array().unwrap() {
-        let (x, m) = (point["frequency"].as_f64().unwrap(), point["monetary_value"].as_f64().unwrap());
+    let params = [
+        gg["params"]["p"].as_f64().unwrap(),
+        gg["params"]["q"].as_f64().unwrap(),
+        gg["params"]["gamma"].as_f64().unwrap(),
+    ];
+    for point in gg["conditional_expected_average_profit"]
+        .as_array()
+        .unwrap()
+    {
+        let (x, m) = (
+            point["frequency"].as_f64().unwrap(),
+            point["monetary_value"].as_f64().unwrap(),
+        );
         let want = point["value"].as_f64().unwrap();
         let got = spend::expected_spend(&params, x, m);
         if !close(got, want, 1e-12) {
-            failures.push(format!("Gamma-Gamma E[M | {x}, {m}] = {got}, reference {want}"));
+            failures.push(format!(
+                "Gamma-Gamma E[M | {x}, {m}] = {got}, reference {want}"
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} predictions off:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} predictions off:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]

@@ -55,7 +55,9 @@ pub enum FitError {
     #[error("there are no customers to fit the model on")]
     NoData,
     /// The likelihood could not be evaluated at any start.
-    #[error("the model could not be fitted to this data (the likelihood is undefined at every starting point)")]
+    #[error(
+        "the model could not be fitted to this data (the likelihood is undefined at every starting point)"
+    )]
     Undefined,
 }
 
@@ -69,8 +71,16 @@ pub fn fit_purchase(model: PurchaseModel, triples: &[Triple]) -> Result<Purchase
     let mean_age = triples.iter().map(|t| t.t * t.count).sum::<f64>() / customers;
     let scale = (mean_age / 4.0).max(1e-3);
     let starts: [[f64; 4]; 3] = match model {
-        PurchaseModel::BgNbd | PurchaseModel::MbgNbd => [[1.0, scale, 1.0, 1.0], [0.3, scale * 0.5, 0.8, 2.5], [2.0, scale * 4.0, 2.0, 6.0]],
-        PurchaseModel::ParetoNbd => [[1.0, scale, 1.0, scale], [0.5, scale * 2.0, 0.5, scale * 2.0], [2.0, scale * 0.5, 2.0, scale * 0.5]],
+        PurchaseModel::BgNbd | PurchaseModel::MbgNbd => [
+            [1.0, scale, 1.0, 1.0],
+            [0.3, scale * 0.5, 0.8, 2.5],
+            [2.0, scale * 4.0, 2.0, 6.0],
+        ],
+        PurchaseModel::ParetoNbd => [
+            [1.0, scale, 1.0, scale],
+            [0.5, scale * 2.0, 0.5, scale * 2.0],
+            [2.0, scale * 0.5, 2.0, scale * 0.5],
+        ],
     };
     let mut objective = |theta: &[f64], g: &mut [f64]| -> f64 {
         let params = exp4(theta);
@@ -111,7 +121,11 @@ pub fn fit_purchase(model: PurchaseModel, triples: &[Triple]) -> Result<Purchase
 
 /// Fits the Gamma-Gamma model to repeat customers' spend.
 pub fn fit_spend(data: &[SpendHistory]) -> Result<SpendFit, FitError> {
-    let data: Vec<SpendHistory> = data.iter().copied().filter(|h| h.x > 0.0 && h.mean > 0.0).collect();
+    let data: Vec<SpendHistory> = data
+        .iter()
+        .copied()
+        .filter(|h| h.x > 0.0 && h.mean > 0.0)
+        .collect();
     if data.is_empty() {
         return Err(FitError::NoData);
     }
@@ -126,7 +140,11 @@ pub fn fit_spend(data: &[SpendHistory]) -> Result<SpendFit, FitError> {
         -ll
     };
     let mut best: Option<optim::Minimum> = None;
-    for start in [[1.0, 2.0, mean], [5.0, 3.0, mean * 2.0], [0.5, 5.0, mean * 5.0]] {
+    for start in [
+        [1.0, 2.0, mean],
+        [5.0, 3.0, mean * 2.0],
+        [0.5, 5.0, mean * 5.0],
+    ] {
         let theta0: Vec<f64> = start.iter().map(|v| v.ln()).collect();
         let result = optim::minimize(&mut objective, &theta0, Options::default());
         if !result.value.is_finite() {
@@ -153,5 +171,10 @@ pub fn fit_spend(data: &[SpendHistory]) -> Result<SpendFit, FitError> {
 }
 
 fn exp4(theta: &[f64]) -> [f64; 4] {
-    [theta[0].exp(), theta[1].exp(), theta[2].exp(), theta[3].exp()]
+    [
+        theta[0].exp(),
+        theta[1].exp(),
+        theta[2].exp(),
+        theta[3].exp(),
+    ]
 }

@@ -1,10 +1,14 @@
 //! Customer-lifetime-value mathematics. No egui, no SQLite: plain numbers in, plain
 //! numbers out, so every formula is tested alone against published values.
 
+pub mod backtest;
+pub mod engine;
 pub mod fit;
 pub mod optim;
 pub mod purchase;
+pub mod simple;
 pub mod simulate;
 pub mod special;
 pub mod spend;
 pub mod summary;
+pub mod value;

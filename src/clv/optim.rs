@@ -58,7 +58,11 @@ pub fn minimize(f: &mut Objective<'_>, x0: &[f64], options: Options) -> Minimum 
     let mut eval = |x: &[f64], g: &mut [f64]| -> f64 {
         evaluations += 1;
         let v = f(x, g);
-        if v.is_finite() && g.iter().all(|gi| gi.is_finite()) { v } else { f64::INFINITY }
+        if v.is_finite() && g.iter().all(|gi| gi.is_finite()) {
+            v
+        } else {
+            f64::INFINITY
+        }
     };
     let mut x = x0.to_vec();
     let mut g = vec![0.0; n];
@@ -70,7 +74,9 @@ pub fn minimize(f: &mut Objective<'_>, x0: &[f64], options: Options) -> Minimum 
     let mut converged = false;
     while iterations < options.max_iterations {
         let scale = value.abs().max(1.0);
-        if g.iter().all(|gi| gi.abs() <= options.gradient_tolerance * scale) {
+        if g.iter()
+            .all(|gi| gi.abs() <= options.gradient_tolerance * scale)
+        {
             converged = true;
             break;
         }
@@ -88,12 +94,20 @@ pub fn minimize(f: &mut Objective<'_>, x0: &[f64], options: Options) -> Minimum 
             break;
         };
         let s: Vec<f64> = direction.iter().map(|d| d * step.alpha).collect();
-        let y: Vec<f64> = step.gradient.iter().zip(&g).map(|(new, old)| new - old).collect();
+        let y: Vec<f64> = step
+            .gradient
+            .iter()
+            .zip(&g)
+            .map(|(new, old)| new - old)
+            .collect();
         let sy = dot(&s, &y);
         if iterations == 1 && sy > 0.0 {
             // Scale the first inverse Hessian (Nocedal & Wright eq. 6.20).
             let gamma = sy / dot(&y, &y);
-            h = identity(n).into_iter().map(|row| row.into_iter().map(|v| v * gamma).collect()).collect();
+            h = identity(n)
+                .into_iter()
+                .map(|row| row.into_iter().map(|v| v * gamma).collect())
+                .collect();
         }
         if sy > 1e-12 * norm(&s) * norm(&y) {
             bfgs_update(&mut h, &s, &y, sy);
@@ -189,7 +203,13 @@ fn line_search(
 /// Algorithm 3.6: narrow the bracket [lo, hi] down to a strong-Wolfe step, trying the
 /// minimiser of the quadratic through f(lo), f′(lo), f(hi) and bisecting when that falls
 /// too close to an end.
-fn zoom(at: &mut dyn FnMut(f64) -> Step, f0: f64, slope0: f64, mut lo: Step, mut hi: Step) -> Option<Step> {
+fn zoom(
+    at: &mut dyn FnMut(f64) -> Step,
+    f0: f64,
+    slope0: f64,
+    mut lo: Step,
+    mut hi: Step,
+) -> Option<Step> {
     const C1: f64 = 1e-4;
     const C2: f64 = 0.9;
     for _ in 0..60 {
@@ -203,13 +223,20 @@ fn zoom(at: &mut dyn FnMut(f64) -> Step, f0: f64, slope0: f64, mut lo: Step, mut
         } else {
             lo.alpha + 0.5 * width
         };
-        let (min, max) = if lo.alpha < hi.alpha { (lo.alpha, hi.alpha) } else { (hi.alpha, lo.alpha) };
+        let (min, max) = if lo.alpha < hi.alpha {
+            (lo.alpha, hi.alpha)
+        } else {
+            (hi.alpha, lo.alpha)
+        };
         let margin = 0.1 * (max - min);
         if !(alpha > min + margin && alpha < max - margin) {
             alpha = lo.alpha + 0.5 * width;
         }
         let trial = at(alpha);
-        if !trial.value.is_finite() || trial.value > f0 + C1 * alpha * slope0 || trial.value >= lo.value {
+        if !trial.value.is_finite()
+            || trial.value > f0 + C1 * alpha * slope0
+            || trial.value >= lo.value
+        {
             hi = trial;
             continue;
         }
@@ -318,7 +345,9 @@ pub fn cholesky(m: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
 }
 
 fn identity(n: usize) -> Vec<Vec<f64>> {
-    (0..n).map(|i| (0..n).map(|j| if i == j { 1.0 } else { 0.0 }).collect()).collect()
+    (0..n)
+        .map(|i| (0..n).map(|j| if i == j { 1.0 } else { 0.0 }).collect())
+        .collect()
 }
 
 fn mat_vec(m: &[Vec<f64>], v: &[f64]) -> Vec<f64> {
@@ -347,7 +376,10 @@ mod tests {
         };
         let m = minimize(&mut f, &[-1.2, 1.0], Options::default());
         assert!(m.converged, "{m:?}");
-        assert!((m.x[0] - 1.0).abs() < 1e-6 && (m.x[1] - 1.0).abs() < 1e-6, "{m:?}");
+        assert!(
+            (m.x[0] - 1.0).abs() < 1e-6 && (m.x[1] - 1.0).abs() < 1e-6,
+            "{m:?}"
+        );
         assert!(m.iterations < 100);
     }
 
@@ -362,11 +394,18 @@ mod tests {
         let m = minimize(&mut f, &[3.0, -2.0], Options::default());
         assert!(m.converged && m.x.iter().all(|v| v.abs() < 1e-8), "{m:?}");
         let h = hessian(&mut f, &[0.5, 0.5], 1e-5);
-        assert!((h[0][0] - 4.0).abs() < 1e-8 && (h[0][1] - 1.0).abs() < 1e-8 && (h[1][1] - 3.0).abs() < 1e-8);
+        assert!(
+            (h[0][0] - 4.0).abs() < 1e-8
+                && (h[0][1] - 1.0).abs() < 1e-8
+                && (h[1][1] - 3.0).abs() < 1e-8
+        );
         let inv = inverse_spd(&h).unwrap();
         // A⁻¹ = [[3, −1], [−1, 4]] / 11
         assert!((inv[0][0] - 3.0 / 11.0).abs() < 1e-8 && (inv[0][1] + 1.0 / 11.0).abs() < 1e-8);
-        assert!(inverse_spd(&[vec![1.0, 2.0], vec![2.0, 1.0]]).is_none(), "not positive definite");
+        assert!(
+            inverse_spd(&[vec![1.0, 2.0], vec![2.0, 1.0]]).is_none(),
+            "not positive definite"
+        );
     }
 
     #[test]

@@ -37,7 +37,11 @@ pub enum PurchaseModel {
 
 impl PurchaseModel {
     /// All three, simplest first.
-    pub const ALL: [PurchaseModel; 3] = [PurchaseModel::BgNbd, PurchaseModel::MbgNbd, PurchaseModel::ParetoNbd];
+    pub const ALL: [PurchaseModel; 3] = [
+        PurchaseModel::BgNbd,
+        PurchaseModel::MbgNbd,
+        PurchaseModel::ParetoNbd,
+    ];
 
     /// The command-line and JSON name.
     pub fn name(self) -> &'static str {
@@ -78,7 +82,12 @@ impl PurchaseModel {
 
     /// Total log-likelihood over `triples`; with `gradient`, also its gradient with respect
     /// to the parameters. NaN when the parameters are outside the model's domain.
-    pub fn ln_likelihood(self, params: &[f64; 4], triples: &[Triple], gradient: Option<&mut [f64; 4]>) -> f64 {
+    pub fn ln_likelihood(
+        self,
+        params: &[f64; 4],
+        triples: &[Triple],
+        gradient: Option<&mut [f64; 4]>,
+    ) -> f64 {
         if params.iter().any(|p| !(p.is_finite() && *p > 0.0)) {
             return f64::NAN;
         }
@@ -103,7 +112,8 @@ impl PurchaseModel {
                 if x == 0.0 {
                     return 1.0;
                 }
-                let ln_odds = (a / (b + x - 1.0)).ln() + (r + x) * ((alpha + t) / (alpha + tx)).ln();
+                let ln_odds =
+                    (a / (b + x - 1.0)).ln() + (r + x) * ((alpha + t) / (alpha + tx)).ln();
                 logistic_of_negative(ln_odds)
             }
             PurchaseModel::MbgNbd => {
@@ -121,7 +131,14 @@ impl PurchaseModel {
     }
 
     /// Expected purchases in (T, T + `horizon`] for a customer with history (x, tₓ, T).
-    pub fn expected_purchases(self, params: &[f64; 4], x: f64, tx: f64, t: f64, horizon: f64) -> f64 {
+    pub fn expected_purchases(
+        self,
+        params: &[f64; 4],
+        x: f64,
+        tx: f64,
+        t: f64,
+        horizon: f64,
+    ) -> f64 {
         if horizon <= 0.0 {
             return 0.0;
         }
@@ -129,7 +146,11 @@ impl PurchaseModel {
         match self {
             PurchaseModel::BgNbd | PurchaseModel::MbgNbd => {
                 let [r, alpha, a, b] = *params;
-                let k = if self == PurchaseModel::MbgNbd { 1.0 } else { 0.0 };
+                let k = if self == PurchaseModel::MbgNbd {
+                    1.0
+                } else {
+                    0.0
+                };
                 // 1 − ((α+T)/(α+T+t))^(r+x) · ₂F₁(r+x, b+x+k; a+b+x+k−1; t/(α+T+t)), as −expm1(ln …)
                 let z = horizon / (alpha + t + horizon);
                 let Ok(ln_f) = ln_hyp2f1_near_one(r + x, b + x + k, a + b + x + k - 1.0, z) else {
@@ -190,21 +211,34 @@ fn logistic_of_negative(ln_odds: f64) -> f64 {
 /// ln(eᵘ + eᵛ).
 fn log_add_exp(u: f64, v: f64) -> f64 {
     let (hi, lo) = if u >= v { (u, v) } else { (v, u) };
-    if lo == f64::NEG_INFINITY { hi } else { hi + (lo - hi).exp().ln_1p() }
+    if lo == f64::NEG_INFINITY {
+        hi
+    } else {
+        hi + (lo - hi).exp().ln_1p()
+    }
 }
 
 /// BG/NBD (FHL 2005 eq. 6) and MBG/NBD log-likelihoods and gradients. Per customer:
 /// ln L = ln Γ(r+x) − ln Γ(r) + r ln α + ln Γ(a+b) + ln Γ(b+x+k) − ln Γ(b) − ln Γ(a+b+x+k)
 ///      + ln[(α+T)^−(r+x) + δ · a/(b+x+k−1) · (α+tₓ)^−(r+x)]
 /// with k = 0, δ = [x > 0] for BG/NBD and k = 1, δ = 1 for MBG/NBD.
-fn bg_family(params: &[f64; 4], triples: &[Triple], gradient: Option<&mut [f64; 4]>, modified: bool) -> f64 {
+fn bg_family(
+    params: &[f64; 4],
+    triples: &[Triple],
+    gradient: Option<&mut [f64; 4]>,
+    modified: bool,
+) -> f64 {
     let [r, alpha, a, b] = *params;
     let k = if modified { 1.0 } else { 0.0 };
     let ln_alpha = alpha.ln();
     let ln_a = a.ln();
     let base = -ln_gamma(r) + r * ln_alpha + ln_gamma(a + b) - ln_gamma(b);
     let want_gradient = gradient.is_some();
-    let (psi_r, psi_ab, psi_b) = if want_gradient { (digamma(r), digamma(a + b), digamma(b)) } else { (0.0, 0.0, 0.0) };
+    let (psi_r, psi_ab, psi_b) = if want_gradient {
+        (digamma(r), digamma(a + b), digamma(b))
+    } else {
+        (0.0, 0.0, 0.0)
+    };
     let mut total = 0.0;
     let mut g = [0.0; 4];
     let mut current_x = f64::NAN;
@@ -215,8 +249,11 @@ fn bg_family(params: &[f64; 4], triples: &[Triple], gradient: Option<&mut [f64; 
         if x != current_x {
             current_x = x;
             let ln_terms = ln_gamma(r + x) + ln_gamma(b + x + k) - ln_gamma(a + b + x + k);
-            let (psi_rx, psi_bx, psi_abx) =
-                if want_gradient { (digamma(r + x), digamma(b + x + k), digamma(a + b + x + k)) } else { (0.0, 0.0, 0.0) };
+            let (psi_rx, psi_bx, psi_abx) = if want_gradient {
+                (digamma(r + x), digamma(b + x + k), digamma(a + b + x + k))
+            } else {
+                (0.0, 0.0, 0.0)
+            };
             per_x = (ln_terms, psi_rx, psi_bx, psi_abx);
         }
         let (ln_terms, psi_rx, psi_bx, psi_abx) = per_x;
@@ -237,7 +274,8 @@ fn bg_family(params: &[f64; 4], triples: &[Triple], gradient: Option<&mut [f64; 
             let w1 = 1.0 - w2;
             let n = triple.count;
             g[0] += n * (psi_rx - psi_r + ln_alpha - w1 * ln_at - w2 * ln_atx);
-            g[1] += n * (r / alpha - (r + x) * (w1 / (alpha + triple.t) + w2 / (alpha + triple.tx)));
+            g[1] +=
+                n * (r / alpha - (r + x) * (w1 / (alpha + triple.t) + w2 / (alpha + triple.tx)));
             g[2] += n * (psi_ab - psi_abx + w2 / a);
             g[3] += n * (psi_ab + psi_bx - psi_b - psi_abx - w2 / (b + x + k - 1.0));
         }
@@ -252,10 +290,22 @@ fn bg_family(params: &[f64; 4], triples: &[Triple], gradient: Option<&mut [f64; 
 /// (α+T)^−(r+x) (β+T)^−s and the "died in (tₓ, T]" term s/(r+s+x) · A₀ (FH note, eqs.
 /// 19–22, the α ≥ β or α < β form so that ₂F₁'s argument is in [0, 1)). Both exclude the
 /// common factor Γ(r+x) α^r β^s / Γ(r). `None` if ₂F₁ fails.
-fn pareto_terms(r: f64, alpha: f64, s: f64, beta: f64, x: f64, tx: f64, t: f64) -> Option<(f64, f64)> {
+fn pareto_terms(
+    r: f64,
+    alpha: f64,
+    s: f64,
+    beta: f64,
+    x: f64,
+    tx: f64,
+    t: f64,
+) -> Option<(f64, f64)> {
     let ln_alive = -(r + x) * (alpha + t).ln() - s * (beta + t).ln();
     let rsx = r + s + x;
-    let (big, b_param) = if alpha >= beta { (alpha, s + 1.0) } else { (beta, r + x) };
+    let (big, b_param) = if alpha >= beta {
+        (alpha, s + 1.0)
+    } else {
+        (beta, r + x)
+    };
     let gap = (alpha - beta).abs();
     // F(τ) = ₂F₁(r+s+x, b; r+s+x+1; |α−β|/(max+τ)) / (max+τ)^(r+s+x), decreasing in τ.
     let ln_f = |tau: f64| -> Option<f64> {
@@ -267,7 +317,11 @@ fn pareto_terms(r: f64, alpha: f64, s: f64, beta: f64, x: f64, tx: f64, t: f64) 
     let at_t = ln_f(t)?;
     // A₀ = F(tₓ) − F(T) ≥ 0; ln A₀ = ln F(tₓ) + ln(1 − F(T)/F(tₓ)).
     let diff = at_t - at_tx;
-    let ln_a0 = if diff >= 0.0 { f64::NEG_INFINITY } else { at_tx + (-(diff.exp())).ln_1p() };
+    let ln_a0 = if diff >= 0.0 {
+        f64::NEG_INFINITY
+    } else {
+        at_tx + (-(diff.exp())).ln_1p()
+    };
     Some((ln_alive, (s / rsx).ln() + ln_a0))
 }
 
@@ -283,7 +337,8 @@ fn pareto_total(params: &[f64; 4], triples: &[Triple]) -> f64 {
             current_x = triple.x;
             ln_g = ln_gamma(r + triple.x);
         }
-        let Some((alive, died)) = pareto_terms(r, alpha, s, beta, triple.x, triple.tx, triple.t) else {
+        let Some((alive, died)) = pareto_terms(r, alpha, s, beta, triple.x, triple.tx, triple.t)
+        else {
             return f64::NAN;
         };
         total += triple.count * (base + ln_g + log_add_exp(alive, died));
@@ -310,10 +365,21 @@ mod tests {
     use super::*;
 
     fn triples() -> Vec<Triple> {
-        [(0.0, 0.0, 38.86), (2.0, 30.43, 38.86), (1.0, 1.71, 38.86), (5.0, 20.0, 30.0), (12.0, 37.0, 38.0)]
-            .into_iter()
-            .map(|(x, tx, t)| Triple { x, tx, t, count: 1.0 })
-            .collect()
+        [
+            (0.0, 0.0, 38.86),
+            (2.0, 30.43, 38.86),
+            (1.0, 1.71, 38.86),
+            (5.0, 20.0, 30.0),
+            (12.0, 37.0, 38.0),
+        ]
+        .into_iter()
+        .map(|(x, tx, t)| Triple {
+            x,
+            tx,
+            t,
+            count: 1.0,
+        })
+        .collect()
     }
 
     #[test]
@@ -331,8 +397,14 @@ mod tests {
                 plus[i] += h;
                 let mut minus = params;
                 minus[i] -= h;
-                let numeric = (model.ln_likelihood(&plus, &data, None) - model.ln_likelihood(&minus, &data, None)) / (2.0 * h);
-                assert!((g[i] - numeric).abs() < 1e-6 * numeric.abs().max(1.0), "{model:?} param {i}: {} vs {numeric}", g[i]);
+                let numeric = (model.ln_likelihood(&plus, &data, None)
+                    - model.ln_likelihood(&minus, &data, None))
+                    / (2.0 * h);
+                assert!(
+                    (g[i] - numeric).abs() < 1e-6 * numeric.abs().max(1.0),
+                    "{model:?} param {i}: {} vs {numeric}",
+                    g[i]
+                );
             }
         }
     }
@@ -349,7 +421,15 @@ mod tests {
 
     #[test]
     fn outside_the_domain_is_nan() {
-        assert!(PurchaseModel::BgNbd.ln_likelihood(&[-1.0, 1.0, 1.0, 1.0], &triples(), None).is_nan());
-        assert!(PurchaseModel::ParetoNbd.ln_likelihood(&[1.0, 0.0, 1.0, 1.0], &triples(), None).is_nan());
+        assert!(
+            PurchaseModel::BgNbd
+                .ln_likelihood(&[-1.0, 1.0, 1.0, 1.0], &triples(), None)
+                .is_nan()
+        );
+        assert!(
+            PurchaseModel::ParetoNbd
+                .ln_likelihood(&[1.0, 0.0, 1.0, 1.0], &triples(), None)
+                .is_nan()
+        );
     }
 }

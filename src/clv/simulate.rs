@@ -17,7 +17,20 @@
 use rand::{Rng, RngExt as _};
 use rand_distr::{Beta, Distribution as _, Exp, Gamma};
 
-/// BG/NBD parameters (time unit: weeks).
+/// Which model generates the purchases.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Dropout {
+    /// BG/NBD: after each repeat purchase the customer leaves with probability p.
+    #[default]
+    AfterRepeatPurchases,
+    /// MBG/NBD: also right after the first purchase.
+    AfterEveryPurchase,
+    /// Pareto/NBD: a lifetime ~ Exponential(μ), μ ~ Gamma(s, β); here `a` is s and `b` is β.
+    ExponentialLifetime,
+}
+
+/// Purchase-process parameters (time unit: weeks): BG/NBD and MBG/NBD use r, α, a, b;
+/// Pareto/NBD uses r, α and s = `a`, β = `b`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PurchaseProcess {
     /// Shape of the purchase-rate distribution.
@@ -28,6 +41,8 @@ pub struct PurchaseProcess {
     pub a: f64,
     /// Second shape of the drop-out probability distribution.
     pub b: f64,
+    /// How customers leave.
+    pub dropout: Dropout,
 }
 
 /// Gamma-Gamma spend parameters (money in major units).
@@ -99,6 +114,12 @@ pub fn simulate_customers(
             name: "a",
             value: purchases.a,
         })?;
+    // For Pareto/NBD: the dropout rate μ ~ Gamma(shape s = a, rate β = b).
+    let lifetime_rate_dist =
+        Gamma::new(purchases.a, 1.0 / purchases.b).map_err(|_| SimulationError {
+            name: "a",
+            value: purchases.a,
+        })?;
     let spend_rate_dist = Gamma::new(
         positive("q", spend.q)?,
         1.0 / positive("gamma", spend.gamma)?,
@@ -132,15 +153,37 @@ pub fn simulate_customers(
         let mut weeks = vec![0.0];
         let mut alive = true;
         let mut t = 0.0;
-        loop {
-            t += gap_dist.sample(rng);
-            if t > horizon {
-                break;
+        match purchases.dropout {
+            Dropout::ExponentialLifetime => {
+                let mu = lifetime_rate_dist.sample(rng).max(1e-12);
+                let lifetime = Exp::new(mu).map(|d| d.sample(rng)).unwrap_or(f64::INFINITY);
+                loop {
+                    t += gap_dist.sample(rng);
+                    if t > horizon || t > lifetime {
+                        break;
+                    }
+                    weeks.push(t);
+                }
+                alive = lifetime > horizon;
             }
-            weeks.push(t);
-            if rng.random_bool(dropout_p.clamp(0.0, 1.0)) {
-                alive = false;
-                break;
+            Dropout::AfterRepeatPurchases | Dropout::AfterEveryPurchase => {
+                if purchases.dropout == Dropout::AfterEveryPurchase
+                    && rng.random_bool(dropout_p.clamp(0.0, 1.0))
+                {
+                    alive = false;
+                } else {
+                    loop {
+                        t += gap_dist.sample(rng);
+                        if t > horizon {
+                            break;
+                        }
+                        weeks.push(t);
+                        if rng.random_bool(dropout_p.clamp(0.0, 1.0)) {
+                            alive = false;
+                            break;
+                        }
+                    }
+                }
             }
         }
         let values = weeks.iter().map(|_| value_dist.sample(rng)).collect();
@@ -168,6 +211,7 @@ mod tests {
         alpha: 4.0,
         a: 0.8,
         b: 2.5,
+        dropout: Dropout::AfterRepeatPurchases,
     };
     const SPEND: SpendProcess = SpendProcess {
         p: 6.0,

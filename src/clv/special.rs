@@ -199,7 +199,11 @@ pub fn ln_hyp2f1_near_one(a: f64, b: f64, c: f64, z: f64) -> Result<f64, Hyp2f1E
         return Err(Hyp2f1Error::NotConverged);
     }
     let value = ln_hyp2f1(a, b, c, z)?;
-    if value.sign > 0.0 { Ok(value.ln_abs) } else { Err(Hyp2f1Error::OutOfDomain) }
+    if value.sign > 0.0 {
+        Ok(value.ln_abs)
+    } else {
+        Err(Hyp2f1Error::OutOfDomain)
+    }
 }
 
 /// ₂F₁(a, b; c; z) as ln |value| and sign.

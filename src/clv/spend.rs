@@ -20,7 +20,11 @@ pub struct SpendHistory {
 
 /// Gamma-Gamma log-likelihood `[p, q, γ]`; with `gradient`, also its gradient. NaN outside
 /// the domain.
-pub fn ln_likelihood(params: &[f64; 3], data: &[SpendHistory], gradient: Option<&mut [f64; 3]>) -> f64 {
+pub fn ln_likelihood(
+    params: &[f64; 3],
+    data: &[SpendHistory],
+    gradient: Option<&mut [f64; 3]>,
+) -> f64 {
     let [p, q, gamma] = *params;
     if params.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
         return f64::NAN;
@@ -36,7 +40,8 @@ pub fn ln_likelihood(params: &[f64; 3], data: &[SpendHistory], gradient: Option<
         let ln_mean = h.mean.ln();
         let ln_x = h.x.ln();
         let ln_denominator = (gamma + h.mean * h.x).ln();
-        total += base + ln_gamma(px + q) - ln_gamma(px) + (px - 1.0) * ln_mean + px * ln_x - (px + q) * ln_denominator;
+        total += base + ln_gamma(px + q) - ln_gamma(px) + (px - 1.0) * ln_mean + px * ln_x
+            - (px + q) * ln_denominator;
         if want {
             let psi_pxq = digamma(px + q);
             g[0] += h.x * (psi_pxq - digamma(px) + ln_mean + ln_x - ln_denominator);
@@ -65,8 +70,14 @@ mod tests {
     fn gradient_matches_finite_differences() {
         let data = [
             SpendHistory { x: 1.0, mean: 5.0 },
-            SpendHistory { x: 3.0, mean: 22.35 },
-            SpendHistory { x: 10.0, mean: 48.2 },
+            SpendHistory {
+                x: 3.0,
+                mean: 22.35,
+            },
+            SpendHistory {
+                x: 10.0,
+                mean: 48.2,
+            },
         ];
         let params = [6.25, 3.74, 15.44];
         let mut g = [0.0; 3];
@@ -77,8 +88,13 @@ mod tests {
             plus[i] += h;
             let mut minus = params;
             minus[i] -= h;
-            let numeric = (ln_likelihood(&plus, &data, None) - ln_likelihood(&minus, &data, None)) / (2.0 * h);
-            assert!((g[i] - numeric).abs() < 1e-6 * numeric.abs().max(1.0), "{i}: {} vs {numeric}", g[i]);
+            let numeric = (ln_likelihood(&plus, &data, None) - ln_likelihood(&minus, &data, None))
+                / (2.0 * h);
+            assert!(
+                (g[i] - numeric).abs() < 1e-6 * numeric.abs().max(1.0),
+                "{i}: {} vs {numeric}",
+                g[i]
+            );
         }
     }
 

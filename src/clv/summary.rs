@@ -138,7 +138,11 @@ fn summary_of(purchases: &mut [(NaiveDate, i64)], end: NaiveDate) -> CustomerSum
         frequency,
         recency_days: (last - first).num_days(),
         age_days: (end - first).num_days(),
-        monetary_cents: if frequency > 0 { repeat_total as f64 / f64::from(frequency) } else { 0.0 },
+        monetary_cents: if frequency > 0 {
+            repeat_total as f64 / f64::from(frequency)
+        } else {
+            0.0
+        },
         revenue_cents: days.iter().map(|(_, v)| v).sum(),
         purchase_days: days.len() as u32,
         first_day: Some(first),
@@ -164,11 +168,20 @@ pub struct Split {
 }
 
 /// Splits the purchases at `calibration_end`.
-pub fn split(purchases: &[Purchase], customers: usize, calibration_end: NaiveDate, holdout_end: NaiveDate) -> Split {
+pub fn split(
+    purchases: &[Purchase],
+    customers: usize,
+    calibration_end: NaiveDate,
+    holdout_end: NaiveDate,
+) -> Split {
     let calibration = summarise(purchases, customers, calibration_end);
     let mut holdout_days: Vec<Vec<i64>> = vec![Vec::new(); customers];
     for p in purchases {
-        if p.day > calibration_end && p.day <= holdout_end && p.customer < customers && calibration[p.customer].is_acquired() {
+        if p.day > calibration_end
+            && p.day <= holdout_end
+            && p.customer < customers
+            && calibration[p.customer].is_acquired()
+        {
             holdout_days[p.customer].push((p.day - calibration_end).num_days());
         }
     }
@@ -203,7 +216,9 @@ pub struct Triple {
 pub fn triples(summaries: &[CustomerSummary], period: Period) -> Vec<Triple> {
     let mut counts: HashMap<(u32, i64, i64), u32> = HashMap::new();
     for s in summaries.iter().filter(|s| s.is_acquired()) {
-        *counts.entry((s.frequency, s.recency_days, s.age_days)).or_default() += 1;
+        *counts
+            .entry((s.frequency, s.recency_days, s.age_days))
+            .or_default() += 1;
     }
     let mut out: Vec<Triple> = counts
         .into_iter()
@@ -214,7 +229,11 @@ pub fn triples(summaries: &[CustomerSummary], period: Period) -> Vec<Triple> {
             count: f64::from(n),
         })
         .collect();
-    out.sort_by(|a, b| a.x.total_cmp(&b.x).then(a.t.total_cmp(&b.t)).then(a.tx.total_cmp(&b.tx)));
+    out.sort_by(|a, b| {
+        a.x.total_cmp(&b.x)
+            .then(a.t.total_cmp(&b.t))
+            .then(a.tx.total_cmp(&b.tx))
+    });
     out
 }
 
@@ -249,7 +268,15 @@ mod tests {
         assert_eq!(s[0].age_days, 31);
         assert_eq!(s[0].monetary_cents, 3000.0);
         assert_eq!(s[0].revenue_cents, 7500);
-        assert_eq!((s[1].frequency, s[1].recency_days, s[1].age_days, s[1].monetary_cents), (0, 0, 22, 0.0));
+        assert_eq!(
+            (
+                s[1].frequency,
+                s[1].recency_days,
+                s[1].age_days,
+                s[1].monetary_cents
+            ),
+            (0, 0, 22, 0.0)
+        );
         assert!(!s[2].is_acquired());
         assert!((s[0].recency(Period::Week) - 4.0).abs() < 1e-12);
     }
@@ -290,6 +317,9 @@ mod tests {
         let t = triples(&s, Period::Week);
         assert_eq!(t.len(), 2);
         let repeaters = t.iter().find(|t| t.x == 1.0).unwrap();
-        assert_eq!((repeaters.tx, repeaters.t, repeaters.count), (1.0, 2.0, 2.0));
+        assert_eq!(
+            (repeaters.tx, repeaters.t, repeaters.count),
+            (1.0, 2.0, 2.0)
+        );
     }
 }
