@@ -297,3 +297,121 @@ pub fn bench_import(csv: &Path, db: &Path, lines: usize) -> anyhow::Result<Vec<S
     ));
     Ok(report)
 }
+
+/// The purchase process of the CLV benchmark (weeks): about four purchases a year while
+/// active, so 200,000 customers over two and a half years make about a million orders.
+const BENCH_PURCHASES: crate::clv::simulate::PurchaseProcess =
+    crate::clv::simulate::PurchaseProcess {
+        r: 0.9,
+        alpha: 12.0,
+        a: 0.6,
+        b: 3.0,
+        dropout: crate::clv::simulate::Dropout::AfterRepeatPurchases,
+    };
+
+/// Simulates `customers` customers (seeded), then times the CLV pipeline on them: the RFM
+/// summary, each fit, the scoring, and the whole engine (model choice by backtest, fits,
+/// values) as the app runs it after an import. Each result goes to `say` as it is measured.
+pub fn bench_clv(customers: usize, seed: u64, say: &mut dyn FnMut(&str)) -> anyhow::Result<()> {
+    use crate::clv::engine::{EngineInput, value_shop};
+    use crate::clv::fit::{fit_purchase, fit_spend};
+    use crate::clv::purchase::PurchaseModel;
+    use crate::clv::simulate::{daily_purchases, simulate_customers};
+    use crate::clv::spend::SpendHistory;
+    use crate::clv::summary::{Period, summarise, triples};
+    use crate::clv::value::{ValueSettings, value_customers};
+
+    let start = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap_or_default();
+    let history_weeks = crate::demo::DEMO_HISTORY_WEEKS;
+    let simulated = simulate_customers(
+        BENCH_PURCHASES,
+        crate::demo::DEMO_SPEND,
+        customers,
+        history_weeks * 0.9,
+        history_weeks,
+        &mut Xoshiro256PlusPlus::seed_from_u64(seed),
+    )?;
+    let purchases = daily_purchases(&simulated, start);
+    let end = start + chrono::Duration::days((history_weeks * 7.0) as i64);
+    drop(simulated);
+    say(&format!(
+        "simulated {customers} customers with {} purchases over {history_weeks} weeks",
+        purchases.len()
+    ));
+    let settings = ValueSettings {
+        horizon_months: 12,
+        monthly_discount: 0.01,
+        margin: 0.3,
+        period: Period::Week,
+    };
+
+    let pipeline = Instant::now();
+    let clock = Instant::now();
+    let summaries = summarise(&purchases, customers, end);
+    let summary_s = clock.elapsed().as_secs_f64();
+    let clock = Instant::now();
+    let grouped = triples(&summaries, Period::Week);
+    let triples_s = clock.elapsed().as_secs_f64();
+    let clock = Instant::now();
+    let bgnbd = fit_purchase(PurchaseModel::BgNbd, &grouped)?;
+    let bgnbd_s = clock.elapsed().as_secs_f64();
+    let spend_data: Vec<SpendHistory> = summaries
+        .iter()
+        .filter(|s| s.frequency > 0 && s.monetary_cents > 0.0)
+        .map(|s| SpendHistory {
+            x: f64::from(s.frequency),
+            mean: s.monetary_cents / 100.0,
+        })
+        .collect();
+    let clock = Instant::now();
+    let spend = fit_spend(&spend_data)?;
+    let spend_s = clock.elapsed().as_secs_f64();
+    let clock = Instant::now();
+    let values = value_customers(&bgnbd, Some(&spend), &summaries, &settings, 100.0, 40.0);
+    let value_s = clock.elapsed().as_secs_f64();
+    let pipeline_s = pipeline.elapsed().as_secs_f64();
+    say(&format!(
+        "summary {summary_s:.3} s, {} distinct (x, t_x, T) triples {triples_s:.3} s, BG/NBD fit {bgnbd_s:.3} s ({} iterations, converged {}), Gamma-Gamma fit {spend_s:.3} s ({} repeat customers), scores {value_s:.3} s",
+        grouped.len(),
+        bgnbd.iterations,
+        bgnbd.converged,
+        spend_data.len()
+    ));
+    say(&format!(
+        "summary + BG/NBD + Gamma-Gamma + scores of {} customers: {pipeline_s:.3} s",
+        values.len()
+    ));
+    for model in [PurchaseModel::MbgNbd, PurchaseModel::ParetoNbd] {
+        let clock = Instant::now();
+        let fit = fit_purchase(model, &grouped)?;
+        say(&format!(
+            "{} fit {:.3} s ({} iterations, converged {}, ln L {:.2})",
+            model.label(),
+            clock.elapsed().as_secs_f64(),
+            fit.iterations,
+            fit.converged,
+            fit.log_likelihood
+        ));
+    }
+    let input = EngineInput {
+        purchases: &purchases,
+        customers,
+        end,
+        settings,
+        model: None,
+        calibration_end: None,
+        minor_per_major: 100.0,
+    };
+    let clock = Instant::now();
+    let valuation = value_shop(&input, &mut |_, _| true)?;
+    say(&format!(
+        "whole engine (summary, backtest of 3 models, fits, Gamma-Gamma, scores): {:.3} s — {}",
+        clock.elapsed().as_secs_f64(),
+        valuation.reason
+    ));
+    say(&format!(
+        "peak RSS {:.0} MiB",
+        peak_rss_mib().unwrap_or(f64::NAN)
+    ));
+    Ok(())
+}

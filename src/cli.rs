@@ -112,6 +112,15 @@ pub enum BenchCommand {
         #[arg(long, value_name = "FILE", default_value = "bench-shopify-export.csv")]
         csv: PathBuf,
     },
+    /// Simulate a shop and time the CLV pipeline: summary, fits, scores, the whole engine.
+    Clv {
+        /// Customers to simulate.
+        #[arg(long, default_value_t = 200_000)]
+        customers: usize,
+        /// Random seed.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
 }
 
 /// `--preset` value: a platform, or recognise it from the header.
@@ -284,6 +293,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Some(CliCommand::Bench {
+            what: BenchCommand::Clv { customers, seed },
+        }) => crate::bench::bench_clv(customers, seed, &mut |line| println!("{line}")),
         Some(CliCommand::Demo { customers, seed }) => {
             let mut store = Store::open(&db_path)?;
             let options = DemoOptions {

@@ -10,7 +10,7 @@ use clv_desk::clv::engine::{EngineInput, Method, value_shop};
 use clv_desk::clv::fit::{fit_purchase, fit_spend};
 use clv_desk::clv::purchase::PurchaseModel;
 use clv_desk::clv::simulate::{
-    Dropout, PurchaseProcess, SimulatedCustomer, SpendProcess, simulate_customers,
+    Dropout, PurchaseProcess, SimulatedCustomer, SpendProcess, daily_purchases, simulate_customers,
 };
 use clv_desk::clv::spend::SpendHistory;
 use clv_desk::clv::summary::{Period, Purchase, Triple, summarise};
@@ -30,18 +30,7 @@ fn start() -> NaiveDate {
 
 /// Simulated customers as daily purchases (as a shop's export would have them).
 fn purchases(customers: &[SimulatedCustomer]) -> Vec<Purchase> {
-    let mut out = Vec::new();
-    for (i, c) in customers.iter().enumerate() {
-        for (week, value) in c.purchase_weeks.iter().zip(&c.purchase_values) {
-            let day = ((c.first_purchase_week + week) * 7.0).floor() as i64;
-            out.push(Purchase {
-                customer: i,
-                day: start() + Duration::days(day),
-                value_cents: (value * 100.0).round() as i64,
-            });
-        }
-    }
-    out
+    daily_purchases(customers, start())
 }
 
 fn simulate(process: PurchaseProcess, customers: usize, seed: u64) -> Vec<SimulatedCustomer> {

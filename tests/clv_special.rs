@@ -69,3 +69,31 @@ fn hyp2f1_matches_mpmath_at_every_corner() {
         failures.join("\n")
     );
 }
+
+/// The ₂F₁(A, B; A+1; z) the Pareto/NBD likelihood needs, for z in [0.9, 1) where the fast
+/// 1−z transformation is used, including s within 0.02 of 1 (c−a−b near −1).
+#[test]
+fn hyp2f1_of_the_pareto_shape_matches_mpmath_near_one() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/hyp2f1_pareto.json");
+    let data: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let points = data["points"].as_array().unwrap();
+    assert!(points.len() > 100);
+    let mut worst: f64 = 0.0;
+    for point in points {
+        let (a, b, c, z) = (
+            point["a"].as_f64().unwrap(),
+            point["b"].as_f64().unwrap(),
+            point["c"].as_f64().unwrap(),
+            point["z"].as_f64().unwrap(),
+        );
+        let want = truth(point);
+        let got = hyp2f1(a, b, c, z).unwrap();
+        let err = ((got - want) / want).abs();
+        worst = worst.max(err);
+        assert!(
+            err < 1e-11,
+            "2F1({a}, {b}; {c}; {z}) = {got:e}, mpmath {want:e}"
+        );
+    }
+    println!("Pareto-shape hyp2f1 worst relative error {worst:e}");
+}

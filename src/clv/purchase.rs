@@ -18,6 +18,8 @@
 //! its exact likelihood, because the derivatives of ₂F₁ with respect to its parameters have
 //! no convenient closed form.
 
+use rustc_hash::FxHashMap;
+
 use super::special::{digamma, ln_gamma, ln_hyp2f1, ln_hyp2f1_near_one};
 use super::summary::Triple;
 
@@ -120,13 +122,10 @@ impl PurchaseModel {
                 let ln_odds = (a / (b + x)).ln() + (r + x) * ((alpha + t) / (alpha + tx)).ln();
                 logistic_of_negative(ln_odds)
             }
-            PurchaseModel::ParetoNbd => {
-                let [r, alpha, s, beta] = *params;
-                match pareto_terms(r, alpha, s, beta, x, tx, t) {
-                    Some((ln_alive_term, ln_rest)) => logistic_of_negative(ln_rest - ln_alive_term),
-                    None => f64::NAN,
-                }
-            }
+            PurchaseModel::ParetoNbd => match pareto_terms(params, x, tx, t) {
+                Some((ln_alive_term, ln_rest)) => logistic_of_negative(ln_rest - ln_alive_term),
+                None => f64::NAN,
+            },
         }
     }
 
@@ -286,61 +285,106 @@ fn bg_family(
     total
 }
 
+/// F(τ) = ₂F₁(r+s+x, b; r+s+x+1; |α−β|/(max+τ)) / (max+τ)^(r+s+x) for one x, with the α ≥ β
+/// or α < β form (FH note, eqs. 19–22) that keeps ₂F₁'s argument in [0, 1). It depends on
+/// (x, τ) only, so a likelihood evaluates it once per distinct (x, tₓ) and (x, T).
+struct ParetoF {
+    rsx: f64,
+    b_param: f64,
+    big: f64,
+    gap: f64,
+}
+
+impl ParetoF {
+    fn new(r: f64, alpha: f64, s: f64, beta: f64, x: f64) -> ParetoF {
+        let (big, b_param) = if alpha >= beta {
+            (alpha, s + 1.0)
+        } else {
+            (beta, r + x)
+        };
+        ParetoF {
+            rsx: r + s + x,
+            b_param,
+            big,
+            gap: (alpha - beta).abs(),
+        }
+    }
+
+    /// ln F(τ); `None` if ₂F₁ fails.
+    fn ln_f(&self, tau: f64) -> Option<f64> {
+        let z = self.gap / (self.big + tau);
+        let f = ln_hyp2f1(self.rsx, self.b_param, self.rsx + 1.0, z).ok()?;
+        Some(f.ln_abs - self.rsx * (self.big + tau).ln())
+    }
+}
+
 /// The two parts of a Pareto/NBD likelihood, in logs: the "alive at T" term
-/// (α+T)^−(r+x) (β+T)^−s and the "died in (tₓ, T]" term s/(r+s+x) · A₀ (FH note, eqs.
-/// 19–22, the α ≥ β or α < β form so that ₂F₁'s argument is in [0, 1)). Both exclude the
-/// common factor Γ(r+x) α^r β^s / Γ(r). `None` if ₂F₁ fails.
-fn pareto_terms(
-    r: f64,
-    alpha: f64,
-    s: f64,
-    beta: f64,
-    x: f64,
-    tx: f64,
-    t: f64,
-) -> Option<(f64, f64)> {
+/// (α+T)^−(r+x) (β+T)^−s and the "died in (tₓ, T]" term s/(r+s+x) · A₀ with
+/// A₀ = F(tₓ) − F(T). Both exclude the common factor Γ(r+x) α^r β^s / Γ(r).
+fn pareto_parts(params: &[f64; 4], x: f64, t: f64, ln_f_tx: f64, ln_f_t: f64) -> (f64, f64) {
+    let [r, alpha, s, beta] = *params;
     let ln_alive = -(r + x) * (alpha + t).ln() - s * (beta + t).ln();
-    let rsx = r + s + x;
-    let (big, b_param) = if alpha >= beta {
-        (alpha, s + 1.0)
-    } else {
-        (beta, r + x)
-    };
-    let gap = (alpha - beta).abs();
-    // F(τ) = ₂F₁(r+s+x, b; r+s+x+1; |α−β|/(max+τ)) / (max+τ)^(r+s+x), decreasing in τ.
-    let ln_f = |tau: f64| -> Option<f64> {
-        let z = gap / (big + tau);
-        let f = ln_hyp2f1(rsx, b_param, rsx + 1.0, z).ok()?;
-        Some(f.ln_abs - rsx * (big + tau).ln())
-    };
-    let at_tx = ln_f(tx)?;
-    let at_t = ln_f(t)?;
-    // A₀ = F(tₓ) − F(T) ≥ 0; ln A₀ = ln F(tₓ) + ln(1 − F(T)/F(tₓ)).
-    let diff = at_t - at_tx;
+    // ln A₀ = ln F(tₓ) + ln(1 − F(T)/F(tₓ)); F decreases in τ.
+    let diff = ln_f_t - ln_f_tx;
     let ln_a0 = if diff >= 0.0 {
         f64::NEG_INFINITY
     } else {
-        at_tx + (-(diff.exp())).ln_1p()
+        ln_f_tx + (-(diff.exp())).ln_1p()
     };
-    Some((ln_alive, (s / rsx).ln() + ln_a0))
+    (ln_alive, (s / (r + s + x)).ln() + ln_a0)
+}
+
+/// [`pareto_parts`] for one customer; `None` if ₂F₁ fails.
+fn pareto_terms(params: &[f64; 4], x: f64, tx: f64, t: f64) -> Option<(f64, f64)> {
+    let [r, alpha, s, beta] = *params;
+    let f = ParetoF::new(r, alpha, s, beta, x);
+    Some(pareto_parts(params, x, t, f.ln_f(tx)?, f.ln_f(t)?))
+}
+
+/// Per triple, the Pareto/NBD (ln alive term, ln died term), ₂F₁ evaluated once per
+/// distinct (x, τ); `None` if ₂F₁ fails anywhere. Triples must be sorted by x.
+fn pareto_parts_all(params: &[f64; 4], triples: &[Triple]) -> Option<Vec<(f64, f64)>> {
+    let [r, alpha, s, beta] = *params;
+    let mut out = Vec::with_capacity(triples.len());
+    let mut cache: FxHashMap<u64, f64> = FxHashMap::default();
+    let mut current_x = f64::NAN;
+    let mut f = ParetoF::new(r, alpha, s, beta, 0.0);
+    for triple in triples {
+        if triple.x != current_x {
+            current_x = triple.x;
+            f = ParetoF::new(r, alpha, s, beta, triple.x);
+            cache.clear();
+        }
+        let mut ln_f = |tau: f64| -> Option<f64> {
+            if let Some(v) = cache.get(&tau.to_bits()) {
+                return Some(*v);
+            }
+            let v = f.ln_f(tau)?;
+            cache.insert(tau.to_bits(), v);
+            Some(v)
+        };
+        let at_tx = ln_f(triple.tx)?;
+        let at_t = ln_f(triple.t)?;
+        out.push(pareto_parts(params, triple.x, triple.t, at_tx, at_t));
+    }
+    Some(out)
 }
 
 /// Pareto/NBD total log-likelihood.
 fn pareto_total(params: &[f64; 4], triples: &[Triple]) -> f64 {
     let [r, alpha, s, beta] = *params;
     let base = -ln_gamma(r) + r * alpha.ln() + s * beta.ln();
+    let Some(parts) = pareto_parts_all(params, triples) else {
+        return f64::NAN;
+    };
     let mut total = 0.0;
     let mut current_x = f64::NAN;
     let mut ln_g = 0.0;
-    for triple in triples {
+    for (triple, (alive, died)) in triples.iter().zip(parts) {
         if triple.x != current_x {
             current_x = triple.x;
             ln_g = ln_gamma(r + triple.x);
         }
-        let Some((alive, died)) = pareto_terms(r, alpha, s, beta, triple.x, triple.tx, triple.t)
-        else {
-            return f64::NAN;
-        };
         total += triple.count * (base + ln_g + log_add_exp(alive, died));
     }
     total

@@ -199,6 +199,31 @@ pub fn simulate_customers(
     Ok(out)
 }
 
+/// Simulated customers as the daily purchases a shop's export would record: each purchase
+/// on the calendar day it falls in (weeks after `start`), its value in cents. Customer `i`
+/// of the slice is customer index `i`.
+pub fn daily_purchases(
+    customers: &[SimulatedCustomer],
+    start: chrono::NaiveDate,
+) -> Vec<super::summary::Purchase> {
+    let mut out = Vec::with_capacity(customers.iter().map(|c| c.purchase_weeks.len()).sum());
+    for (index, customer) in customers.iter().enumerate() {
+        for (week, value) in customer
+            .purchase_weeks
+            .iter()
+            .zip(&customer.purchase_values)
+        {
+            let day = ((customer.first_purchase_week + week) * 7.0).floor() as i64;
+            out.push(super::summary::Purchase {
+                customer: index,
+                day: start + chrono::Duration::days(day),
+                value_cents: (value * 100.0).round() as i64,
+            });
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use rand::SeedableRng as _;

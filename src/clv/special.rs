@@ -251,16 +251,31 @@ pub fn ln_hyp2f1(a: f64, b: f64, c: f64, z: f64) -> Result<LogValue, Hyp2f1Error
     hyp2f1_unit(a, b, c, z)
 }
 
-/// ₂F₁ for 0 ≤ z < 1.
+/// ₂F₁ for 0 ≤ z < 1. The defining series needs about 40/(1−z) terms, so above z = 0.9 the
+/// 1−z transformation A & S 15.3.6 takes over (for m = c−a−b an integer, 15.3.10–12 only
+/// below 1−z = 4·10⁻⁴) — unless 15.3.6 cancels (its two terms, or the terms inside its series, are
+/// far larger than the result: large parameters, or m within a hair of an integer), in
+/// which case the defining series is summed after all, down to 1−z = 4·10⁻⁴.
 fn hyp2f1_unit(a: f64, b: f64, c: f64, z: f64) -> Result<LogValue, Hyp2f1Error> {
-    if 1.0 - z >= 4e-4 {
+    if 1.0 - z >= 0.1 {
         return series(a, b, c, z, 2_000_000);
     }
     let m = c - a - b;
     if (m - m.round()).abs() < 1e-9 {
+        // Rare (exact integer gaps); the logarithmic series lose digits for large
+        // parameters, so they are kept for where the series is hopeless.
+        if 1.0 - z >= 4e-4 {
+            return series(a, b, c, z, 2_000_000);
+        }
         return integer_gap(a, b, m.round(), z);
     }
-    one_minus_z(a, b, c, z)
+    let (value, ln_digits_lost) = one_minus_z(a, b, c, z)?;
+    // Allow two digits lost: the gamma-function coefficients carry relative errors of
+    // ~10⁻¹³ for large arguments, which the cancellation multiplies.
+    if ln_digits_lost > 4.6 && 1.0 - z >= 4e-4 {
+        return series(a, b, c, z, 2_000_000);
+    }
+    Ok(value)
 }
 
 /// A & S 15.3.10–15.3.12: 2F1(a, b; a+b+m; z) near z = 1 for an integer m, where 15.3.6
@@ -366,39 +381,61 @@ fn log_gap_series(p: f64, q: f64, m: usize, w: f64, ln_w: f64) -> Result<LogValu
 /// The defining series Σ (a)_n (b)_n / ((c)_n n!) zⁿ, summed in scaled form (rescaled
 /// whenever the partial sum or term grows large) until a term no longer changes the sum.
 fn series(a: f64, b: f64, c: f64, z: f64, max_terms: usize) -> Result<LogValue, Hyp2f1Error> {
+    conditioned_series(a, b, c, z, max_terms).map(|(value, _)| value)
+}
+
+/// [`series`] and ln(largest |term| / |sum|): how many digits cancellation cost (0 when
+/// every term has the sign of the sum).
+fn conditioned_series(
+    a: f64,
+    b: f64,
+    c: f64,
+    z: f64,
+    max_terms: usize,
+) -> Result<(LogValue, f64), Hyp2f1Error> {
     let mut term = 1.0_f64;
     let mut sum = 1.0_f64;
     let mut compensation = 0.0_f64;
     let mut ln_scale = 0.0_f64;
+    let mut ln_largest = 0.0_f64;
+    let mut largest = 1.0_f64; // in the current scale
+    let finish = |sum: f64, ln_scale: f64, ln_largest: f64, largest: f64| {
+        let value = LogValue::from_f64(sum);
+        let ln_abs = value.ln_abs + ln_scale;
+        let lost = (ln_largest.max(largest.ln() + ln_scale) - ln_abs).max(0.0);
+        (
+            LogValue {
+                ln_abs,
+                sign: value.sign,
+            },
+            lost,
+        )
+    };
     for n in 0..max_terms {
         let nf = n as f64;
         let ratio = (a + nf) * (b + nf) / ((c + nf) * (nf + 1.0)) * z;
         term *= ratio;
         if term == 0.0 {
             // A terminating series (a or b a non-positive integer): the sum is exact.
-            let value = LogValue::from_f64(sum);
-            return Ok(LogValue {
-                ln_abs: value.ln_abs + ln_scale,
-                sign: value.sign,
-            });
+            return Ok(finish(sum, ln_scale, ln_largest, largest));
         }
+        largest = largest.max(term.abs());
         // Kahan summation: the series often has thousands of terms of one sign.
         let y = term - compensation;
         let t = sum + y;
         compensation = (t - sum) - y;
         sum = t;
         if sum.abs() > 1e250 || term.abs() > 1e250 {
-            ln_scale += sum.abs().ln();
-            term /= sum.abs();
-            compensation /= sum.abs();
+            ln_largest = ln_largest.max(largest.ln() + ln_scale);
+            let scale = sum.abs();
+            ln_scale += scale.ln();
+            term /= scale;
+            compensation /= scale;
             sum = sum.signum();
+            largest = term.abs();
         }
         if term.abs() <= 1e-17 * sum.abs() && n > 2 && ratio.abs() < 1.0 {
-            let value = LogValue::from_f64(sum);
-            return Ok(LogValue {
-                ln_abs: value.ln_abs + ln_scale,
-                sign: value.sign,
-            });
+            return Ok(finish(sum, ln_scale, ln_largest, largest));
         }
     }
     Err(Hyp2f1Error::NotConverged)
@@ -407,7 +444,7 @@ fn series(a: f64, b: f64, c: f64, z: f64, max_terms: usize) -> Result<LogValue, 
 /// A & S 15.3.6: for 0.9 < z < 1 and c−a−b not an integer,
 /// 2F1(a,b;c;z) = Γ(c)Γ(c−a−b)/(Γ(c−a)Γ(c−b)) 2F1(a, b; a+b−c+1; 1−z)
 ///             + (1−z)^(c−a−b) Γ(c)Γ(a+b−c)/(Γ(a)Γ(b)) 2F1(c−a, c−b; c−a−b+1; 1−z).
-fn one_minus_z(a: f64, b: f64, c: f64, z: f64) -> Result<LogValue, Hyp2f1Error> {
+fn one_minus_z(a: f64, b: f64, c: f64, z: f64) -> Result<(LogValue, f64), Hyp2f1Error> {
     let w = 1.0 - z;
     let m = c - a - b;
     let first_coefficient = ln_gamma_ratio(&[c, m], &[c - a, c - b]);
@@ -416,21 +453,32 @@ fn one_minus_z(a: f64, b: f64, c: f64, z: f64) -> Result<LogValue, Hyp2f1Error> 
         ln_abs: f64::NEG_INFINITY,
         sign: 0.0,
     };
+    // ln of the largest magnitude met on the way: a term, or a term inside a series.
+    let mut ln_largest = f64::NEG_INFINITY;
     if let Some(coefficient) = first_coefficient {
-        let s = series(a, b, 1.0 - m, w, 100_000)?;
-        total = total.add(LogValue {
+        let (s, lost) = conditioned_series(a, b, 1.0 - m, w, 100_000)?;
+        let part = LogValue {
             ln_abs: coefficient.ln_abs + s.ln_abs,
             sign: coefficient.sign * s.sign,
-        });
+        };
+        ln_largest = ln_largest.max(part.ln_abs + lost);
+        total = total.add(part);
     }
     if let Some(coefficient) = second_coefficient {
-        let s = series(c - a, c - b, 1.0 + m, w, 100_000)?;
-        total = total.add(LogValue {
+        let (s, lost) = conditioned_series(c - a, c - b, 1.0 + m, w, 100_000)?;
+        let part = LogValue {
             ln_abs: coefficient.ln_abs + m * w.ln() + s.ln_abs,
             sign: coefficient.sign * s.sign,
-        });
+        };
+        ln_largest = ln_largest.max(part.ln_abs + lost);
+        total = total.add(part);
     }
-    Ok(total)
+    let lost = if total.sign == 0.0 {
+        f64::INFINITY
+    } else {
+        (ln_largest - total.ln_abs).max(0.0)
+    };
+    Ok((total, lost))
 }
 
 /// A & S 15.3.7, for z < −1 and a−b not an integer:
