@@ -339,7 +339,7 @@ pub fn bench_clv(customers: usize, seed: u64, say: &mut dyn FnMut(&str)) -> anyh
         purchases.len()
     ));
     let settings = ValueSettings {
-        horizon_months: 12,
+        horizon_months: 12.0,
         monthly_discount: 0.01,
         margin: 0.3,
         period: Period::Week,

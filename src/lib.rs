@@ -1,7 +1,7 @@
 //! CLV Desk: an offline desktop app that turns a small business's order history into
 //! customer lifetime values and the programs that raise them.
 //!
-//! Layering (arrows point one way): `ui → app → {store, clv} → domain`.
+//! Layering (arrows point one way): `ui → app → {store, import, clv, export} → domain`.
 //! `clv` never touches egui or SQLite, so its mathematics is tested alone; views never run
 //! SQL or math directly, they read state prepared by `app` and emit commands.
 
@@ -12,6 +12,7 @@ pub mod cli;
 pub mod clv;
 pub mod demo;
 pub mod domain;
+pub mod export;
 pub mod import;
 pub mod store;
 pub mod ui;

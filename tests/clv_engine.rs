@@ -163,7 +163,7 @@ fn eighty_percent_ranges_cover_the_true_value_eighty_percent_of_the_time() {
         dropout: Dropout::AfterRepeatPurchases,
     };
     let settings = ValueSettings {
-        horizon_months: 6,
+        horizon_months: 6.0,
         monthly_discount: 0.01,
         margin: 0.3,
         period: Period::Week,
@@ -240,7 +240,7 @@ fn engine_input(purchases: &[Purchase], customers: usize, end: NaiveDate) -> Eng
         customers,
         end,
         settings: ValueSettings {
-            horizon_months: 12,
+            horizon_months: 12.0,
             monthly_discount: 0.01,
             margin: 0.3,
             period: Period::Week,

@@ -110,7 +110,10 @@ fn loading_demo_data_fills_the_dashboard() {
         harness.state().state.running_job().is_some(),
         "demo runs in the background"
     );
-    run_until(&mut harness, "the demo job", job_finished);
+    // The demo is written, then the customers are valued in the background by themselves.
+    run_until(&mut harness, "the demo and its valuation", |app| {
+        job_finished(app) && app.state.snapshot().is_some_and(|s| s.valuation.is_some())
+    });
 
     let snapshot = harness.state().state.snapshot().cloned().unwrap();
     assert_eq!(
@@ -124,7 +127,30 @@ fn loading_demo_data_fills_the_dashboard() {
         snapshot.overview.customers,
     ));
     let status = harness.state().state.status.clone().unwrap();
-    assert!(status.text.starts_with("Demo data loaded"), "{status:?}");
+    assert!(!snapshot.needs_valuation());
+    let run = snapshot.valuation.clone().unwrap();
+    // Customers whose only order was refunded in full have bought nothing to value.
+    assert!((1_900..=2_000).contains(&run.summary.customers_valued));
+    let valued = clv_desk::domain::group_thousands(run.summary.customers_valued);
+    assert!(
+        status.text.starts_with(&format!("Valued {valued} customers with")),
+        "{status:?}"
+    );
+    assert!(run.summary.mean_clv_cents > 0.0);
+    harness.get_by_label("Average customer value");
+    harness.get_by_label(&clv_desk::domain::format_money_rounded(
+        run.summary.mean_clv_cents,
+        snapshot.settings.currency,
+    ));
+
+    // On demand: a new run replaces the current one.
+    harness.get_by_label("Recalculate values").click();
+    harness.run_steps(2);
+    run_until(&mut harness, "the recalculation", job_finished);
+    let again = harness.state().state.snapshot().cloned().unwrap();
+    let rerun = again.valuation.unwrap();
+    assert!(rerun.run_id > run.run_id);
+    assert_eq!(rerun.summary.customers_valued, run.summary.customers_valued);
 
     harness.get_by_label("See the import history").click();
     harness.run();

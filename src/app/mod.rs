@@ -9,6 +9,7 @@ pub mod dialogs;
 pub mod import;
 pub mod import_flow;
 pub mod prefs;
+pub mod valuation;
 pub mod worker;
 
 use std::path::{Path, PathBuf};
@@ -26,6 +27,9 @@ use crate::store::orders::{NewImport, WriteError};
 use crate::store::stats::{ImportSummary, Overview};
 use crate::store::{Store, StoreError};
 use dialogs::DialogPurpose;
+
+/// The label of the background valuation job.
+pub const VALUING_LABEL: &str = "Valuing customers";
 
 /// Customers in the demo data the app offers on an empty database.
 pub const DEMO_CUSTOMERS: usize = 2_000;
@@ -46,6 +50,23 @@ pub struct Snapshot {
     pub overview: Overview,
     /// Latest imports, newest first.
     pub imports: Vec<ImportSummary>,
+    /// The current valuation of the customers, if they have been valued.
+    pub valuation: Option<valuation::RunOverview>,
+    /// What a valuation now would be computed from; the current run is stale when its key
+    /// differs (and there are orders).
+    pub inputs_key: String,
+}
+
+impl Snapshot {
+    /// Whether the customers need (re)valuing: there are orders and no run computed from
+    /// the data and settings as they are now.
+    pub fn needs_valuation(&self) -> bool {
+        !self.overview.is_empty()
+            && self
+                .valuation
+                .as_ref()
+                .is_none_or(|run| run.inputs_key != self.inputs_key)
+    }
 }
 
 impl Snapshot {
@@ -58,6 +79,8 @@ impl Snapshot {
             settings: store.business_settings()?,
             overview: store.overview()?,
             imports: store.recent_imports(20)?,
+            valuation: valuation::current_overview(store)?,
+            inputs_key: valuation::inputs_key(store, &store.business_settings()?)?,
         })
     }
 }
@@ -97,6 +120,8 @@ pub enum Command {
     SkipImportFile,
     /// Undo an import (by its id; the file name is for messages).
     UndoImport(i64, String),
+    /// Value every customer again now (normally automatic after each import).
+    RevalueCustomers,
     /// Close the application.
     Quit,
 }
@@ -148,6 +173,9 @@ pub struct AppState {
     pub quit_requested: bool,
     /// Files being imported: queue, preview, last result.
     pub import: ImportFlow,
+    /// The inputs key of the last automatic valuation started, so a valuation that fails
+    /// is not restarted every frame.
+    valuation_started_for: Option<String>,
     commands: Vec<Command>,
     dialogs: dialogs::PendingDialog,
 }
@@ -170,6 +198,7 @@ impl AppState {
             show_about: false,
             quit_requested: false,
             import: ImportFlow::default(),
+            valuation_started_for: None,
             commands: Vec::new(),
             dialogs: dialogs::PendingDialog::default(),
         }
@@ -225,6 +254,34 @@ impl AppState {
         if let Some((label, run)) = self.import.poll() {
             self.start_job(&label, run);
         }
+        self.value_if_stale();
+    }
+
+    /// Starts valuing the customers in the background when the scores are stale and
+    /// nothing else is running or waiting in the import preview.
+    fn value_if_stale(&mut self) {
+        let idle = self.running_job().is_none()
+            && self.import.current.is_none()
+            && self.import.queued() == 0;
+        let Some(snapshot) = self.snapshot() else {
+            return;
+        };
+        if !idle || !snapshot.needs_valuation() {
+            return;
+        }
+        let key = snapshot.inputs_key.clone();
+        if self.valuation_started_for.as_ref() == Some(&key) {
+            return;
+        }
+        self.valuation_started_for = Some(key);
+        self.start_valuation();
+    }
+
+    fn start_valuation(&mut self) {
+        self.start_job(
+            VALUING_LABEL,
+            Box::new(valuation::value_and_save),
+        );
     }
 
     /// Blocks until the running job ends and applies its result (tests and the CLI).
@@ -309,6 +366,7 @@ impl AppState {
                 let (label, run) = ImportFlow::undo_job(ImportId(id), &file_name);
                 self.start_job(&label, run);
             }
+            Command::RevalueCustomers => self.start_valuation(),
             Command::ChooseDatabase => self.dialogs.pick_database(),
             Command::ChooseNewDatabase => self.dialogs.new_database(),
             Command::OpenDatabase(path) => self.switch_database(&path),
@@ -378,6 +436,7 @@ impl AppState {
         match open_data(path) {
             DataState::Ready { snapshot, worker } => {
                 self.status = opened_status(&snapshot);
+                self.valuation_started_for = None;
                 self.data = DataState::Ready { snapshot, worker };
             }
             DataState::Failed { path: _, message } => {

@@ -250,12 +250,20 @@ fn choose_model(
 ) -> Result<Choice, EngineError> {
     let period = input.settings.period;
     if let Some(model) = input.model {
-        return Ok((
-            model,
-            Vec::new(),
-            None,
-            format!("{} was chosen in the settings.", model.label()),
-        ));
+        // The owner's model; with an explicit calibration end it is still backtested, so
+        // its holdout error is reported.
+        let mut backtests = Vec::new();
+        let mut reason = format!("{} was chosen by you.", model.label());
+        if let Some(calibration_end) = input.calibration_end {
+            let split = split(input.purchases, input.customers, calibration_end, input.end);
+            if let Ok(test) = backtest(model, &split, period) {
+                reason = backtest_reason(&test, &[], calibration_end, input.end)
+                    .replacen(" predicted", " (chosen by you) predicted", 1);
+                backtests.push(test);
+            }
+        }
+        let calibration_end = input.calibration_end.filter(|_| !backtests.is_empty());
+        return Ok((model, backtests, calibration_end, reason));
     }
     let first = summaries
         .iter()

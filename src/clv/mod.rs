@@ -11,4 +11,5 @@ pub mod simulate;
 pub mod special;
 pub mod spend;
 pub mod summary;
+pub mod summary_file;
 pub mod value;

@@ -133,7 +133,7 @@ pub fn fallback_value(
     shop: &ShopFormulas,
     margin: f64,
     monthly_discount: f64,
-    horizon_months: u32,
+    horizon_months: f64,
 ) -> f64 {
     if !summary.is_acquired() {
         return 0.0;
@@ -141,12 +141,14 @@ pub fn fallback_value(
     let months = (summary.age_days as f64 / (YEAR_DAYS / 12.0)).max(1.0);
     let monthly_margin = margin * summary.revenue_cents as f64 / months;
     let monthly_retention = shop.yearly_retention.powf(1.0 / 12.0);
-    (1..=horizon_months)
-        .map(|k| {
-            monthly_margin * monthly_retention.powi(k as i32)
-                / (1.0 + monthly_discount).powi(k as i32)
-        })
-        .sum()
+    let mut previous = 0.0;
+    let mut total = 0.0;
+    for k in super::value::month_steps(horizon_months) {
+        total += monthly_margin * (k - previous) * monthly_retention.powf(k)
+            / (1.0 + monthly_discount).powf(k);
+        previous = k;
+    }
+    total
 }
 
 #[cfg(test)]
@@ -224,9 +226,9 @@ mod tests {
             yearly_retention: 0.6,
             ..ShopFormulas::default()
         };
-        let short = fallback_value(&s[0], &shop, 0.3, 0.01, 6);
-        let long = fallback_value(&s[0], &shop, 0.3, 0.01, 12);
-        let undiscounted = fallback_value(&s[0], &shop, 0.3, 0.0, 12);
+        let short = fallback_value(&s[0], &shop, 0.3, 0.01, 6.0);
+        let long = fallback_value(&s[0], &shop, 0.3, 0.01, 12.0);
+        let undiscounted = fallback_value(&s[0], &shop, 0.3, 0.0, 12.0);
         assert!(short > 0.0 && long > short && undiscounted > long);
     }
 }

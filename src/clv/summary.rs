@@ -53,16 +53,7 @@ impl Period {
     }
 }
 
-/// One purchase: a customer (by index into the caller's list), a day, and its value.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Purchase {
-    /// Index of the customer in the caller's list.
-    pub customer: usize,
-    /// The shop's calendar day of the purchase.
-    pub day: NaiveDate,
-    /// Value in minor units (after discounts and refunds).
-    pub value_cents: i64,
-}
+pub use crate::domain::Purchase;
 
 /// A customer's summary at an observation end.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]

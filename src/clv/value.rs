@@ -33,8 +33,8 @@ pub const Z_80: f64 = 1.281_551_565_544_600_5;
 /// The owner's economics for valuing customers.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ValueSettings {
-    /// Months ahead.
-    pub horizon_months: u32,
+    /// Months ahead (a fraction allowed: `--horizon-weeks 26` is 5.98 months).
+    pub horizon_months: f64,
     /// Monthly discount rate as a fraction (0.01 = 1%).
     pub monthly_discount: f64,
     /// Gross margin as a fraction (0.3 = 30%).
@@ -70,7 +70,21 @@ struct TripleValue {
     ln_variance: f64,
 }
 
-/// Σ_k (E[Y(k)] − E[Y(k−1)]) / (1+d)^k and the undiscounted E[Y(H)].
+/// The ends of the monthly steps of a horizon: 1, 2, …, ⌊H⌋, then H itself when it is not
+/// a whole number of months. Cash flows of a step are discounted at its end.
+pub fn month_steps(horizon_months: f64) -> Vec<f64> {
+    if !(horizon_months.is_finite() && horizon_months > 0.0) {
+        return Vec::new();
+    }
+    let whole = horizon_months.floor();
+    let mut steps: Vec<f64> = (1..=whole as u32).map(f64::from).collect();
+    if horizon_months - whole > 1e-9 {
+        steps.push(horizon_months);
+    }
+    steps
+}
+
+/// Σ_k (E[Y(k)] − E[Y(k−1)]) / (1+d)^k over the [`month_steps`] and the undiscounted E[Y(H)].
 fn discounted_purchases(
     model: PurchaseModel,
     params: &[f64; 4],
@@ -82,9 +96,9 @@ fn discounted_purchases(
     let month = settings.period.per_month();
     let mut previous = 0.0;
     let mut discounted = 0.0;
-    for k in 1..=settings.horizon_months {
-        let cumulative = model.expected_purchases(params, x, tx, t, month * f64::from(k));
-        discounted += (cumulative - previous) / (1.0 + settings.monthly_discount).powi(k as i32);
+    for k in month_steps(settings.horizon_months) {
+        let cumulative = model.expected_purchases(params, x, tx, t, month * k);
+        discounted += (cumulative - previous) / (1.0 + settings.monthly_discount).powf(k);
         previous = cumulative;
     }
     (discounted, previous)
@@ -245,7 +259,7 @@ mod tests {
         }
     }
 
-    fn settings(months: u32, discount: f64) -> ValueSettings {
+    fn settings(months: f64, discount: f64) -> ValueSettings {
         ValueSettings {
             horizon_months: months,
             monthly_discount: discount,
@@ -271,7 +285,7 @@ mod tests {
     fn undiscounted_value_is_margin_times_spend_times_expected_purchases() {
         let fit = bg_fit(None);
         let c = customer(2, 213, 272, 2235.0);
-        let v = value_customers(&fit, Some(&gg_fit()), &[c], &settings(9, 0.0), 100.0, 35.0)[0];
+        let v = value_customers(&fit, Some(&gg_fit()), &[c], &settings(9.0, 0.0), 100.0, 35.0)[0];
         assert!((v.clv - 0.3 * v.expected_spend * v.expected_purchases).abs() < 1e-9 * v.clv);
         let direct = PurchaseModel::BgNbd.expected_purchases(
             &fit.params,
@@ -295,12 +309,12 @@ mod tests {
         let fit = bg_fit(Some(cov));
         let c = customer(5, 200, 272, 3000.0);
         let plain =
-            value_customers(&fit, Some(&gg_fit()), &[c], &settings(24, 0.0), 100.0, 35.0)[0];
+            value_customers(&fit, Some(&gg_fit()), &[c], &settings(24.0, 0.0), 100.0, 35.0)[0];
         let discounted = value_customers(
             &fit,
             Some(&gg_fit()),
             &[c],
-            &settings(24, 0.02),
+            &settings(24.0, 0.02),
             100.0,
             35.0,
         )[0];
@@ -313,7 +327,7 @@ mod tests {
             &fit,
             Some(&gg_fit()),
             &[c],
-            &settings(36, 0.02),
+            &settings(36.0, 0.02),
             100.0,
             35.0,
         )[0];
@@ -326,7 +340,7 @@ mod tests {
             &bg_fit(None),
             Some(&gg_fit()),
             &[CustomerSummary::default()],
-            &settings(12, 0.01),
+            &settings(12.0, 0.01),
             100.0,
             35.0,
         );

@@ -8,7 +8,7 @@ pub mod order;
 pub mod settings;
 
 pub use money::{Currency, Money, format_money, format_money_rounded, group_thousands};
-pub use order::{CustomerIdentity, NewOrder, NewOrderLine, RefundOfOrder};
+pub use order::{CustomerIdentity, NewOrder, NewOrderLine, Purchase, RefundOfOrder};
 pub use settings::BusinessSettings;
 
 /// Row id of a customer in the database.

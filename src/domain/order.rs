@@ -134,3 +134,16 @@ mod tests {
         assert!(!who.is_guest());
     }
 }
+
+/// One purchase as the CLV models read it: a customer (by index into the caller's list of
+/// customers), the shop's calendar day, and what the customer paid for it after discounts
+/// and refunds. `store::scores` decides which orders are purchases; `clv::summary` reads them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Purchase {
+    /// Index of the customer in the caller's list.
+    pub customer: usize,
+    /// The shop's calendar day of the purchase.
+    pub day: NaiveDate,
+    /// Value in minor units (after discounts and refunds).
+    pub value_cents: i64,
+}

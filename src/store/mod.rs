@@ -13,6 +13,7 @@ mod error;
 pub mod imports;
 pub mod migrate;
 pub mod orders;
+pub mod scores;
 pub mod settings;
 pub mod stats;
 

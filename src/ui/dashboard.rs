@@ -1,6 +1,8 @@
 //! Dashboard: the headline numbers of the business, each with what it means.
 
-use crate::app::{AppState, Command, View};
+use egui::RichText;
+
+use crate::app::{AppState, Command, VALUING_LABEL, View};
 use crate::domain::{format_money_rounded, group_thousands};
 
 use super::widgets::{Figure, empty_state_ui, figures_ui, first_steps_ui, plural};
@@ -70,7 +72,12 @@ pub fn dashboard_ui(ui: &mut egui::Ui, state: &mut AppState) {
             ),
         ],
     );
-    let other_currencies: Vec<String> = overview
+    value_figures_ui(ui, state);
+    let Some(snapshot) = state.snapshot() else {
+        return;
+    };
+    let other_currencies: Vec<String> = snapshot
+        .overview
         .revenue_by_currency
         .iter()
         .filter(|(c, _)| *c != currency)
@@ -87,6 +94,99 @@ pub fn dashboard_ui(ui: &mut egui::Ui, state: &mut AppState) {
         ui.label("Data comes from your imports.");
         if ui.link("See the import history").clicked() {
             state.push(Command::Navigate(View::Import));
+        }
+    });
+}
+
+/// What the customers are worth: the current valuation's headline figures with their range
+/// and how they were made, or what is happening while they are being computed.
+fn value_figures_ui(ui: &mut egui::Ui, state: &mut AppState) {
+    let Some(snapshot) = state.snapshot() else {
+        return;
+    };
+    let currency = snapshot.settings.currency;
+    let valuing = state
+        .running_job()
+        .is_some_and(|job| job.label == VALUING_LABEL);
+    ui.add_space(12.0);
+    ui.label(RichText::new("What your customers are worth").strong().size(16.0));
+    let Some(run) = snapshot.valuation.clone() else {
+        ui.label(if valuing {
+            "Working out what each customer is worth… the figures appear here in a moment."
+        } else {
+            "Customer values have not been worked out yet."
+        });
+        return;
+    };
+    let summary = &run.summary;
+    let months = summary.horizon_months;
+    let horizon = if (months - 12.0).abs() < 1e-9 {
+        "the next 12 months".to_owned()
+    } else {
+        format!("the next {months:.0} months")
+    };
+    let range = if summary.mean_clv_low_cents.is_finite() && summary.mean_clv_high_cents.is_finite()
+    {
+        format!(
+            " Likely between {} and {} (80% range).",
+            format_money_rounded(summary.mean_clv_low_cents, currency),
+            format_money_rounded(summary.mean_clv_high_cents, currency)
+        )
+    } else {
+        String::new()
+    };
+    let mut figures = vec![Figure {
+        label: "Average customer value".to_owned(),
+        value: format_money_rounded(summary.mean_clv_cents, currency),
+        meaning: format!(
+            "Profit (after your {:.0}% margin) an average customer is expected to bring over {horizon}, in today's money.{range}",
+            snapshot.settings.margin_pct
+        ),
+    }];
+    if summary.expected_revenue_cents > 0.0 {
+        figures.push(Figure {
+            label: format!("Expected sales, {}", horizon.trim_start_matches("the ")),
+            value: format_money_rounded(summary.expected_revenue_cents, currency),
+            meaning: format!(
+                "What your existing {} customers are expected to spend in {horizon} ({} orders), before new customers.",
+                group_thousands(summary.customers_valued),
+                group_thousands(summary.expected_purchases.round() as u64)
+            ),
+        });
+    }
+    if summary.mean_p_alive.is_finite() {
+        figures.push(Figure {
+            label: "Still active".to_owned(),
+            value: format!("{:.0}%", 100.0 * summary.mean_p_alive),
+            meaning: "The average chance that a customer is still buying from you rather than gone for good.".to_owned(),
+        });
+    }
+    figures_ui(ui, &figures);
+    ui.horizontal_wrapped(|ui| {
+        ui.label(
+            RichText::new(format!(
+                "Method: {}. {} Valued at {}.",
+                run.method_label,
+                run.reason,
+                run.observation_end.format("%-d %b %Y")
+            ))
+            .small(),
+        );
+    });
+    let stale = snapshot.needs_valuation();
+    ui.horizontal(|ui| {
+        if valuing {
+            ui.label("Updating the values…");
+        } else if stale {
+            ui.label("Your orders or settings changed since these values were made.");
+        }
+        let busy = state.running_job().is_some();
+        if ui
+            .add_enabled(!busy, egui::Button::new("Recalculate values"))
+            .on_hover_text("Fit the models to your orders again and value every customer. This happens by itself after each import.")
+            .clicked()
+        {
+            state.push(Command::RevalueCustomers);
         }
     });
 }

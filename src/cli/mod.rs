@@ -10,11 +10,15 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::app::{self, Progress, ThemeChoice, View};
 use crate::build_info;
+use crate::clv::purchase::PurchaseModel;
+use chrono::NaiveDate;
 use crate::demo::DemoOptions;
 use crate::domain::Currency;
 use crate::import::{DateOrder, DecimalSeparator, Field, ImportOptions, PresetId};
 use crate::store::{self, Store};
 use crate::ui;
+
+mod values;
 
 /// CLV Desk: what your customers are worth, from the order history you already have.
 #[derive(Debug, Parser)]
@@ -88,6 +92,53 @@ pub enum CliCommand {
         #[command(subcommand)]
         what: BenchCommand,
     },
+    /// Fit a purchase model (and Gamma-Gamma spend) to the database's orders, value every
+    /// customer and record the run; prints the fit.
+    Fit {
+        /// Purchase model; without it the model is chosen by backtest (or BIC).
+        #[arg(long, value_name = "bgnbd|mbgnbd|pareto-nbd", value_parser = parse_purchase_model)]
+        model: Option<PurchaseModel>,
+        /// Model time unit.
+        #[arg(long, value_enum, default_value_t = PeriodArg::Week)]
+        period: PeriodArg,
+        /// Observation end (YYYY-MM-DD); default the day of the latest order.
+        #[arg(long, value_name = "DATE")]
+        end: Option<NaiveDate>,
+        /// Backtest: fit on the orders up to this day and predict the rest (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        holdout_from: Option<NaiveDate>,
+        /// Print one JSON object on standard output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Fit a model to an RFM summary file (columns frequency, recency, T and, for
+    /// gamma-gamma, monetary_value; any time unit). Needs no database.
+    FitSummary {
+        /// The summary CSV.
+        #[arg(value_name = "FILE.csv")]
+        file: PathBuf,
+        /// bgnbd, mbgnbd, pareto-nbd or gamma-gamma.
+        #[arg(long, value_name = "MODEL", value_parser = parse_summary_model)]
+        model: SummaryModel,
+        /// Print one JSON object on standard output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every customer with orders, revenue and lifetime value, one row each.
+    Customers {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = FormatArg::Csv)]
+        format: FormatArg,
+        /// Value over this many weeks instead of the horizon in Settings.
+        #[arg(long, value_name = "N")]
+        horizon_weeks: Option<f64>,
+        /// Monthly discount rate instead of the one in Settings: 0.01 or 1%.
+        #[arg(long, value_name = "R", value_parser = parse_fraction)]
+        discount_rate: Option<f64>,
+        /// Gross margin instead of the one in Settings: 0.3 or 30%.
+        #[arg(long, value_name = "M", value_parser = parse_fraction)]
+        margin: Option<f64>,
+    },
     /// Fill the database with a demo shop (customers, orders, refunds, guest sales).
     Demo {
         /// Number of customers.
@@ -121,6 +172,65 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 7)]
         seed: u64,
     },
+}
+
+/// `--period` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PeriodArg {
+    /// Days.
+    Day,
+    /// Weeks (days / 7).
+    Week,
+}
+
+/// `--format` values of `customers`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Comma-separated values with a header (opens in Excel and LibreOffice).
+    Csv,
+    /// One JSON array of objects.
+    Json,
+}
+
+/// What `fit-summary` fits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SummaryModel {
+    /// A purchase model.
+    Purchase(PurchaseModel),
+    /// The Gamma-Gamma spend model.
+    GammaGamma,
+}
+
+fn parse_purchase_model(name: &str) -> Result<PurchaseModel, String> {
+    PurchaseModel::from_name(name)
+        .ok_or_else(|| format!("unknown model '{name}'; choose bgnbd, mbgnbd or pareto-nbd"))
+}
+
+fn parse_summary_model(name: &str) -> Result<SummaryModel, String> {
+    let normal = name.trim().to_ascii_lowercase().replace(['_', '/'], "-");
+    if normal == "gamma-gamma" || normal == "gammagamma" {
+        return Ok(SummaryModel::GammaGamma);
+    }
+    PurchaseModel::from_name(name)
+        .map(SummaryModel::Purchase)
+        .ok_or_else(|| {
+            format!("unknown model '{name}'; choose bgnbd, mbgnbd, pareto-nbd or gamma-gamma")
+        })
+}
+
+/// `0.3` or `30%` as the fraction 0.3; must be in [0, 1).
+fn parse_fraction(text: &str) -> Result<f64, String> {
+    let trimmed = text.trim();
+    let value = match trimmed.strip_suffix('%') {
+        Some(pct) => pct.trim().parse::<f64>().map(|v| v / 100.0),
+        None => trimmed.parse::<f64>(),
+    }
+    .map_err(|_| format!("'{text}' is not a rate like 0.3 or 30%"))?;
+    if (0.0..1.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!("'{text}' must be at least 0 and below 100%"))
+    }
 }
 
 /// `--preset` value: a platform, or recognise it from the header.
@@ -223,6 +333,10 @@ pub fn main() -> ExitCode {
 
 /// Runs one parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    // Needs no database: do not create the data folder for it.
+    if let Some(CliCommand::FitSummary { file, model, json }) = &cli.command {
+        return values::fit_summary(file, *model, *json);
+    }
     let db_path = resolve_db_path(cli.db)?;
     match cli.command {
         None => {
@@ -296,6 +410,22 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(CliCommand::Bench {
             what: BenchCommand::Clv { customers, seed },
         }) => crate::bench::bench_clv(customers, seed, &mut |line| println!("{line}")),
+        Some(CliCommand::Fit {
+            model,
+            period,
+            end,
+            holdout_from,
+            json,
+        }) => values::fit(&db_path, model, period, end, holdout_from, json),
+        Some(CliCommand::FitSummary { file, model, json }) => {
+            values::fit_summary(&file, model, json)
+        }
+        Some(CliCommand::Customers {
+            format,
+            horizon_weeks,
+            discount_rate,
+            margin,
+        }) => values::customers(&db_path, format, horizon_weeks, discount_rate, margin),
         Some(CliCommand::Demo { customers, seed }) => {
             let mut store = Store::open(&db_path)?;
             let options = DemoOptions {
@@ -306,6 +436,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let message = app::load_demo(&mut store, &Progress::default(), &options)?;
             println!("{message} Database: {}", db_path.display());
+            println!("{}", values::value_after_write(&mut store)?);
             Ok(())
         }
     }
@@ -349,6 +480,14 @@ fn import_files(
                 eprintln!("clv-desk: {e}");
                 failed += 1;
             }
+        }
+    }
+    if !dry_run && failed < paths.len() {
+        let words = values::value_after_write(&mut store)?;
+        if json {
+            eprintln!("clv-desk: {words}");
+        } else {
+            println!("{words}");
         }
     }
     if failed > 0 {

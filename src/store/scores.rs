@@ -1,0 +1,453 @@
+//! The CLV engine's input and output in the database: which orders count as purchases,
+//! the valuation runs (`model_runs`) and every customer's score (`customer_scores`), and the
+//! per-customer rows the `customers` command and the customer table read.
+//!
+//! **What counts as a purchase** (the rule `clv::summary` relies on):
+//! * refund entries (`status = 'refund'`) are not purchases; a refund entry linked to its
+//!   order (`refund_of`) reduces that order's value;
+//! * an order whose value after refunds is zero or less *because it was refunded* is not a
+//!   purchase (the customer gave it back);
+//! * a zero-value order that was never refunded (a free sample, a 100% coupon) is a
+//!   purchase: the customer came back, even if they paid nothing;
+//! * guest orders (no customer) are left out; orders of a customer merged into another count
+//!   for the survivor.
+//!
+//! Scores are cached: the app recomputes them only when [`Store::valuation_data_key`] (what
+//! the orders look like) or the owner's economics differ from the current run's
+//! `inputs_key`, so opening the app never recomputes. The last [`KEPT_RUNS`] runs keep their
+//! scores (for "what changed since the previous import"); older runs keep only their row.
+
+use chrono::NaiveDate;
+use rusqlite::{OptionalExtension as _, params};
+
+use super::{Store, StoreError, now_utc};
+use crate::domain::{CustomerId, Purchase};
+
+/// Runs whose per-customer scores are kept; older runs keep only their `model_runs` row.
+pub const KEPT_RUNS: i64 = 3;
+
+/// Every purchase of every customer, as the CLV engine reads them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PurchaseHistory {
+    /// Customer ids in ascending order; a purchase's `customer` indexes this list.
+    pub customer_ids: Vec<CustomerId>,
+    /// The purchases (see the module documentation for which orders count).
+    pub purchases: Vec<Purchase>,
+    /// Day of the latest purchase: the observation end the app values at.
+    pub last_day: Option<NaiveDate>,
+}
+
+/// One valuation run to record.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NewRun {
+    /// `bgnbd`, `mbgnbd`, `pareto-nbd` or `simple`.
+    pub model: String,
+    /// The purchase model's parameters as a JSON object (`{}` for `simple`).
+    pub params_json: String,
+    /// Total log-likelihood of the purchase fit.
+    pub log_likelihood: Option<f64>,
+    /// Customers valued.
+    pub customers: u64,
+    /// `day` or `week`.
+    pub period: String,
+    /// The observation end.
+    pub observation_end: NaiveDate,
+    /// The calibration end of the backtest, when one chose the model.
+    pub calibration_end: Option<NaiveDate>,
+    /// The backtests as JSON, when run.
+    pub holdout_json: Option<String>,
+    /// Whether the purchase fit converged.
+    pub converged: bool,
+    /// Optimiser iterations of the purchase fit.
+    pub iterations: u32,
+    /// Why this model, in the owner's words.
+    pub reason: String,
+    /// What the run was computed from (data and economics); see [`Store::valuation_data_key`].
+    pub inputs_key: String,
+    /// The Gamma-Gamma fit as JSON, when spend was modelled.
+    pub spend_json: Option<String>,
+    /// Shop-level figures as JSON.
+    pub summary_json: String,
+    /// Wall time of the run.
+    pub seconds: f64,
+}
+
+/// A recorded run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunRecord {
+    /// Row id.
+    pub id: i64,
+    /// When it was computed (seconds since the epoch, UTC).
+    pub created_utc: i64,
+    /// The run as it was recorded.
+    pub run: NewRun,
+}
+
+/// One customer's score in a run. Money in minor units; times in the run's period unit.
+/// `None` where the method gives no such figure (the simple formulas have no P(alive)).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Score {
+    /// The customer.
+    pub customer_id: CustomerId,
+    /// Repeat purchases.
+    pub frequency: u32,
+    /// Time from first to last purchase.
+    pub recency: f64,
+    /// Time from first purchase to the observation end.
+    pub t: f64,
+    /// Mean value of the repeat purchases.
+    pub monetary_cents: f64,
+    /// Probability still active.
+    pub p_alive: Option<f64>,
+    /// Expected purchases over the horizon.
+    pub expected_purchases: Option<f64>,
+    /// Expected spend per purchase.
+    pub expected_spend_cents: Option<f64>,
+    /// Lifetime value over the horizon (discounted margin).
+    pub clv_cents: f64,
+    /// Low end of the 80% range.
+    pub clv_low_cents: Option<f64>,
+    /// High end of the 80% range.
+    pub clv_high_cents: Option<f64>,
+}
+
+/// A customer with their order history and current score, one row of `clv-desk customers`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct CustomerValueRow {
+    /// Row id.
+    pub id: i64,
+    /// The key the customer is recognised by (email, else platform id, username, phone, name).
+    pub customer_key: String,
+    /// Display name.
+    pub name: String,
+    /// E-mail address.
+    pub email: Option<String>,
+    /// Orders (refund entries not counted).
+    pub orders: u64,
+    /// Day of the first order.
+    pub first_order: Option<String>,
+    /// Day of the latest order.
+    pub last_order: Option<String>,
+    /// Net revenue in minor units (after discounts and refunds).
+    pub revenue_cents: i64,
+    /// The current score, when the customer was valued.
+    #[serde(flatten)]
+    pub score: Option<ScoreColumns>,
+}
+
+/// The score part of a [`CustomerValueRow`].
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct ScoreColumns {
+    /// Repeat purchases.
+    pub frequency: u32,
+    /// Recency in the run's period.
+    pub recency: f64,
+    /// Age in the run's period.
+    #[serde(rename = "T")]
+    pub t: f64,
+    /// Mean repeat purchase value in minor units.
+    pub monetary_value_cents: f64,
+    /// Probability still active.
+    pub p_alive: Option<f64>,
+    /// Expected purchases over the horizon.
+    pub expected_purchases: Option<f64>,
+    /// Lifetime value in minor units.
+    pub predicted_clv_cents: f64,
+    /// Low end of the 80% range.
+    pub clv_low_cents: Option<f64>,
+    /// High end of the 80% range.
+    pub clv_high_cents: Option<f64>,
+}
+
+impl Store {
+    /// What the orders look like, for deciding whether the current scores are stale: every
+    /// write of orders goes through an import (new row) or an undo (marks one), so the
+    /// latest import id and the number undone change whenever the purchases can have.
+    pub fn valuation_data_key(&self) -> Result<String, StoreError> {
+        let (latest, undone): (Option<i64>, i64) = self
+            .conn()
+            .query_row("SELECT max(id), count(undone_utc) FROM imports", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .map_err(|e| self.err(e))?;
+        Ok(format!("imports {}/{undone}", latest.unwrap_or(0)))
+    }
+
+    /// Every customer's purchases (see the module documentation for the rules).
+    pub fn purchase_history(&self) -> Result<PurchaseHistory, StoreError> {
+        let err = |e| self.err(e);
+        let conn = self.conn();
+        let mut ids_stmt = conn
+            .prepare("SELECT id FROM customers WHERE merged_into IS NULL ORDER BY id")
+            .map_err(err)?;
+        let customer_ids: Vec<CustomerId> = ids_stmt
+            .query_map([], |r| Ok(CustomerId(r.get(0)?)))
+            .map_err(err)?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(err)?;
+        let mut stmt = conn
+            .prepare(
+                "SELECT coalesce(c.merged_into, c.id), o.local_date,
+                        o.net_cents + coalesce(r.refund_cents, 0),
+                        o.refunded_cents > 0 OR r.refund_cents IS NOT NULL
+                 FROM orders o
+                 JOIN customers c ON c.id = o.customer_id
+                 LEFT JOIN (SELECT refund_of, sum(net_cents) AS refund_cents FROM orders
+                            WHERE refund_of IS NOT NULL GROUP BY refund_of) r
+                        ON r.refund_of = o.id
+                 WHERE o.status <> 'refund'",
+            )
+            .map_err(err)?;
+        let mut rows = stmt.query([]).map_err(err)?;
+        let mut purchases = Vec::new();
+        let mut last_day: Option<NaiveDate> = None;
+        while let Some(row) = rows.next().map_err(err)? {
+            let customer: i64 = row.get(0).map_err(err)?;
+            let day_text: String = row.get(1).map_err(err)?;
+            let value_cents: i64 = row.get(2).map_err(err)?;
+            let refunded: bool = row.get(3).map_err(err)?;
+            if refunded && value_cents <= 0 {
+                continue;
+            }
+            let Some(day) = parse_day(&day_text) else {
+                continue;
+            };
+            let Ok(index) = customer_ids.binary_search(&CustomerId(customer)) else {
+                continue;
+            };
+            last_day = last_day.max(Some(day));
+            purchases.push(Purchase {
+                customer: index,
+                day,
+                value_cents,
+            });
+        }
+        Ok(PurchaseHistory {
+            customer_ids,
+            purchases,
+            last_day,
+        })
+    }
+
+    /// Records `run` with its `scores` in one transaction and makes it the current run;
+    /// scores of runs older than the last [`KEPT_RUNS`] are dropped. `keep_going(done)` is
+    /// called every few thousand scores; returning `false` rolls everything back and gives
+    /// `Ok(None)`.
+    pub fn save_run(
+        &mut self,
+        run: &NewRun,
+        scores: &[Score],
+        keep_going: &mut dyn FnMut(usize) -> bool,
+    ) -> Result<Option<i64>, StoreError> {
+        let path = self.path().to_path_buf();
+        let err = |e| StoreError::from_sqlite(&path, e);
+        let tx = self.conn_mut().transaction().map_err(err)?;
+        tx.execute("UPDATE model_runs SET is_current = 0 WHERE is_current = 1", [])
+            .map_err(err)?;
+        tx.execute(
+            "INSERT INTO model_runs (model, params_json, log_likelihood, customers, period,
+                 observation_end, calibration_end, holdout_json, converged, iterations, reason,
+                 created_utc, is_current, inputs_key, spend_json, summary_json, seconds)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 1, ?13, ?14, ?15, ?16)",
+            params![
+                run.model,
+                run.params_json,
+                run.log_likelihood.filter(|v| v.is_finite()),
+                run.customers as i64,
+                run.period,
+                run.observation_end.to_string(),
+                run.calibration_end.map(|d| d.to_string()),
+                run.holdout_json,
+                run.converged,
+                run.iterations,
+                run.reason,
+                now_utc(),
+                run.inputs_key,
+                run.spend_json,
+                run.summary_json,
+                run.seconds,
+            ],
+        )
+        .map_err(err)?;
+        let run_id = tx.last_insert_rowid();
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO customer_scores (run_id, customer_id, frequency, recency, t,
+                         monetary_cents, p_alive, expected_purchases, expected_spend_cents,
+                         clv_cents, clv_low_cents, clv_high_cents)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                )
+                .map_err(err)?;
+            for (i, s) in scores.iter().enumerate() {
+                if i % 4096 == 0 && !keep_going(i) {
+                    return Ok(None);
+                }
+                let finite = |v: Option<f64>| v.filter(|v| v.is_finite());
+                insert
+                    .execute(params![
+                        run_id,
+                        s.customer_id.0,
+                        s.frequency,
+                        s.recency,
+                        s.t,
+                        s.monetary_cents,
+                        finite(s.p_alive),
+                        finite(s.expected_purchases),
+                        finite(s.expected_spend_cents),
+                        if s.clv_cents.is_finite() {
+                            s.clv_cents
+                        } else {
+                            0.0
+                        },
+                        finite(s.clv_low_cents),
+                        finite(s.clv_high_cents),
+                    ])
+                    .map_err(err)?;
+            }
+        }
+        tx.execute(
+            "DELETE FROM customer_scores WHERE run_id IN
+                 (SELECT id FROM model_runs ORDER BY id DESC LIMIT -1 OFFSET ?1)",
+            [KEPT_RUNS],
+        )
+        .map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(Some(run_id))
+    }
+
+    /// The current run, if the customers have been valued.
+    pub fn current_run(&self) -> Result<Option<RunRecord>, StoreError> {
+        self.conn()
+            .query_row(
+                "SELECT id, created_utc, model, params_json, log_likelihood, customers, period,
+                        observation_end, calibration_end, holdout_json, converged, iterations,
+                        reason, inputs_key, spend_json, summary_json, seconds
+                 FROM model_runs WHERE is_current = 1 ORDER BY id DESC LIMIT 1",
+                [],
+                |r| {
+                    let day = |text: Option<String>| text.as_deref().and_then(parse_day);
+                    Ok(RunRecord {
+                        id: r.get(0)?,
+                        created_utc: r.get(1)?,
+                        run: NewRun {
+                            model: r.get(2)?,
+                            params_json: r.get(3)?,
+                            log_likelihood: r.get(4)?,
+                            customers: r.get::<_, i64>(5)?.max(0) as u64,
+                            period: r.get(6)?,
+                            observation_end: day(r.get(7)?).unwrap_or_default(),
+                            calibration_end: day(r.get(8)?),
+                            holdout_json: r.get(9)?,
+                            converged: r.get(10)?,
+                            iterations: r.get(11)?,
+                            reason: r.get(12)?,
+                            inputs_key: r.get(13)?,
+                            spend_json: r.get(14)?,
+                            summary_json: r.get(15)?,
+                            seconds: r.get::<_, Option<f64>>(16)?.unwrap_or(0.0),
+                        },
+                    })
+                },
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Number of recorded runs (with or without kept scores).
+    pub fn run_count(&self) -> Result<u64, StoreError> {
+        self.conn()
+            .query_row("SELECT count(*) FROM model_runs", [], |r| r.get::<_, i64>(0))
+            .map(|n| n.max(0) as u64)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Every customer (merged duplicates once, under the survivor) with their orders and
+    /// their score in the current run, ordered by id.
+    pub fn customer_values(&self) -> Result<Vec<CustomerValueRow>, StoreError> {
+        let run_id = self.current_run()?.map_or(-1, |r| r.id);
+        let err = |e| self.err(e);
+        let mut stmt = self
+            .conn()
+            .prepare(
+                "SELECT c.id, c.display_name, c.email,
+                        (SELECT k.key FROM customer_keys k WHERE k.customer_id = c.id
+                         ORDER BY CASE k.kind WHEN 'email' THEN 0 WHEN 'platform_id' THEN 1
+                                  WHEN 'username' THEN 2 WHEN 'phone' THEN 3 ELSE 4 END, k.id
+                         LIMIT 1),
+                        coalesce(a.orders, 0), a.first_day, a.last_day, coalesce(a.revenue, 0),
+                        s.frequency, s.recency, s.t, s.monetary_cents, s.p_alive,
+                        s.expected_purchases, s.clv_cents, s.clv_low_cents, s.clv_high_cents
+                 FROM customers c
+                 LEFT JOIN (SELECT coalesce(m.merged_into, m.id) AS customer_id,
+                                   count(*) FILTER (WHERE o.status <> 'refund') AS orders,
+                                   min(o.local_date) FILTER (WHERE o.status <> 'refund') AS first_day,
+                                   max(o.local_date) FILTER (WHERE o.status <> 'refund') AS last_day,
+                                   sum(o.net_cents) AS revenue
+                            FROM orders o JOIN customers m ON m.id = o.customer_id
+                            GROUP BY 1) a ON a.customer_id = c.id
+                 LEFT JOIN customer_scores s ON s.run_id = ?1 AND s.customer_id = c.id
+                 WHERE c.merged_into IS NULL
+                 ORDER BY c.id",
+            )
+            .map_err(err)?;
+        let rows = stmt
+            .query_map([run_id], |r| {
+                let frequency: Option<u32> = r.get(8)?;
+                let score = match frequency {
+                    Some(frequency) => Some(ScoreColumns {
+                        frequency,
+                        recency: r.get(9)?,
+                        t: r.get(10)?,
+                        monetary_value_cents: r.get(11)?,
+                        p_alive: r.get(12)?,
+                        expected_purchases: r.get(13)?,
+                        predicted_clv_cents: r.get(14)?,
+                        clv_low_cents: r.get(15)?,
+                        clv_high_cents: r.get(16)?,
+                    }),
+                    None => None,
+                };
+                Ok(CustomerValueRow {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    email: r.get(2)?,
+                    customer_key: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                    orders: r.get::<_, i64>(4)?.max(0) as u64,
+                    first_order: r.get(5)?,
+                    last_order: r.get(6)?,
+                    revenue_cents: r.get(7)?,
+                    score,
+                })
+            })
+            .map_err(err)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(err)
+    }
+}
+
+/// `YYYY-MM-DD` without the general date parser (a million of them per valuation).
+fn parse_day(text: &str) -> Option<NaiveDate> {
+    let bytes = text.as_bytes();
+    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+        return NaiveDate::parse_from_str(text, "%Y-%m-%d").ok();
+    }
+    let number = |range: std::ops::Range<usize>| -> Option<u32> {
+        bytes[range].iter().try_fold(0u32, |acc, b| {
+            b.is_ascii_digit().then(|| acc * 10 + u32::from(b - b'0'))
+        })
+    };
+    NaiveDate::from_ymd_opt(number(0..4)? as i32, number(5..7)?, number(8..10)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_parse_fast_and_bad_ones_are_none() {
+        assert_eq!(parse_day("2025-03-09"), NaiveDate::from_ymd_opt(2025, 3, 9));
+        assert_eq!(parse_day("2025-02-30"), None);
+        assert_eq!(parse_day("2025-0a-01"), None);
+        assert_eq!(parse_day(""), None);
+    }
+}
