@@ -133,7 +133,9 @@ fn loading_demo_data_fills_the_dashboard() {
     assert!((1_900..=2_000).contains(&run.summary.customers_valued));
     let valued = clv_desk::domain::group_thousands(run.summary.customers_valued);
     assert!(
-        status.text.starts_with(&format!("Valued {valued} customers with")),
+        status
+            .text
+            .starts_with(&format!("Valued {valued} customers with")),
         "{status:?}"
     );
     assert!(run.summary.mean_clv_cents > 0.0);

@@ -278,10 +278,7 @@ impl AppState {
     }
 
     fn start_valuation(&mut self) {
-        self.start_job(
-            VALUING_LABEL,
-            Box::new(valuation::value_and_save),
-        );
+        self.start_job(VALUING_LABEL, Box::new(valuation::value_and_save));
     }
 
     /// Blocks until the running job ends and applies its result (tests and the CLI).

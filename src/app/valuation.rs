@@ -148,7 +148,9 @@ pub fn compute(
     let Some(end) = options.end.or(history.last_day) else {
         return Ok(None);
     };
-    let mut economics = options.economics.unwrap_or_else(|| value_settings(&settings));
+    let mut economics = options
+        .economics
+        .unwrap_or_else(|| value_settings(&settings));
     economics.period = options.period;
     let input = EngineInput {
         purchases: &history.purchases,

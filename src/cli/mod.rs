@@ -11,12 +11,12 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::app::{self, Progress, ThemeChoice, View};
 use crate::build_info;
 use crate::clv::purchase::PurchaseModel;
-use chrono::NaiveDate;
 use crate::demo::DemoOptions;
 use crate::domain::Currency;
 use crate::import::{DateOrder, DecimalSeparator, Field, ImportOptions, PresetId};
 use crate::store::{self, Store};
 use crate::ui;
+use chrono::NaiveDate;
 
 mod values;
 

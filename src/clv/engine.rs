@@ -257,8 +257,11 @@ fn choose_model(
         if let Some(calibration_end) = input.calibration_end {
             let split = split(input.purchases, input.customers, calibration_end, input.end);
             if let Ok(test) = backtest(model, &split, period) {
-                reason = backtest_reason(&test, &[], calibration_end, input.end)
-                    .replacen(" predicted", " (chosen by you) predicted", 1);
+                reason = backtest_reason(&test, &[], calibration_end, input.end).replacen(
+                    " predicted",
+                    " (chosen by you) predicted",
+                    1,
+                );
                 backtests.push(test);
             }
         }

@@ -127,7 +127,10 @@ pub fn read_summary_file(path: &Path) -> Result<Vec<SummaryRow>, SummaryFileErro
                     expected,
                 })
         };
-        let frequency = cell(columns[0], "a whole number of repeat purchases (0, 1, 2, …)")?;
+        let frequency = cell(
+            columns[0],
+            "a whole number of repeat purchases (0, 1, 2, …)",
+        )?;
         if frequency.fract() != 0.0 {
             return Err(SummaryFileError::BadCell {
                 file,
@@ -183,7 +186,12 @@ pub fn summary_triples(rows: &[SummaryRow]) -> Vec<Triple> {
         let (x, t, tx) = (f64::from_bits(x), f64::from_bits(t), f64::from_bits(tx));
         match out.last_mut() {
             Some(last) if last.x == x && last.t == t && last.tx == tx => last.count += 1.0,
-            _ => out.push(Triple { x, tx, t, count: 1.0 }),
+            _ => out.push(Triple {
+                x,
+                tx,
+                t,
+                count: 1.0,
+            }),
         }
     }
     out
@@ -215,7 +223,9 @@ mod tests {
 
     #[test]
     fn rows_read_with_either_naming_and_identical_triples_group() {
-        let (_d, path) = write("\u{feff}ID,x,t_x,T,zbar\n1,2,30.43,38.86,22.35\n2,0,0,38.86,0\n3,2,30.43,38.86,10\n");
+        let (_d, path) = write(
+            "\u{feff}ID,x,t_x,T,zbar\n1,2,30.43,38.86,22.35\n2,0,0,38.86,0\n3,2,30.43,38.86,10\n",
+        );
         let rows = read_summary_file(&path).unwrap();
         assert_eq!(rows.len(), 3);
         assert_eq!(rows[0].monetary_value, Some(22.35));
@@ -241,7 +251,10 @@ mod tests {
 
         let (_d, path) = write("frequency,recency,T\n1,abc,3\n");
         let message = read_summary_file(&path).unwrap_err().to_string();
-        assert!(message.contains("row 2") && message.contains("“abc”"), "{message}");
+        assert!(
+            message.contains("row 2") && message.contains("“abc”"),
+            "{message}"
+        );
 
         let (_d, path) = write("frequency,T\n1,3\n");
         let message = read_summary_file(&path).unwrap_err().to_string();

@@ -285,7 +285,14 @@ mod tests {
     fn undiscounted_value_is_margin_times_spend_times_expected_purchases() {
         let fit = bg_fit(None);
         let c = customer(2, 213, 272, 2235.0);
-        let v = value_customers(&fit, Some(&gg_fit()), &[c], &settings(9.0, 0.0), 100.0, 35.0)[0];
+        let v = value_customers(
+            &fit,
+            Some(&gg_fit()),
+            &[c],
+            &settings(9.0, 0.0),
+            100.0,
+            35.0,
+        )[0];
         assert!((v.clv - 0.3 * v.expected_spend * v.expected_purchases).abs() < 1e-9 * v.clv);
         let direct = PurchaseModel::BgNbd.expected_purchases(
             &fit.params,
@@ -308,8 +315,14 @@ mod tests {
         ];
         let fit = bg_fit(Some(cov));
         let c = customer(5, 200, 272, 3000.0);
-        let plain =
-            value_customers(&fit, Some(&gg_fit()), &[c], &settings(24.0, 0.0), 100.0, 35.0)[0];
+        let plain = value_customers(
+            &fit,
+            Some(&gg_fit()),
+            &[c],
+            &settings(24.0, 0.0),
+            100.0,
+            35.0,
+        )[0];
         let discounted = value_customers(
             &fit,
             Some(&gg_fit()),

@@ -242,8 +242,11 @@ impl Store {
         let path = self.path().to_path_buf();
         let err = |e| StoreError::from_sqlite(&path, e);
         let tx = self.conn_mut().transaction().map_err(err)?;
-        tx.execute("UPDATE model_runs SET is_current = 0 WHERE is_current = 1", [])
-            .map_err(err)?;
+        tx.execute(
+            "UPDATE model_runs SET is_current = 0 WHERE is_current = 1",
+            [],
+        )
+        .map_err(err)?;
         tx.execute(
             "INSERT INTO model_runs (model, params_json, log_likelihood, customers, period,
                  observation_end, calibration_end, holdout_json, converged, iterations, reason,
@@ -357,7 +360,9 @@ impl Store {
     /// Number of recorded runs (with or without kept scores).
     pub fn run_count(&self) -> Result<u64, StoreError> {
         self.conn()
-            .query_row("SELECT count(*) FROM model_runs", [], |r| r.get::<_, i64>(0))
+            .query_row("SELECT count(*) FROM model_runs", [], |r| {
+                r.get::<_, i64>(0)
+            })
             .map(|n| n.max(0) as u64)
             .map_err(|e| self.err(e))
     }

@@ -109,7 +109,11 @@ fn value_figures_ui(ui: &mut egui::Ui, state: &mut AppState) {
         .running_job()
         .is_some_and(|job| job.label == VALUING_LABEL);
     ui.add_space(12.0);
-    ui.label(RichText::new("What your customers are worth").strong().size(16.0));
+    ui.label(
+        RichText::new("What your customers are worth")
+            .strong()
+            .size(16.0),
+    );
     let Some(run) = snapshot.valuation.clone() else {
         ui.label(if valuing {
             "Working out what each customer is worth… the figures appear here in a moment."
