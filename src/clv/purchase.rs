@@ -129,7 +129,8 @@ impl PurchaseModel {
         }
     }
 
-    /// Expected purchases in (T, T + `horizon`] for a customer with history (x, tₓ, T).
+    /// Expected purchases in (T, T + `horizon`] for a customer with history (x, tₓ, T):
+    /// P(alive | x, tₓ, T) × [`expected_purchases_if_alive`](Self::expected_purchases_if_alive).
     pub fn expected_purchases(
         self,
         params: &[f64; 4],
@@ -141,7 +142,23 @@ impl PurchaseModel {
         if horizon <= 0.0 {
             return 0.0;
         }
-        let alive = self.p_alive(params, x, tx, t);
+        self.p_alive(params, x, tx, t) * self.expected_purchases_if_alive(params, x, t, horizon)
+    }
+
+    /// Expected purchases in (T, T + `horizon`] of a customer with x repeat purchases and
+    /// age T, given that they are still active at T. It does not depend on tₓ, so a
+    /// valuation computes it once per distinct (x, T) and multiplies by each customer's
+    /// P(alive) (FHL 2005 eq. 10 and the Pareto/NBD analogue are of this product form).
+    pub fn expected_purchases_if_alive(
+        self,
+        params: &[f64; 4],
+        x: f64,
+        t: f64,
+        horizon: f64,
+    ) -> f64 {
+        if horizon <= 0.0 {
+            return 0.0;
+        }
         match self {
             PurchaseModel::BgNbd | PurchaseModel::MbgNbd => {
                 let [r, alpha, a, b] = *params;
@@ -156,14 +173,14 @@ impl PurchaseModel {
                     return f64::NAN;
                 };
                 let ln_ratio = -(r + x) * (horizon / (alpha + t)).ln_1p() + ln_f;
-                (a + b + x + k - 1.0) / (a - 1.0) * -ln_ratio.exp_m1() * alive
+                (a + b + x + k - 1.0) / (a - 1.0) * -ln_ratio.exp_m1()
             }
             PurchaseModel::ParetoNbd => {
                 let [r, alpha, s, beta] = *params;
                 let rate = (r + x) * (beta + t) / ((alpha + t) * (s - 1.0));
                 // 1 − ((β+T)/(β+T+t))^(s−1)
                 let fraction = -(-(s - 1.0) * (horizon / (beta + t)).ln_1p()).exp_m1();
-                rate * fraction * alive
+                rate * fraction
             }
         }
     }
