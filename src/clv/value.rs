@@ -20,7 +20,7 @@
 //! Purchase-model work depends only on a customer's (x, tₓ, T), so it is computed once per
 //! distinct triple; 200,000 customers share a few thousand triples.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use super::fit::{PurchaseFit, SpendFit};
 use super::purchase::PurchaseModel;
@@ -84,47 +84,93 @@ pub fn month_steps(horizon_months: f64) -> Vec<f64> {
     steps
 }
 
-/// Σ_k (E[Y(k)] − E[Y(k−1)]) / (1+d)^k over the [`month_steps`] and the undiscounted E[Y(H)].
-fn discounted_purchases(
+/// The horizon as the valuation walks it: step ends in model periods and their discount
+/// factors 1/(1+d)^k.
+struct Horizon {
+    ends: Vec<f64>,
+    discounts: Vec<f64>,
+}
+
+impl Horizon {
+    fn new(settings: &ValueSettings) -> Horizon {
+        let months = month_steps(settings.horizon_months);
+        Horizon {
+            ends: months
+                .iter()
+                .map(|k| k * settings.period.per_month())
+                .collect(),
+            discounts: months
+                .iter()
+                .map(|k| (1.0 + settings.monthly_discount).powf(-k))
+                .collect(),
+        }
+    }
+}
+
+/// Step in log-parameters for the forward differences of the range's gradient. The range
+/// needs the gradient to a few digits; O(h) truncation is 10⁻⁵ relative.
+const LN_STEP: f64 = 1e-5;
+
+/// W = Σ_k (G(k) − G(k−1)) / (1+d)^k and the undiscounted G(H), with G the expected
+/// purchases of a customer of frequency x and age T if still active
+/// ([`PurchaseModel::expected_purchases_if_alive`]).
+fn discounted_if_alive(
     model: PurchaseModel,
     params: &[f64; 4],
     x: f64,
-    tx: f64,
     t: f64,
-    settings: &ValueSettings,
+    horizon: &Horizon,
 ) -> (f64, f64) {
-    let month = settings.period.per_month();
     let mut previous = 0.0;
     let mut discounted = 0.0;
-    for k in month_steps(settings.horizon_months) {
-        let cumulative = model.expected_purchases(params, x, tx, t, month * k);
-        discounted += (cumulative - previous) / (1.0 + settings.monthly_discount).powf(k);
+    for (end, discount) in horizon.ends.iter().zip(&horizon.discounts) {
+        let cumulative = model.expected_purchases_if_alive(params, x, t, *end);
+        discounted += (cumulative - previous) * discount;
         previous = cumulative;
     }
     (discounted, previous)
 }
 
-fn triple_value(
-    fit: &PurchaseFit,
-    x: f64,
-    tx: f64,
-    t: f64,
-    settings: &ValueSettings,
-) -> TripleValue {
-    let (discounted, expected) = discounted_purchases(fit.model, &fit.params, x, tx, t, settings);
+/// The part of a value shared by every customer of frequency x and age T: W, G(H) and,
+/// when the fit has a covariance, ∂ ln W / ∂ ln θ.
+#[derive(Clone, Copy, Debug)]
+struct AgeValue {
+    discounted: f64,
+    expected: f64,
+    ln_gradient: Option<[f64; 4]>,
+}
+
+fn age_value(fit: &PurchaseFit, x: f64, t: f64, horizon: &Horizon) -> AgeValue {
+    let (discounted, expected) = discounted_if_alive(fit.model, &fit.params, x, t, horizon);
+    let ln_gradient = (fit.covariance.is_some() && discounted > 0.0).then(|| {
+        let mut gradient = [0.0; 4];
+        for (i, g) in gradient.iter_mut().enumerate() {
+            let mut moved = fit.params;
+            moved[i] *= LN_STEP.exp();
+            let (up, _) = discounted_if_alive(fit.model, &moved, x, t, horizon);
+            *g = (up.ln() - discounted.ln()) / LN_STEP;
+        }
+        gradient
+    });
+    AgeValue {
+        discounted,
+        expected,
+        ln_gradient,
+    }
+}
+
+/// A customer's value: V = P(alive | x, tₓ, T) · W(x, T); ln V's gradient is the sum of
+/// ln P's (forward differences) and ln W's.
+fn triple_value(fit: &PurchaseFit, age: &AgeValue, x: f64, tx: f64, t: f64) -> TripleValue {
     let p_alive = fit.model.p_alive(&fit.params, x, tx, t);
-    let ln_variance = match &fit.covariance {
-        Some(cov) if discounted > 0.0 => {
-            let mut gradient = [0.0; 4];
+    let discounted = p_alive * age.discounted;
+    let ln_variance = match (&fit.covariance, age.ln_gradient) {
+        (Some(cov), Some(mut gradient)) if p_alive > 0.0 => {
             for (i, g) in gradient.iter_mut().enumerate() {
-                let h: f64 = 1e-4;
-                let mut plus = fit.params;
-                plus[i] *= h.exp();
-                let mut minus = fit.params;
-                minus[i] *= (-h).exp();
-                let (up, _) = discounted_purchases(fit.model, &plus, x, tx, t, settings);
-                let (down, _) = discounted_purchases(fit.model, &minus, x, tx, t, settings);
-                *g = (up.ln() - down.ln()) / (2.0 * h);
+                let mut moved = fit.params;
+                moved[i] *= LN_STEP.exp();
+                let up = fit.model.p_alive(&moved, x, tx, t);
+                *g += (up.ln() - p_alive.ln()) / LN_STEP;
             }
             quadratic_form(cov, &gradient)
         }
@@ -132,7 +178,7 @@ fn triple_value(
     };
     TripleValue {
         p_alive,
-        expected,
+        expected: p_alive * age.expected,
         discounted,
         ln_variance,
     }
@@ -184,29 +230,69 @@ pub fn value_customers(
     minor_per_major: f64,
     fallback_spend: f64,
 ) -> Vec<CustomerValue> {
-    let mut cache: HashMap<(u32, i64, i64), TripleValue> = HashMap::new();
+    // Both halves (or more) of a large shop in parallel; each part keeps its own caches.
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
+    let parts = if summaries.len() >= 20_000 {
+        threads
+    } else {
+        1
+    };
+    let chunk = summaries.len().div_ceil(parts).max(1);
+    let value_slice = |part: &[CustomerSummary]| {
+        value_part(
+            purchase,
+            spend,
+            part,
+            settings,
+            minor_per_major,
+            fallback_spend,
+        )
+    };
+    if parts == 1 {
+        return value_slice(summaries);
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = summaries
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || value_slice(part)))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
+}
+
+fn value_part(
+    purchase: &PurchaseFit,
+    spend: Option<&SpendFit>,
+    summaries: &[CustomerSummary],
+    settings: &ValueSettings,
+    minor_per_major: f64,
+    fallback_spend: f64,
+) -> Vec<CustomerValue> {
+    let horizon = Horizon::new(settings);
+    let mut ages: HashMap<(u32, i64), AgeValue> = HashMap::default();
+    let mut cache: HashMap<(u32, i64, i64), TripleValue> = HashMap::default();
     summaries
         .iter()
         .map(|s| {
             if !s.is_acquired() {
                 return CustomerValue::default();
             }
+            let x = f64::from(s.frequency);
+            let t = s.age(settings.period);
             let key = (s.frequency, s.recency_days, s.age_days);
             let triple = *cache.entry(key).or_insert_with(|| {
-                triple_value(
-                    purchase,
-                    f64::from(s.frequency),
-                    s.recency(settings.period),
-                    s.age(settings.period),
-                    settings,
-                )
+                let age = *ages
+                    .entry((s.frequency, s.age_days))
+                    .or_insert_with(|| age_value(purchase, x, t, &horizon));
+                triple_value(purchase, &age, x, s.recency(settings.period), t)
             });
-            let (spend_per_purchase, spend_variance) = spend_value(
-                spend,
-                f64::from(s.frequency),
-                s.monetary_cents / minor_per_major,
-                fallback_spend,
-            );
+            let (spend_per_purchase, spend_variance) =
+                spend_value(spend, x, s.monetary_cents / minor_per_major, fallback_spend);
             let clv = settings.margin * spend_per_purchase * triple.discounted;
             let sd = (triple.ln_variance + spend_variance).sqrt();
             let (clv_low, clv_high) = if sd.is_finite() && clv > 0.0 {
