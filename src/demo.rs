@@ -5,7 +5,7 @@
 //! roaster's web shop and café: names, `example.com` e-mail addresses (a reserved domain,
 //! never a real person), products, a welcome coupon, some refunds and some guest sales.
 
-use chrono::{Duration, NaiveDate, NaiveTime, TimeZone as _, Utc};
+use chrono::{Datelike as _, Duration, NaiveDate, NaiveTime, TimeZone as _, Utc};
 use rand::SeedableRng as _;
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{Rng, RngExt as _};
@@ -131,7 +131,24 @@ fn demo_identity(index: usize, rng: &mut impl Rng) -> CustomerIdentity {
             (index * 37) % 10_000
         )),
         marketing_consent: Some(rng.random_bool(0.7)),
+        birthday: demo_birthday(rng),
         ..CustomerIdentity::default()
+    }
+}
+
+/// About 60% of the demo customers told the shop their birthday; a third of those without
+/// the year (`--MM-DD`), as loyalty sign-up forms often ask.
+fn demo_birthday(rng: &mut impl Rng) -> Option<String> {
+    if !rng.random_bool(0.6) {
+        return None;
+    }
+    let month = rng.random_range(1..=12u32);
+    let day = rng.random_range(1..=28u32);
+    if rng.random_bool(1.0 / 3.0) {
+        Some(format!("--{month:02}-{day:02}"))
+    } else {
+        let year = rng.random_range(1950..=2004);
+        Some(format!("{year}-{month:02}-{day:02}"))
     }
 }
 
@@ -178,8 +195,15 @@ fn demo_order(
 ) -> NewOrder {
     let lines = demo_lines(value.max(3.0), currency, rng);
     let gross_cents: i64 = lines.iter().map(|l| l.total_cents).sum();
-    let welcome = first_order && !who.is_guest() && rng.random_bool(0.15);
-    let discount_cents = if welcome { gross_cents / 10 } else { 0 };
+    // A welcome coupon on some first orders, a summer sale on some later ones.
+    let coupon = if first_order && !who.is_guest() && rng.random_bool(0.15) {
+        Some(("WELCOME10", 10))
+    } else if !first_order && (6..=8).contains(&day.month()) && rng.random_bool(0.2) {
+        Some(("SUMMER15", 15))
+    } else {
+        None
+    };
+    let discount_cents = coupon.map_or(0, |(_, pct)| gross_cents * pct / 100);
     let refund_roll: f64 = rng.random();
     let refunded_cents = if refund_roll < 0.02 {
         gross_cents - discount_cents
@@ -216,7 +240,7 @@ fn demo_order(
             .then(|| placed_utc + Duration::days(rng.random_range(2..20))),
         shipping_cents: 0,
         tax_cents: 0,
-        coupon_code: welcome.then(|| "WELCOME10".to_owned()),
+        coupon_code: coupon.map(|(code, _)| code.to_owned()),
         status: status.to_owned(),
         channel: Some(if rng.random_bool(0.6) { "web" } else { "pos" }.to_owned()),
         lines,

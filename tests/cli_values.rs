@@ -310,3 +310,80 @@ fn import_values_customers_and_their_names_are_safe_in_a_spreadsheet() {
     let names: Vec<&str> = rows.iter().map(|r| r[name].as_str()).collect();
     assert_eq!(names, ["'=HYPERLINK(\"http://evil\")", "'@Bob"]);
 }
+
+/// Orders, customers, money and coupons of a database, for comparing two of them.
+fn totals(db: &Path) -> (i64, i64, i64, i64, i64, i64) {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.query_row(
+        "SELECT count(*), sum(net_cents), sum(discount_cents), sum(refunded_cents),
+                count(coupon_code), (SELECT count(*) FROM customers)
+         FROM orders",
+        [],
+        |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        },
+    )
+    .unwrap()
+}
+
+#[test]
+fn the_demo_written_as_an_export_imports_back_to_the_same_shop() {
+    let dir = tempfile::tempdir().unwrap();
+    let direct = dir.path().join("direct.sqlite");
+    let output = run(clv_desk().arg("--db").arg(&direct).args([
+        "demo",
+        "--customers",
+        "300",
+        "--seed",
+        "4",
+    ]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let want = totals(&direct);
+    assert_eq!(want.5, 300);
+
+    for format in ["shopify", "generic"] {
+        let file = dir.path().join(format!("{format}.csv"));
+        let output = run(clv_desk()
+            .args(["demo", "--customers", "300", "--seed", "4", "--csv"])
+            .arg(&file)
+            .args(["--format", format]));
+        assert!(output.status.success(), "{}", stderr(&output));
+        assert!(stdout(&output).starts_with(&format!("Wrote {} orders", want.0)));
+        let db = dir.path().join(format!("{format}.sqlite"));
+        let output = run(clv_desk().arg("--db").arg(&db).arg("import").arg(&file));
+        assert!(output.status.success(), "{format}: {}", stderr(&output));
+        assert_eq!(totals(&db), want, "{format}");
+        // Phone numbers were written as '+1 … for spreadsheets and read back without it.
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        let escaped: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM customers WHERE phone LIKE '''%'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(escaped, 0, "{format}");
+    }
+    // The demo's customers have birthdays (some without the year) for birthday offers.
+    let conn = rusqlite::Connection::open(&direct).unwrap();
+    let (with_year, without_year): (i64, i64) = conn
+        .query_row(
+            "SELECT count(*) FILTER (WHERE birthday GLOB '[12][0-9][0-9][0-9]-*'),
+                    count(*) FILTER (WHERE birthday GLOB '--*')
+             FROM customers",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert!(
+        with_year > 60 && without_year > 30,
+        "{with_year} {without_year}"
+    );
+}

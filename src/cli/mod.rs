@@ -147,6 +147,12 @@ pub enum CliCommand {
         /// Random seed: the same seed gives the same shop.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Write the shop as a sales export to this file instead of filling the database.
+        #[arg(long, value_name = "OUT")]
+        csv: Option<PathBuf>,
+        /// Layout of the --csv file.
+        #[arg(long, value_enum, default_value_t = ExportFormatArg::Shopify, requires = "csv")]
+        format: ExportFormatArg,
     },
 }
 
@@ -172,6 +178,15 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 7)]
         seed: u64,
     },
+}
+
+/// `demo --format` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormatArg {
+    /// Shopify's orders export: one row per line item.
+    Shopify,
+    /// One row per order with plain column names.
+    Generic,
 }
 
 /// `--period` values.
@@ -443,7 +458,44 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             discount_rate,
             margin,
         }) => values::customers(&db_path, format, horizon_weeks, discount_rate, margin),
-        Some(CliCommand::Demo { customers, seed }) => {
+        Some(CliCommand::Demo {
+            customers,
+            seed,
+            csv: Some(out),
+            format,
+        }) => {
+            let options = DemoOptions {
+                customers,
+                seed,
+                end_date: chrono::Local::now().date_naive(),
+                currency: Currency::USD,
+            };
+            let orders = crate::demo::demo_orders(&options);
+            let file = std::fs::File::create(&out)
+                .with_context(|| format!("cannot create {}", out.display()))?;
+            let format = match format {
+                ExportFormatArg::Shopify => crate::export::orders_csv::OrdersFormat::Shopify,
+                ExportFormatArg::Generic => crate::export::orders_csv::OrdersFormat::Generic,
+            };
+            let rows = crate::export::orders_csv::write_orders_csv(
+                std::io::BufWriter::new(file),
+                &orders,
+                format,
+            )
+            .with_context(|| format!("cannot write {}", out.display()))?;
+            println!(
+                "Wrote {} orders ({rows} rows) of {customers} demo customers to {}.",
+                orders.len(),
+                out.display()
+            );
+            Ok(())
+        }
+        Some(CliCommand::Demo {
+            customers,
+            seed,
+            csv: None,
+            ..
+        }) => {
             let mut store = Store::open(&db_path)?;
             let options = DemoOptions {
                 customers,

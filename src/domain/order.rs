@@ -24,6 +24,8 @@ pub struct CustomerIdentity {
     pub postcode: Option<String>,
     /// Whether the customer agreed to marketing messages, when the export says.
     pub marketing_consent: Option<bool>,
+    /// Birthday as `YYYY-MM-DD`, or `--MM-DD` when the year is unknown.
+    pub birthday: Option<String>,
 }
 
 impl CustomerIdentity {

@@ -6,6 +6,8 @@
 
 use std::borrow::Cow;
 
+pub mod orders_csv;
+
 /// `text` made safe to open in a spreadsheet: prefixed with `'` when it starts with a
 /// character a spreadsheet would read as the start of a formula.
 pub fn spreadsheet_safe(text: &str) -> Cow<'_, str> {

@@ -433,7 +433,6 @@ pub fn generic_aliases(field: Field) -> &'static [&'static str] {
             "account",
             "account number",
             "kundennummer",
-            "customer",
         ],
         Field::Username => &["username", "user id", "buyer user id", "buyer"],
         Field::Name => &[
@@ -444,6 +443,9 @@ pub fn generic_aliases(field: Field) -> &'static [&'static str] {
             "buyer name",
             "billing name",
             "client",
+            // A bare "Customer" column holds a name far more often than a number (two
+            // people of one name must not become one customer through it).
+            "customer",
             "kunde",
             "nom",
             "nombre",

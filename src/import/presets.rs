@@ -598,7 +598,7 @@ impl RowView<'_> {
     /// The cell of `field`, trimmed; empty when the field is not mapped.
     pub fn get(&self, field: Field) -> Cow<'_, str> {
         match self.mapping.get(field) {
-            Some(column) => self.row.cell(column, self.encoding),
+            Some(column) => unescape_spreadsheet(self.row.cell(column, self.encoding)),
             None => Cow::Borrowed(""),
         }
     }
@@ -606,6 +606,19 @@ impl RowView<'_> {
     /// Whether `field` is mapped and non-empty in this row.
     pub fn has(&self, field: Field) -> bool {
         !self.get(field).is_empty()
+    }
+}
+
+/// A cell written by a careful exporter (ours included) as `'+1 555 …` or `'=x` so that a
+/// spreadsheet does not run it as a formula: the apostrophe is the escape, not the data.
+fn unescape_spreadsheet(cell: Cow<'_, str>) -> Cow<'_, str> {
+    let escaped = cell
+        .strip_prefix('\'')
+        .is_some_and(|rest| rest.starts_with(['=', '+', '-', '@', '\t', '\r']));
+    match cell {
+        Cow::Borrowed(text) if escaped => Cow::Borrowed(&text[1..]),
+        Cow::Owned(text) if escaped => Cow::Owned(text[1..].to_owned()),
+        other => other,
     }
 }
 

@@ -768,6 +768,9 @@ impl Parser<'_> {
             phone: text(Field::Phone),
             postcode: text(Field::Postcode),
             marketing_consent: consent,
+            // No sales export in formats.md carries birthdays; the owner adds them on the
+            // profile (and the demo shop has them).
+            birthday: None,
         };
         if !self.name_is_key
             && who.email.is_none()

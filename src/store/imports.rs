@@ -288,7 +288,8 @@ fn restore_customer(
         return Ok(());
     };
     tx.execute(
-        "UPDATE customers SET display_name = ?2, email = ?3, phone = ?4, postcode = ?5, marketing_consent = ?6
+        "UPDATE customers SET display_name = ?2, email = ?3, phone = ?4, postcode = ?5, marketing_consent = ?6,
+                              birthday = ?7
          WHERE id = ?1",
         params![
             customer_id,
@@ -297,6 +298,7 @@ fn restore_customer(
             before["phone"].as_str(),
             before["postcode"].as_str(),
             before["marketing_consent"].as_bool().unwrap_or(false),
+            before["birthday"].as_str(),
         ],
     )?;
     Ok(())

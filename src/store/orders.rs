@@ -662,7 +662,8 @@ impl Writer<'_, '_> {
         let current: Option<CustomerContact> = self
             .tx
             .prepare_cached(
-                "SELECT display_name, email, phone, postcode, marketing_consent, created_import_id
+                "SELECT display_name, email, phone, postcode, marketing_consent, created_import_id,
+                        birthday
                  FROM customers WHERE id = ?1 AND erased_utc IS NULL",
             )?
             .query_row([id], |r| {
@@ -673,6 +674,7 @@ impl Writer<'_, '_> {
                     postcode: r.get(3)?,
                     marketing_consent: r.get(4)?,
                     created_import_id: r.get(5)?,
+                    birthday: r.get(6)?,
                 })
             })
             .optional()?;
@@ -686,6 +688,7 @@ impl Writer<'_, '_> {
         next.email = next.email.or_else(|| trimmed(&who.email));
         next.phone = next.phone.or_else(|| trimmed(&who.phone));
         next.postcode = next.postcode.or_else(|| trimmed(&who.postcode));
+        next.birthday = next.birthday.or_else(|| trimmed(&who.birthday));
         if let Some(consent) = who.marketing_consent {
             next.marketing_consent = consent;
         }
@@ -705,7 +708,7 @@ impl Writer<'_, '_> {
         self.tx
             .prepare_cached(
                 "UPDATE customers SET display_name = ?2, email = ?3, phone = ?4, postcode = ?5,
-                                      marketing_consent = ?6
+                                      marketing_consent = ?6, birthday = ?7
                  WHERE id = ?1",
             )?
             .execute(params![
@@ -714,7 +717,8 @@ impl Writer<'_, '_> {
                 next.email,
                 next.phone,
                 next.postcode,
-                next.marketing_consent
+                next.marketing_consent,
+                next.birthday
             ])?;
         Ok(())
     }
@@ -729,6 +733,7 @@ pub(crate) struct CustomerContact {
     pub(crate) postcode: Option<String>,
     pub(crate) marketing_consent: bool,
     pub(crate) created_import_id: Option<i64>,
+    pub(crate) birthday: Option<String>,
 }
 
 impl CustomerContact {
@@ -739,6 +744,7 @@ impl CustomerContact {
             "phone": self.phone,
             "postcode": self.postcode,
             "marketing_consent": self.marketing_consent,
+            "birthday": self.birthday,
         })
     }
 }
@@ -767,8 +773,8 @@ fn insert_customer(
 ) -> rusqlite::Result<i64> {
     tx.prepare_cached(
         "INSERT INTO customers (display_name, email, phone, postcode, marketing_consent,
-                                created_import_id, created_utc)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                                created_import_id, created_utc, birthday)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
     .execute(params![
         display_name(who),
@@ -778,6 +784,7 @@ fn insert_customer(
         who.marketing_consent.unwrap_or(false),
         import_id.0,
         now_utc(),
+        trimmed(&who.birthday),
     ])?;
     Ok(tx.last_insert_rowid())
 }
