@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
 use chrono::{Duration, NaiveDate};
-use clv_desk::clv::engine::{EngineInput, Method, value_shop};
+use clv_desk::clv::engine::{EngineInput, Method, TIE_SHARE, value_shop};
 use clv_desk::clv::fit::{fit_purchase, fit_spend};
 use clv_desk::clv::purchase::PurchaseModel;
 use clv_desk::clv::simulate::{
@@ -324,16 +324,30 @@ fn the_model_is_chosen_by_its_holdout_error_and_the_reason_says_so() {
         panic!("expected a model: {}", result.reason);
     };
     assert_eq!(backtests.len(), 3, "all three models were tested");
-    let best = backtests
+    // The chosen model has the lowest holdout error, up to a 1% tie which the simplest
+    // model wins.
+    let best_mae = backtests
         .iter()
-        .min_by(|a, b| a.mae.total_cmp(&b.mae))
+        .map(|b| b.mae)
+        .fold(f64::INFINITY, f64::min);
+    let chosen = backtests
+        .iter()
+        .find(|b| b.model == purchase.model)
         .unwrap();
-    assert_eq!(
-        purchase.model, best.model,
-        "the chosen model has the lowest holdout error"
-    );
+    assert!(chosen.mae <= best_mae * (1.0 + TIE_SHARE));
+    let rank = |m: PurchaseModel| PurchaseModel::ALL.iter().position(|x| *x == m);
+    for b in backtests {
+        if b.mae <= best_mae * (1.0 + TIE_SHARE) && b.fit.covariance.is_some() {
+            assert!(
+                rank(chosen.model) <= rank(b.model),
+                "{:?} over {:?}",
+                chosen.model,
+                b.model
+            );
+        }
+    }
     assert!(
-        result.reason.starts_with(best.model.label()),
+        result.reason.starts_with(chosen.model.label()),
         "{}",
         result.reason
     );

@@ -74,7 +74,7 @@ fn an_empty_database_says_no_orders_yet_and_offers_both_ways_in() {
         harness.get_by_label(view.label()).click();
         harness.run();
         assert!(
-            harness.query_by_label("Load demo data").is_some(),
+            harness.query_by_label("Explore demo data").is_some(),
             "{view:?} offers demo data on an empty database"
         );
     }
@@ -103,8 +103,9 @@ fn ctrl_number_switches_views() {
 #[test]
 fn loading_demo_data_fills_the_dashboard() {
     let dir = tempfile::tempdir().unwrap();
-    let mut harness = harness_on(&dir.path().join("demo.sqlite"), UiPrefs::default());
-    harness.get_by_label("Load demo data").click();
+    let own = dir.path().join("mine.sqlite");
+    let mut harness = harness_on(&own, UiPrefs::default());
+    harness.get_by_label("Explore demo data").click();
     harness.run_steps(2);
     assert!(
         harness.state().state.running_job().is_some(),
@@ -157,6 +158,27 @@ fn loading_demo_data_fills_the_dashboard() {
     harness.get_by_label("See the import history").click();
     harness.run();
     harness.get_by_label("Demo data");
+
+    // The demo lives in its own, clearly labelled database; the owner's file is untouched.
+    let demo_path = dir.path().join(clv_desk::app::DEMO_DB_FILE);
+    assert_eq!(snapshot.db_path, demo_path);
+    assert!(snapshot.is_demo);
+    harness.get_by_label("Demo shop: these customers and orders are made up, not your data.");
+    harness.get_by_label("Back to your database").click();
+    harness.run();
+    let back = harness.state().state.snapshot().cloned().unwrap();
+    assert_eq!(back.db_path, own);
+    assert!(back.overview.is_empty() && !back.is_demo);
+    assert!(harness.query_by_label("Back to your database").is_none());
+    harness.get_by_label("No orders yet");
+
+    // Exploring again opens the demo that is already there, without generating it again.
+    harness.get_by_label("Explore demo data").click();
+    harness.run();
+    let again = harness.state().state.snapshot().cloned().unwrap();
+    assert_eq!(again.db_path, demo_path);
+    assert_eq!(again.overview.customers, snapshot.overview.customers);
+    assert!(harness.state().state.running_job().is_none());
 }
 
 #[test]
@@ -184,7 +206,7 @@ fn the_cancel_button_stops_a_running_job() {
     // No second write can start beside the first: the demo button is disabled meanwhile.
     assert!(
         harness
-            .get_by_label("Load demo data")
+            .get_by_label("Explore demo data")
             .accesskit_node()
             .is_disabled()
     );
@@ -207,7 +229,7 @@ fn the_cancel_button_stops_a_running_job() {
     assert!(harness.query_by_label("Cancel").is_none());
     assert!(
         !harness
-            .get_by_label("Load demo data")
+            .get_by_label("Explore demo data")
             .accesskit_node()
             .is_disabled()
     );

@@ -31,6 +31,9 @@ use dialogs::DialogPurpose;
 /// The label of the background valuation job.
 pub const VALUING_LABEL: &str = "Valuing customers";
 
+/// File name of the demo shop's database, created beside the owner's own.
+pub const DEMO_DB_FILE: &str = "clv-desk-demo.sqlite";
+
 /// Customers in the demo data the app offers on an empty database.
 pub const DEMO_CUSTOMERS: usize = 2_000;
 
@@ -55,6 +58,8 @@ pub struct Snapshot {
     /// What a valuation now would be computed from; the current run is stale when its key
     /// differs (and there are orders).
     pub inputs_key: String,
+    /// Whether this database holds the demo shop rather than the owner's data.
+    pub is_demo: bool,
 }
 
 impl Snapshot {
@@ -81,6 +86,7 @@ impl Snapshot {
             imports: store.recent_imports(20)?,
             valuation: valuation::current_overview(store)?,
             inputs_key: valuation::inputs_key(store, &store.business_settings()?)?,
+            is_demo: store.is_demo()?,
         })
     }
 }
@@ -92,8 +98,9 @@ pub enum Command {
     Navigate(View),
     /// Change the colour theme.
     SetTheme(ThemeChoice),
-    /// Fill the database with the demo shop.
-    LoadDemo,
+    /// Open the demo shop: a separate demo database beside the current one, filled with
+    /// the demo data the first time.
+    ExploreDemo,
     /// Save the business settings.
     SaveSettings(BusinessSettings),
     /// Stop the running background job.
@@ -169,6 +176,8 @@ pub struct AppState {
     pub error_dialog: Option<String>,
     /// Whether the About window is open.
     pub show_about: bool,
+    /// The owner's database to go back to from the demo shop.
+    pub return_from_demo: Option<PathBuf>,
     /// Set when the owner asked to quit.
     pub quit_requested: bool,
     /// Files being imported: queue, preview, last result.
@@ -196,6 +205,7 @@ impl AppState {
             status,
             error_dialog: None,
             show_about: false,
+            return_from_demo: None,
             quit_requested: false,
             import: ImportFlow::default(),
             valuation_started_for: None,
@@ -324,7 +334,7 @@ impl AppState {
                 self.prefs.last_view = view;
             }
             Command::SetTheme(theme) => self.prefs.theme = theme,
-            Command::LoadDemo => self.start_demo(),
+            Command::ExploreDemo => self.explore_demo(),
             Command::SaveSettings(settings) => self.start_save_settings(settings),
             Command::CancelJob => {
                 if let Some(job) = self.running_job() {
@@ -391,6 +401,32 @@ impl AppState {
         }
     }
 
+    /// Opens the demo database (named [`DEMO_DB_FILE`], beside the current file) and fills
+    /// it on first use; the owner's own database is remembered to go back to.
+    fn explore_demo(&mut self) {
+        let Some(snapshot) = self.snapshot() else {
+            return;
+        };
+        if snapshot.is_demo && snapshot.overview.is_empty() {
+            self.start_demo();
+            return;
+        }
+        if snapshot.is_demo {
+            return;
+        }
+        let current = snapshot.db_path.clone();
+        let demo_path = current.with_file_name(DEMO_DB_FILE);
+        self.switch_database(&demo_path);
+        let opened = self.snapshot().is_some_and(|s| s.db_path == demo_path);
+        if !opened {
+            return;
+        }
+        self.return_from_demo = Some(current);
+        if self.snapshot().is_some_and(|s| s.overview.is_empty()) {
+            self.start_demo();
+        }
+    }
+
     fn start_demo(&mut self) {
         let Some(snapshot) = self.snapshot() else {
             return;
@@ -434,6 +470,9 @@ impl AppState {
             DataState::Ready { snapshot, worker } => {
                 self.status = opened_status(&snapshot);
                 self.valuation_started_for = None;
+                if !snapshot.is_demo {
+                    self.return_from_demo = None;
+                }
                 self.data = DataState::Ready { snapshot, worker };
             }
             DataState::Failed { path: _, message } => {
@@ -483,6 +522,7 @@ pub fn load_demo(
     options: &DemoOptions,
 ) -> anyhow::Result<String> {
     progress.set(0.05, "Creating demo customers…");
+    store.mark_demo()?;
     let orders = demo_orders(options);
     let import = NewImport {
         file_name: "Demo data".to_owned(),

@@ -299,7 +299,7 @@ fn choose_model(
                     backtests.push(test);
                 }
             }
-            if let Some(best) = backtests.iter().min_by(|a, b| a.mae.total_cmp(&b.mae)) {
+            if let Some(best) = preferred_backtest(&backtests) {
                 let model = best.model;
                 let reason = backtest_reason(best, &backtests, calibration_end, input.end);
                 return Ok((model, backtests, Some(calibration_end), reason));
@@ -341,6 +341,31 @@ fn choose_model(
     Ok((model, Vec::new(), None, reason))
 }
 
+/// Holdout errors within this share of the best are treated as a tie.
+pub const TIE_SHARE: f64 = 0.01;
+
+/// The backtest whose model is used: among fits whose parameters are pinned down by the
+/// data (a covariance exists; a fit that ran off to a boundary, such as Pareto/NBD with s
+/// and β growing without bound, has none), the smallest per-customer holdout error; errors
+/// within [`TIE_SHARE`] of it are a tie, won by the simpler model (BG/NBD, then MBG/NBD,
+/// then Pareto/NBD), because a difference that small is noise, not evidence.
+pub fn preferred_backtest(backtests: &[Backtest]) -> Option<&Backtest> {
+    let identified: Vec<&Backtest> = backtests
+        .iter()
+        .filter(|b| b.fit.covariance.is_some())
+        .collect();
+    let pool: Vec<&Backtest> = if identified.is_empty() {
+        backtests.iter().collect()
+    } else {
+        identified
+    };
+    let best_mae = pool.iter().map(|b| b.mae).min_by(f64::total_cmp)?;
+    let rank = |m: PurchaseModel| PurchaseModel::ALL.iter().position(|x| *x == m);
+    pool.into_iter()
+        .filter(|b| b.mae <= best_mae * (1.0 + TIE_SHARE))
+        .min_by_key(|b| rank(b.model))
+}
+
 fn backtest_reason(
     best: &Backtest,
     all: &[Backtest],
@@ -360,10 +385,25 @@ fn backtest_reason(
             )
         })
         .collect();
+    let tie = all
+        .iter()
+        .any(|b| b.model != best.model && b.mae < best.mae);
+    let verdict = if tie {
+        format!(
+            "{} is used: the models predicted the last {weeks:.0} weeks of repeat purchases about equally well (within {:.0}%), and it is the simplest. Fitted on the orders before {}, it was",
+            best.model.label(),
+            100.0 * TIE_SHARE,
+            calibration_end.format("%-d %b %Y")
+        )
+    } else {
+        format!(
+            "{} predicted the last {weeks:.0} weeks of repeat purchases best when fitted on the orders before {}:",
+            best.model.label(),
+            calibration_end.format("%-d %b %Y")
+        )
+    };
     format!(
-        "{} predicted the last {weeks:.0} weeks of repeat purchases best when fitted on the orders before {}: {:+.1}% in total ({:.0} predicted, {:.0} actual), off by {:.2} purchases per customer on average{}.",
-        best.model.label(),
-        calibration_end.format("%-d %b %Y"),
+        "{verdict} {:+.1}% in total ({:.0} predicted, {:.0} actual), off by {:.2} purchases per customer on average{}.",
         best.error_pct(),
         best.predicted_total,
         best.actual_total,
@@ -374,4 +414,52 @@ fn backtest_reason(
             format!(" ({})", others.join("; "))
         }
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn test_of(model: PurchaseModel, mae: f64, identified: bool) -> Backtest {
+        Backtest {
+            model,
+            fit: PurchaseFit {
+                model,
+                params: [1.0; 4],
+                log_likelihood: -1.0,
+                customers: 1,
+                converged: true,
+                iterations: 1,
+                covariance: identified.then(|| vec![vec![0.0; 4]; 4]),
+            },
+            holdout_periods: 1,
+            actual_cumulative: Vec::new(),
+            predicted_cumulative: Vec::new(),
+            mae,
+            actual_total: 1.0,
+            predicted_total: 1.0,
+        }
+    }
+
+    fn chosen(maes: [f64; 3], identified: [bool; 3]) -> PurchaseModel {
+        let tests: Vec<Backtest> = PurchaseModel::ALL
+            .into_iter()
+            .zip(maes.into_iter().zip(identified))
+            .map(|(m, (mae, id))| test_of(m, mae, id))
+            .collect();
+        preferred_backtest(&tests).map(|b| b.model).unwrap()
+    }
+
+    #[test]
+    fn the_lowest_error_wins_ties_go_to_the_simplest_and_runaway_fits_lose() {
+        use PurchaseModel::*;
+        assert_eq!(chosen([1.2, 1.0, 0.9], [true; 3]), ParetoNbd);
+        assert_eq!(chosen([1.2, 0.9, 1.0], [true; 3]), MbgNbd);
+        // Within 1% of the best: noise, so the simplest.
+        assert_eq!(chosen([0.999, 0.995, 0.990], [true; 3]), BgNbd);
+        assert_eq!(chosen([1.2, 0.905, 0.9], [true; 3]), MbgNbd);
+        // A fit whose parameters the data does not pin down is not used while another is.
+        assert_eq!(chosen([1.2, 1.0, 0.5], [true, true, false]), MbgNbd);
+        assert_eq!(chosen([1.2, 1.0, 0.5], [false; 3]), ParetoNbd);
+    }
 }

@@ -15,6 +15,8 @@ const MONTHLY_DISCOUNT_PCT: &str = "monthly_discount_pct";
 const HORIZON_MONTHS: &str = "horizon_months";
 const WEEK_START: &str = "week_start";
 const TIME_ZONE: &str = "time_zone";
+/// Set in a database that holds the demo shop, so the window can say it is not real data.
+const DEMO: &str = "demo_data";
 
 impl Store {
     /// The business settings, each missing or unreadable value replaced by its default.
@@ -79,6 +81,23 @@ impl Store {
                 .map_err(sql_err)?;
         }
         tx.commit().map_err(sql_err)
+    }
+
+    /// Whether the database holds the demo shop.
+    pub fn is_demo(&self) -> Result<bool, StoreError> {
+        Ok(self.setting(DEMO)?.is_some_and(|v| v == "1"))
+    }
+
+    /// Marks the database as holding the demo shop.
+    pub fn mark_demo(&mut self) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "INSERT INTO settings (key, value) VALUES (?1, '1')
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [DEMO],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
     }
 
     /// The raw text of one setting, if set.

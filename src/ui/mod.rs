@@ -113,6 +113,7 @@ impl ClvDeskApp {
 
     fn view_ui(&mut self, ui: &mut egui::Ui) {
         let view = self.state.view;
+        widgets::demo_banner_ui(ui, &mut self.state);
         widgets::view_heading_ui(ui, view.heading());
         match view {
             View::Dashboard => dashboard::dashboard_ui(ui, &mut self.state),

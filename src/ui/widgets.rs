@@ -33,11 +33,11 @@ pub fn first_steps_ui(ui: &mut egui::Ui, state: &mut AppState) {
         }
         let busy = state.running_job().is_some();
         if ui
-            .add_enabled(!busy, egui::Button::new("Load demo data"))
-            .on_hover_text("Fills this database with a sample coffee shop (2,000 customers) so you can try every view.")
+            .add_enabled(!busy, egui::Button::new("Explore demo data"))
+            .on_hover_text("Opens a separate demo database with a sample coffee shop (2,000 made-up customers) so you can try every view. Your own database is not touched.")
             .clicked()
         {
-            state.push(Command::LoadDemo);
+            state.push(Command::ExploreDemo);
         }
     });
 }
@@ -99,4 +99,37 @@ pub fn pending_program_ui(ui: &mut egui::Ui, state: &mut AppState, title: &str, 
         ui.label("Start by bringing in your orders:");
         first_steps_ui(ui, state);
     }
+}
+
+/// The band across the top of every view while the demo shop is open: says plainly that
+/// the numbers are made up, and leads back to the owner's own database.
+pub fn demo_banner_ui(ui: &mut egui::Ui, state: &mut AppState) {
+    if !state.snapshot().is_some_and(|s| s.is_demo) {
+        return;
+    }
+    let fill = ui.visuals().warn_fg_color.gamma_multiply(0.18);
+    egui::Frame::new()
+        .fill(fill)
+        .inner_margin(egui::Margin::symmetric(12, 8))
+        .corner_radius(4.0)
+        .show(ui, |ui| {
+            ui.horizontal_wrapped(|ui| {
+                ui.label(
+                    RichText::new(
+                        "Demo shop: these customers and orders are made up, not your data.",
+                    )
+                    .strong(),
+                );
+                let busy = state.running_job().is_some();
+                if let Some(own) = state.return_from_demo.clone()
+                    && ui
+                        .add_enabled(!busy, egui::Button::new("Back to your database"))
+                        .on_hover_text(own.display().to_string())
+                        .clicked()
+                {
+                    state.push(Command::OpenDatabase(own));
+                }
+            });
+        });
+    ui.add_space(6.0);
 }
