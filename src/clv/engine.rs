@@ -116,7 +116,7 @@ pub fn value_shop(
     }
 
     step(progress, 0.1, "Choosing a model…")?;
-    let (model, backtests, calibration_end, choice_reason) =
+    let (model, backtests, calibration_end, mut choice_reason) =
         choose_model(input, &summaries, progress)?;
     step(progress, 0.6, "Fitting the model to all orders…")?;
     let period = settings.period;
@@ -130,7 +130,14 @@ pub fn value_shop(
                 .filter(|m| *m != model)
                 .find_map(|m| fit_purchase(m, &all_triples).ok().filter(|f| f.converged));
             match other {
-                Some(fit) => fit,
+                Some(fit) => {
+                    choice_reason = format!(
+                        "{} is used: {} did not settle on a fit to all your orders. {choice_reason}",
+                        fit.model.label(),
+                        model.label()
+                    );
+                    fit
+                }
                 None => {
                     let reason = "The purchase models could not be fitted to these orders, so the values use the simple retention formula.".to_owned();
                     return Ok(simple_valuation(

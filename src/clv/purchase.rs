@@ -23,6 +23,11 @@ use rustc_hash::FxHashMap;
 use super::special::{digamma, ln_gamma, ln_hyp2f1, ln_hyp2f1_near_one};
 use super::summary::Triple;
 
+/// Smallest parameter value a likelihood is evaluated at.
+pub const PARAM_MIN: f64 = 1e-10;
+/// Largest parameter value a likelihood is evaluated at.
+pub const PARAM_MAX: f64 = 1e10;
+
 /// A purchase-process model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum PurchaseModel {
@@ -90,7 +95,13 @@ impl PurchaseModel {
         triples: &[Triple],
         gradient: Option<&mut [f64; 4]>,
     ) -> f64 {
-        if params.iter().any(|p| !(p.is_finite() && *p > 0.0)) {
+        // Outside [1e-10, 1e10] the terms (ln Γ of 1e50, powers of 1e-46) cancel into
+        // garbage that can look like an excellent fit; an optimiser's wild first step must
+        // see "undefined" there and step back.
+        if params
+            .iter()
+            .any(|p| !(p.is_finite() && (PARAM_MIN..=PARAM_MAX).contains(p)))
+        {
             return f64::NAN;
         }
         match self {
@@ -441,6 +452,25 @@ mod tests {
             count: 1.0,
         })
         .collect()
+    }
+
+    #[test]
+    fn absurd_parameters_are_undefined_not_a_great_fit() {
+        // An optimiser step once landed here and MBG/NBD's terms cancelled into ln L = +9e58.
+        let wild = [8.6e53, 1.2e-46, 1.2e-113, 3.4e81];
+        for model in PurchaseModel::ALL {
+            assert!(model.ln_likelihood(&wild, &triples(), None).is_nan());
+            assert!(
+                model
+                    .ln_likelihood(&[1e11, 1.0, 1.0, 1.0], &triples(), None)
+                    .is_nan()
+            );
+            assert!(
+                model
+                    .ln_likelihood(&[0.5, 5.0, 0.8, 2.0], &triples(), None)
+                    .is_finite()
+            );
+        }
     }
 
     #[test]
