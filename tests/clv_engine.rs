@@ -284,6 +284,16 @@ fn thin_data_uses_the_formulas_and_says_why() {
             .all(|(v, s)| !s.is_acquired() || v.clv.is_finite()),
         "a number for everyone"
     );
+    // With a range from how sure the measured retention is.
+    let valued: Vec<_> = result.values.iter().filter(|v| v.clv > 0.0).collect();
+    assert!(!valued.is_empty());
+    assert!(
+        valued
+            .iter()
+            .all(|v| v.clv_low < v.clv && v.clv < v.clv_high),
+        "{:?}",
+        valued.first()
+    );
 
     // Six weeks of history is too short, whatever the number of customers.
     let short_end = start() + Duration::days(42);

@@ -217,24 +217,25 @@ fn simple_valuation(
     settings: &ValueSettings,
     minor_per_major: f64,
 ) -> Valuation {
+    let value_at = |s: &CustomerSummary, retention: f64| {
+        fallback_value(
+            s,
+            retention,
+            settings.margin,
+            settings.monthly_discount,
+            settings.horizon_months,
+        ) / minor_per_major
+    };
+    // The range: the same formula at the ends of the retention rate's 80% interval.
     let values = summaries
         .iter()
-        .map(|s| {
-            let clv = fallback_value(
-                s,
-                &shop,
-                settings.margin,
-                settings.monthly_discount,
-                settings.horizon_months,
-            ) / minor_per_major;
-            CustomerValue {
-                p_alive: f64::NAN,
-                expected_purchases: f64::NAN,
-                expected_spend: shop.average_order_cents / minor_per_major,
-                clv,
-                clv_low: f64::NAN,
-                clv_high: f64::NAN,
-            }
+        .map(|s| CustomerValue {
+            p_alive: f64::NAN,
+            expected_purchases: f64::NAN,
+            expected_spend: shop.average_order_cents / minor_per_major,
+            clv: value_at(s, shop.yearly_retention),
+            clv_low: value_at(s, shop.yearly_retention_low),
+            clv_high: value_at(s, shop.yearly_retention_high),
         })
         .collect();
     Valuation {

@@ -36,6 +36,11 @@ pub struct ShopFormulas {
     pub purchases_per_year: f64,
     /// Share of customers who buy again within a year (0–1), from the data.
     pub yearly_retention: f64,
+    /// Low end of the 80% range of the yearly retention (Wilson interval on the customers
+    /// it was measured on); equal to `yearly_retention` when it could not be measured.
+    pub yearly_retention_low: f64,
+    /// High end of that range.
+    pub yearly_retention_high: f64,
     /// Expected lifespan in years, 1 / (1 − retention), at most 20.
     pub lifespan_years: f64,
     /// HubSpot: average order value × purchases per year × lifespan.
@@ -76,7 +81,7 @@ pub fn shop_formulas(
         .map(|s| (s.age_days as f64 / YEAR_DAYS).max(1.0 / 12.0))
         .sum();
     let per_year = purchases / customer_years;
-    let retention = yearly_retention(&acquired, end, history_days);
+    let (retention, retention_low, retention_high) = yearly_retention(&acquired, end, history_days);
     let lifespan = if retention < 0.95 {
         1.0 / (1.0 - retention)
     } else {
@@ -93,6 +98,8 @@ pub fn shop_formulas(
         aov_times_orders_cents: average_order * per_customer,
         purchases_per_year: per_year,
         yearly_retention: retention,
+        yearly_retention_low: retention_low,
+        yearly_retention_high: retention_high,
         lifespan_years: lifespan.min(20.0),
         hubspot_cents: average_order * per_year * lifespan.min(20.0),
         yearly_margin_cents: yearly_margin,
@@ -103,8 +110,14 @@ pub fn shop_formulas(
 
 /// Of the customers who had bought before the last window, the share who bought again in
 /// it; the window is a year when the history allows, else half the history, and the rate
-/// is then scaled to a year (r_year = r_window^(365/window)).
-fn yearly_retention(acquired: &[&CustomerSummary], end: NaiveDate, history_days: i64) -> f64 {
+/// is then scaled to a year (r_year = r_window^(365/window)). Returned with the ends of its
+/// 80% Wilson interval (how sure the count of returning customers lets us be), scaled the
+/// same way.
+fn yearly_retention(
+    acquired: &[&CustomerSummary],
+    end: NaiveDate,
+    history_days: i64,
+) -> (f64, f64, f64) {
     let window = if history_days >= 2 * 365 {
         365
     } else {
@@ -116,21 +129,38 @@ fn yearly_retention(acquired: &[&CustomerSummary], end: NaiveDate, history_days:
         .filter(|s| s.first_day.is_some_and(|d| d < window_start))
         .collect();
     if earlier.is_empty() {
-        return 0.0;
+        return (0.0, 0.0, 0.0);
     }
     let returned = earlier
         .iter()
         .filter(|s| s.last_day.is_some_and(|d| d >= window_start))
         .count();
-    let rate = returned as f64 / earlier.len() as f64;
-    rate.powf(365.0 / window as f64).clamp(0.0, 0.99)
+    let n = earlier.len() as f64;
+    let rate = returned as f64 / n;
+    let (low, high) = wilson_interval(rate, n, super::value::Z_80);
+    let yearly = |r: f64| r.powf(365.0 / window as f64).clamp(0.0, 0.99);
+    (yearly(rate), yearly(low), yearly(high))
+}
+
+/// The Wilson score interval for a proportion `rate` observed on `n` cases, at normal
+/// quantile `z`: good for small n and rates near 0 or 1, unlike rate ± z·se.
+pub fn wilson_interval(rate: f64, n: f64, z: f64) -> (f64, f64) {
+    if n <= 0.0 {
+        return (0.0, 1.0);
+    }
+    let z2 = z * z;
+    let denominator = 1.0 + z2 / n;
+    let centre = (rate + z2 / (2.0 * n)) / denominator;
+    let half = z * (rate * (1.0 - rate) / n + z2 / (4.0 * n * n)).sqrt() / denominator;
+    ((centre - half).max(0.0), (centre + half).min(1.0))
 }
 
 /// The thin-data fallback for one customer (minor units): their average monthly margin so
-/// far, carried `horizon_months` forward with the shop's monthly retention and discounted.
+/// far, carried `horizon_months` forward with the shop's monthly retention (from
+/// `yearly_retention`) and discounted.
 pub fn fallback_value(
     summary: &CustomerSummary,
-    shop: &ShopFormulas,
+    yearly_retention: f64,
     margin: f64,
     monthly_discount: f64,
     horizon_months: f64,
@@ -140,7 +170,7 @@ pub fn fallback_value(
     }
     let months = (summary.age_days as f64 / (YEAR_DAYS / 12.0)).max(1.0);
     let monthly_margin = margin * summary.revenue_cents as f64 / months;
-    let monthly_retention = shop.yearly_retention.powf(1.0 / 12.0);
+    let monthly_retention = yearly_retention.powf(1.0 / 12.0);
     let mut previous = 0.0;
     let mut total = 0.0;
     for k in super::value::month_steps(horizon_months) {
@@ -158,6 +188,15 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn wilson_interval_matches_the_textbook() {
+        // 50 of 100 at 95%: 0.4038 to 0.5962 (Wilson 1927); 0 of 10 still has a range above zero.
+        let (low, high) = wilson_interval(0.5, 100.0, 1.959_963_985);
+        assert!((low - 0.403_832).abs() < 1e-5 && (high - 0.596_168).abs() < 1e-5);
+        let (low, high) = wilson_interval(0.0, 10.0, 1.959_963_985);
+        assert!(low == 0.0 && (high - 0.277_533).abs() < 1e-5, "{high}");
     }
 
     #[test]
@@ -226,9 +265,9 @@ mod tests {
             yearly_retention: 0.6,
             ..ShopFormulas::default()
         };
-        let short = fallback_value(&s[0], &shop, 0.3, 0.01, 6.0);
-        let long = fallback_value(&s[0], &shop, 0.3, 0.01, 12.0);
-        let undiscounted = fallback_value(&s[0], &shop, 0.3, 0.0, 12.0);
+        let short = fallback_value(&s[0], shop.yearly_retention, 0.3, 0.01, 6.0);
+        let long = fallback_value(&s[0], shop.yearly_retention, 0.3, 0.01, 12.0);
+        let undiscounted = fallback_value(&s[0], shop.yearly_retention, 0.3, 0.0, 12.0);
         assert!(short > 0.0 && long > short && undiscounted > long);
     }
 }
