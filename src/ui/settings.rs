@@ -183,10 +183,10 @@ fn business_form_ui(ui: &mut egui::Ui, form: &mut SettingsForm) {
             ui.end_row();
 
             let label = ui.label("Time zone");
-            ui.add(
+            ui.add_sized(
+                [190.0, ui.spacing().interact_size.y],
                 egui::TextEdit::singleline(&mut form.draft.time_zone)
-                    .desired_width(170.0)
-                    .hint_text("this computer's"),
+                    .hint_text("this computer's zone"),
             )
             .labelled_by(label.id);
             ui.weak("For order times your files give without a zone, e.g. Europe/Berlin.");
