@@ -3,27 +3,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
+mod common;
+
+use common::{clv_desk, run, stderr};
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn clv_desk() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_clv-desk"));
-    // Keep the tests away from the user's real data folder and preferences.
-    command.env("HOME", std::env::temp_dir()).env(
-        "XDG_DATA_HOME",
-        std::env::temp_dir().join("clv-desk-test-data"),
-    );
-    command
-}
-
-fn run(command: &mut Command) -> Output {
-    command.output().expect("the clv-desk binary runs")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
 
 #[test]
 fn version_names_the_release_and_commit() {

@@ -5,31 +5,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
+mod common;
+
+use common::{clv_desk, run, stderr, stdout};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
-
-fn clv_desk() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_clv-desk"));
-    command.env("HOME", std::env::temp_dir()).env(
-        "XDG_DATA_HOME",
-        std::env::temp_dir().join("clv-desk-test-data"),
-    );
-    command
-}
-
-fn run(command: &mut Command) -> Output {
-    command.output().expect("the clv-desk binary runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
 
 fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -317,18 +317,10 @@ fn run_summary(valuation: &Valuation, economics: &ValueSettings, minor: f64) -> 
     let mean = |f: &dyn Fn(&crate::clv::value::CustomerValue) -> f64| {
         valued.iter().map(|(_, v)| f(v)).sum::<f64>() / n
     };
-    let holdout_error_pct = match &valuation.method {
-        Method::Model {
-            purchase,
-            backtests,
-            ..
-        } => backtests
-            .iter()
-            .find(|b| b.model == purchase.model)
-            .map(|b| b.error_pct())
-            .filter(|e| e.is_finite()),
-        Method::Simple => None,
-    };
+    let holdout_error_pct = valuation
+        .chosen_backtest()
+        .map(|b| b.error_pct())
+        .filter(|e| e.is_finite());
     RunSummary {
         customers_valued: valued.len() as u64,
         repeat_customers: valuation

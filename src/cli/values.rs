@@ -89,29 +89,22 @@ fn fit_json(computed: &Computed) -> serde_json::Value {
         .as_deref()
         .and_then(|s| serde_json::from_str(s).ok())
         .unwrap_or(serde_json::Value::Null);
-    let holdout = match &computed.valuation.method {
-        Method::Model {
-            purchase,
-            backtests,
-            ..
-        } => backtests
-            .iter()
-            .find(|b| b.model == purchase.model)
-            .map(|b| {
-                serde_json::json!({
-                    "calibration_end": run.calibration_end.map(|d| d.to_string()),
-                    "periods": b.holdout_periods,
-                    "actual_repeat_purchases": b.actual_total,
-                    "predicted_repeat_purchases": b.predicted_total,
-                    "error_pct": b.error_pct(),
-                    "mae_per_customer": b.mae,
-                    "actual_cumulative": b.actual_cumulative,
-                    "predicted_cumulative": b.predicted_cumulative,
-                })
+    let holdout = computed
+        .valuation
+        .chosen_backtest()
+        .map(|b| {
+            serde_json::json!({
+                "calibration_end": run.calibration_end.map(|d| d.to_string()),
+                "periods": b.holdout_periods,
+                "actual_repeat_purchases": b.actual_total,
+                "predicted_repeat_purchases": b.predicted_total,
+                "error_pct": b.error_pct(),
+                "mae_per_customer": b.mae,
+                "actual_cumulative": b.actual_cumulative,
+                "predicted_cumulative": b.predicted_cumulative,
             })
-            .unwrap_or(serde_json::Value::Null),
-        Method::Simple => serde_json::Value::Null,
-    };
+        })
+        .unwrap_or(serde_json::Value::Null);
     serde_json::json!({
         "model": run.model,
         "params": params,

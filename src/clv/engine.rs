@@ -74,6 +74,20 @@ pub struct Valuation {
     pub calibration_end: Option<NaiveDate>,
 }
 
+impl Valuation {
+    /// The backtest of the model the values use, when one was run.
+    pub fn chosen_backtest(&self) -> Option<&Backtest> {
+        match &self.method {
+            Method::Model {
+                purchase,
+                backtests,
+                ..
+            } => backtests.iter().find(|b| b.model == purchase.model),
+            Method::Simple => None,
+        }
+    }
+}
+
 /// Why the engine stopped.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum EngineError {
