@@ -2,6 +2,7 @@
 //! numbers out, so every formula is tested alone against published values.
 
 pub mod backtest;
+pub mod derivatives;
 pub mod engine;
 pub mod fit;
 pub mod optim;
