@@ -6,7 +6,8 @@
 //! evaluation already holds; it drives the ranges on CLV (see `value`).
 
 use super::derivatives::{self, Derivatives, PreparedTriples};
-use super::optim::{self, NewtonOptions, Options};
+use super::optim::{self, NewtonOptions};
+use super::pareto::{self, ParetoLayout};
 use super::purchase::PurchaseModel;
 use super::spend::SpendHistory;
 use super::summary::Triple;
@@ -85,31 +86,18 @@ pub fn fit_purchase(model: PurchaseModel, triples: &[Triple]) -> Result<Purchase
         ],
     };
     let prepared = PreparedTriples::new(triples);
-    let best = if model == PurchaseModel::ParetoNbd {
-        let mut objective = |theta: &[f64], g: &mut [f64]| -> f64 {
-            let params = exp4(theta);
-            let mut grad = [0.0; 4];
-            let ll = model.ln_likelihood(&params, triples, Some(&mut grad));
-            for i in 0..4 {
-                g[i] = -grad[i] * params[i];
-            }
-            -ll
+    let layout = (model == PurchaseModel::ParetoNbd).then(|| ParetoLayout::new(&prepared));
+    let mut objective = |theta: &[f64], g: &mut [f64], h: &mut [f64]| -> f64 {
+        let params = exp4(theta);
+        let d = match &layout {
+            Some(layout) => pareto::pareto(&params, &prepared, layout),
+            None => derivatives::bg_family(&params, &prepared, model == PurchaseModel::MbgNbd),
         };
-        let mut best = best_of_starts(&starts, |theta0| {
-            optim::minimize(&mut objective, theta0, Options::default())
-        })?;
-        best.hessian = Some(optim::hessian(&mut objective, &best.x, 1e-5));
-        best
-    } else {
-        let mut objective = |theta: &[f64], g: &mut [f64], h: &mut [f64]| -> f64 {
-            let params = exp4(theta);
-            let d = derivatives::bg_family(&params, &prepared, model == PurchaseModel::MbgNbd);
-            negate_into(&d.in_log_parameters(&params), g, h)
-        };
-        best_of_starts(&starts, |theta0| {
-            optim::newton(&mut objective, theta0, NewtonOptions::default())
-        })?
+        negate_into(&d.in_log_parameters(&params), g, h)
     };
+    let best = best_of_starts(&starts, |theta0| {
+        optim::newton(&mut objective, theta0, NewtonOptions::default())
+    })?;
     let covariance = best.hessian.as_deref().and_then(optim::inverse_spd);
     Ok(PurchaseFit {
         model,

@@ -6,6 +6,7 @@ pub mod derivatives;
 pub mod engine;
 pub mod fit;
 pub mod optim;
+pub mod pareto;
 pub mod purchase;
 pub mod simple;
 pub mod simulate;
