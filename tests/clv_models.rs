@@ -257,3 +257,45 @@ fn the_published_expected_purchases_example() {
     let e = PurchaseModel::BgNbd.expected_purchases(&params, 2.0, 30.43, 38.86, 39.0);
     assert!((e - 1.226).abs() < 0.0005, "{e}");
 }
+
+/// The covariance the fits return (the inverse of the exact Hessian of −ln L in
+/// log-parameters at the optimum) against the inverse of a Hessian by second differences of
+/// the reference likelihood.
+#[test]
+fn covariances_are_the_inverse_hessians_of_the_reference_likelihood() {
+    let triples = triples();
+    for model in PurchaseModel::ALL {
+        let fit = fit_purchase(model, &triples).unwrap();
+        let theta: Vec<f64> = fit.params.iter().map(|p| p.ln()).collect();
+        let f = |t: &[f64]| -> f64 {
+            let p = [t[0].exp(), t[1].exp(), t[2].exp(), t[3].exp()];
+            -model.ln_likelihood(&p, &triples, None)
+        };
+        let h = 1e-3;
+        let mut hessian = vec![vec![0.0; 4]; 4];
+        for i in 0..4 {
+            for j in 0..4 {
+                let at = |di: f64, dj: f64| {
+                    let mut t = theta.clone();
+                    t[i] += di;
+                    t[j] += dj;
+                    f(&t)
+                };
+                hessian[i][j] = (at(h, h) - at(h, -h) - at(-h, h) + at(-h, -h)) / (4.0 * h * h);
+            }
+        }
+        let numeric = clv_desk::clv::optim::inverse_spd(&hessian).unwrap();
+        let covariance = fit.covariance.unwrap();
+        for i in 0..4 {
+            for j in 0..4 {
+                let scale = (numeric[i][i] * numeric[j][j]).sqrt();
+                assert!(
+                    (covariance[i][j] - numeric[i][j]).abs() <= 1e-4 * scale,
+                    "{model:?} [{i}][{j}]: {} vs {}",
+                    covariance[i][j],
+                    numeric[i][j]
+                );
+            }
+        }
+    }
+}

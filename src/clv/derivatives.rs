@@ -354,13 +354,14 @@ pub fn bg_family(params: &[f64; 4], data: &PreparedTriples, modified: bool) -> D
     out
 }
 
-/// Σ nᵢ ln yᵢ for factors yᵢ ∈ [1, 2], as ln Π yᵢ^nᵢ: a multiplication per factor instead of a
-/// logarithm (the hot loop's most expensive call), the product's binary exponent moved into
-/// an integer before it can overflow. Its rounding error, ~10⁻¹⁶ relative per factor, is an
-/// absolute error of the same size per term, like summing the logarithms. Factors with a
-/// count other than 1 have their logarithm summed directly.
+/// Σ nᵢ ln yᵢ for positive factors yᵢ, as ln Π yᵢ^nᵢ: a multiplication per factor instead of
+/// a logarithm (the hot loops' most expensive call), the product's binary exponent moved
+/// into an integer before it can overflow or underflow. Its rounding error, ~10⁻¹⁶ relative
+/// per factor, is an absolute error of the same size per term, like summing the logarithms.
+/// Factors with a count other than 1, or outside [10⁻¹⁰⁰, 10¹⁰⁰], have their logarithm
+/// summed directly.
 #[derive(Clone, Copy, Debug)]
-struct LogProduct {
+pub(crate) struct LogProduct {
     product: f64,
     exponent: i64,
     logs: f64,
@@ -377,11 +378,12 @@ impl Default for LogProduct {
 }
 
 impl LogProduct {
+    /// Adds n ln y.
     #[inline]
-    fn multiply(&mut self, y: f64, n: f64) {
-        if n == 1.0 {
+    pub(crate) fn multiply(&mut self, y: f64, n: f64) {
+        if n == 1.0 && (1e-100..=1e100).contains(&y) {
             self.product *= y;
-            if self.product > 1e300 {
+            if !(1e-150..=1e150).contains(&self.product) {
                 // Keep the mantissa in [1, 2), count the binary exponent.
                 let bits = self.product.to_bits();
                 self.exponent += ((bits >> 52) & 0x7ff) as i64 - 1023;
@@ -392,7 +394,8 @@ impl LogProduct {
         }
     }
 
-    fn ln(&self) -> f64 {
+    /// The sum of the logarithms.
+    pub(crate) fn ln(&self) -> f64 {
         self.product.ln() + self.exponent as f64 * std::f64::consts::LN_2 + self.logs
     }
 }
@@ -613,11 +616,14 @@ mod tests {
         let mut sum = 0.0;
         for i in 0..5000 {
             let y = 1.0 + ((i * 37) % 101) as f64 / 100.0;
+            let y = if i % 3 == 0 { 1e-3 / y } else { y };
             let n = if i % 7 == 0 { 3.0 } else { 1.0 };
             product.multiply(y, n);
             sum += n * y.ln();
         }
-        assert!(product.exponent > 0, "renormalised on the way");
+        assert!(product.exponent != 0, "renormalised on the way");
+        product.multiply(1e-200, 1.0);
+        sum += (1e-200_f64).ln();
         assert!(close(product.ln(), sum, 1e-13), "{} vs {sum}", product.ln());
     }
 

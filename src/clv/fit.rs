@@ -25,7 +25,7 @@ pub struct PurchaseFit {
     pub customers: u64,
     /// Whether the optimiser met its convergence test.
     pub converged: bool,
-    /// BFGS iterations.
+    /// Optimiser (Newton) iterations of the start that was kept.
     pub iterations: u32,
     /// Covariance of the log-parameters (inverse Hessian of −ln L); `None` if the Hessian
     /// was not positive definite (a flat or degenerate likelihood).
@@ -44,7 +44,7 @@ pub struct SpendFit {
     pub customers: u64,
     /// Whether the optimiser met its convergence test.
     pub converged: bool,
-    /// BFGS iterations.
+    /// Optimiser (Newton) iterations of the start that was kept.
     pub iterations: u32,
     /// Covariance of the log-parameters.
     #[serde(skip)]

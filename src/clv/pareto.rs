@@ -43,7 +43,7 @@
 // Small dense matrix algebra reads best with explicit indices.
 #![allow(clippy::needless_range_loop)]
 
-use super::derivatives::{Derivatives, PreparedTriples};
+use super::derivatives::{Derivatives, LogProduct, PreparedTriples};
 use super::special::{digamma, ln_gamma, ln_hyp2f1, trigamma};
 
 /// Terms a ₂F₁ series may take before the general evaluation takes over.
@@ -193,12 +193,11 @@ impl Jet {
         out
     }
 
-    fn ln(&self) -> Jet {
+    /// The derivatives of ln of this jet, with the value left at 0 (the caller sums the
+    /// logarithms apart): (ln f)′ = f′/f, (ln f)″ = f″/f − f′f′ᵀ/f².
+    fn ln_derivatives(&self) -> Jet {
         let inv = 1.0 / self.v;
-        let mut out = Jet {
-            v: self.v.ln(),
-            ..Jet::default()
-        };
+        let mut out = Jet::default();
         for i in 0..4 {
             out.g[i] = self.g[i] * inv;
         }
@@ -326,6 +325,7 @@ pub fn pareto(params: &[f64; 4], data: &PreparedTriples, layout: &ParetoLayout) 
         })
         .collect();
     let mut total = Jet::default();
+    let mut logs = LogProduct::default();
     for group in &data.groups {
         let a = r + s + group.x;
         for (item, &(node_x, node_t)) in data.items[group.start..group.end]
@@ -347,7 +347,9 @@ pub fn pareto(params: &[f64; 4], data: &PreparedTriples, layout: &ParetoLayout) 
             minus_q.h[packed(1, 1)] = a * (t.inv_at * t.inv_at - tx.inv_at * tx.inv_at);
             let bracket = powers[item.t as usize].sub(&s_j[node_t as usize]);
             let d = s_j[node_x as usize].add(&minus_q.exp().mul(&bracket));
-            let mut term = d.ln();
+            // ln D's value is gathered in `logs`, its derivatives here.
+            logs.multiply(d.v, item.count);
+            let mut term = d.ln_derivatives();
             // − a ln(α+tₓ)
             term.v -= a * tx.ln_at;
             term.g[0] -= tx.ln_at;
@@ -364,6 +366,7 @@ pub fn pareto(params: &[f64; 4], data: &PreparedTriples, layout: &ParetoLayout) 
         total.g[0] += n * digamma(r + group.x);
         total.h[packed(0, 0)] += n * trigamma(r + group.x);
     }
+    total.v += logs.ln();
     // −ln Γ(r) + r ln α + s ln β, per customer.
     let n = data.customers;
     total.v += n * (-ln_gamma(r) + r * alpha.ln() + s * beta.ln());
