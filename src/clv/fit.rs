@@ -98,7 +98,7 @@ pub fn fit_purchase(model: PurchaseModel, triples: &[Triple]) -> Result<Purchase
     let best = best_of_starts(&starts, |theta0| {
         optim::newton(&mut objective, theta0, NewtonOptions::default())
     })?;
-    let covariance = best.hessian.as_deref().and_then(optim::inverse_spd);
+    let covariance = covariance(&mut objective, &best);
     Ok(PurchaseFit {
         model,
         params: exp4(&best.x),
@@ -135,7 +135,7 @@ pub fn fit_spend(data: &[SpendHistory]) -> Result<SpendFit, FitError> {
     let best = best_of_starts(&starts, |theta0| {
         optim::newton(&mut objective, theta0, NewtonOptions::default())
     })?;
-    let covariance = best.hessian.as_deref().and_then(optim::inverse_spd);
+    let covariance = covariance(&mut objective, &best);
     Ok(SpendFit {
         params: [best.x[0].exp(), best.x[1].exp(), best.x[2].exp()],
         log_likelihood: -best.value,
@@ -144,6 +144,27 @@ pub fn fit_spend(data: &[SpendHistory]) -> Result<SpendFit, FitError> {
         iterations: best.iterations,
         covariance,
     })
+}
+
+/// The inverse of the Hessian at the optimum: the exact one Newton's last evaluation left,
+/// or, where the objective had none there (the rare points where `pareto` falls back to
+/// differences of ₂F₁ and the Hessian came out non-finite), central differences of the
+/// gradient.
+fn covariance(
+    objective: &mut optim::SecondOrderObjective<'_>,
+    best: &optim::Minimum,
+) -> Option<Vec<Vec<f64>>> {
+    let hessian = match &best.hessian {
+        Some(h) => h.clone(),
+        None => {
+            let n = best.x.len();
+            let mut scratch = vec![0.0; n * n];
+            let mut gradient_only =
+                |theta: &[f64], g: &mut [f64]| objective(theta, g, &mut scratch);
+            optim::hessian(&mut gradient_only, &best.x, 1e-5)
+        }
+    };
+    optim::inverse_spd(&hessian)
 }
 
 /// Minimises from each start (natural scale) in turn until one converges; the best result.
