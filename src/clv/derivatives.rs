@@ -295,8 +295,7 @@ pub fn bg_family(params: &[f64; 4], data: &PreparedTriples, modified: bool) -> D
                 let (lt, it) = table[item.t as usize];
                 let (ltx, itx) = table[item.tx as usize];
                 // u − v, and the log-sum-exp with its weights from e^(−|u−v|).
-                let delta = c_x - rx * (ltx - lt);
-                let delta = -delta; // u − v
+                let delta = rx * (ltx - lt) - c_x;
                 let e = (-delta.abs()).exp();
                 let one_plus = 1.0 + e;
                 // d = max(u, v) + ln(1 + e); the logarithms are gathered in `product`.

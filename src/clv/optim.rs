@@ -25,9 +25,9 @@ pub struct Minimum {
     pub value: f64,
     /// The gradient there.
     pub gradient: Vec<f64>,
-    /// BFGS iterations.
+    /// Iterations (BFGS or Newton steps taken).
     pub iterations: u32,
-    /// Function and gradient evaluations.
+    /// Objective evaluations (with gradient, and Hessian for Newton).
     pub evaluations: u32,
     /// Whether a convergence test was met (not the iteration limit or a failed line search).
     pub converged: bool,
