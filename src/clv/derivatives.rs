@@ -565,6 +565,58 @@ mod tests {
         );
     }
 
+    /// The same at 100 parameter points per model spread log-uniformly over r, a, b ∈
+    /// [0.02, 20] and α ∈ [0.05, 500]; Hessians in log-parameters.
+    #[test]
+    fn bg_family_matches_the_reference_over_a_wide_grid() {
+        let data = triples();
+        let prepared = PreparedTriples::new(&data);
+        let mut state: u64 = 777;
+        let mut uniform = || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut log_uniform = |lo: f64, hi: f64| (lo.ln() + uniform() * (hi / lo).ln()).exp();
+        for (model, modified) in [(PurchaseModel::BgNbd, false), (PurchaseModel::MbgNbd, true)] {
+            for _ in 0..100 {
+                let params = [
+                    log_uniform(0.02, 20.0),
+                    log_uniform(0.05, 500.0),
+                    log_uniform(0.02, 20.0),
+                    log_uniform(0.02, 20.0),
+                ];
+                let d = bg_family(&params, &prepared, modified);
+                let mut g_ref = [0.0; 4];
+                let reference = model.ln_likelihood(&params, &data, Some(&mut g_ref));
+                assert!(close(d.value, reference, 1e-13), "{model:?} {params:?}");
+                for i in 0..4 {
+                    assert!(close(d.gradient[i], g_ref[i], 1e-11), "{model:?} grad {i}");
+                }
+                let d = d.in_log_parameters(&params);
+                for i in 0..4 {
+                    let h: f64 = 1e-5;
+                    let mut plus = params;
+                    plus[i] *= h.exp();
+                    let mut minus = params;
+                    minus[i] *= (-h).exp();
+                    let gp = bg_family(&plus, &prepared, modified).in_log_parameters(&plus);
+                    let gm = bg_family(&minus, &prepared, modified).in_log_parameters(&minus);
+                    for j in 0..4 {
+                        let numeric = (gp.gradient[j] - gm.gradient[j]) / (2.0 * h);
+                        let scale = (d.hessian[i][i].abs() * d.hessian[j][j].abs()).sqrt();
+                        assert!(
+                            (d.hessian[i][j] - numeric).abs() <= 1e-6 * scale.max(1.0),
+                            "{model:?} {params:?} H[{i}][{j}] {} vs {numeric}",
+                            d.hessian[i][j]
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn gamma_gamma_matches_the_reference_and_finite_differences() {
         let data = [
