@@ -257,3 +257,133 @@ fn the_published_expected_purchases_example() {
     let e = PurchaseModel::BgNbd.expected_purchases(&params, 2.0, 30.43, 38.86, 39.0);
     assert!((e - 1.226).abs() < 0.0005, "{e}");
 }
+
+/// The covariance the fits return (the inverse of the exact Hessian of −ln L in
+/// log-parameters at the optimum) against the inverse of a Hessian by second differences of
+/// the reference likelihood.
+#[test]
+fn covariances_are_the_inverse_hessians_of_the_reference_likelihood() {
+    let triples = triples();
+    for model in PurchaseModel::ALL {
+        let fit = fit_purchase(model, &triples).unwrap();
+        let theta: Vec<f64> = fit.params.iter().map(|p| p.ln()).collect();
+        let f = |t: &[f64]| -> f64 {
+            let p = [t[0].exp(), t[1].exp(), t[2].exp(), t[3].exp()];
+            -model.ln_likelihood(&p, &triples, None)
+        };
+        let h = 1e-3;
+        let mut hessian = vec![vec![0.0; 4]; 4];
+        for i in 0..4 {
+            for j in 0..4 {
+                let at = |di: f64, dj: f64| {
+                    let mut t = theta.clone();
+                    t[i] += di;
+                    t[j] += dj;
+                    f(&t)
+                };
+                hessian[i][j] = (at(h, h) - at(h, -h) - at(-h, h) + at(-h, -h)) / (4.0 * h * h);
+            }
+        }
+        let numeric = clv_desk::clv::optim::inverse_spd(&hessian).unwrap();
+        let covariance = fit.covariance.unwrap();
+        for i in 0..4 {
+            for j in 0..4 {
+                let scale = (numeric[i][i] * numeric[j][j]).sqrt();
+                assert!(
+                    (covariance[i][j] - numeric[i][j]).abs() <= 1e-4 * scale,
+                    "{model:?} [{i}][{j}]: {} vs {}",
+                    covariance[i][j],
+                    numeric[i][j]
+                );
+            }
+        }
+    }
+}
+
+/// Newton's optimum against the former method (BFGS on the reference likelihood and its
+/// gradient) from the same start, both scored by the reference likelihood: on the CDNOW
+/// sample (Pareto/NBD with α < β there), and on a simulated shop whose Pareto/NBD optimum
+/// has β > 2α (where the fast evaluation cannot use its recurrence and sums a series at
+/// every node).
+#[test]
+fn newton_fits_are_at_least_as_good_as_bfgs_on_the_reference_likelihood() {
+    use clv_desk::clv::optim::{self, Options};
+    use clv_desk::clv::simulate::{Dropout, PurchaseProcess, SpendProcess, simulate_customers};
+    use rand::SeedableRng as _;
+
+    let simulated: Vec<Triple> = {
+        let process = PurchaseProcess {
+            r: 0.8,
+            alpha: 2.0,
+            a: 0.6,
+            b: 30.0,
+            dropout: Dropout::ExponentialLifetime,
+        };
+        let spend = SpendProcess {
+            p: 6.0,
+            q: 4.0,
+            gamma: 40.0,
+        };
+        let mut rng = rand::rngs::Xoshiro256PlusPlus::seed_from_u64(5);
+        let customers = simulate_customers(process, spend, 3000, 52.0, 104.0, &mut rng).unwrap();
+        let mut t: Vec<Triple> = customers
+            .iter()
+            .map(|c| Triple {
+                x: (c.purchase_weeks.len() - 1) as f64,
+                tx: c.purchase_weeks.last().copied().unwrap_or(0.0),
+                t: 104.0 - c.first_purchase_week,
+                count: 1.0,
+            })
+            .collect();
+        t.sort_by(|a, b| a.x.total_cmp(&b.x));
+        t
+    };
+    let cases = [
+        (PurchaseModel::BgNbd, triples()),
+        (PurchaseModel::MbgNbd, triples()),
+        (PurchaseModel::ParetoNbd, triples()),
+        (PurchaseModel::ParetoNbd, simulated),
+    ];
+    for (model, data) in cases {
+        let fit = fit_purchase(model, &data).unwrap();
+        assert!(fit.converged, "{model:?}");
+        let mut objective = |theta: &[f64], g: &mut [f64]| -> f64 {
+            let p = [
+                theta[0].exp(),
+                theta[1].exp(),
+                theta[2].exp(),
+                theta[3].exp(),
+            ];
+            let mut grad = [0.0; 4];
+            let ll = model.ln_likelihood(&p, &data, Some(&mut grad));
+            for i in 0..4 {
+                g[i] = -grad[i] * p[i];
+            }
+            -ll
+        };
+        let mean_age = data.iter().map(|t| t.t).sum::<f64>() / data.len() as f64;
+        let scale = mean_age / 4.0;
+        let start = match model {
+            PurchaseModel::ParetoNbd => [1.0, scale, 1.0, scale],
+            // Not b = 1, where the reference gradient's x = 0 terms are 0/0.
+            _ => [0.5, scale, 0.8, 2.0],
+        };
+        let theta0: Vec<f64> = start.iter().map(|v: &f64| v.ln()).collect();
+        let bfgs = optim::minimize(&mut objective, &theta0, Options::default());
+        let newton = model.ln_likelihood(&fit.params, &data, None);
+        println!(
+            "{model:?}: Newton {:?} ln L {newton:.10}; BFGS {:?} ln L {:.10}",
+            fit.params,
+            bfgs.x.iter().map(|t| t.exp()).collect::<Vec<_>>(),
+            -bfgs.value
+        );
+        assert!(bfgs.converged, "{model:?}: {bfgs:?}");
+        // Equal within the rounding of the sums (~10⁻¹⁵ relative), or Newton better.
+        assert!(
+            newton >= -bfgs.value - 1e-13 * bfgs.value.abs(),
+            "{model:?}: {newton} vs BFGS {}",
+            -bfgs.value
+        );
+        assert!(((fit.log_likelihood - newton) / newton).abs() < 1e-12);
+    }
+}

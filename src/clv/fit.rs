@@ -1,12 +1,15 @@
 //! Maximum-likelihood fits of the purchase and spend models: parameters are optimised on
-//! the log scale (so they stay positive and the surface is better conditioned) with BFGS,
-//! from a data-scaled start and, if that does not converge, from a second one. The
-//! covariance of the log-parameters is the inverse Hessian of −ln L at the optimum; it
-//! drives the ranges on CLV (see `value`).
+//! the log scale (so they stay positive and the surface is better conditioned) by Newton's
+//! method with the exact Hessian (`optim::newton`, likelihoods from `derivatives`), from a
+//! data-scaled start and, if that does not converge, from up to two more. The covariance of
+//! the log-parameters is the inverse Hessian of −ln L at the optimum, which the last Newton
+//! evaluation already holds; it drives the ranges on CLV (see `value`).
 
-use super::optim::{self, Options};
+use super::derivatives::{self, Derivatives, PreparedTriples};
+use super::optim::{self, NewtonOptions};
+use super::pareto::{self, ParetoLayout};
 use super::purchase::PurchaseModel;
-use super::spend::{self, SpendHistory};
+use super::spend::SpendHistory;
 use super::summary::Triple;
 
 /// A fitted purchase model.
@@ -22,7 +25,7 @@ pub struct PurchaseFit {
     pub customers: u64,
     /// Whether the optimiser met its convergence test.
     pub converged: bool,
-    /// BFGS iterations.
+    /// Optimiser (Newton) iterations of the start that was kept.
     pub iterations: u32,
     /// Covariance of the log-parameters (inverse Hessian of −ln L); `None` if the Hessian
     /// was not positive definite (a flat or degenerate likelihood).
@@ -41,7 +44,7 @@ pub struct SpendFit {
     pub customers: u64,
     /// Whether the optimiser met its convergence test.
     pub converged: bool,
-    /// BFGS iterations.
+    /// Optimiser (Newton) iterations of the start that was kept.
     pub iterations: u32,
     /// Covariance of the log-parameters.
     #[serde(skip)]
@@ -82,32 +85,20 @@ pub fn fit_purchase(model: PurchaseModel, triples: &[Triple]) -> Result<Purchase
             [2.0, scale * 0.5, 2.0, scale * 0.5],
         ],
     };
-    let mut objective = |theta: &[f64], g: &mut [f64]| -> f64 {
+    let prepared = PreparedTriples::new(triples);
+    let layout = (model == PurchaseModel::ParetoNbd).then(|| ParetoLayout::new(&prepared));
+    let mut objective = |theta: &[f64], g: &mut [f64], h: &mut [f64]| -> f64 {
         let params = exp4(theta);
-        let mut grad = [0.0; 4];
-        let ll = model.ln_likelihood(&params, triples, Some(&mut grad));
-        for i in 0..4 {
-            g[i] = -grad[i] * params[i];
-        }
-        -ll
+        let d = match &layout {
+            Some(layout) => pareto::pareto(&params, &prepared, layout),
+            None => derivatives::bg_family(&params, &prepared, model == PurchaseModel::MbgNbd),
+        };
+        negate_into(&d.in_log_parameters(&params), g, h)
     };
-    let mut best: Option<optim::Minimum> = None;
-    for start in starts {
-        let theta0: Vec<f64> = start.iter().map(|v| v.ln()).collect();
-        let result = optim::minimize(&mut objective, &theta0, Options::default());
-        if !result.value.is_finite() {
-            continue;
-        }
-        let converged = result.converged;
-        if best.as_ref().is_none_or(|b| result.value < b.value) {
-            best = Some(result);
-        }
-        if converged {
-            break;
-        }
-    }
-    let best = best.ok_or(FitError::Undefined)?;
-    let covariance = optim::inverse_spd(&optim::hessian(&mut objective, &best.x, 1e-5));
+    let best = best_of_starts(&starts, |theta0| {
+        optim::newton(&mut objective, theta0, NewtonOptions::default())
+    })?;
+    let covariance = covariance(&mut objective, &best);
     Ok(PurchaseFit {
         model,
         params: exp4(&best.x),
@@ -130,23 +121,61 @@ pub fn fit_spend(data: &[SpendHistory]) -> Result<SpendFit, FitError> {
         return Err(FitError::NoData);
     }
     let mean = data.iter().map(|h| h.mean).sum::<f64>() / data.len() as f64;
-    let mut objective = |theta: &[f64], g: &mut [f64]| -> f64 {
+    let prepared = derivatives::PreparedSpend::new(&data);
+    let mut objective = |theta: &[f64], g: &mut [f64], h: &mut [f64]| -> f64 {
         let params = [theta[0].exp(), theta[1].exp(), theta[2].exp()];
-        let mut grad = [0.0; 3];
-        let ll = spend::ln_likelihood(&params, &data, Some(&mut grad));
-        for i in 0..3 {
-            g[i] = -grad[i] * params[i];
-        }
-        -ll
+        let d = derivatives::gamma_gamma(&params, &prepared);
+        negate_into(&d.in_log_parameters(&params), g, h)
     };
-    let mut best: Option<optim::Minimum> = None;
-    for start in [
+    let starts = [
         [1.0, 2.0, mean],
         [5.0, 3.0, mean * 2.0],
         [0.5, 5.0, mean * 5.0],
-    ] {
+    ];
+    let best = best_of_starts(&starts, |theta0| {
+        optim::newton(&mut objective, theta0, NewtonOptions::default())
+    })?;
+    let covariance = covariance(&mut objective, &best);
+    Ok(SpendFit {
+        params: [best.x[0].exp(), best.x[1].exp(), best.x[2].exp()],
+        log_likelihood: -best.value,
+        customers: data.len() as u64,
+        converged: best.converged,
+        iterations: best.iterations,
+        covariance,
+    })
+}
+
+/// The inverse of the Hessian at the optimum: the exact one Newton's last evaluation left,
+/// or, where the objective had none there (the rare points where `pareto` falls back to
+/// differences of ₂F₁ and the Hessian came out non-finite), central differences of the
+/// gradient.
+fn covariance(
+    objective: &mut optim::SecondOrderObjective<'_>,
+    best: &optim::Minimum,
+) -> Option<Vec<Vec<f64>>> {
+    let hessian = match &best.hessian {
+        Some(h) => h.clone(),
+        None => {
+            let n = best.x.len();
+            let mut scratch = vec![0.0; n * n];
+            let mut gradient_only =
+                |theta: &[f64], g: &mut [f64]| objective(theta, g, &mut scratch);
+            optim::hessian(&mut gradient_only, &best.x, 1e-5)
+        }
+    };
+    optim::inverse_spd(&hessian)
+}
+
+/// Minimises from each start (natural scale) in turn until one converges; the best result.
+fn best_of_starts<const N: usize>(
+    starts: &[[f64; N]],
+    mut minimise: impl FnMut(&[f64]) -> optim::Minimum,
+) -> Result<optim::Minimum, FitError> {
+    let mut best: Option<optim::Minimum> = None;
+    for start in starts {
         let theta0: Vec<f64> = start.iter().map(|v| v.ln()).collect();
-        let result = optim::minimize(&mut objective, &theta0, Options::default());
+        let result = minimise(&theta0);
         if !result.value.is_finite() {
             continue;
         }
@@ -158,16 +187,19 @@ pub fn fit_spend(data: &[SpendHistory]) -> Result<SpendFit, FitError> {
             break;
         }
     }
-    let best = best.ok_or(FitError::Undefined)?;
-    let covariance = optim::inverse_spd(&optim::hessian(&mut objective, &best.x, 1e-5));
-    Ok(SpendFit {
-        params: [best.x[0].exp(), best.x[1].exp(), best.x[2].exp()],
-        log_likelihood: -best.value,
-        customers: data.len() as u64,
-        converged: best.converged,
-        iterations: best.iterations,
-        covariance,
-    })
+    best.ok_or(FitError::Undefined)
+}
+
+/// −ln L with its gradient and row-major Hessian written into `g` and `h` (the objective
+/// the optimiser minimises).
+fn negate_into<const N: usize>(d: &Derivatives<N>, g: &mut [f64], h: &mut [f64]) -> f64 {
+    for i in 0..N {
+        g[i] = -d.gradient[i];
+        for j in 0..N {
+            h[i * N + j] = -d.hessian[i][j];
+        }
+    }
+    -d.value
 }
 
 fn exp4(theta: &[f64]) -> [f64; 4] {

@@ -2,9 +2,11 @@
 //! numbers out, so every formula is tested alone against published values.
 
 pub mod backtest;
+pub mod derivatives;
 pub mod engine;
 pub mod fit;
 pub mod optim;
+pub mod pareto;
 pub mod purchase;
 pub mod simple;
 pub mod simulate;

@@ -1,9 +1,12 @@
 //! Minimising a smooth function of a few parameters: BFGS with a strong-Wolfe line search
 //! (Nocedal & Wright, *Numerical Optimization*, 2nd ed., Algorithms 6.1, 3.5 and 3.6), and
-//! the Hessian at the optimum from finite differences of the analytic gradient.
+//! the Hessian at the optimum from finite differences of the analytic gradient; and, for
+//! objectives that also supply their exact Hessian, a damped Newton method ([`newton`]).
 //!
-//! The models have four parameters and cheap analytic gradients, which is BFGS's home
-//! ground; a general optimisation crate would add weight without adding robustness here.
+//! The models have three or four parameters and cheap analytic derivatives. With the exact
+//! Hessian, Newton's method converges quadratically: a fit takes 5–10 evaluations instead of
+//! BFGS's 25–40, and the Hessian at the optimum (for the covariance) comes free with the last
+//! one. A general optimisation crate would add weight without adding robustness here.
 //! Non-finite function values (a parameter walked where a likelihood is undefined) are
 //! treated as +∞, so the line search backs off.
 
@@ -22,12 +25,14 @@ pub struct Minimum {
     pub value: f64,
     /// The gradient there.
     pub gradient: Vec<f64>,
-    /// BFGS iterations.
+    /// Iterations (BFGS or Newton steps taken).
     pub iterations: u32,
-    /// Function and gradient evaluations.
+    /// Objective evaluations (with gradient, and Hessian for Newton).
     pub evaluations: u32,
     /// Whether a convergence test was met (not the iteration limit or a failed line search).
     pub converged: bool,
+    /// The exact Hessian at `x` when the method had it ([`newton`]); `None` from BFGS.
+    pub hessian: Option<Vec<Vec<f64>>>,
 }
 
 /// Stopping rules.
@@ -133,6 +138,236 @@ pub fn minimize(f: &mut Objective<'_>, x0: &[f64], options: Options) -> Minimum 
         iterations,
         evaluations,
         converged,
+        hessian: None,
+    }
+}
+
+/// A function value, gradient and Hessian at `x`: the gradient is written into the first
+/// slice, the Hessian (row-major, n × n) into the second. A Hessian with a non-finite entry
+/// means "not available at this point": [`newton`] then steps with a BFGS approximation.
+pub type SecondOrderObjective<'a> = dyn FnMut(&[f64], &mut [f64], &mut [f64]) -> f64 + 'a;
+
+/// Stopping rules for [`newton`].
+#[derive(Clone, Copy, Debug)]
+pub struct NewtonOptions {
+    /// Converged when every |gradient component| ≤ this × max(1, |f|) and the Newton
+    /// decrement is below `decrement_tolerance`.
+    pub gradient_tolerance: f64,
+    /// Converged when the Newton decrement gᵀH⁻¹g (twice the decrease the quadratic model
+    /// still promises) is ≤ this × max(1, |f|): within rounding of the minimum.
+    pub decrement_tolerance: f64,
+    /// The largest step, in max-norm; longer Newton steps are shortened to it (far from the
+    /// optimum the quadratic model is not to be trusted much further).
+    pub max_step: f64,
+    /// Give up after this many iterations.
+    pub max_iterations: u32,
+}
+
+impl Default for NewtonOptions {
+    fn default() -> Self {
+        NewtonOptions {
+            gradient_tolerance: 1e-9,
+            decrement_tolerance: 1e-15,
+            max_step: 2.0,
+            max_iterations: 200,
+        }
+    }
+}
+
+/// Minimises `f` from `x0` by Newton's method with the exact Hessian, made robust by
+/// (i) Levenberg–Marquardt damping, H + λI with the smallest λ ∈ {0, 10⁻⁸‖H‖, …} that is
+/// positive definite, so every step is a descent direction; (ii) a step-length cap;
+/// (iii) a backtracking Armijo line search (Nocedal & Wright Algorithm 3.1 with quadratic
+/// interpolation), which also backs away from points where f is undefined. Where the
+/// objective has no Hessian, a BFGS approximation updated along the way stands in.
+pub fn newton(f: &mut SecondOrderObjective<'_>, x0: &[f64], options: NewtonOptions) -> Minimum {
+    const C1: f64 = 1e-4;
+    let n = x0.len();
+    let mut evaluations = 0u32;
+    let mut eval = |x: &[f64], g: &mut [f64], h: &mut [f64]| -> f64 {
+        evaluations += 1;
+        let v = f(x, g, h);
+        if v.is_finite() && g.iter().all(|gi| gi.is_finite()) {
+            v
+        } else {
+            f64::INFINITY
+        }
+    };
+    let mut x = x0.to_vec();
+    let mut g = vec![0.0; n];
+    let mut h = vec![0.0; n * n];
+    let mut value = eval(&x, &mut g, &mut h);
+    // The BFGS stand-in (a Hessian approximation, not its inverse), used only where the
+    // objective gives no Hessian.
+    let mut approximation: Option<Vec<Vec<f64>>> = None;
+    let mut iterations = 0;
+    let mut converged = false;
+    let mut small_changes = 0;
+    while value.is_finite() && iterations < options.max_iterations {
+        let scale = value.abs().max(1.0);
+        let exact = h.iter().all(|v| v.is_finite());
+        let model: Vec<Vec<f64>> = if exact {
+            (0..n).map(|i| h[i * n..(i + 1) * n].to_vec()).collect()
+        } else {
+            approximation.clone().unwrap_or_else(|| identity(n))
+        };
+        let Some((direction, damped)) = damped_newton_direction(&model, &g) else {
+            break;
+        };
+        let decrement = -dot(&g, &direction);
+        if g.iter()
+            .all(|gi| gi.abs() <= options.gradient_tolerance * scale)
+            && exact
+            && !damped
+            && decrement <= options.decrement_tolerance * scale
+        {
+            converged = true;
+            break;
+        }
+        iterations += 1;
+        let longest = direction.iter().fold(0.0_f64, |m, d| m.max(d.abs()));
+        let direction: Vec<f64> = if longest > options.max_step {
+            direction
+                .iter()
+                .map(|d| d * options.max_step / longest)
+                .collect()
+        } else {
+            direction
+        };
+        let slope = dot(&g, &direction);
+        let mut step = 1.0;
+        let mut accepted = None;
+        let mut trial_g = vec![0.0; n];
+        let mut trial_h = vec![0.0; n * n];
+        for _ in 0..50 {
+            let trial: Vec<f64> = x
+                .iter()
+                .zip(&direction)
+                .map(|(xi, di)| xi + step * di)
+                .collect();
+            let trial_value = eval(&trial, &mut trial_g, &mut trial_h);
+            if trial_value <= value + C1 * step * slope {
+                accepted = Some((trial, trial_value));
+                break;
+            }
+            // The minimiser of the quadratic through f(0), f′(0) and f(step), kept within
+            // [0.1, 0.5] × step; a quarter step where f is undefined.
+            step = if trial_value.is_finite() {
+                let curvature = trial_value - value - step * slope;
+                let t = -slope * step * step / (2.0 * curvature);
+                t.clamp(0.1 * step, 0.5 * step)
+            } else {
+                0.25 * step
+            };
+        }
+        let Some((trial, trial_value)) = accepted else {
+            // No decrease possible along a descent direction: as far as the arithmetic
+            // goes, if the gradient is already tiny.
+            converged = g.iter().all(|gi| gi.abs() <= 1e-5 * scale);
+            break;
+        };
+        let s: Vec<f64> = trial.iter().zip(&x).map(|(a, b)| a - b).collect();
+        let y: Vec<f64> = trial_g.iter().zip(&g).map(|(a, b)| a - b).collect();
+        let sy = dot(&s, &y);
+        if sy > 1e-12 * norm(&s) * norm(&y) {
+            let mut b = approximation.take().unwrap_or_else(|| {
+                // First update: scale the identity to the curvature seen (N & W eq. 6.20).
+                let gamma = dot(&y, &y) / sy;
+                identity(n)
+                    .into_iter()
+                    .map(|row| row.into_iter().map(|v| v * gamma).collect())
+                    .collect()
+            });
+            bfgs_direct_update(&mut b, &s, &y, sy);
+            approximation = Some(b);
+        }
+        let change = value - trial_value;
+        x = trial;
+        value = trial_value;
+        g.copy_from_slice(&trial_g);
+        h.copy_from_slice(&trial_h);
+        // A guard for objectives whose last digits are noise: no progress twice running.
+        if change <= 1e-15 * scale {
+            small_changes += 1;
+            if small_changes >= 2 {
+                converged = g.iter().all(|gi| gi.abs() <= 1e-5 * scale);
+                break;
+            }
+        } else {
+            small_changes = 0;
+        }
+    }
+    let hessian = h
+        .iter()
+        .all(|v| v.is_finite())
+        .then(|| (0..n).map(|i| h[i * n..(i + 1) * n].to_vec()).collect());
+    Minimum {
+        x,
+        value,
+        gradient: g,
+        iterations,
+        evaluations,
+        converged,
+        hessian,
+    }
+}
+
+/// −(H + λI)⁻¹ g for the smallest λ in {0, 10⁻⁸ s, 10⁻⁷ s, …} (s the largest |Hᵢⱼ|) that makes
+/// H + λI positive definite, and whether λ > 0; `None` if none does (H not finite).
+fn damped_newton_direction(h: &[Vec<f64>], g: &[f64]) -> Option<(Vec<f64>, bool)> {
+    let n = g.len();
+    let size = h
+        .iter()
+        .flatten()
+        .fold(0.0_f64, |m, v| m.max(v.abs()))
+        .max(1e-300);
+    let mut lambda = 0.0;
+    for _ in 0..40 {
+        let mut m = h.to_vec();
+        for i in 0..n {
+            m[i][i] += lambda;
+        }
+        if let Some(l) = cholesky(&m) {
+            let mut y = vec![0.0; n];
+            for i in 0..n {
+                let mut sum = -g[i];
+                for k in 0..i {
+                    sum -= l[i][k] * y[k];
+                }
+                y[i] = sum / l[i][i];
+            }
+            let mut p = vec![0.0; n];
+            for i in (0..n).rev() {
+                let mut sum = y[i];
+                for k in i + 1..n {
+                    sum -= l[k][i] * p[k];
+                }
+                p[i] = sum / l[i][i];
+            }
+            return Some((p, lambda > 0.0));
+        }
+        lambda = if lambda == 0.0 {
+            1e-8 * size
+        } else {
+            lambda * 10.0
+        };
+    }
+    None
+}
+
+/// Direct BFGS update of a Hessian approximation B (Nocedal & Wright eq. 6.19):
+/// B ← B − B s sᵀ B / (sᵀ B s) + y yᵀ / (yᵀ s).
+fn bfgs_direct_update(b: &mut [Vec<f64>], s: &[f64], y: &[f64], sy: f64) {
+    let n = s.len();
+    let bs = mat_vec(b, s);
+    let sbs = dot(s, &bs);
+    if sbs.is_nan() || sbs <= 0.0 {
+        return;
+    }
+    for i in 0..n {
+        for j in 0..n {
+            b[i][j] += y[i] * y[j] / sy - bs[i] * bs[j] / sbs;
+        }
     }
 }
 
@@ -406,6 +641,50 @@ mod tests {
             inverse_spd(&[vec![1.0, 2.0], vec![2.0, 1.0]]).is_none(),
             "not positive definite"
         );
+    }
+
+    #[test]
+    fn newton_minimises_rosenbrock_with_its_hessian() {
+        let mut f = |x: &[f64], g: &mut [f64], h: &mut [f64]| {
+            let (a, b) = (x[0], x[1]);
+            g[0] = -2.0 * (1.0 - a) - 400.0 * a * (b - a * a);
+            g[1] = 200.0 * (b - a * a);
+            h[0] = 2.0 - 400.0 * (b - 3.0 * a * a);
+            h[1] = -400.0 * a;
+            h[2] = -400.0 * a;
+            h[3] = 200.0;
+            (1.0 - a).powi(2) + 100.0 * (b - a * a).powi(2)
+        };
+        let m = newton(&mut f, &[-1.2, 1.0], NewtonOptions::default());
+        assert!(m.converged, "{m:?}");
+        assert!(
+            (m.x[0] - 1.0).abs() < 1e-10 && (m.x[1] - 1.0).abs() < 1e-10,
+            "{m:?}"
+        );
+        assert!(m.iterations < 40, "{m:?}");
+        let h = m.hessian.unwrap();
+        assert!((h[0][0] - 802.0).abs() < 1e-6 && (h[0][1] + 400.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn newton_falls_back_to_bfgs_without_a_hessian_and_backs_off_undefined_points() {
+        // ln-barrier, undefined for x ≤ 0; Hessian withheld for x > 3.
+        let mut f = |x: &[f64], g: &mut [f64], h: &mut [f64]| {
+            if x[0] <= 0.0 {
+                return f64::NAN;
+            }
+            g[0] = 1.0 - 1.0 / x[0];
+            h[0] = if x[0] > 3.0 {
+                f64::NAN
+            } else {
+                1.0 / (x[0] * x[0])
+            };
+            x[0] - x[0].ln()
+        };
+        let m = newton(&mut f, &[8.0], NewtonOptions::default());
+        assert!(m.converged && (m.x[0] - 1.0).abs() < 1e-8, "{m:?}");
+        let m = newton(&mut f, &[0.01], NewtonOptions::default());
+        assert!(m.converged && (m.x[0] - 1.0).abs() < 1e-8, "{m:?}");
     }
 
     #[test]

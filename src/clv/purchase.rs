@@ -15,8 +15,10 @@
 //! Parameters are `[r, α, a, b]` (BG/NBD, MBG/NBD) and `[r, α, s, β]` (Pareto/NBD), time in
 //! the period unit of the summary. BG/NBD and MBG/NBD gradients are analytic (checked
 //! against finite differences in tests); Pareto/NBD's gradient is by central differences of
-//! its exact likelihood, because the derivatives of ₂F₁ with respect to its parameters have
-//! no convenient closed form.
+//! its exact likelihood. These evaluations are the reference: the fits use the faster ones
+//! of `derivatives` and `pareto` (same formulas, prepared data, exact gradients and
+//! Hessians — Pareto/NBD's through an integral representation of its ₂F₁), which the tests
+//! check against these.
 
 use rustc_hash::FxHashMap;
 

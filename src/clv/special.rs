@@ -96,6 +96,37 @@ pub fn digamma(x: f64) -> f64 {
                 - inv2 * (1.0 / 120.0 - inv2 * (1.0 / 252.0 - inv2 * (1.0 / 240.0 - inv2 / 132.0))))
 }
 
+/// The trigamma function ψ′(x) = d²/dx² ln Γ(x), for x > 0: the recurrence
+/// ψ′(x) = ψ′(x+1) + 1/x² up to x ≥ 10, then the asymptotic series (A & S 6.4.12)
+/// 1/x + 1/(2x²) + Σ B₂ₖ/x^(2k+1), whose truncation error there is below 1e-17.
+pub fn trigamma(x: f64) -> f64 {
+    if x.is_nan() || x <= 0.0 {
+        return f64::NAN;
+    }
+    let mut result = 0.0;
+    let mut x = x;
+    while x < 10.0 {
+        result += 1.0 / (x * x);
+        x += 1.0;
+    }
+    let inv = 1.0 / x;
+    let inv2 = inv * inv;
+    // B₂ = 1/6, B₄ = −1/30, B₆ = 1/42, B₈ = −1/30, B₁₀ = 5/66, B₁₂ = −691/2730, B₁₄ = 7/6
+    let series = inv2
+        * inv
+        * (1.0 / 6.0
+            + inv2
+                * (-1.0 / 30.0
+                    + inv2
+                        * (1.0 / 42.0
+                            + inv2
+                                * (-1.0 / 30.0
+                                    + inv2
+                                        * (5.0 / 66.0
+                                            + inv2 * (-691.0 / 2730.0 + inv2 * (7.0 / 6.0)))))));
+    result + inv + 0.5 * inv2 + series
+}
+
 /// ln B(a, b) = ln Γ(a) + ln Γ(b) − ln Γ(a + b).
 pub fn ln_beta(a: f64, b: f64) -> f64 {
     ln_gamma(a) + ln_gamma(b) - ln_gamma(a + b)
@@ -584,6 +615,20 @@ mod tests {
             let h = 1e-5 * x;
             let numeric = (ln_gamma(x + h) - ln_gamma(x - h)) / (2.0 * h);
             assert!(close(digamma(x), numeric, 1e-7), "{x}");
+        }
+    }
+
+    #[test]
+    fn trigamma_known_values_and_derivative_of_digamma() {
+        let pi2 = std::f64::consts::PI.powi(2);
+        assert!(close(trigamma(1.0), pi2 / 6.0, 1e-14));
+        assert!(close(trigamma(0.5), pi2 / 2.0, 1e-14));
+        // ψ′(x+1) = ψ′(x) − 1/x²
+        assert!(close(trigamma(3.0), pi2 / 6.0 - 1.0 - 0.25, 1e-14));
+        for x in [0.05, 0.3, 1.7, 9.99, 10.0, 22.0, 150.0, 1e4] {
+            let h = 1e-5 * x;
+            let numeric = (digamma(x + h) - digamma(x - h)) / (2.0 * h);
+            assert!(close(trigamma(x), numeric, 1e-7), "{x}");
         }
     }
 
