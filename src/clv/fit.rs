@@ -89,6 +89,9 @@ pub fn fit_purchase(model: PurchaseModel, triples: &[Triple]) -> Result<Purchase
     let layout = (model == PurchaseModel::ParetoNbd).then(|| ParetoLayout::new(&prepared));
     let mut objective = |theta: &[f64], g: &mut [f64], h: &mut [f64]| -> f64 {
         let params = exp4(theta);
+        if !in_fit_domain(model, &params) {
+            return f64::NAN;
+        }
         let d = match &layout {
             Some(layout) => pareto::pareto(&params, &prepared, layout),
             None => derivatives::bg_family(&params, &prepared, model == PurchaseModel::MbgNbd),
@@ -108,6 +111,31 @@ pub fn fit_purchase(model: PurchaseModel, triples: &[Triple]) -> Result<Purchase
         iterations: best.iterations,
         covariance,
     })
+}
+
+/// Largest α/β or β/α a Pareto/NBD fit explores. Beyond it the data is saying that the
+/// dropout rates of all customers are the same (s and β grow together without bound): the
+/// likelihood is flat along that ridge, its series grow long, and the model adds nothing
+/// over BG/NBD. Such a fit stops at the edge, unconverged, and the engine uses another model.
+pub const PARETO_RATIO_LIMIT: f64 = 100.0;
+
+/// Whether the optimiser may evaluate `model` at `params`: inside the likelihood's
+/// [`PARAM_MIN`, `PARAM_MAX`] box, and for Pareto/NBD within [`PARETO_RATIO_LIMIT`].
+fn in_fit_domain(model: PurchaseModel, params: &[f64; 4]) -> bool {
+    use super::purchase::{PARAM_MAX, PARAM_MIN};
+    if params
+        .iter()
+        .any(|p| !(p.is_finite() && (PARAM_MIN..=PARAM_MAX).contains(p)))
+    {
+        return false;
+    }
+    match model {
+        PurchaseModel::ParetoNbd => {
+            let ratio = params[1] / params[3];
+            (1.0 / PARETO_RATIO_LIMIT..=PARETO_RATIO_LIMIT).contains(&ratio)
+        }
+        PurchaseModel::BgNbd | PurchaseModel::MbgNbd => true,
+    }
 }
 
 /// Fits the Gamma-Gamma model to repeat customers' spend.

@@ -368,65 +368,87 @@ impl Store {
     }
 
     /// Every customer (merged duplicates once, under the survivor) with their orders and
-    /// their score in the current run, ordered by id.
+    /// their score in the current run, ordered by id. Three plain scans merged here: a join
+    /// of the customers with a grouped subquery has no index to use and is quadratic.
     pub fn customer_values(&self) -> Result<Vec<CustomerValueRow>, StoreError> {
         let run_id = self.current_run()?.map_or(-1, |r| r.id);
         let err = |e| self.err(e);
-        let mut stmt = self
-            .conn()
+        let conn = self.conn();
+        let mut rows: Vec<CustomerValueRow> = conn
             .prepare(
                 "SELECT c.id, c.display_name, c.email,
                         (SELECT k.key FROM customer_keys k WHERE k.customer_id = c.id
                          ORDER BY CASE k.kind WHEN 'email' THEN 0 WHEN 'platform_id' THEN 1
                                   WHEN 'username' THEN 2 WHEN 'phone' THEN 3 ELSE 4 END, k.id
-                         LIMIT 1),
-                        coalesce(a.orders, 0), a.first_day, a.last_day, coalesce(a.revenue, 0),
-                        s.frequency, s.recency, s.t, s.monetary_cents, s.p_alive,
-                        s.expected_purchases, s.clv_cents, s.clv_low_cents, s.clv_high_cents
-                 FROM customers c
-                 LEFT JOIN (SELECT coalesce(m.merged_into, m.id) AS customer_id,
-                                   count(*) FILTER (WHERE o.status <> 'refund') AS orders,
-                                   min(o.local_date) FILTER (WHERE o.status <> 'refund') AS first_day,
-                                   max(o.local_date) FILTER (WHERE o.status <> 'refund') AS last_day,
-                                   sum(o.net_cents) AS revenue
-                            FROM orders o JOIN customers m ON m.id = o.customer_id
-                            GROUP BY 1) a ON a.customer_id = c.id
-                 LEFT JOIN customer_scores s ON s.run_id = ?1 AND s.customer_id = c.id
-                 WHERE c.merged_into IS NULL
-                 ORDER BY c.id",
+                         LIMIT 1)
+                 FROM customers c WHERE c.merged_into IS NULL ORDER BY c.id",
             )
-            .map_err(err)?;
-        let rows = stmt
-            .query_map([run_id], |r| {
-                let frequency: Option<u32> = r.get(8)?;
-                let score = match frequency {
-                    Some(frequency) => Some(ScoreColumns {
-                        frequency,
-                        recency: r.get(9)?,
-                        t: r.get(10)?,
-                        monetary_value_cents: r.get(11)?,
-                        p_alive: r.get(12)?,
-                        expected_purchases: r.get(13)?,
-                        predicted_clv_cents: r.get(14)?,
-                        clv_low_cents: r.get(15)?,
-                        clv_high_cents: r.get(16)?,
-                    }),
-                    None => None,
-                };
+            .map_err(err)?
+            .query_map([], |r| {
                 Ok(CustomerValueRow {
                     id: r.get(0)?,
                     name: r.get(1)?,
                     email: r.get(2)?,
                     customer_key: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
-                    orders: r.get::<_, i64>(4)?.max(0) as u64,
-                    first_order: r.get(5)?,
-                    last_order: r.get(6)?,
-                    revenue_cents: r.get(7)?,
-                    score,
+                    orders: 0,
+                    first_order: None,
+                    last_order: None,
+                    revenue_cents: 0,
+                    score: None,
                 })
             })
+            .map_err(err)?
+            .collect::<rusqlite::Result<_>>()
             .map_err(err)?;
-        rows.collect::<rusqlite::Result<_>>().map_err(err)
+        let position =
+            |rows: &[CustomerValueRow], id: i64| rows.binary_search_by_key(&id, |row| row.id).ok();
+        let mut orders = conn
+            .prepare(
+                "SELECT coalesce(m.merged_into, m.id),
+                        count(*) FILTER (WHERE o.status <> 'refund'),
+                        min(o.local_date) FILTER (WHERE o.status <> 'refund'),
+                        max(o.local_date) FILTER (WHERE o.status <> 'refund'),
+                        sum(o.net_cents)
+                 FROM orders o JOIN customers m ON m.id = o.customer_id
+                 GROUP BY 1",
+            )
+            .map_err(err)?;
+        let mut found = orders.query([]).map_err(err)?;
+        while let Some(r) = found.next().map_err(err)? {
+            let Some(at) = position(&rows, r.get(0).map_err(err)?) else {
+                continue;
+            };
+            let row = &mut rows[at];
+            row.orders = r.get::<_, i64>(1).map_err(err)?.max(0) as u64;
+            row.first_order = r.get(2).map_err(err)?;
+            row.last_order = r.get(3).map_err(err)?;
+            row.revenue_cents = r.get(4).map_err(err)?;
+        }
+        let mut scores = conn
+            .prepare(
+                "SELECT customer_id, frequency, recency, t, monetary_cents, p_alive,
+                        expected_purchases, clv_cents, clv_low_cents, clv_high_cents
+                 FROM customer_scores WHERE run_id = ?1",
+            )
+            .map_err(err)?;
+        let mut found = scores.query([run_id]).map_err(err)?;
+        while let Some(r) = found.next().map_err(err)? {
+            let Some(at) = position(&rows, r.get(0).map_err(err)?) else {
+                continue;
+            };
+            rows[at].score = Some(ScoreColumns {
+                frequency: r.get(1).map_err(err)?,
+                recency: r.get(2).map_err(err)?,
+                t: r.get(3).map_err(err)?,
+                monetary_value_cents: r.get(4).map_err(err)?,
+                p_alive: r.get(5).map_err(err)?,
+                expected_purchases: r.get(6).map_err(err)?,
+                predicted_clv_cents: r.get(7).map_err(err)?,
+                clv_low_cents: r.get(8).map_err(err)?,
+                clv_high_cents: r.get(9).map_err(err)?,
+            });
+        }
+        Ok(rows)
     }
 }
 
