@@ -133,13 +133,13 @@ fn fit_json_has_the_documented_shape_with_a_holdout_when_asked() {
     let fit = json_of(&run(clv_desk().arg("--db").arg(&db).args([
         "fit",
         "--model",
-        "pareto-nbd",
+        "mbgnbd",
         "--holdout-from",
         &from.to_string(),
         "--json",
     ])));
-    assert_eq!(fit["model"], "pareto-nbd");
-    for name in ["r", "alpha", "s", "beta"] {
+    assert_eq!(fit["model"], "mbgnbd");
+    for name in ["r", "alpha", "a", "b"] {
         assert!(fit["params"][name].as_f64().unwrap() > 0.0);
     }
     let holdout = &fit["holdout"];
