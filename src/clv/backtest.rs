@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use super::fit::{FitError, PurchaseFit, fit_purchase};
 use super::purchase::PurchaseModel;
-use super::summary::{Period, Split, triples};
+use super::summary::{CustomerSummary, Period, Split, Triple};
 
 /// How a model did on the holdout.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -44,36 +44,34 @@ impl Backtest {
 
 /// Fits `model` on the calibration part of `split` and predicts the holdout.
 pub fn backtest(model: PurchaseModel, split: &Split, period: Period) -> Result<Backtest, FitError> {
-    let fit = fit_purchase(model, &triples(&split.calibration, period))?;
+    let keyed = distinct_triples(&split.calibration, period);
+    let fit = fit_purchase(model, &keyed.triples)?;
     let holdout_days = (split.holdout_end - split.calibration_end).num_days();
     let holdout_periods = ((holdout_days as f64 / period.days()).ceil() as u32).max(1);
-    // Predictions depend on (x, tₓ, T) only: one curve per distinct triple.
-    let mut curves: HashMap<(u32, i64, i64), (f64, Vec<f64>)> = HashMap::new();
-    for s in split.calibration.iter().filter(|s| s.is_acquired()) {
-        let entry = curves
-            .entry((s.frequency, s.recency_days, s.age_days))
-            .or_insert_with(|| (0.0, Vec::new()));
-        entry.0 += 1.0;
-    }
+    // A prediction is P(alive | x, tₓ, T) × the expected purchases if alive, which depends
+    // on (x, T) only: one curve per distinct (x, T), one P(alive) per distinct triple.
+    let alive = fit.model.p_alive_sorted(&fit.params, &keyed.triples);
     let horizon = holdout_days as f64 / period.days();
-    for ((x, tx, t), (_, curve)) in &mut curves {
-        let (x, tx, t) = (
-            f64::from(*x),
-            *tx as f64 / period.days(),
-            *t as f64 / period.days(),
-        );
-        *curve = (1..=holdout_periods)
-            .map(|k| {
-                fit.model
-                    .expected_purchases(&fit.params, x, tx, t, (f64::from(k)).min(horizon))
-            })
-            .collect();
-    }
+    let mut curves: HashMap<(u32, i64), Vec<f64>> = HashMap::new();
     let mut predicted_cumulative = vec![0.0; holdout_periods as usize];
-    for (count, curve) in curves.values() {
-        for (total, value) in predicted_cumulative.iter_mut().zip(curve) {
-            *total += count * value;
+    let mut predicted_per_triple = Vec::with_capacity(keyed.triples.len());
+    for ((key, triple), p) in keyed.keys.iter().zip(&keyed.triples).zip(&alive) {
+        let curve = curves.entry((key.0, key.2)).or_insert_with(|| {
+            (1..=holdout_periods)
+                .map(|k| {
+                    fit.model.expected_purchases_if_alive(
+                        &fit.params,
+                        triple.x,
+                        triple.t,
+                        f64::from(k).min(horizon),
+                    )
+                })
+                .collect()
+        });
+        for (total, value) in predicted_cumulative.iter_mut().zip(curve.iter()) {
+            *total += triple.count * p * value;
         }
+        predicted_per_triple.push(p * curve.last().copied().unwrap_or(0.0));
     }
     let mut actual_cumulative = vec![0.0; holdout_periods as usize];
     for days in &split.holdout_days {
@@ -92,10 +90,7 @@ pub fn backtest(model: PurchaseModel, split: &Split, period: Period) -> Result<B
         if !s.is_acquired() {
             continue;
         }
-        let predicted = curves
-            .get(&(s.frequency, s.recency_days, s.age_days))
-            .and_then(|(_, c)| c.last().copied())
-            .unwrap_or(0.0);
+        let predicted = keyed.index(s).map_or(0.0, |i| predicted_per_triple[i]);
         absolute_error += (predicted - f64::from(*actual)).abs();
         customers += 1.0;
     }
@@ -113,4 +108,53 @@ pub fn backtest(model: PurchaseModel, split: &Split, period: Period) -> Result<B
         },
         fit,
     })
+}
+
+/// The distinct (x, tₓ, T) of acquired customers, sorted by x (then T, tₓ) as the batched
+/// P(alive) wants them, with their day keys to find a customer's triple again.
+pub(crate) struct KeyedTriples {
+    /// (x, tₓ in days, T in days) per triple.
+    pub(crate) keys: Vec<(u32, i64, i64)>,
+    /// The triples in model units, with their customer counts.
+    pub(crate) triples: Vec<Triple>,
+    positions: HashMap<(u32, i64, i64), usize>,
+}
+
+impl KeyedTriples {
+    /// The index of `s`'s triple, if `s` was acquired.
+    pub(crate) fn index(&self, s: &CustomerSummary) -> Option<usize> {
+        self.positions
+            .get(&(s.frequency, s.recency_days, s.age_days))
+            .copied()
+    }
+}
+
+/// [`KeyedTriples`] of `summaries` in `period` units.
+pub(crate) fn distinct_triples(summaries: &[CustomerSummary], period: Period) -> KeyedTriples {
+    let mut counts: HashMap<(u32, i64, i64), u32> = HashMap::new();
+    for s in summaries.iter().filter(|s| s.is_acquired()) {
+        *counts
+            .entry((s.frequency, s.recency_days, s.age_days))
+            .or_default() += 1;
+    }
+    let mut keyed: Vec<((u32, i64, i64), u32)> = counts.into_iter().collect();
+    keyed.sort_unstable_by_key(|((x, tx, t), _)| (*x, *t, *tx));
+    let days = period.days();
+    KeyedTriples {
+        positions: keyed
+            .iter()
+            .enumerate()
+            .map(|(i, (key, _))| (*key, i))
+            .collect(),
+        triples: keyed
+            .iter()
+            .map(|((x, tx, t), n)| Triple {
+                x: f64::from(*x),
+                tx: *tx as f64 / days,
+                t: *t as f64 / days,
+                count: f64::from(*n),
+            })
+            .collect(),
+        keys: keyed.into_iter().map(|(key, _)| key).collect(),
+    }
 }

@@ -22,6 +22,7 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
+use super::backtest::distinct_triples;
 use super::fit::{PurchaseFit, SpendFit};
 use super::purchase::PurchaseModel;
 use super::spend;
@@ -160,16 +161,18 @@ fn age_value(fit: &PurchaseFit, x: f64, t: f64, horizon: &Horizon) -> AgeValue {
 }
 
 /// A customer's value: V = P(alive | x, tₓ, T) · W(x, T); ln V's gradient is the sum of
-/// ln P's (forward differences) and ln W's.
-fn triple_value(fit: &PurchaseFit, age: &AgeValue, x: f64, tx: f64, t: f64) -> TripleValue {
-    let p_alive = fit.model.p_alive(&fit.params, x, tx, t);
+/// ln P's (forward differences: `moved_p_alive[i]` is P(alive) with parameter i moved by
+/// [`LN_STEP`] on the log scale) and ln W's.
+fn triple_value(
+    fit: &PurchaseFit,
+    age: &AgeValue,
+    p_alive: f64,
+    moved_p_alive: Option<[f64; 4]>,
+) -> TripleValue {
     let discounted = p_alive * age.discounted;
-    let ln_variance = match (&fit.covariance, age.ln_gradient) {
-        (Some(cov), Some(mut gradient)) if p_alive > 0.0 => {
-            for (i, g) in gradient.iter_mut().enumerate() {
-                let mut moved = fit.params;
-                moved[i] *= LN_STEP.exp();
-                let up = fit.model.p_alive(&moved, x, tx, t);
+    let ln_variance = match (&fit.covariance, age.ln_gradient, moved_p_alive) {
+        (Some(cov), Some(mut gradient), Some(moved)) if p_alive > 0.0 => {
+            for (g, up) in gradient.iter_mut().zip(moved) {
                 *g += (up.ln() - p_alive.ln()) / LN_STEP;
             }
             quadratic_form(cov, &gradient)
@@ -274,23 +277,39 @@ fn value_part(
     fallback_spend: f64,
 ) -> Vec<CustomerValue> {
     let horizon = Horizon::new(settings);
+    let keyed = distinct_triples(summaries, settings.period);
+    let model = purchase.model;
+    let alive = model.p_alive_sorted(&purchase.params, &keyed.triples);
+    // P(alive) with each parameter moved, for the range's gradient (batched like `alive`).
+    let moved: Option<[Vec<f64>; 4]> = purchase.covariance.as_ref().map(|_| {
+        std::array::from_fn(|i| {
+            let mut params = purchase.params;
+            params[i] *= LN_STEP.exp();
+            model.p_alive_sorted(&params, &keyed.triples)
+        })
+    });
     let mut ages: HashMap<(u32, i64), AgeValue> = HashMap::default();
-    let mut cache: HashMap<(u32, i64, i64), TripleValue> = HashMap::default();
+    let triple_values: Vec<TripleValue> = keyed
+        .keys
+        .iter()
+        .zip(&keyed.triples)
+        .enumerate()
+        .map(|(i, (key, triple))| {
+            let age = *ages
+                .entry((key.0, key.2))
+                .or_insert_with(|| age_value(purchase, triple.x, triple.t, &horizon));
+            let moved_p = moved.as_ref().map(|m| std::array::from_fn(|j| m[j][i]));
+            triple_value(purchase, &age, alive[i], moved_p)
+        })
+        .collect();
     summaries
         .iter()
         .map(|s| {
-            if !s.is_acquired() {
+            let Some(index) = keyed.index(s) else {
                 return CustomerValue::default();
-            }
+            };
+            let triple = triple_values[index];
             let x = f64::from(s.frequency);
-            let t = s.age(settings.period);
-            let key = (s.frequency, s.recency_days, s.age_days);
-            let triple = *cache.entry(key).or_insert_with(|| {
-                let age = *ages
-                    .entry((s.frequency, s.age_days))
-                    .or_insert_with(|| age_value(purchase, x, t, &horizon));
-                triple_value(purchase, &age, x, s.recency(settings.period), t)
-            });
             let (spend_per_purchase, spend_variance) =
                 spend_value(spend, x, s.monetary_cents / minor_per_major, fallback_spend);
             let clv = settings.margin * spend_per_purchase * triple.discounted;

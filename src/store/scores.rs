@@ -185,31 +185,55 @@ impl Store {
             .map_err(err)?
             .collect::<rusqlite::Result<_>>()
             .map_err(err)?;
-        let mut stmt = conn
+        // Refund entries linked to their order, summed per order (few rows).
+        let mut refunds: rustc_hash::FxHashMap<i64, i64> = rustc_hash::FxHashMap::default();
+        let mut refund_stmt = conn
             .prepare(
-                "SELECT coalesce(c.merged_into, c.id), o.local_date,
-                        o.net_cents + coalesce(r.refund_cents, 0),
-                        o.refunded_cents > 0 OR r.refund_cents IS NOT NULL
-                 FROM orders o
-                 JOIN customers c ON c.id = o.customer_id
-                 LEFT JOIN (SELECT refund_of, sum(net_cents) AS refund_cents FROM orders
-                            WHERE refund_of IS NOT NULL GROUP BY refund_of) r
-                        ON r.refund_of = o.id
-                 WHERE o.status <> 'refund'",
+                "SELECT refund_of, sum(net_cents) FROM orders
+                 WHERE refund_of IS NOT NULL GROUP BY refund_of",
             )
             .map_err(err)?;
+        let mut refund_rows = refund_stmt.query([]).map_err(err)?;
+        while let Some(row) = refund_rows.next().map_err(err)? {
+            refunds.insert(row.get(0).map_err(err)?, row.get(1).map_err(err)?);
+        }
+        // Orders of merged customers count for the survivor; without merges, no join.
+        let merges: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM customers WHERE merged_into IS NOT NULL",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(err)?;
+        let sql = if merges == 0 {
+            "SELECT o.id, o.customer_id, o.local_date, o.net_cents, o.refunded_cents
+             FROM orders o WHERE o.customer_id IS NOT NULL AND o.status <> 'refund'"
+        } else {
+            "SELECT o.id, coalesce(c.merged_into, c.id), o.local_date, o.net_cents,
+                    o.refunded_cents
+             FROM orders o JOIN customers c ON c.id = o.customer_id
+             WHERE o.status <> 'refund'"
+        };
+        let mut stmt = conn.prepare(sql).map_err(err)?;
         let mut rows = stmt.query([]).map_err(err)?;
         let mut purchases = Vec::new();
         let mut last_day: Option<NaiveDate> = None;
         while let Some(row) = rows.next().map_err(err)? {
-            let customer: i64 = row.get(0).map_err(err)?;
-            let day_text: String = row.get(1).map_err(err)?;
-            let value_cents: i64 = row.get(2).map_err(err)?;
-            let refunded: bool = row.get(3).map_err(err)?;
+            let order_id: i64 = row.get(0).map_err(err)?;
+            let customer: i64 = row.get(1).map_err(err)?;
+            let refund = refunds.get(&order_id).copied();
+            let value_cents = row.get::<_, i64>(3).map_err(err)? + refund.unwrap_or(0);
+            let refunded = row.get::<_, i64>(4).map_err(err)? > 0 || refund.is_some();
             if refunded && value_cents <= 0 {
                 continue;
             }
-            let Some(day) = parse_day(&day_text) else {
+            let day = row
+                .get_ref(2)
+                .map_err(err)?
+                .as_str()
+                .ok()
+                .and_then(parse_day);
+            let Some(day) = day else {
                 continue;
             };
             let Ok(index) = customer_ids.binary_search(&CustomerId(customer)) else {
