@@ -306,21 +306,39 @@ fn choose_model(
         let split = split(input.purchases, input.customers, calibration_end, input.end);
         let calibration_repeaters = split.calibration.iter().filter(|s| s.frequency > 0).count();
         if calibration_repeaters >= MIN_REPEAT_CUSTOMERS {
-            let mut backtests = Vec::new();
-            for (i, model) in PurchaseModel::ALL.into_iter().enumerate() {
-                if !progress(
-                    0.1 + 0.15 * i as f32,
-                    &format!("Testing {} on past orders…", model.label()),
-                ) {
-                    return Err(EngineError::Cancelled);
-                }
-                if let Ok(test) = backtest(model, &split, period)
-                    && test.fit.converged
-                    && test.mae.is_finite()
+            // Pareto/NBD, the slowest, on a second core while the other two run here.
+            let (results, cancelled) = std::thread::scope(|scope| {
+                let pareto = scope.spawn(|| backtest(PurchaseModel::ParetoNbd, &split, period));
+                let mut results = Vec::new();
+                let mut cancelled = false;
+                for (i, model) in [PurchaseModel::BgNbd, PurchaseModel::MbgNbd]
+                    .into_iter()
+                    .enumerate()
                 {
-                    backtests.push(test);
+                    if !progress(
+                        0.1 + 0.2 * i as f32,
+                        &format!("Testing {} on past orders…", model.label()),
+                    ) {
+                        cancelled = true;
+                        break;
+                    }
+                    results.push(backtest(model, &split, period));
                 }
+                results.push(
+                    pareto
+                        .join()
+                        .unwrap_or(Err(super::fit::FitError::Undefined)),
+                );
+                (results, cancelled)
+            });
+            if cancelled {
+                return Err(EngineError::Cancelled);
             }
+            let backtests: Vec<Backtest> = results
+                .into_iter()
+                .filter_map(Result::ok)
+                .filter(|test| test.fit.converged && test.mae.is_finite())
+                .collect();
             if let Some(best) = preferred_backtest(&backtests) {
                 let model = best.model;
                 let reason = backtest_reason(best, &backtests, calibration_end, input.end);
