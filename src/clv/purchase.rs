@@ -535,6 +535,27 @@ mod tests {
     }
 
     #[test]
+    fn batched_p_alive_equals_one_by_one() {
+        let mut data = triples();
+        data.sort_by(|a, b| a.x.total_cmp(&b.x).then(a.t.total_cmp(&b.t)));
+        for (model, params) in [
+            (PurchaseModel::BgNbd, [0.243, 4.414, 0.793, 2.426]),
+            (PurchaseModel::MbgNbd, [0.525, 6.183, 0.891, 1.614]),
+            (PurchaseModel::ParetoNbd, [0.553, 10.578, 0.606, 11.669]),
+            (PurchaseModel::ParetoNbd, [0.553, 4.0, 0.606, 30.0]),
+        ] {
+            let batched = model.p_alive_sorted(&params, &data);
+            for (t, p) in data.iter().zip(batched) {
+                let single = model.p_alive(&params, t.x, t.tx, t.t);
+                assert!(
+                    (p - single).abs() <= 1e-14,
+                    "{model:?} {t:?}: {p} vs {single}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn outside_the_domain_is_nan() {
         assert!(
             PurchaseModel::BgNbd
