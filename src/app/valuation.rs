@@ -12,6 +12,7 @@ use chrono::NaiveDate;
 
 use super::Progress;
 use crate::clv::engine::{EngineInput, Method, Valuation, value_shop};
+use crate::clv::insights::Insights;
 use crate::clv::purchase::PurchaseModel;
 use crate::clv::summary::Period;
 use crate::clv::value::ValueSettings;
@@ -166,6 +167,14 @@ pub fn compute(
         !progress.is_cancelled()
     })
     .map_err(|_| ValuationError::Cancelled)?;
+    progress.set(0.78, "Preparing the charts…");
+    let insights = crate::clv::insights::insights(
+        &history.purchases,
+        &valuation.summaries,
+        &valuation.values,
+        end,
+        input.minor_per_major,
+    );
     let PurchaseHistory { customer_ids, .. } = history;
     let run = new_run(
         &valuation,
@@ -174,6 +183,7 @@ pub fn compute(
         key,
         started.elapsed().as_secs_f64(),
         end,
+        insights,
     );
     Ok(Some(Computed {
         valuation,
@@ -304,9 +314,35 @@ pub struct RunSummary {
     pub yearly_retention: f64,
     /// Holdout error of the chosen model in percent (predicted vs actual), when backtested.
     pub holdout_error_pct: Option<f64>,
+    /// The chosen model's backtest as the tracking chart draws it, when one was run.
+    pub backtest: Option<BacktestCurve>,
+    /// The figures behind the value charts.
+    pub insights: Insights,
 }
 
-fn run_summary(valuation: &Valuation, economics: &ValueSettings, minor: f64) -> RunSummary {
+/// Actual and predicted cumulative repeat purchases after the calibration end.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct BacktestCurve {
+    /// The model that was tested.
+    pub model_label: String,
+    /// Last day the model was fitted on.
+    pub calibration_end: Option<NaiveDate>,
+    /// Days per period of the curves (7 for weeks).
+    pub period_days: f64,
+    /// Per period after the calibration end, cumulative repeat purchases that happened.
+    pub actual: Vec<f64>,
+    /// The same, predicted.
+    pub predicted: Vec<f64>,
+    /// (predicted − actual) / actual over the whole holdout, in percent.
+    pub error_pct: f64,
+}
+
+fn run_summary(
+    valuation: &Valuation,
+    economics: &ValueSettings,
+    minor: f64,
+    insights: Insights,
+) -> RunSummary {
     let valued: Vec<(usize, &crate::clv::value::CustomerValue)> = valuation
         .values
         .iter()
@@ -350,6 +386,15 @@ fn run_summary(valuation: &Valuation, economics: &ValueSettings, minor: f64) -> 
         retention_formula_cents: valuation.shop.retention_formula_cents,
         yearly_retention: valuation.shop.yearly_retention,
         holdout_error_pct,
+        backtest: valuation.chosen_backtest().map(|b| BacktestCurve {
+            model_label: b.model.label().to_owned(),
+            calibration_end: valuation.calibration_end,
+            period_days: economics.period.days(),
+            actual: b.actual_cumulative.clone(),
+            predicted: b.predicted_cumulative.clone(),
+            error_pct: b.error_pct(),
+        }),
+        insights,
     }
 }
 
@@ -360,8 +405,9 @@ fn new_run(
     inputs_key: String,
     seconds: f64,
     observation_end: NaiveDate,
+    insights: Insights,
 ) -> NewRun {
-    let summary = run_summary(valuation, economics, minor);
+    let summary = run_summary(valuation, economics, minor, insights);
     let summary_json = serde_json::to_string(&summary).unwrap_or_else(|_| "{}".to_owned());
     match &valuation.method {
         Method::Model {

@@ -5,6 +5,7 @@ pub mod backtest;
 pub mod derivatives;
 pub mod engine;
 pub mod fit;
+pub mod insights;
 pub mod optim;
 pub mod pareto;
 pub mod purchase;

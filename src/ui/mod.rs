@@ -35,6 +35,7 @@ pub const APP_TITLE: &str = "CLV Desk";
 pub struct ViewState {
     settings: settings::SettingsForm,
     import: import::ImportViewState,
+    charts: charts::ChartsViewState,
 }
 
 /// The eframe application: [`AppState`] plus view-local state.
@@ -119,7 +120,7 @@ impl ClvDeskApp {
             View::Dashboard => dashboard::dashboard_ui(ui, &mut self.state),
             View::Import => import::import_ui(ui, &mut self.state, &mut self.views.import),
             View::Customers => customers::customers_ui(ui, &mut self.state),
-            View::ValueCharts => charts::charts_ui(ui, &mut self.state),
+            View::ValueCharts => charts::charts_ui(ui, &mut self.state, &mut self.views.charts),
             View::Loyalty => loyalty::loyalty_ui(ui, &mut self.state),
             View::Referrals => referrals::referrals_ui(ui, &mut self.state),
             View::Care => care::care_ui(ui, &mut self.state),

@@ -1,0 +1,560 @@
+//! The figures behind the value charts, computed once per valuation in the background and
+//! stored with the run, so a chart never recomputes anything while it is drawn:
+//!
+//! * **cohorts**: customers grouped by the month of their first purchase; for each month
+//!   since, the share who bought in that month (the retention triangle) and the revenue per
+//!   cohort customer so far (the LTV curves);
+//! * **revenue by month**, split into first purchases (new customers) and later ones
+//!   (returning customers);
+//! * the **top-customer curve** (Pareto): customers sorted by revenue, the share of revenue
+//!   the top p% bring, and the top 20% share;
+//! * the **distribution of lifetime values** (histogram, linear and logarithmic bins) with
+//!   the median and the top-20% threshold;
+//! * **P(alive) and expected purchases by frequency × time since the last purchase**: the
+//!   average over the customers in each cell.
+//!
+//! Inputs are the engine's (purchases, summaries, values); money in the output is in major
+//! units of the shop's currency. Guest orders are not in the purchases, so they are not in
+//! these figures.
+
+use chrono::{Datelike as _, NaiveDate};
+
+use super::summary::{CustomerSummary, Purchase};
+use super::value::CustomerValue;
+
+/// Cohorts shown at most (the most recent ones).
+pub const MAX_COHORTS: usize = 24;
+/// Bins of the lifetime-value histogram.
+pub const HISTOGRAM_BINS: usize = 30;
+/// Frequency rows of the matrices: 0, 1, …, `FREQUENCY_ROWS − 2`, and "that many or more".
+pub const FREQUENCY_ROWS: usize = 8;
+/// Column edges of the matrices, in weeks since the last purchase.
+pub const WEEKS_SINCE_EDGES: [f64; 6] = [4.0, 8.0, 13.0, 26.0, 52.0, 104.0];
+
+/// A calendar month, as `YYYY-MM`.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+pub struct Month {
+    /// Year.
+    pub year: i32,
+    /// Month 1–12.
+    pub month: u32,
+}
+
+impl Month {
+    /// The month a day falls in.
+    pub fn of(day: NaiveDate) -> Month {
+        Month {
+            year: day.year(),
+            month: day.month(),
+        }
+    }
+
+    /// Months from `self` to `later` (0 for the same month).
+    pub fn months_until(self, later: Month) -> i64 {
+        i64::from(later.year - self.year) * 12 + i64::from(later.month) - i64::from(self.month)
+    }
+
+    /// "Mar 2025".
+    pub fn label(self) -> String {
+        NaiveDate::from_ymd_opt(self.year, self.month, 1)
+            .map_or_else(String::new, |d| d.format("%b %Y").to_string())
+    }
+}
+
+/// One cohort: the customers whose first purchase fell in `month`.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Cohort {
+    /// First-purchase month.
+    pub month: Option<Month>,
+    /// Customers in the cohort.
+    pub customers: u64,
+    /// For k = 0, 1, …: the share (0–1) of the cohort who bought in month k after their
+    /// first; only months up to the observation end.
+    pub retention: Vec<f64>,
+    /// For k = 0, 1, …: revenue per cohort customer up to and including month k.
+    pub cumulative_value: Vec<f64>,
+}
+
+/// Revenue of one month, by new and returning customers.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct MonthRevenue {
+    /// The month.
+    pub month: Month,
+    /// First purchases.
+    pub new: f64,
+    /// Later purchases.
+    pub returning: f64,
+}
+
+/// A histogram with its bin edges.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Histogram {
+    /// Bin edges, one more than the counts; the last bin also holds everything above it.
+    pub edges: Vec<f64>,
+    /// Customers per bin.
+    pub counts: Vec<u64>,
+}
+
+/// The lifetime values of the valued customers.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ValueDistribution {
+    /// Equal-width bins from 0 to the 99th percentile (the last bin holds the rest).
+    pub linear: Histogram,
+    /// Bins equal on a logarithmic scale, over the positive values.
+    pub logarithmic: Histogram,
+    /// The median value.
+    pub median: f64,
+    /// The value above which the top 20% of customers are.
+    pub top20_threshold: f64,
+    /// Customers with a value of zero (not in the logarithmic bins).
+    pub zero: u64,
+}
+
+/// A frequency × weeks-since-last-purchase table of averages.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Matrix {
+    /// Rows (frequency 0, 1, …, the last "or more") × columns (see [`WEEKS_SINCE_EDGES`]):
+    /// the average, `None` for an empty cell.
+    pub values: Vec<Vec<Option<f64>>>,
+    /// Customers per cell.
+    pub counts: Vec<Vec<u64>>,
+}
+
+/// Everything the value charts draw.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Insights {
+    /// Cohorts, oldest first.
+    pub cohorts: Vec<Cohort>,
+    /// Revenue per month, oldest first.
+    pub revenue_by_month: Vec<MonthRevenue>,
+    /// (share of customers, share of revenue) from the top, 0 to 1 in 1% steps.
+    pub pareto: Vec<(f64, f64)>,
+    /// Share of revenue from the top 20% of customers.
+    pub top20_revenue_share: f64,
+    /// Lifetime values.
+    pub values: ValueDistribution,
+    /// Average P(alive) per cell.
+    pub p_alive: Matrix,
+    /// Average expected purchases over the horizon per cell.
+    pub expected_purchases: Matrix,
+}
+
+/// The figures for the charts; `minor_per_major` converts the purchases' minor units.
+pub fn insights(
+    purchases: &[Purchase],
+    summaries: &[CustomerSummary],
+    values: &[CustomerValue],
+    end: NaiveDate,
+    minor_per_major: f64,
+) -> Insights {
+    let revenue: Vec<f64> = summaries
+        .iter()
+        .map(|s| s.revenue_cents as f64 / minor_per_major)
+        .collect();
+    let (pareto, top20_revenue_share) = pareto_curve(summaries, &revenue);
+    let clv: Vec<f64> = summaries
+        .iter()
+        .zip(values)
+        .filter(|(s, _)| s.is_acquired())
+        .map(|(_, v)| v.clv)
+        .filter(|v| v.is_finite())
+        .collect();
+    let (p_alive, expected_purchases) = matrices(summaries, values, end);
+    Insights {
+        cohorts: cohorts(purchases, summaries, end, minor_per_major),
+        revenue_by_month: revenue_by_month(purchases, summaries, end, minor_per_major),
+        pareto,
+        top20_revenue_share,
+        values: value_distribution(&clv),
+        p_alive,
+        expected_purchases,
+    }
+}
+
+/// Cohorts by first-purchase month (the last [`MAX_COHORTS`]).
+pub fn cohorts(
+    purchases: &[Purchase],
+    summaries: &[CustomerSummary],
+    end: NaiveDate,
+    minor_per_major: f64,
+) -> Vec<Cohort> {
+    let last = Month::of(end);
+    let mut months: Vec<Month> = summaries
+        .iter()
+        .filter_map(|s| s.first_day.map(Month::of))
+        .collect();
+    months.sort_unstable();
+    months.dedup();
+    let keep_from = months.len().saturating_sub(MAX_COHORTS);
+    let months = &months[keep_from..];
+    let index_of = |m: Month| months.binary_search(&m).ok();
+    let mut out: Vec<Cohort> = months
+        .iter()
+        .map(|m| {
+            let span = (m.months_until(last) + 1).max(1) as usize;
+            Cohort {
+                month: Some(*m),
+                customers: 0,
+                retention: vec![0.0; span],
+                cumulative_value: vec![0.0; span],
+            }
+        })
+        .collect();
+    for s in summaries {
+        if let Some(i) = s.first_day.and_then(|d| index_of(Month::of(d))) {
+            out[i].customers += 1;
+        }
+    }
+    // Per customer and month since, whether they bought (counted once) and what they spent.
+    let mut bought: rustc_hash::FxHashSet<(usize, usize)> = Default::default();
+    for p in purchases.iter().filter(|p| p.day <= end) {
+        let Some(first) = summaries.get(p.customer).and_then(|s| s.first_day) else {
+            continue;
+        };
+        let Some(i) = index_of(Month::of(first)) else {
+            continue;
+        };
+        let k = Month::of(first).months_until(Month::of(p.day));
+        let Ok(k) = usize::try_from(k) else {
+            continue;
+        };
+        if k >= out[i].retention.len() {
+            continue;
+        }
+        out[i].cumulative_value[k] += p.value_cents as f64 / minor_per_major;
+        if bought.insert((p.customer, k)) {
+            out[i].retention[k] += 1.0;
+        }
+    }
+    for cohort in &mut out {
+        let n = cohort.customers.max(1) as f64;
+        let mut running = 0.0;
+        for (share, value) in cohort
+            .retention
+            .iter_mut()
+            .zip(&mut cohort.cumulative_value)
+        {
+            *share /= n;
+            running += *value / n;
+            *value = running;
+        }
+    }
+    out
+}
+
+/// Revenue per month: a customer's first purchase day counts as new, later ones as
+/// returning.
+pub fn revenue_by_month(
+    purchases: &[Purchase],
+    summaries: &[CustomerSummary],
+    end: NaiveDate,
+    minor_per_major: f64,
+) -> Vec<MonthRevenue> {
+    let mut by_month: std::collections::BTreeMap<Month, (f64, f64)> = Default::default();
+    for p in purchases.iter().filter(|p| p.day <= end) {
+        let first = summaries.get(p.customer).and_then(|s| s.first_day);
+        let entry = by_month.entry(Month::of(p.day)).or_default();
+        let value = p.value_cents as f64 / minor_per_major;
+        if first == Some(p.day) {
+            entry.0 += value;
+        } else {
+            entry.1 += value;
+        }
+    }
+    by_month
+        .into_iter()
+        .map(|(month, (new, returning))| MonthRevenue {
+            month,
+            new,
+            returning,
+        })
+        .collect()
+}
+
+/// The Pareto curve in 1% steps of customers (acquired ones, by revenue, largest first)
+/// and the revenue share of the top 20%.
+pub fn pareto_curve(summaries: &[CustomerSummary], revenue: &[f64]) -> (Vec<(f64, f64)>, f64) {
+    let mut sorted: Vec<f64> = summaries
+        .iter()
+        .zip(revenue)
+        .filter(|(s, _)| s.is_acquired())
+        .map(|(_, r)| r.max(0.0))
+        .collect();
+    sorted.sort_unstable_by(|a, b| b.total_cmp(a));
+    let total: f64 = sorted.iter().sum();
+    if sorted.is_empty() || total <= 0.0 {
+        return (Vec::new(), 0.0);
+    }
+    let n = sorted.len();
+    let mut prefix = Vec::with_capacity(n + 1);
+    prefix.push(0.0);
+    for r in &sorted {
+        let last = prefix.last().copied().unwrap_or(0.0);
+        prefix.push(last + r);
+    }
+    // Share of revenue of the top `fraction` of customers, interpolating within a customer.
+    let share = |fraction: f64| {
+        let position = fraction * n as f64;
+        let whole = (position.floor() as usize).min(n);
+        let part = if whole < n {
+            (position - whole as f64) * sorted[whole]
+        } else {
+            0.0
+        };
+        (prefix[whole] + part) / total
+    };
+    let curve = (0..=100)
+        .map(|p| {
+            let fraction = f64::from(p) / 100.0;
+            (fraction, share(fraction))
+        })
+        .collect();
+    (curve, share(0.2))
+}
+
+/// The distribution of `values` (finite, ≥ 0 expected).
+pub fn value_distribution(values: &[f64]) -> ValueDistribution {
+    let mut sorted: Vec<f64> = values.iter().map(|v| v.max(0.0)).collect();
+    sorted.sort_unstable_by(f64::total_cmp);
+    if sorted.is_empty() {
+        return ValueDistribution::default();
+    }
+    let quantile = |q: f64| {
+        let position = q * (sorted.len() - 1) as f64;
+        let low = position.floor() as usize;
+        let high = position.ceil() as usize;
+        sorted[low] + (sorted[high] - sorted[low]) * (position - low as f64)
+    };
+    let top = quantile(0.99).max(f64::MIN_POSITIVE);
+    let width = top / HISTOGRAM_BINS as f64;
+    let linear_edges: Vec<f64> = (0..=HISTOGRAM_BINS).map(|i| i as f64 * width).collect();
+    let mut linear = vec![0u64; HISTOGRAM_BINS];
+    for v in &sorted {
+        let bin = ((v / width) as usize).min(HISTOGRAM_BINS - 1);
+        linear[bin] += 1;
+    }
+    let positive: Vec<f64> = sorted.iter().copied().filter(|v| *v > 0.0).collect();
+    let logarithmic = match (positive.first(), positive.last()) {
+        (Some(low), Some(high)) if high > low => {
+            let (a, b) = (low.log10(), high.log10());
+            let step = (b - a) / HISTOGRAM_BINS as f64;
+            let edges: Vec<f64> = (0..=HISTOGRAM_BINS)
+                .map(|i| 10f64.powf(a + i as f64 * step))
+                .collect();
+            let mut counts = vec![0u64; HISTOGRAM_BINS];
+            for v in &positive {
+                let bin = (((v.log10() - a) / step) as usize).min(HISTOGRAM_BINS - 1);
+                counts[bin] += 1;
+            }
+            Histogram { edges, counts }
+        }
+        (Some(only), Some(_)) => Histogram {
+            edges: vec![*only, *only],
+            counts: vec![positive.len() as u64],
+        },
+        _ => Histogram::default(),
+    };
+    ValueDistribution {
+        linear: Histogram {
+            edges: linear_edges,
+            counts: linear,
+        },
+        logarithmic,
+        median: quantile(0.5),
+        top20_threshold: quantile(0.8),
+        zero: (sorted.len() - positive.len()) as u64,
+    }
+}
+
+/// The row of a frequency and the column of weeks since the last purchase.
+fn cell(frequency: u32, weeks_since: f64) -> (usize, usize) {
+    let row = (frequency as usize).min(FREQUENCY_ROWS - 1);
+    let column = WEEKS_SINCE_EDGES
+        .iter()
+        .position(|edge| weeks_since < *edge)
+        .unwrap_or(WEEKS_SINCE_EDGES.len());
+    (row, column)
+}
+
+/// Average P(alive) and expected purchases per frequency × weeks-since-last-purchase cell.
+pub fn matrices(
+    summaries: &[CustomerSummary],
+    values: &[CustomerValue],
+    end: NaiveDate,
+) -> (Matrix, Matrix) {
+    let columns = WEEKS_SINCE_EDGES.len() + 1;
+    let mut counts = vec![vec![0u64; columns]; FREQUENCY_ROWS];
+    let mut alive = vec![vec![0.0; columns]; FREQUENCY_ROWS];
+    let mut expected = vec![vec![0.0; columns]; FREQUENCY_ROWS];
+    for (s, v) in summaries.iter().zip(values) {
+        let Some(last) = s.last_day else {
+            continue;
+        };
+        if !(v.p_alive.is_finite() && v.expected_purchases.is_finite()) {
+            continue;
+        }
+        let weeks = (end - last).num_days() as f64 / 7.0;
+        let (row, column) = cell(s.frequency, weeks);
+        counts[row][column] += 1;
+        alive[row][column] += v.p_alive;
+        expected[row][column] += v.expected_purchases;
+    }
+    let average = |sums: Vec<Vec<f64>>| Matrix {
+        values: sums
+            .iter()
+            .zip(&counts)
+            .map(|(row, n)| {
+                row.iter()
+                    .zip(n)
+                    .map(|(sum, n)| (*n > 0).then(|| sum / *n as f64))
+                    .collect()
+            })
+            .collect(),
+        counts: counts.clone(),
+    };
+    (average(alive), average(expected))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clv::summary::summarise;
+
+    fn d(text: &str) -> NaiveDate {
+        text.parse().unwrap()
+    }
+
+    fn p(customer: usize, day: &str, cents: i64) -> Purchase {
+        Purchase {
+            customer,
+            day: d(day),
+            value_cents: cents,
+        }
+    }
+
+    /// A: Jan (10), Feb (20), Apr (30). B: Jan (40). C: Feb (50), Mar (5). End 30 Apr.
+    fn shop() -> (Vec<Purchase>, Vec<CustomerSummary>, NaiveDate) {
+        let purchases = vec![
+            p(0, "2025-01-05", 1000),
+            p(0, "2025-02-10", 2000),
+            p(0, "2025-04-01", 3000),
+            p(1, "2025-01-20", 4000),
+            p(2, "2025-02-03", 5000),
+            p(2, "2025-03-03", 500),
+        ];
+        let end = d("2025-04-30");
+        let summaries = summarise(&purchases, 3, end);
+        (purchases, summaries, end)
+    }
+
+    #[test]
+    fn cohort_triangle_and_ltv_curves_by_hand() {
+        let (purchases, summaries, end) = shop();
+        let cohorts = cohorts(&purchases, &summaries, end, 100.0);
+        assert_eq!(cohorts.len(), 2);
+        let jan = &cohorts[0];
+        assert_eq!(
+            jan.month,
+            Some(Month {
+                year: 2025,
+                month: 1
+            })
+        );
+        assert_eq!(jan.customers, 2);
+        // Months 0..3 (Jan..Apr): both bought in Jan, A in Feb, nobody in Mar, A in Apr.
+        assert_eq!(jan.retention, vec![1.0, 0.5, 0.0, 0.5]);
+        // Revenue per customer: (10+40)/2, +20/2, +0, +30/2.
+        assert_eq!(jan.cumulative_value, vec![25.0, 35.0, 35.0, 50.0]);
+        let feb = &cohorts[1];
+        assert_eq!(feb.customers, 1);
+        assert_eq!(feb.retention, vec![1.0, 1.0, 0.0]);
+        assert_eq!(feb.cumulative_value, vec![50.0, 55.0, 55.0]);
+    }
+
+    #[test]
+    fn new_and_returning_revenue_by_month_by_hand() {
+        let (purchases, summaries, end) = shop();
+        let months = revenue_by_month(&purchases, &summaries, end, 100.0);
+        let as_tuples: Vec<(u32, f64, f64)> = months
+            .iter()
+            .map(|m| (m.month.month, m.new, m.returning))
+            .collect();
+        assert_eq!(
+            as_tuples,
+            vec![
+                (1, 50.0, 0.0),
+                (2, 50.0, 20.0),
+                (3, 0.0, 5.0),
+                (4, 0.0, 30.0)
+            ]
+        );
+    }
+
+    #[test]
+    fn pareto_curve_and_top_share_by_hand() {
+        // Five customers: 50, 20, 15, 10, 5 → the top 20% (one customer) bring 50%.
+        let purchases: Vec<Purchase> = [5000, 2000, 1500, 1000, 500]
+            .iter()
+            .enumerate()
+            .map(|(i, c)| p(i, "2025-01-01", *c))
+            .collect();
+        let summaries = summarise(&purchases, 5, d("2025-02-01"));
+        let revenue: Vec<f64> = summaries
+            .iter()
+            .map(|s| s.revenue_cents as f64 / 100.0)
+            .collect();
+        let (curve, top20) = pareto_curve(&summaries, &revenue);
+        assert!((top20 - 0.5).abs() < 1e-12);
+        assert_eq!(curve.len(), 101);
+        assert_eq!(curve[0], (0.0, 0.0));
+        assert!((curve[100].1 - 1.0).abs() < 1e-12);
+        assert!((curve[40].1 - 0.7).abs() < 1e-12, "{:?}", curve[40]);
+        // Halfway through the third customer: 50 + 20 + 7.5.
+        assert!((curve[50].1 - 0.775).abs() < 1e-12, "{:?}", curve[50]);
+    }
+
+    #[test]
+    fn value_distribution_marks_median_and_top_fifth() {
+        let values: Vec<f64> = (0..=100).map(f64::from).collect();
+        let dist = value_distribution(&values);
+        assert_eq!(dist.median, 50.0);
+        assert_eq!(dist.top20_threshold, 80.0);
+        assert_eq!(dist.zero, 1);
+        assert_eq!(dist.linear.counts.iter().sum::<u64>(), 101);
+        assert_eq!(dist.logarithmic.counts.iter().sum::<u64>(), 100);
+        assert_eq!(dist.linear.edges.len(), HISTOGRAM_BINS + 1);
+        assert!(value_distribution(&[]).linear.counts.is_empty());
+    }
+
+    #[test]
+    fn matrices_average_each_cell() {
+        let (_, summaries, end) = shop();
+        let values = [
+            CustomerValue {
+                p_alive: 0.9,
+                expected_purchases: 2.0,
+                ..CustomerValue::default()
+            },
+            CustomerValue {
+                p_alive: 0.2,
+                expected_purchases: 0.5,
+                ..CustomerValue::default()
+            },
+            CustomerValue {
+                p_alive: 0.6,
+                expected_purchases: 1.0,
+                ..CustomerValue::default()
+            },
+        ];
+        let (alive, expected) = matrices(&summaries, &values, end);
+        // A: x = 2, last 1 Apr (4.1 weeks → column 1). B: x = 0, last 20 Jan (14.4 weeks →
+        // column 3). C: x = 1, last 3 Mar (8.3 weeks → column 2).
+        assert_eq!(alive.values[2][1], Some(0.9));
+        assert_eq!(alive.values[0][3], Some(0.2));
+        assert_eq!(expected.values[1][2], Some(1.0));
+        assert_eq!(alive.counts.iter().flatten().sum::<u64>(), 3);
+        assert_eq!(alive.values[5][5], None);
+    }
+}

@@ -1,0 +1,116 @@
+//! The value charts as an owner sees them after loading the demo shop: every chart is there
+//! with its plain-words reading, the logarithmic switch works, and "Copy data as CSV" puts
+//! the numbers behind a chart on the clipboard.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
+use std::time::{Duration, Instant};
+
+use clv_desk::app::{UiPrefs, View};
+use clv_desk::ui::ClvDeskApp;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT as _, Queryable as _};
+
+fn harness_on(db: &std::path::Path) -> Harness<'static, ClvDeskApp> {
+    let app = ClvDeskApp::new(db, UiPrefs::default());
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1280.0, 4000.0))
+        .build_ui_state(|ui, app: &mut ClvDeskApp| app.show(ui), app);
+    harness.run();
+    harness
+}
+
+fn run_until(harness: &mut Harness<'_, ClvDeskApp>, done: impl Fn(&ClvDeskApp) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !done(harness.state()) {
+        assert!(Instant::now() < deadline, "timed out");
+        harness.step();
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    harness.run();
+}
+
+#[test]
+fn every_chart_is_shown_with_its_reading_after_the_demo() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness_on(&dir.path().join("mine.sqlite"));
+    harness.get_by_label("Value charts").click();
+    harness.run();
+    harness.get_by_label("No charts yet");
+    harness.get_by_label("Explore demo data").click();
+    run_until(&mut harness, |app| {
+        app.state.running_job().is_none()
+            && app.state.snapshot().is_some_and(|s| s.valuation.is_some())
+    });
+    harness.get_by_label("Value charts").click();
+    harness.run();
+    assert_eq!(harness.state().state.view, View::ValueCharts);
+    for title in [
+        "What are your customers worth?",
+        "Do new customers come back?",
+        "How much is a new customer worth over time?",
+        "Where does your revenue come from?",
+        "How much do your best customers bring?",
+        "Who is still buying from you?",
+        "How many purchases to expect",
+        "Does the model predict well?",
+    ] {
+        harness.get_by_label(title);
+    }
+    let insights = harness
+        .state()
+        .state
+        .snapshot()
+        .unwrap()
+        .valuation
+        .clone()
+        .unwrap()
+        .summary
+        .insights;
+    // The readings are computed from the data.
+    let top = format!(
+        "Your top 20% of customers bring {:.0}% of your revenue.",
+        100.0 * insights.top20_revenue_share
+    );
+    assert!(
+        harness.query_all_by_label_contains(&top).next().is_some(),
+        "{top}"
+    );
+    assert!(insights.cohorts.len() > 12 && insights.revenue_by_month.len() > 12);
+
+    // The logarithmic switch is a real control.
+    let toggle = "Logarithmic axis (spreads out the many small values)";
+    assert!(!is_checked(&harness, toggle));
+    harness.get_by_label(toggle).click();
+    harness.run();
+    assert!(is_checked(&harness, toggle));
+
+    // "Copy data as CSV" of the first chart copies its histogram.
+    harness
+        .query_all_by_label("Copy data as CSV")
+        .next()
+        .unwrap()
+        .click();
+    harness.step();
+    let copied: Vec<String> = harness
+        .output()
+        .platform_output
+        .commands
+        .iter()
+        .filter_map(|c| match c {
+            egui::OutputCommand::CopyText(text) => Some(text.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(copied.len(), 1, "{copied:?}");
+    assert!(
+        copied[0].starts_with("from_USD,to_USD,customers\n"),
+        "{}",
+        copied[0]
+    );
+    assert!(copied[0].lines().count() > 10);
+}
+
+fn is_checked(harness: &Harness<'_, ClvDeskApp>, label: &str) -> bool {
+    harness.get_by_label(label).accesskit_node().toggled() == Some(egui::accesskit::Toggled::True)
+}
