@@ -153,6 +153,31 @@ fn loading_demo_data_fills_the_dashboard() {
     let again = harness.state().state.snapshot().cloned().unwrap();
     let rerun = again.valuation.unwrap();
     assert!(rerun.run_id > run.run_id);
+    assert_eq!(
+        again.previous_valuation.map(|p| p.run_id),
+        Some(run.run_id),
+        "the dashboard compares with the run before"
+    );
+    assert!(
+        harness
+            .query_all_by_label_contains("Since the previous valuation")
+            .next()
+            .is_some()
+    );
+    harness.get_by_label("Best fifth of customers");
+    harness.get_by_label("Valuable customers slipping away");
+    if rerun.summary.insights.at_risk.customers > 0 {
+        harness.get_by_label("Do this next");
+        harness
+            .query_all_by_label("Open Value charts")
+            .next()
+            .unwrap()
+            .click();
+        harness.run();
+        assert_eq!(harness.state().state.view, View::ValueCharts);
+        harness.get_by_label("Dashboard").click();
+        harness.run();
+    }
     assert_eq!(rerun.summary.customers_valued, run.summary.customers_valued);
 
     harness.get_by_label("See the import history").click();

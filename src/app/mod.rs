@@ -55,6 +55,8 @@ pub struct Snapshot {
     pub imports: Vec<ImportSummary>,
     /// The current valuation of the customers, if they have been valued.
     pub valuation: Option<valuation::RunOverview>,
+    /// The valuation before it, for what changed since the previous import.
+    pub previous_valuation: Option<valuation::RunOverview>,
     /// What a valuation now would be computed from; the current run is stale when its key
     /// differs (and there are orders).
     pub inputs_key: String,
@@ -85,6 +87,7 @@ impl Snapshot {
             overview: store.overview()?,
             imports: store.recent_imports(20)?,
             valuation: valuation::current_overview(store)?,
+            previous_valuation: valuation::previous_overview(store)?,
             inputs_key: valuation::inputs_key(store, &store.business_settings()?)?,
             is_demo: store.is_demo()?,
         })

@@ -80,7 +80,19 @@ pub struct RunOverview {
 
 /// The current run, if any, for the snapshot.
 pub fn current_overview(store: &Store) -> Result<Option<RunOverview>, StoreError> {
-    Ok(store.current_run()?.map(|record| RunOverview {
+    Ok(store.current_run()?.map(overview_of))
+}
+
+/// The run before the current one, for "what changed since the previous import".
+pub fn previous_overview(store: &Store) -> Result<Option<RunOverview>, StoreError> {
+    let Some(current) = store.current_run()? else {
+        return Ok(None);
+    };
+    Ok(store.run_before(current.id)?.map(overview_of))
+}
+
+fn overview_of(record: crate::store::scores::RunRecord) -> RunOverview {
+    RunOverview {
         run_id: record.id,
         method_label: PurchaseModel::from_name(&record.run.model)
             .map_or("Simple formulas", |m| m.label())
@@ -90,7 +102,7 @@ pub fn current_overview(store: &Store) -> Result<Option<RunOverview>, StoreError
         observation_end: record.run.observation_end,
         summary: serde_json::from_str(&record.run.summary_json).unwrap_or_default(),
         inputs_key: record.run.inputs_key,
-    }))
+    }
 }
 
 /// Choices for one valuation; the defaults are what the app does after an import.

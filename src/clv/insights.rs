@@ -139,6 +139,49 @@ pub struct Insights {
     pub p_alive: Matrix,
     /// Average expected purchases over the horizon per cell.
     pub expected_purchases: Matrix,
+    /// Valuable customers slipping away: among the top 20% by revenue so far, those whose
+    /// chance of still being active is below [`AT_RISK_P_ALIVE`].
+    pub at_risk: AtRisk,
+}
+
+/// Below this P(alive) a valuable customer counts as slipping away.
+pub const AT_RISK_P_ALIVE: f64 = 0.5;
+
+/// The valuable customers at risk of being lost.
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AtRisk {
+    /// How many.
+    pub customers: u64,
+    /// What they have spent so far (major units).
+    pub revenue: f64,
+    /// What they are still expected to bring over the horizon (major units).
+    pub clv: f64,
+}
+
+/// [`AtRisk`] of the customers: the top 20% by revenue (ties included) with P(alive) below
+/// [`AT_RISK_P_ALIVE`]. Without P(alive) (the simple formulas) nobody is counted.
+pub fn at_risk(summaries: &[CustomerSummary], values: &[CustomerValue], revenue: &[f64]) -> AtRisk {
+    let mut acquired: Vec<f64> = summaries
+        .iter()
+        .zip(revenue)
+        .filter(|(s, _)| s.is_acquired())
+        .map(|(_, r)| *r)
+        .collect();
+    if acquired.is_empty() {
+        return AtRisk::default();
+    }
+    acquired.sort_unstable_by(|a, b| b.total_cmp(a));
+    let cut =
+        acquired[((acquired.len() as f64 * 0.2).ceil() as usize).clamp(1, acquired.len()) - 1];
+    let mut out = AtRisk::default();
+    for ((s, v), r) in summaries.iter().zip(values).zip(revenue) {
+        if s.is_acquired() && *r >= cut && v.p_alive.is_finite() && v.p_alive < AT_RISK_P_ALIVE {
+            out.customers += 1;
+            out.revenue += r;
+            out.clv += v.clv;
+        }
+    }
+    out
 }
 
 /// The figures for the charts; `minor_per_major` converts the purchases' minor units.
@@ -162,6 +205,7 @@ pub fn insights(
         .filter(|v| v.is_finite())
         .collect();
     let (p_alive, expected_purchases) = matrices(summaries, values, end);
+    let at_risk = at_risk(summaries, values, &revenue);
     Insights {
         cohorts: cohorts(purchases, summaries, end, minor_per_major),
         revenue_by_month: revenue_by_month(purchases, summaries, end, minor_per_major),
@@ -170,6 +214,7 @@ pub fn insights(
         values: value_distribution(&clv),
         p_alive,
         expected_purchases,
+        at_risk,
     }
 }
 
@@ -526,6 +571,31 @@ mod tests {
         assert_eq!(dist.logarithmic.counts.iter().sum::<u64>(), 100);
         assert_eq!(dist.linear.edges.len(), HISTOGRAM_BINS + 1);
         assert!(value_distribution(&[]).linear.counts.is_empty());
+    }
+
+    #[test]
+    fn valuable_customers_slipping_away_by_hand() {
+        let (_, summaries, _) = shop();
+        // Revenue so far: A 60, B 40, C 55 → the top 20% (one customer) is A.
+        let revenue: Vec<f64> = summaries
+            .iter()
+            .map(|s| s.revenue_cents as f64 / 100.0)
+            .collect();
+        let value = |p_alive: f64| CustomerValue {
+            p_alive,
+            clv: 7.0,
+            ..CustomerValue::default()
+        };
+        let risk = at_risk(&summaries, &[value(0.3), value(0.1), value(0.9)], &revenue);
+        assert_eq!(risk.customers, 1);
+        assert_eq!(risk.revenue, 60.0);
+        assert_eq!(risk.clv, 7.0);
+        let safe = at_risk(&summaries, &[value(0.8), value(0.1), value(0.1)], &revenue);
+        assert_eq!(
+            safe,
+            AtRisk::default(),
+            "B and C are not among the most valuable"
+        );
     }
 
     #[test]

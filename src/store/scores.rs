@@ -362,35 +362,21 @@ impl Store {
     pub fn current_run(&self) -> Result<Option<RunRecord>, StoreError> {
         self.conn()
             .query_row(
-                "SELECT id, created_utc, model, params_json, log_likelihood, customers, period,
-                        observation_end, calibration_end, holdout_json, converged, iterations,
-                        reason, inputs_key, spend_json, summary_json, seconds
-                 FROM model_runs WHERE is_current = 1 ORDER BY id DESC LIMIT 1",
+                &format!("{RUN_COLUMNS} WHERE is_current = 1 ORDER BY id DESC LIMIT 1"),
                 [],
-                |r| {
-                    let day = |text: Option<String>| text.as_deref().and_then(parse_day);
-                    Ok(RunRecord {
-                        id: r.get(0)?,
-                        created_utc: r.get(1)?,
-                        run: NewRun {
-                            model: r.get(2)?,
-                            params_json: r.get(3)?,
-                            log_likelihood: r.get(4)?,
-                            customers: r.get::<_, i64>(5)?.max(0) as u64,
-                            period: r.get(6)?,
-                            observation_end: day(r.get(7)?).unwrap_or_default(),
-                            calibration_end: day(r.get(8)?),
-                            holdout_json: r.get(9)?,
-                            converged: r.get(10)?,
-                            iterations: r.get(11)?,
-                            reason: r.get(12)?,
-                            inputs_key: r.get(13)?,
-                            spend_json: r.get(14)?,
-                            summary_json: r.get(15)?,
-                            seconds: r.get::<_, Option<f64>>(16)?.unwrap_or(0.0),
-                        },
-                    })
-                },
+                run_record,
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// The run recorded before run `id`, for "what changed since the previous import".
+    pub fn run_before(&self, id: i64) -> Result<Option<RunRecord>, StoreError> {
+        self.conn()
+            .query_row(
+                &format!("{RUN_COLUMNS} WHERE id < ?1 ORDER BY id DESC LIMIT 1"),
+                [id],
+                run_record,
             )
             .optional()
             .map_err(|e| self.err(e))
@@ -489,6 +475,38 @@ impl Store {
         }
         Ok(rows)
     }
+}
+
+/// The columns [`run_record`] reads, as the start of a query on `model_runs`.
+const RUN_COLUMNS: &str = "SELECT id, created_utc, model, params_json, log_likelihood, customers,
+        period, observation_end, calibration_end, holdout_json, converged, iterations, reason,
+        inputs_key, spend_json, summary_json, seconds
+    FROM model_runs";
+
+/// A [`RunRecord`] from a row of [`RUN_COLUMNS`].
+fn run_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRecord> {
+    let day = |text: Option<String>| text.as_deref().and_then(parse_day);
+    Ok(RunRecord {
+        id: r.get(0)?,
+        created_utc: r.get(1)?,
+        run: NewRun {
+            model: r.get(2)?,
+            params_json: r.get(3)?,
+            log_likelihood: r.get(4)?,
+            customers: r.get::<_, i64>(5)?.max(0) as u64,
+            period: r.get(6)?,
+            observation_end: day(r.get(7)?).unwrap_or_default(),
+            calibration_end: day(r.get(8)?),
+            holdout_json: r.get(9)?,
+            converged: r.get(10)?,
+            iterations: r.get(11)?,
+            reason: r.get(12)?,
+            inputs_key: r.get(13)?,
+            spend_json: r.get(14)?,
+            summary_json: r.get(15)?,
+            seconds: r.get::<_, Option<f64>>(16)?.unwrap_or(0.0),
+        },
+    })
 }
 
 /// `YYYY-MM-DD` without the general date parser (a million of them per valuation).

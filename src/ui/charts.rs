@@ -33,10 +33,7 @@ pub struct ChartsViewState {
 
 /// The value charts view.
 pub fn charts_ui(ui: &mut egui::Ui, state: &mut AppState, view: &mut ChartsViewState) {
-    let Some(snapshot) = state.snapshot() else {
-        return;
-    };
-    if snapshot.overview.is_empty() {
+    if state.snapshot().is_none_or(|s| s.overview.is_empty()) {
         pending_program_ui(
             ui,
             state,
@@ -45,7 +42,10 @@ pub fn charts_ui(ui: &mut egui::Ui, state: &mut AppState, view: &mut ChartsViewS
         );
         return;
     }
-    let Some(run) = snapshot.valuation.clone() else {
+    let Some(snapshot) = state.snapshot() else {
+        return;
+    };
+    let Some(run) = snapshot.valuation.as_ref() else {
         empty_state_ui(
             ui,
             "Charts are being prepared",
@@ -89,7 +89,7 @@ pub fn charts_ui(ui: &mut egui::Ui, state: &mut AppState, view: &mut ChartsViewS
         |v| format!("{v:.1}"),
         max_of(&insights.expected_purchases).max(1e-9),
     );
-    backtest_ui(ui, view, &run, reset);
+    backtest_ui(ui, view, run, reset);
 }
 
 /// A chart's frame: title, question, reading aid, body, and the buttons under it.

@@ -2,8 +2,9 @@
 
 use egui::RichText;
 
+use crate::app::valuation::RunOverview;
 use crate::app::{AppState, Command, VALUING_LABEL, View};
-use crate::domain::{format_money_rounded, group_thousands};
+use crate::domain::{Currency, format_money_rounded, group_thousands};
 
 use super::widgets::{Figure, empty_state_ui, figures_ui, first_steps_ui, plural};
 
@@ -101,6 +102,15 @@ pub fn dashboard_ui(ui: &mut egui::Ui, state: &mut AppState) {
 /// What the customers are worth: the current valuation's headline figures with their range
 /// and how they were made, or what is happening while they are being computed.
 fn value_figures_ui(ui: &mut egui::Ui, state: &mut AppState) {
+    let mut commands = Vec::new();
+    value_figures_inner_ui(ui, state, &mut commands);
+    for command in commands {
+        state.push(command);
+    }
+}
+
+/// [`value_figures_ui`] reading the state; clicks become `commands`.
+fn value_figures_inner_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
     let Some(snapshot) = state.snapshot() else {
         return;
     };
@@ -114,7 +124,7 @@ fn value_figures_ui(ui: &mut egui::Ui, state: &mut AppState) {
             .strong()
             .size(16.0),
     );
-    let Some(run) = snapshot.valuation.clone() else {
+    let Some(run) = snapshot.valuation.as_ref() else {
         ui.label(if valuing {
             "Working out what each customer is worth… the figures appear here in a moment."
         } else {
@@ -158,6 +168,27 @@ fn value_figures_ui(ui: &mut egui::Ui, state: &mut AppState) {
             ),
         });
     }
+    let insights = &summary.insights;
+    if insights.top20_revenue_share > 0.0 {
+        figures.push(Figure {
+            label: "Best fifth of customers".to_owned(),
+            value: format!("{:.0}%", 100.0 * insights.top20_revenue_share),
+            meaning: "of your revenue comes from your top 20% of customers.".to_owned(),
+        });
+    }
+    if summary.mean_p_alive.is_finite() {
+        figures.push(Figure {
+            label: "Valuable customers slipping away".to_owned(),
+            value: group_thousands(insights.at_risk.customers),
+            meaning: format!(
+                "Among your top 20% they spent {} so far, but each is now more likely gone than still buying.",
+                format_money_rounded(
+                    insights.at_risk.revenue * currency.minor_per_major() as f64,
+                    currency
+                )
+            ),
+        });
+    }
     if summary.mean_p_alive.is_finite() {
         figures.push(Figure {
             label: "Still active".to_owned(),
@@ -166,6 +197,29 @@ fn value_figures_ui(ui: &mut egui::Ui, state: &mut AppState) {
         });
     }
     figures_ui(ui, &figures);
+    if let Some(change) = snapshot
+        .previous_valuation
+        .as_ref()
+        .map(|previous| change_words(previous, run, currency))
+    {
+        ui.label(change);
+    }
+    let next = next_steps(run, currency);
+    if !next.is_empty() {
+        ui.add_space(6.0);
+        ui.label(RichText::new("Do this next").strong());
+        for (words, view) in next {
+            ui.horizontal_wrapped(|ui| {
+                ui.label(format!("• {words}"));
+                if let Some(view) = view
+                    && ui.link(format!("Open {}", view.label())).clicked()
+                {
+                    commands.push(Command::Navigate(view));
+                }
+            });
+        }
+    }
+    ui.add_space(6.0);
     ui.horizontal_wrapped(|ui| {
         ui.label(
             RichText::new(format!(
@@ -190,7 +244,77 @@ fn value_figures_ui(ui: &mut egui::Ui, state: &mut AppState) {
             .on_hover_text("Fit the models to your orders again and value every customer. This happens by itself after each import.")
             .clicked()
         {
-            state.push(Command::RevalueCustomers);
+            commands.push(Command::RevalueCustomers);
         }
     });
+}
+
+/// "Since the previous valuation (orders up to 12 Mar 2026): 120 more customers; average value
+/// $84 then, $86 now; …"
+fn change_words(previous: &RunOverview, current: &RunOverview, currency: Currency) -> String {
+    let (before, now) = (&previous.summary, &current.summary);
+    let customers = now.customers_valued as i64 - before.customers_valued as i64;
+    let customers = match customers {
+        0 => "the same customers".to_owned(),
+        n if n > 0 => format!("{} more customers", group_thousands(n.unsigned_abs())),
+        n => format!("{} fewer customers", group_thousands(n.unsigned_abs())),
+    };
+    format!(
+        "Since the previous valuation (orders up to {}): {customers}; average value {} then, {} now; valuable customers slipping away {} then, {} now.",
+        previous.observation_end.format("%-d %b %Y"),
+        format_money_rounded(before.mean_clv_cents, currency),
+        format_money_rounded(now.mean_clv_cents, currency),
+        before.insights.at_risk.customers,
+        now.insights.at_risk.customers,
+    )
+}
+
+/// The few things worth doing now, each with the view that helps, from the figures.
+fn next_steps(run: &RunOverview, currency: Currency) -> Vec<(String, Option<View>)> {
+    let summary = &run.summary;
+    let mut steps = Vec::new();
+    let risk = summary.insights.at_risk;
+    if risk.customers > 0 {
+        steps.push((
+            format!(
+                "{} valuable customers are slipping away (they spent {} with you). Reach out before they are gone: see who stopped buying in the charts.",
+                group_thousands(risk.customers),
+                format_money_rounded(risk.revenue * currency.minor_per_major() as f64, currency)
+            ),
+            Some(View::ValueCharts),
+        ));
+    }
+    if run.method_label == "Simple formulas" {
+        steps.push((
+            "Import more of your order history: with at least three months and 50 returning customers, CLV Desk can predict each customer's value instead of using a rule of thumb.".to_owned(),
+            Some(View::Import),
+        ));
+    }
+    if let Some(error) = summary.holdout_error_pct
+        && error.abs() > 20.0
+    {
+        steps.push((
+            format!(
+                "On past orders the model was off by {error:+.0}%: treat the values as rough, and check the backtest chart."
+            ),
+            Some(View::ValueCharts),
+        ));
+    }
+    let first_month_return = summary
+        .insights
+        .cohorts
+        .iter()
+        .filter(|c| c.retention.len() > 1 && c.customers > 0)
+        .map(|c| (c.retention[1] * c.customers as f64, c.customers as f64))
+        .fold((0.0, 0.0), |(a, b), (x, y)| (a + x, b + y));
+    if first_month_return.1 > 0.0 && first_month_return.0 / first_month_return.1 < 0.15 {
+        steps.push((
+            format!(
+                "Only {:.0}% of new customers buy again the next month: a thank-you note after the first order is the cheapest way to raise that.",
+                100.0 * first_month_return.0 / first_month_return.1
+            ),
+            Some(View::ValueCharts),
+        ));
+    }
+    steps
 }
