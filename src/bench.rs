@@ -415,3 +415,87 @@ pub fn bench_clv(customers: usize, seed: u64, say: &mut dyn FnMut(&str)) -> anyh
     ));
     Ok(())
 }
+
+/// Builds a demo database of `customers` customers in `db` (replaced), values it, then
+/// draws the window headlessly (egui layout and tessellation, no GPU) and reports the CPU
+/// time of one frame per view, and of the frame that switches to it. The charts and the
+/// dashboard read aggregates computed with the valuation, so their frame cost must not grow
+/// with the number of customers.
+pub fn bench_frames(db: &Path, customers: usize, say: &mut dyn FnMut(&str)) -> anyhow::Result<()> {
+    use crate::app::{Command, Progress, UiPrefs, View, load_demo};
+    use crate::demo::DemoOptions;
+    use crate::ui::ClvDeskApp;
+
+    for suffix in ["", "-wal", "-shm"] {
+        let path = std::path::PathBuf::from(format!("{}{suffix}", db.display()));
+        if path.exists() {
+            std::fs::remove_file(&path)?;
+        }
+    }
+    let clock = Instant::now();
+    let mut store = Store::open(db)?;
+    let options = DemoOptions {
+        customers,
+        seed: 7,
+        end_date: chrono::Local::now().date_naive(),
+        currency: crate::domain::Currency::USD,
+    };
+    load_demo(&mut store, &Progress::default(), &options)?;
+    let orders = store.overview()?.orders;
+    say(&format!(
+        "demo shop: {customers} customers, {orders} orders written in {:.1} s",
+        clock.elapsed().as_secs_f64()
+    ));
+    let clock = Instant::now();
+    let words = crate::app::valuation::value_and_save(&mut store, &Progress::default())?;
+    say(&format!(
+        "valuation: {:.2} s ({words})",
+        clock.elapsed().as_secs_f64()
+    ));
+    drop(store);
+
+    let clock = Instant::now();
+    let mut app = ClvDeskApp::new(db, UiPrefs::default());
+    let ctx = egui::Context::default();
+    let input = || egui::RawInput {
+        screen_rect: Some(egui::Rect::from_min_size(
+            egui::Pos2::ZERO,
+            egui::vec2(1280.0, 800.0),
+        )),
+        ..egui::RawInput::default()
+    };
+    let frame = |app: &mut ClvDeskApp| -> f64 {
+        let start = Instant::now();
+        let output = ctx.run_ui(input(), |ui| app.show(ui));
+        let _meshes = ctx.tessellate(output.shapes, output.pixels_per_point);
+        start.elapsed().as_secs_f64() * 1000.0
+    };
+    let first = frame(&mut app);
+    say(&format!(
+        "open the window on it: {:.0} ms to the first frame ({first:.1} ms of it the frame)",
+        clock.elapsed().as_secs_f64() * 1000.0
+    ));
+    for view in [
+        View::Dashboard,
+        View::ValueCharts,
+        View::Customers,
+        View::Import,
+        View::Settings,
+    ] {
+        app.state.push(Command::Navigate(view));
+        let switch = frame(&mut app) + frame(&mut app);
+        let mut times: Vec<f64> = (0..60).map(|_| frame(&mut app)).collect();
+        times.sort_unstable_by(f64::total_cmp);
+        say(&format!(
+            "{:<13} frame: median {:.2} ms, slowest {:.2} ms (60 frames); switching to it: {switch:.2} ms",
+            view.label(),
+            times[times.len() / 2],
+            times[times.len() - 1]
+        ));
+    }
+    say(&format!(
+        "peak RSS {:.0} MiB",
+        peak_rss_mib().unwrap_or(f64::NAN)
+    ));
+    Ok(())
+}

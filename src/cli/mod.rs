@@ -169,6 +169,13 @@ pub enum BenchCommand {
         #[arg(long, value_name = "FILE", default_value = "bench-shopify-export.csv")]
         csv: PathBuf,
     },
+    /// Build a demo database (the --db file, which is replaced) and time the window's
+    /// frames headlessly, per view.
+    Frames {
+        /// Customers in the demo shop.
+        #[arg(long, default_value_t = 200_000)]
+        customers: usize,
+    },
     /// Simulate a shop and time the CLV pipeline: summary, fits, scores, the whole engine.
     Clv {
         /// Customers to simulate.
@@ -439,6 +446,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Some(CliCommand::Bench {
+            what: BenchCommand::Frames { customers },
+        }) => crate::bench::bench_frames(&db_path, customers, &mut |line| println!("{line}")),
         Some(CliCommand::Bench {
             what: BenchCommand::Clv { customers, seed },
         }) => crate::bench::bench_clv(customers, seed, &mut |line| println!("{line}")),
