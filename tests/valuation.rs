@@ -214,3 +214,47 @@ fn a_chosen_model_is_backtested_when_asked_and_the_app_revalues_after_it() {
     // Not the app's own choice: the window would value again with its defaults.
     assert!(!scores_are_current(&store).unwrap());
 }
+
+#[test]
+fn the_cached_headline_figures_follow_imports_and_undo() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = demo_store(dir.path(), 120);
+    let before = store.overview().unwrap();
+    assert_eq!(before, store.computed_overview().unwrap());
+    assert_eq!(
+        store.overview().unwrap(),
+        before,
+        "read again from the cache"
+    );
+    let file = shopify(
+        dir.path(),
+        "more.csv",
+        &[
+            (
+                9001,
+                "new@example.com",
+                "2025-06-29",
+                "20.00",
+                "0.00",
+                "New",
+            ),
+            (
+                9002,
+                "new@example.com",
+                "2025-06-30",
+                "25.00",
+                "0.00",
+                "New",
+            ),
+        ],
+    );
+    import(&mut store, &file);
+    let after = store.overview().unwrap();
+    assert_eq!(after, store.computed_overview().unwrap());
+    assert_eq!(after.customers, before.customers + 1);
+    assert_eq!(after.orders, before.orders + 2);
+    assert_eq!(after.repeat_customers, before.repeat_customers + 1);
+    let last = store.recent_imports(1).unwrap()[0].id;
+    store.undo_import(clv_desk::domain::ImportId(last)).unwrap();
+    assert_eq!(store.overview().unwrap(), before);
+}

@@ -5,6 +5,8 @@
 
 use chrono::NaiveDate;
 
+use rusqlite::OptionalExtension as _;
+
 use super::{Store, StoreError};
 use crate::domain::Currency;
 
@@ -72,9 +74,82 @@ pub struct ImportSummary {
     pub undone_utc: Option<i64>,
 }
 
+/// The settings key of the cached overview.
+const OVERVIEW_CACHE: &str = "overview_cache";
+
+impl Overview {
+    fn to_json(&self, key: &str) -> serde_json::Value {
+        serde_json::json!({
+            "key": key,
+            "customers": self.customers,
+            "repeat_customers": self.repeat_customers,
+            "orders": self.orders,
+            "guest_orders": self.guest_orders,
+            "revenue_by_currency": self
+                .revenue_by_currency
+                .iter()
+                .map(|(c, cents)| (c.code().to_owned(), *cents))
+                .collect::<Vec<_>>(),
+            "first_order": self.first_order.map(|d| d.to_string()),
+            "last_order": self.last_order.map(|d| d.to_string()),
+        })
+    }
+
+    fn from_json(value: &serde_json::Value, key: &str) -> Option<Overview> {
+        if value["key"].as_str()? != key {
+            return None;
+        }
+        let day = |v: &serde_json::Value| v.as_str().and_then(|d| d.parse::<NaiveDate>().ok());
+        Some(Overview {
+            customers: value["customers"].as_u64()?,
+            repeat_customers: value["repeat_customers"].as_u64()?,
+            orders: value["orders"].as_u64()?,
+            guest_orders: value["guest_orders"].as_u64()?,
+            revenue_by_currency: value["revenue_by_currency"]
+                .as_array()?
+                .iter()
+                .map(|pair| Some((Currency::parse(pair[0].as_str()?)?, pair[1].as_i64()?)))
+                .collect::<Option<Vec<_>>>()?,
+            first_order: day(&value["first_order"]),
+            last_order: day(&value["last_order"]),
+        })
+    }
+}
+
 impl Store {
-    /// The headline facts; a handful of indexed aggregate queries.
+    /// The headline facts. They change only when orders are written, which always goes
+    /// through an import or an undo, so they are kept in `settings` under the data's key
+    /// ([`Store::valuation_data_key`]) and computed again (one pass over the orders) only
+    /// when that key moved: opening a large database does not scan its orders.
     pub fn overview(&self) -> Result<Overview, StoreError> {
+        let key = self.valuation_data_key()?;
+        let cached: Option<String> = self
+            .conn()
+            .query_row(
+                "SELECT value FROM settings WHERE key = ?1",
+                [OVERVIEW_CACHE],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        if let Some(overview) = cached
+            .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+            .and_then(|value| Overview::from_json(&value, &key))
+        {
+            return Ok(overview);
+        }
+        let overview = self.computed_overview()?;
+        // A cache that cannot be written (a read-only file) only costs the next open a scan.
+        let _ = self.conn().execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            rusqlite::params![OVERVIEW_CACHE, overview.to_json(&key).to_string()],
+        );
+        Ok(overview)
+    }
+
+    /// [`Store::overview`] computed from the orders.
+    pub fn computed_overview(&self) -> Result<Overview, StoreError> {
         let conn = self.conn();
         let err = |e| self.err(e);
         let customers: i64 = conn
@@ -84,45 +159,54 @@ impl Store {
                 |r| r.get(0),
             )
             .map_err(err)?;
+        // One pass over the orders instead of one query per figure (each a full scan).
         // Refund entries (a credit memo, a refund of an earlier import's sale) are stored as
         // order rows with status 'refund': they reduce revenue but are not orders.
-        let (orders, linked): (i64, i64) = conn
-            .query_row(
-                "SELECT count(*), count(customer_id) FROM orders WHERE status <> 'refund'",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .map_err(err)?;
-        let repeat_customers: i64 = conn
-            .query_row(
-                "SELECT count(*) FROM (SELECT customer_id FROM orders
-                                       WHERE customer_id IS NOT NULL AND status <> 'refund'
-                                       GROUP BY customer_id HAVING count(*) >= 2)",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(err)?;
         let mut stmt = conn
-            .prepare(
-                "SELECT currency, sum(net_cents) FROM orders GROUP BY currency ORDER BY 2 DESC",
-            )
+            .prepare("SELECT currency, customer_id, status = 'refund', net_cents, local_date FROM orders")
             .map_err(err)?;
-        let revenue_by_currency = stmt
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
-            .map_err(err)?
-            .filter_map(|row| match row {
-                Ok((code, cents)) => Currency::parse(&code).map(|c| Ok((c, cents))),
-                Err(e) => Some(Err(e)),
+        let mut rows = stmt.query([]).map_err(err)?;
+        let (mut orders, mut linked) = (0i64, 0i64);
+        let mut per_customer: rustc_hash::FxHashMap<i64, u32> = rustc_hash::FxHashMap::default();
+        let mut revenue: Vec<([u8; 3], i64)> = Vec::new();
+        let (mut first, mut last): (Option<String>, Option<String>) = (None, None);
+        while let Some(row) = rows.next().map_err(err)? {
+            let currency = row.get_ref(0).map_err(err)?.as_bytes().unwrap_or_default();
+            let code: [u8; 3] = currency.try_into().unwrap_or(*b"???");
+            let net: i64 = row.get(3).map_err(err)?;
+            match revenue.iter_mut().find(|(c, _)| *c == code) {
+                Some((_, total)) => *total += net,
+                None => revenue.push((code, net)),
+            }
+            if let Ok(day) = row.get_ref(4).map_err(err)?.as_str() {
+                if first.as_deref().is_none_or(|f| day < f) {
+                    first = Some(day.to_owned());
+                }
+                if last.as_deref().is_none_or(|l| day > l) {
+                    last = Some(day.to_owned());
+                }
+            }
+            let is_refund: bool = row.get(2).map_err(err)?;
+            if is_refund {
+                continue;
+            }
+            orders += 1;
+            if let Some(customer) = row.get::<_, Option<i64>>(1).map_err(err)? {
+                linked += 1;
+                *per_customer.entry(customer).or_default() += 1;
+            }
+        }
+        let repeat_customers = per_customer.values().filter(|n| **n >= 2).count() as i64;
+        revenue.sort_by_key(|(_, cents)| std::cmp::Reverse(*cents));
+        let revenue_by_currency: Vec<(Currency, i64)> = revenue
+            .into_iter()
+            .filter_map(|(code, cents)| {
+                std::str::from_utf8(&code)
+                    .ok()
+                    .and_then(Currency::parse)
+                    .map(|c| (c, cents))
             })
-            .collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(err)?;
-        let (first, last): (Option<String>, Option<String>) = conn
-            .query_row(
-                "SELECT min(local_date), max(local_date) FROM orders",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .map_err(err)?;
+            .collect();
         let day = |d: Option<String>| d.and_then(|d| d.parse::<NaiveDate>().ok());
         Ok(Overview {
             customers: customers.unsigned_abs(),
