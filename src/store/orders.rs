@@ -124,6 +124,31 @@ impl Store {
     ) -> Result<WriteOutcome, WriteError> {
         let path = self.path().to_path_buf();
         let sql_err = |e| WriteError::Store(StoreError::from_sqlite(&path, e));
+        // Every reference the import writes points at a row it inserted or read in this same
+        // transaction (its import row, its customers, its orders), so SQLite's per-row
+        // foreign-key lookups (one per line item, several per order) only cost time: they
+        // are off for the write and back on before anything else runs on the connection.
+        // The pragma cannot change inside a transaction, hence around it.
+        self.conn_mut()
+            .pragma_update(None, "foreign_keys", "OFF")
+            .map_err(sql_err)?;
+        let result = self.write_import_tx(import, orders, refunds, keep_going, dry_run);
+        let restored = self.conn_mut().pragma_update(None, "foreign_keys", "ON");
+        let outcome = result?;
+        restored.map_err(sql_err)?;
+        Ok(outcome)
+    }
+
+    fn write_import_tx(
+        &mut self,
+        import: &NewImport,
+        orders: &[NewOrder],
+        refunds: &[RefundOfOrder],
+        keep_going: &mut dyn FnMut(usize) -> bool,
+        dry_run: bool,
+    ) -> Result<WriteOutcome, WriteError> {
+        let path = self.path().to_path_buf();
+        let sql_err = |e| WriteError::Store(StoreError::from_sqlite(&path, e));
         let tx = self
             .conn_mut()
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
@@ -132,8 +157,11 @@ impl Store {
             .query_row("SELECT EXISTS (SELECT 1 FROM orders)", [], |r| r.get(0))
             .map_err(sql_err)?;
         let import_id = insert_import_row(&tx, import).map_err(sql_err)?;
+        let total = orders.len() + refunds.len();
+        let bulk = is_bulk_load(&tx, orders.len()).map_err(sql_err)?;
         let mut writer = Writer {
             tx: &tx,
+            statements: Statements::prepare(&tx).map_err(sql_err)?,
             import_id,
             outcome: WriteOutcome {
                 import_id,
@@ -143,12 +171,12 @@ impl Store {
             matched: HashSet::default(),
             recorded: HashSet::default(),
             contact_checked: HashSet::default(),
+            created_contacts: HashMap::default(),
             existing: existing_orders(&tx, orders, refunds).map_err(sql_err)?,
             lines: LineBatch::default(),
             stored_keys: None,
         };
-        let total = orders.len() + refunds.len();
-        let dropped = if is_bulk_load(&tx, orders.len()).map_err(sql_err)? {
+        let dropped = if bulk {
             writer.stored_keys = Some(stored_customer_keys(&tx).map_err(sql_err)?);
             drop_secondary_indexes(&tx, &["orders", "customers", "customer_keys"])
                 .map_err(sql_err)?
@@ -161,7 +189,7 @@ impl Store {
             }
             writer.order(order, None, None).map_err(sql_err)?;
         }
-        writer.lines.flush(&tx).map_err(sql_err)?;
+        writer.flush_lines().map_err(sql_err)?;
         // Rebuilt (by sorting, much faster than row by row) before anything below queries them.
         for sql in &dropped {
             tx.execute_batch(sql).map_err(sql_err)?;
@@ -172,12 +200,13 @@ impl Store {
             }
             writer.refund(refund).map_err(sql_err)?;
         }
-        writer.lines.flush(&tx).map_err(sql_err)?;
+        writer.flush_lines().map_err(sql_err)?;
         if !keep_going(total) {
             return Err(WriteError::Cancelled);
         }
         let mut outcome = writer.outcome;
         outcome.customers_matched = writer.matched.len() as u64;
+        drop(writer);
         refresh_order_dates(&tx, import_id).map_err(sql_err)?;
         if !had_orders && let Some(currency) = &import.currency {
             set_base_currency(&tx, import_id, currency).map_err(sql_err)?;
@@ -457,14 +486,18 @@ fn name_key(name: &str) -> Cow<'_, str> {
 #[derive(Default)]
 struct KeyIndex {
     sources: Vec<String>,
-    by_kind_source: HashMap<(&'static str, usize), HashMap<String, i64>>,
+    /// One map per (kind, source) pair seen; an import has a handful, so a list is faster
+    /// than hashing the pair.
+    tables: Vec<(&'static str, usize, HashMap<String, i64>)>,
 }
 
 impl KeyIndex {
     fn get(&self, key: &IdentityKey<'_>) -> Option<i64> {
         let source = self.sources.iter().position(|s| s == key.source)?;
-        self.by_kind_source
-            .get(&(key.kind, source))?
+        self.tables
+            .iter()
+            .find(|(kind, s, _)| *s == source && *kind == key.kind)?
+            .2
             .get(key.key.as_ref())
             .copied()
     }
@@ -477,10 +510,18 @@ impl KeyIndex {
                 self.sources.len() - 1
             }
         };
-        self.by_kind_source
-            .entry((kind, index))
-            .or_default()
-            .insert(key, id);
+        let table = match self
+            .tables
+            .iter()
+            .position(|(k, s, _)| *s == index && *k == kind)
+        {
+            Some(t) => t,
+            None => {
+                self.tables.push((kind, index, HashMap::default()));
+                self.tables.len() - 1
+            }
+        };
+        self.tables[table].2.insert(key, id);
     }
 }
 
@@ -498,9 +539,83 @@ pub fn normalise_name(name: &str) -> String {
         .join(" ")
 }
 
+/// The statements an import runs once per order, customer or batch of lines, prepared once
+/// per import (the statement cache would hash and copy their text on every use).
+struct Statements<'t> {
+    insert_order: rusqlite::Statement<'t>,
+    insert_customer: rusqlite::Statement<'t>,
+    insert_key: rusqlite::Statement<'t>,
+    /// The multi-row insert of a full batch of [`LINE_BATCH`] line items.
+    insert_lines: rusqlite::Statement<'t>,
+}
+
+impl<'t> Statements<'t> {
+    fn prepare(tx: &'t Transaction<'_>) -> rusqlite::Result<Statements<'t>> {
+        Ok(Statements {
+            insert_order: tx.prepare(INSERT_ORDER)?,
+            insert_customer: tx.prepare(
+                "INSERT INTO customers (display_name, email, phone, postcode, marketing_consent,
+                                        created_import_id, created_utc, birthday)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?,
+            insert_key: tx.prepare(
+                "INSERT OR IGNORE INTO customer_keys (customer_id, kind, source, key, import_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?,
+            insert_lines: tx.prepare(&line_insert_sql(LINE_BATCH))?,
+        })
+    }
+}
+
+const INSERT_ORDER: &str = "INSERT INTO orders (import_id, source, external_id, alt_external_id, customer_id, placed_utc,
+                     local_date, utc_offset_minutes, currency, gross_cents, discount_cents,
+                     refunded_cents, net_cents, refunded_utc, shipping_cents, tax_cents,
+                     coupon_code, status, channel, refund_of)
+ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)";
+
+/// Which contact details a customer created by this import still lacks, so a later order
+/// of theirs that has none of them needs no look at the stored record.
+#[derive(Clone, Copy)]
+struct ContactGaps {
+    display_name: bool,
+    email: bool,
+    phone: bool,
+    postcode: bool,
+    birthday: bool,
+    marketing_consent: bool,
+}
+
+impl ContactGaps {
+    fn of_new(who: &CustomerIdentity) -> ContactGaps {
+        ContactGaps {
+            display_name: display_name_str(who).is_none(),
+            email: trimmed_str(&who.email).is_none(),
+            phone: trimmed_str(&who.phone).is_none(),
+            postcode: trimmed_str(&who.postcode).is_none(),
+            birthday: trimmed_str(&who.birthday).is_none(),
+            marketing_consent: who.marketing_consent.unwrap_or(false),
+        }
+    }
+
+    /// Whether [`Writer::fill_missing_contact`] would leave the record as it is.
+    fn unchanged_by(&self, who: &CustomerIdentity) -> bool {
+        let fills = |missing: bool, value: Option<&str>| missing && value.is_some();
+        let fills_any = fills(self.display_name, display_name_str(who))
+            || fills(self.email, trimmed_str(&who.email))
+            || fills(self.phone, trimmed_str(&who.phone))
+            || fills(self.postcode, trimmed_str(&who.postcode))
+            || fills(self.birthday, trimmed_str(&who.birthday));
+        !fills_any
+            && who
+                .marketing_consent
+                .is_none_or(|c| c == self.marketing_consent)
+    }
+}
+
 /// The state of one import write.
-struct Writer<'t, 'c> {
+struct Writer<'t, 'c, 'a> {
     tx: &'t Transaction<'c>,
+    statements: Statements<'t>,
     import_id: ImportId,
     outcome: WriteOutcome,
     /// Keys resolved so far in this import.
@@ -511,22 +626,25 @@ struct Writer<'t, 'c> {
     recorded: HashSet<i64>,
     /// Customers whose contact details this import has already looked at.
     contact_checked: HashSet<i64>,
+    /// Customers this import created and has not looked at again, with what they lack.
+    created_contacts: HashMap<i64, ContactGaps>,
     /// Stored orders of the sources in this import: source → order number → row id,
-    /// loaded once instead of one query per order.
-    existing: HashMap<String, HashMap<String, i64>>,
+    /// loaded once instead of one query per order; the import's own orders join them
+    /// borrowed.
+    existing: OrderNumbers<'a>,
     /// Line items waiting to be inserted, written in multi-row statements.
-    lines: LineBatch,
+    lines: LineBatch<'a>,
     /// In a bulk load, every stored customer key (resolved to the surviving customer),
     /// read once instead of one query per new key.
     stored_keys: Option<KeyIndex>,
 }
 
-impl Writer<'_, '_> {
+impl<'a> Writer<'_, '_, 'a> {
     /// Stores one order (or refund entry); `customer_override` is the customer of the order
     /// a nameless refund belongs to.
     fn order(
         &mut self,
-        order: &NewOrder,
+        order: &'a NewOrder,
         refund_of: Option<i64>,
         customer_override: Option<i64>,
     ) -> rusqlite::Result<()> {
@@ -543,21 +661,13 @@ impl Writer<'_, '_> {
             .get(order.source.as_str())
             .and_then(|by_number| by_number.get(order.external_id.as_str()))
             .copied();
-        match upsert_order(
-            self.tx,
-            order,
-            stored_id,
-            customer_id,
-            refund_of,
-            self.import_id,
-            &mut self.lines,
-        )? {
+        match self.upsert_order(order, stored_id, customer_id, refund_of)? {
             (id, Upsert::Created) => {
                 self.outcome.orders_created += 1;
                 self.existing
-                    .entry(order.source.clone())
+                    .entry(Cow::Borrowed(order.source.as_str()))
                     .or_default()
-                    .insert(order.external_id.clone(), id);
+                    .insert(Cow::Borrowed(order.external_id.as_str()), id);
             }
             (_, Upsert::Updated) => self.outcome.orders_updated += 1,
             (_, Upsert::Unchanged) => self.outcome.orders_unchanged += 1,
@@ -567,7 +677,7 @@ impl Writer<'_, '_> {
 
     /// A refund of an order from an earlier import: stored as a refund entry linked to it
     /// (under its customer when the refund row names nobody), or unlinked if it is unknown.
-    fn refund(&mut self, refund: &RefundOfOrder) -> rusqlite::Result<()> {
+    fn refund(&mut self, refund: &'a RefundOfOrder) -> rusqlite::Result<()> {
         let target: Option<(i64, Option<i64>)> = self
             .tx
             .prepare_cached(
@@ -597,11 +707,17 @@ impl Writer<'_, '_> {
     fn customer(&mut self, who: &CustomerIdentity, source: &str) -> rusqlite::Result<i64> {
         let keys = identity_keys(who, source);
         let mut found = None;
+        // Keys before `checked` are not in `known_keys`; the one at `checked` is when
+        // `found_known`. Nothing below adds a key of one kind while another is looked at.
+        let mut checked = 0;
+        let mut found_known = false;
         for key in &keys {
             if let Some(id) = self.known_keys.get(key) {
                 found = Some(id);
+                found_known = true;
                 break;
             }
+            checked += 1;
             // Keys this import added are all in `known_keys`, so a key found here was stored
             // before the import: its customer is an existing one, matched.
             let stored = match &self.stored_keys {
@@ -630,29 +746,57 @@ impl Writer<'_, '_> {
         let id = match found {
             Some(id) => {
                 if self.contact_checked.insert(id) {
-                    self.fill_missing_contact(id, who)?;
+                    let unchanged = self
+                        .created_contacts
+                        .remove(&id)
+                        .is_some_and(|gaps| gaps.unchanged_by(who));
+                    if !unchanged {
+                        self.fill_missing_contact(id, who)?;
+                    }
                 }
                 id
             }
             None => {
                 self.outcome.customers_created += 1;
-                insert_customer(self.tx, who, self.import_id)?
+                let id = self.insert_customer(who)?;
+                self.created_contacts.insert(id, ContactGaps::of_new(who));
+                id
             }
         };
-        for key in keys {
-            if self.known_keys.get(&key).is_some() {
+        for (index, key) in keys.into_iter().enumerate() {
+            let known = match index.cmp(&checked) {
+                std::cmp::Ordering::Less => false,
+                std::cmp::Ordering::Equal if found_known => true,
+                _ => self.known_keys.get(&key).is_some(),
+            };
+            if known {
                 continue;
             }
-            self.tx
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO customer_keys (customer_id, kind, source, key, import_id)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                )?
-                .execute(params![id, key.kind, key.source, key.key.as_ref(), self.import_id.0])?;
+            self.statements.insert_key.execute(params![
+                id,
+                key.kind,
+                key.source,
+                key.key.as_ref(),
+                self.import_id.0
+            ])?;
             self.known_keys
                 .insert(key.kind, key.source, key.key.into_owned(), id);
         }
         Ok(id)
+    }
+
+    fn insert_customer(&mut self, who: &CustomerIdentity) -> rusqlite::Result<i64> {
+        self.statements.insert_customer.execute(params![
+            display_name_str(who).unwrap_or(""),
+            trimmed_str(&who.email),
+            trimmed_str(&who.phone),
+            trimmed_str(&who.postcode),
+            who.marketing_consent.unwrap_or(false),
+            self.import_id.0,
+            now_utc(),
+            trimmed_str(&who.birthday),
+        ])?;
+        Ok(self.tx.last_insert_rowid())
     }
 
     /// Adds contact details a later export knows and the customer record lacks; never
@@ -722,8 +866,36 @@ impl Writer<'_, '_> {
             ])?;
         Ok(())
     }
-}
 
+    /// Queues the line items of order `order_id`, writing full batches.
+    fn add_lines(&mut self, order_id: i64, order: &'a NewOrder) -> rusqlite::Result<()> {
+        for (line_no, line) in order.lines.iter().enumerate() {
+            self.lines.pending.push((
+                order_id,
+                i64::try_from(line_no + 1).unwrap_or(i64::MAX),
+                line,
+            ));
+            if self.lines.pending.len() == LINE_BATCH {
+                self.flush_lines()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the queued line items.
+    fn flush_lines(&mut self) -> rusqlite::Result<()> {
+        if self.lines.pending.len() == LINE_BATCH {
+            self.lines.write(&mut self.statements.insert_lines)
+        } else if !self.lines.pending.is_empty() {
+            let mut stmt = self
+                .tx
+                .prepare_cached(&line_insert_sql(self.lines.pending.len()))?;
+            self.lines.write(&mut stmt)
+        } else {
+            Ok(())
+        }
+    }
+}
 /// The contact columns an import may fill in.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct CustomerContact {
@@ -766,43 +938,24 @@ fn surviving_customer(tx: &Transaction<'_>, mut id: i64) -> rusqlite::Result<i64
     Ok(id)
 }
 
-fn insert_customer(
-    tx: &Transaction<'_>,
-    who: &CustomerIdentity,
-    import_id: ImportId,
-) -> rusqlite::Result<i64> {
-    tx.prepare_cached(
-        "INSERT INTO customers (display_name, email, phone, postcode, marketing_consent,
-                                created_import_id, created_utc, birthday)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?
-    .execute(params![
-        display_name(who),
-        trimmed(&who.email),
-        trimmed(&who.phone),
-        trimmed(&who.postcode),
-        who.marketing_consent.unwrap_or(false),
-        import_id.0,
-        now_utc(),
-        trimmed(&who.birthday),
-    ])?;
-    Ok(tx.last_insert_rowid())
+fn display_name(who: &CustomerIdentity) -> String {
+    display_name_str(who).unwrap_or("").to_owned()
 }
 
-fn display_name(who: &CustomerIdentity) -> String {
-    trimmed(&who.name)
-        .or_else(|| trimmed(&who.email))
-        .or_else(|| trimmed(&who.username))
-        .or_else(|| trimmed(&who.platform_id))
-        .unwrap_or_default()
+/// The name shown for a new customer: their name, else e-mail, username or platform id.
+fn display_name_str(who: &CustomerIdentity) -> Option<&str> {
+    trimmed_str(&who.name)
+        .or_else(|| trimmed_str(&who.email))
+        .or_else(|| trimmed_str(&who.username))
+        .or_else(|| trimmed_str(&who.platform_id))
 }
 
 fn trimmed(value: &Option<String>) -> Option<String> {
-    value
-        .as_deref()
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(str::to_owned)
+    trimmed_str(value).map(str::to_owned)
+}
+
+fn trimmed_str(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
 enum Upsert {
@@ -826,63 +979,113 @@ struct StoredOrder {
     refund_of: Option<i64>,
 }
 
-/// Inserts the order, or updates the stored one (`stored_id`, found by `(source,
-/// external_id)`) when anything differs, recording it as it was; line items are replaced
-/// with a changed order. Returns the order's row id.
-fn upsert_order(
-    tx: &Transaction<'_>,
-    order: &NewOrder,
-    stored_id: Option<i64>,
-    customer_id: Option<i64>,
-    refund_of: Option<i64>,
-    import_id: ImportId,
-    lines: &mut LineBatch,
-) -> rusqlite::Result<(i64, Upsert)> {
-    let existing: Option<(i64, i64, StoredOrder)> = match stored_id {
-        None => None,
-        Some(id) => tx
-            .prepare_cached(
-                "SELECT id, import_id, customer_id, placed_utc, gross_cents, discount_cents, refunded_cents,
-                        shipping_cents, tax_cents, status, coupon_code, refund_of
-                 FROM orders WHERE id = ?1",
-            )?
-            .query_row([id], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    StoredOrder {
-                        customer_id: r.get(2)?,
-                        placed_utc: r.get(3)?,
-                        gross_cents: r.get(4)?,
-                        discount_cents: r.get(5)?,
-                        refunded_cents: r.get(6)?,
-                        shipping_cents: r.get(7)?,
-                        tax_cents: r.get(8)?,
-                        status: r.get(9)?,
-                        coupon_code: r.get(10)?,
-                        refund_of: r.get(11)?,
-                    },
-                ))
-            })
-            .optional()?,
-    };
-    let placed_utc = order.placed_utc.timestamp();
-    let Some((id, created_by, stored)) = existing else {
-        tx.prepare_cached(
-            "INSERT INTO orders (import_id, source, external_id, alt_external_id, customer_id, placed_utc,
-                                 local_date, utc_offset_minutes, currency, gross_cents, discount_cents,
-                                 refunded_cents, net_cents, refunded_utc, shipping_cents, tax_cents,
-                                 coupon_code, status, channel, refund_of)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
-        )?
-        .execute(params![
-            import_id.0,
-            order.source,
-            order.external_id,
-            order.alt_external_id,
+impl<'a> Writer<'_, '_, 'a> {
+    /// Inserts the order, or updates the stored one (`stored_id`, found by `(source,
+    /// external_id)`) when anything differs, recording it as it was; line items are
+    /// replaced with a changed order. Returns the order's row id.
+    fn upsert_order(
+        &mut self,
+        order: &'a NewOrder,
+        stored_id: Option<i64>,
+        customer_id: Option<i64>,
+        refund_of: Option<i64>,
+    ) -> rusqlite::Result<(i64, Upsert)> {
+        let tx = self.tx;
+        let import_id = self.import_id;
+        let existing: Option<(i64, i64, StoredOrder)> = match stored_id {
+            None => None,
+            Some(id) => tx
+                .prepare_cached(
+                    "SELECT id, import_id, customer_id, placed_utc, gross_cents, discount_cents, refunded_cents,
+                            shipping_cents, tax_cents, status, coupon_code, refund_of
+                     FROM orders WHERE id = ?1",
+                )?
+                .query_row([id], |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        StoredOrder {
+                            customer_id: r.get(2)?,
+                            placed_utc: r.get(3)?,
+                            gross_cents: r.get(4)?,
+                            discount_cents: r.get(5)?,
+                            refunded_cents: r.get(6)?,
+                            shipping_cents: r.get(7)?,
+                            tax_cents: r.get(8)?,
+                            status: r.get(9)?,
+                            coupon_code: r.get(10)?,
+                            refund_of: r.get(11)?,
+                        },
+                    ))
+                })
+                .optional()?,
+        };
+        let placed_utc = order.placed_utc.timestamp();
+        let Some((id, created_by, stored)) = existing else {
+            self.statements.insert_order.execute(params![
+                import_id.0,
+                order.source,
+                order.external_id,
+                order.alt_external_id,
+                customer_id,
+                placed_utc,
+                DateText::of(order.local_date),
+                order.utc_offset_minutes,
+                order.currency.code(),
+                order.gross_cents,
+                order.discount_cents,
+                order.refunded_cents,
+                order.net_cents(),
+                order.refunded_utc.map(|t| t.timestamp()),
+                order.shipping_cents,
+                order.tax_cents,
+                order.coupon_code,
+                order.status,
+                order.channel,
+                refund_of,
+            ])?;
+            let order_id = tx.last_insert_rowid();
+            self.add_lines(order_id, order)?;
+            return Ok((order_id, Upsert::Created));
+        };
+        let incoming = StoredOrder {
             customer_id,
             placed_utc,
-            order.local_date.to_string(),
+            gross_cents: order.gross_cents,
+            discount_cents: order.discount_cents,
+            refunded_cents: order.refunded_cents,
+            shipping_cents: order.shipping_cents,
+            tax_cents: order.tax_cents,
+            status: order.status.clone(),
+            coupon_code: order.coupon_code.clone(),
+            refund_of: refund_of.or(stored.refund_of),
+        };
+        if incoming == stored {
+            return Ok((id, Upsert::Unchanged));
+        }
+        if created_by != import_id.0 {
+            record_change(
+                tx,
+                import_id,
+                "order",
+                &id.to_string(),
+                &order_snapshot(tx, id)?,
+            )?;
+        }
+        tx.prepare_cached(
+            "UPDATE orders SET customer_id = ?2, placed_utc = ?3, local_date = ?4,
+                    utc_offset_minutes = ?5, currency = ?6, gross_cents = ?7,
+                    discount_cents = ?8, refunded_cents = ?9, net_cents = ?10,
+                    refunded_utc = ?11, coupon_code = ?12, status = ?13, channel = ?14,
+                    updated_import_id = ?15, shipping_cents = ?16, tax_cents = ?17,
+                    alt_external_id = ?18, refund_of = ?19
+             WHERE id = ?1",
+        )?
+        .execute(params![
+            id,
+            customer_id,
+            placed_utc,
+            DateText::of(order.local_date),
             order.utc_offset_minutes,
             order.currency.code(),
             order.gross_cents,
@@ -890,103 +1093,101 @@ fn upsert_order(
             order.refunded_cents,
             order.net_cents(),
             order.refunded_utc.map(|t| t.timestamp()),
-            order.shipping_cents,
-            order.tax_cents,
             order.coupon_code,
             order.status,
             order.channel,
-            refund_of,
+            import_id.0,
+            order.shipping_cents,
+            order.tax_cents,
+            order.alt_external_id,
+            incoming.refund_of,
         ])?;
-        let order_id = tx.last_insert_rowid();
-        lines.add(tx, order_id, order)?;
-        return Ok((order_id, Upsert::Created));
-    };
-    let incoming = StoredOrder {
-        customer_id,
-        placed_utc,
-        gross_cents: order.gross_cents,
-        discount_cents: order.discount_cents,
-        refunded_cents: order.refunded_cents,
-        shipping_cents: order.shipping_cents,
-        tax_cents: order.tax_cents,
-        status: order.status.clone(),
-        coupon_code: order.coupon_code.clone(),
-        refund_of: refund_of.or(stored.refund_of),
-    };
-    if incoming == stored {
-        return Ok((id, Upsert::Unchanged));
+        self.flush_lines()?;
+        tx.prepare_cached("DELETE FROM order_lines WHERE order_id = ?1")?
+            .execute([id])?;
+        self.add_lines(id, order)?;
+        Ok((id, Upsert::Updated))
     }
-    if created_by != import_id.0 {
-        record_change(
-            tx,
-            import_id,
-            "order",
-            &id.to_string(),
-            &order_snapshot(tx, id)?,
-        )?;
+}
+
+/// A date as `NaiveDate`'s `Display` writes it (`2025-03-31`), bound without allocating
+/// for the years 0–9999 every real order has.
+enum DateText {
+    Short([u8; 10]),
+    Other(String),
+}
+
+impl DateText {
+    fn of(date: chrono::NaiveDate) -> DateText {
+        use chrono::Datelike as _;
+        let (year, month, day) = (date.year(), date.month(), date.day());
+        let Ok(year) = u32::try_from(year) else {
+            return DateText::Other(date.to_string());
+        };
+        if year > 9999 {
+            return DateText::Other(date.to_string());
+        }
+        let digit = |n: u32| b'0' + (n % 10) as u8;
+        DateText::Short([
+            digit(year / 1000),
+            digit(year / 100),
+            digit(year / 10),
+            digit(year),
+            b'-',
+            digit(month / 10),
+            digit(month),
+            b'-',
+            digit(day / 10),
+            digit(day),
+        ])
     }
-    tx.prepare_cached(
-        "UPDATE orders SET customer_id = ?2, placed_utc = ?3, local_date = ?4,
-                utc_offset_minutes = ?5, currency = ?6, gross_cents = ?7,
-                discount_cents = ?8, refunded_cents = ?9, net_cents = ?10,
-                refunded_utc = ?11, coupon_code = ?12, status = ?13, channel = ?14,
-                updated_import_id = ?15, shipping_cents = ?16, tax_cents = ?17,
-                alt_external_id = ?18, refund_of = ?19
-         WHERE id = ?1",
-    )?
-    .execute(params![
-        id,
-        customer_id,
-        placed_utc,
-        order.local_date.to_string(),
-        order.utc_offset_minutes,
-        order.currency.code(),
-        order.gross_cents,
-        order.discount_cents,
-        order.refunded_cents,
-        order.net_cents(),
-        order.refunded_utc.map(|t| t.timestamp()),
-        order.coupon_code,
-        order.status,
-        order.channel,
-        import_id.0,
-        order.shipping_cents,
-        order.tax_cents,
-        order.alt_external_id,
-        incoming.refund_of,
-    ])?;
-    lines.flush(tx)?;
-    tx.prepare_cached("DELETE FROM order_lines WHERE order_id = ?1")?
-        .execute([id])?;
-    lines.add(tx, id, order)?;
-    Ok((id, Upsert::Updated))
+}
+
+impl rusqlite::ToSql for DateText {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(ToSqlOutput::Borrowed(ValueRef::Text(match self {
+            DateText::Short(bytes) => bytes,
+            DateText::Other(text) => text.as_bytes(),
+        })))
+    }
 }
 
 /// The stored orders of every source in this import, by order number.
-fn existing_orders(
+fn existing_orders<'a>(
     tx: &Transaction<'_>,
-    orders: &[NewOrder],
-    refunds: &[RefundOfOrder],
-) -> rusqlite::Result<HashMap<String, HashMap<String, i64>>> {
-    let sources: HashSet<&str> = orders
+    orders: &'a [NewOrder],
+    refunds: &'a [RefundOfOrder],
+) -> rusqlite::Result<OrderNumbers<'a>> {
+    // Sized for the stored orders and this import's, so the map never grows mid-import.
+    let mut incoming: HashMap<&'a str, usize> = HashMap::default();
+    for source in orders
         .iter()
         .map(|o| o.source.as_str())
         .chain(refunds.iter().map(|r| r.entry.source.as_str()))
-        .collect();
-    let mut existing: HashMap<String, HashMap<String, i64>> = HashMap::default();
+    {
+        *incoming.entry(source).or_default() += 1;
+    }
+    let mut existing: OrderNumbers<'a> = HashMap::default();
+    let mut count = tx.prepare_cached("SELECT count(*) FROM orders WHERE source = ?1")?;
     let mut stmt = tx.prepare_cached("SELECT external_id, id FROM orders WHERE source = ?1")?;
-    for source in sources {
-        let by_number = existing.entry(source.to_owned()).or_default();
+    for (source, n) in incoming {
+        let stored: i64 = count.query_row([source], |r| r.get(0))?;
+        let by_number = existing.entry(Cow::Borrowed(source)).or_default();
+        by_number.reserve(n + usize::try_from(stored).unwrap_or(0));
         let rows = stmt.query_map([source], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
         })?;
         for row in rows {
             let (external_id, id) = row?;
-            by_number.insert(external_id, id);
+            by_number.insert(Cow::Owned(external_id), id);
         }
     }
     Ok(existing)
 }
+
+/// Order row ids by source and order number.
+type OrderNumbers<'a> = HashMap<Cow<'a, str>, HashMap<Cow<'a, str>, i64>>;
 
 /// The order columns an import can change, with its lines, as JSON.
 pub(crate) const ORDER_SNAPSHOT_COLUMNS: [&str; 18] = [
@@ -1058,40 +1259,16 @@ fn sql_to_json(value: rusqlite::types::ValueRef<'_>) -> serde_json::Value {
 /// import writes a million lines, and one statement per line was most of its cost.
 const LINE_BATCH: usize = 64;
 
-/// Line items waiting to be written.
+/// Line items waiting to be written: order id, line number, the line (borrowed from the
+/// orders being written).
 #[derive(Default)]
-struct LineBatch {
-    pending: Vec<(i64, i64, NewOrderLine)>,
+struct LineBatch<'a> {
+    pending: Vec<(i64, i64, &'a NewOrderLine)>,
 }
 
-impl LineBatch {
-    /// Queues the lines of `order` (stored as `order_id`), writing full batches.
-    fn add(
-        &mut self,
-        tx: &Transaction<'_>,
-        order_id: i64,
-        order: &NewOrder,
-    ) -> rusqlite::Result<()> {
-        for (line_no, line) in order.lines.iter().enumerate() {
-            self.pending.push((
-                order_id,
-                i64::try_from(line_no + 1).unwrap_or(i64::MAX),
-                line.clone(),
-            ));
-            if self.pending.len() == LINE_BATCH {
-                self.flush(tx)?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Writes whatever is queued.
-    fn flush(&mut self, tx: &Transaction<'_>) -> rusqlite::Result<()> {
-        if self.pending.is_empty() {
-            return Ok(());
-        }
-        let sql = line_insert_sql(self.pending.len());
-        let mut stmt = tx.prepare_cached(&sql)?;
+impl LineBatch<'_> {
+    /// Writes what is queued with `stmt`, a multi-row insert of exactly as many rows.
+    fn write(&mut self, stmt: &mut rusqlite::Statement<'_>) -> rusqlite::Result<()> {
         let mut index = 1;
         for (order_id, line_no, line) in &self.pending {
             stmt.raw_bind_parameter(index, order_id)?;
@@ -1255,6 +1432,90 @@ mod tests {
                 "SELECT count(*) FROM import_changes WHERE kind = 'order'"
             ),
             1
+        );
+    }
+
+    fn foreign_keys_on_and_intact(store: &Store) {
+        assert_eq!(count(store, "PRAGMA foreign_keys"), 1, "checks are back on");
+        let violations: i64 = store
+            .conn()
+            .prepare("PRAGMA foreign_key_check")
+            .unwrap()
+            .query_map([], |_| Ok(()))
+            .unwrap()
+            .count() as i64;
+        assert_eq!(violations, 0);
+    }
+
+    #[test]
+    fn the_write_leaves_every_reference_valid_and_foreign_keys_on() {
+        let (_dir, mut store) = store();
+        // Enough orders for a bulk load (indexes dropped and rebuilt), a repeated customer,
+        // a guest, and an order that a second import updates.
+        let mut orders: Vec<NewOrder> = (0..BULK_ORDERS + 10)
+            .map(|i| {
+                order(
+                    &i.to_string(),
+                    (i % 7 != 0)
+                        .then(|| format!("c{}@x.com", i % 500))
+                        .as_deref(),
+                    Some("Name"),
+                    100 + i as i64,
+                    1 + (i % 28) as u32,
+                )
+            })
+            .collect();
+        write(&mut store, &orders);
+        foreign_keys_on_and_intact(&store);
+        orders[3].refunded_cents = 50;
+        orders.truncate(10);
+        let mut entry = order("R1", None, None, 0, 9);
+        entry.refunded_cents = 20;
+        let refund = RefundOfOrder {
+            external_id: "5".into(),
+            alt_id: None,
+            amount_cents: 20,
+            entry,
+        };
+        store
+            .write_import(&NewImport::default(), &orders, &[refund], &mut |_| true)
+            .unwrap();
+        foreign_keys_on_and_intact(&store);
+        let err = store
+            .write_import(&NewImport::default(), &orders, &[], &mut |_| false)
+            .unwrap_err();
+        assert!(matches!(err, WriteError::Cancelled));
+        foreign_keys_on_and_intact(&store);
+    }
+
+    #[test]
+    fn a_later_order_fills_what_a_new_customer_lacked() {
+        let (_dir, mut store) = store();
+        let mut first = order("1", Some("a@x.com"), None, 100, 1);
+        first.customer.marketing_consent = Some(true);
+        let mut second = order("2", Some("a@x.com"), Some("Ann"), 100, 2);
+        second.customer.phone = Some(" 555 ".into());
+        let mut third = order("3", Some("b@x.com"), Some("Bo"), 100, 3);
+        third.customer.marketing_consent = Some(true);
+        let mut fourth = order("4", Some("b@x.com"), None, 100, 4);
+        fourth.customer.marketing_consent = Some(false);
+        write(&mut store, &[first, second, third, fourth]);
+        let row = |email: &str| -> (String, Option<String>, bool) {
+            store
+                .conn()
+                .query_row(
+                    "SELECT display_name, phone, marketing_consent FROM customers WHERE email = ?1",
+                    [email],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .unwrap()
+        };
+        assert_eq!(row("a@x.com"), ("a@x.com".into(), Some("555".into()), true));
+        assert_eq!(row("b@x.com"), ("Bo".into(), None, false));
+        assert_eq!(
+            count(&store, "SELECT count(*) FROM import_changes"),
+            0,
+            "the import's own customers need no undo record"
         );
     }
 
