@@ -161,7 +161,7 @@ impl Store {
         let bulk = is_bulk_load(&tx, orders.len()).map_err(sql_err)?;
         let mut writer = Writer {
             tx: &tx,
-            statements: Statements::prepare(&tx).map_err(sql_err)?,
+            batches: Batches::new(&tx).map_err(sql_err)?,
             import_id,
             outcome: WriteOutcome {
                 import_id,
@@ -173,7 +173,6 @@ impl Store {
             contact_checked: HashSet::default(),
             created_contacts: HashMap::default(),
             existing: existing_orders(&tx, orders, refunds).map_err(sql_err)?,
-            lines: LineBatch::default(),
             stored_keys: None,
         };
         let dropped = if bulk {
@@ -189,7 +188,7 @@ impl Store {
             }
             writer.order(order, None, None).map_err(sql_err)?;
         }
-        writer.flush_lines().map_err(sql_err)?;
+        writer.flush().map_err(sql_err)?;
         // Rebuilt (by sorting, much faster than row by row) before anything below queries them.
         for sql in &dropped {
             tx.execute_batch(sql).map_err(sql_err)?;
@@ -200,7 +199,7 @@ impl Store {
             }
             writer.refund(refund).map_err(sql_err)?;
         }
-        writer.flush_lines().map_err(sql_err)?;
+        writer.flush().map_err(sql_err)?;
         if !keep_going(total) {
             return Err(WriteError::Cancelled);
         }
@@ -539,39 +538,245 @@ pub fn normalise_name(name: &str) -> String {
         .join(" ")
 }
 
-/// The statements an import runs once per order, customer or batch of lines, prepared once
-/// per import (the statement cache would hash and copy their text on every use).
-struct Statements<'t> {
-    insert_order: rusqlite::Statement<'t>,
-    insert_customer: rusqlite::Statement<'t>,
-    insert_key: rusqlite::Statement<'t>,
-    /// The multi-row insert of a full batch of [`LINE_BATCH`] line items.
-    insert_lines: rusqlite::Statement<'t>,
+/// A multi-row `INSERT`: its text for any number of rows, and the statement for a full
+/// batch, prepared once per import on first use (the statement cache would hash and copy
+/// the text on every use).
+struct MultiInsert<'t> {
+    /// `INSERT INTO t (a, b) VALUES `
+    head: &'static str,
+    /// `(?, ?)`
+    row: &'static str,
+    /// Rows in a full batch.
+    rows: usize,
+    full: Option<rusqlite::Statement<'t>>,
 }
 
-impl<'t> Statements<'t> {
-    fn prepare(tx: &'t Transaction<'_>) -> rusqlite::Result<Statements<'t>> {
-        Ok(Statements {
-            insert_order: tx.prepare(INSERT_ORDER)?,
-            insert_customer: tx.prepare(
-                "INSERT INTO customers (display_name, email, phone, postcode, marketing_consent,
-                                        created_import_id, created_utc, birthday)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?,
-            insert_key: tx.prepare(
-                "INSERT OR IGNORE INTO customer_keys (customer_id, kind, source, key, import_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?,
-            insert_lines: tx.prepare(&line_insert_sql(LINE_BATCH))?,
-        })
+impl<'t> MultiInsert<'t> {
+    const fn new(head: &'static str, row: &'static str, rows: usize) -> MultiInsert<'t> {
+        MultiInsert {
+            head,
+            row,
+            rows,
+            full: None,
+        }
+    }
+
+    fn sql(&self, rows: usize) -> String {
+        let mut sql = String::with_capacity(self.head.len() + rows * (self.row.len() + 2));
+        sql.push_str(self.head);
+        for i in 0..rows {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(self.row);
+        }
+        sql
+    }
+
+    /// Inserts `pending` (at most a full batch), binding each item's values with `bind`
+    /// from the given parameter index on, and empties it.
+    fn run<T>(
+        &mut self,
+        tx: &'t Transaction<'_>,
+        pending: &mut Vec<T>,
+        bind: impl Fn(&mut rusqlite::Statement<'_>, usize, &T) -> rusqlite::Result<()>,
+    ) -> rusqlite::Result<()> {
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let per_row = self.row.matches('?').count();
+        let execute = |stmt: &mut rusqlite::Statement<'_>| -> rusqlite::Result<()> {
+            for (i, item) in pending.iter().enumerate() {
+                bind(stmt, 1 + i * per_row, item)?;
+            }
+            stmt.raw_execute()?;
+            Ok(())
+        };
+        if pending.len() == self.rows {
+            let stmt = match &mut self.full {
+                Some(stmt) => stmt,
+                None => self.full.insert(tx.prepare(&self.sql(self.rows))?),
+            };
+            execute(stmt)?;
+        } else {
+            let mut stmt = tx.prepare_cached(&self.sql(pending.len()))?;
+            execute(&mut stmt)?;
+        }
+        pending.clear();
+        Ok(())
     }
 }
 
-const INSERT_ORDER: &str = "INSERT INTO orders (import_id, source, external_id, alt_external_id, customer_id, placed_utc,
-                     local_date, utc_offset_minutes, currency, gross_cents, discount_cents,
-                     refunded_cents, net_cents, refunded_utc, shipping_cents, tax_cents,
-                     coupon_code, status, channel, refund_of)
- VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)";
+/// Rows of one multi-row statement: customers and keys have few columns, orders many
+/// (SQLite allows 32766 parameters; a few hundred amortise a statement).
+const CUSTOMER_BATCH: usize = 64;
+const KEY_BATCH: usize = 64;
+const ORDER_BATCH: usize = 32;
+
+/// A customer to insert: its id, who, and when.
+type NewCustomerRow<'a> = (i64, &'a CustomerIdentity, i64);
+
+/// A customer key to insert: customer id, kind, source, key.
+type NewKeyRow<'a> = (i64, &'static str, &'a str, Cow<'a, str>);
+
+/// An order to insert: its id, the order, customer id, the order it refunds.
+type NewOrderRow<'a> = (i64, &'a NewOrder, Option<i64>, Option<i64>);
+
+/// What an import inserts, queued and written in multi-row statements. Customers and
+/// orders get their row ids when queued: the ids SQLite would give them (one more than the
+/// largest), so the rows that refer to them can be queued at once. Whatever reads these
+/// tables during the write flushes the queues first.
+struct Batches<'t, 'a> {
+    next_customer_id: i64,
+    next_order_id: i64,
+    customers: Vec<NewCustomerRow<'a>>,
+    keys: Vec<NewKeyRow<'a>>,
+    orders: Vec<NewOrderRow<'a>>,
+    /// Order id, line number, the line.
+    lines: Vec<(i64, i64, &'a NewOrderLine)>,
+    insert_customers: MultiInsert<'t>,
+    insert_keys: MultiInsert<'t>,
+    insert_orders: MultiInsert<'t>,
+    insert_lines: MultiInsert<'t>,
+}
+
+impl<'t, 'a> Batches<'t, 'a> {
+    fn new(tx: &Transaction<'_>) -> rusqlite::Result<Batches<'t, 'a>> {
+        let max_id = |table: &str| -> rusqlite::Result<i64> {
+            tx.query_row(
+                &format!("SELECT coalesce(max(id), 0) FROM {table}"),
+                [],
+                |r| r.get(0),
+            )
+        };
+        Ok(Batches {
+            next_customer_id: max_id("customers")?,
+            next_order_id: max_id("orders")?,
+            customers: Vec::with_capacity(CUSTOMER_BATCH),
+            keys: Vec::with_capacity(KEY_BATCH),
+            orders: Vec::with_capacity(ORDER_BATCH),
+            lines: Vec::with_capacity(LINE_BATCH),
+            insert_customers: MultiInsert::new(
+                "INSERT INTO customers (id, display_name, email, phone, postcode, marketing_consent,
+                                        created_import_id, created_utc, birthday) VALUES ",
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                CUSTOMER_BATCH,
+            ),
+            insert_keys: MultiInsert::new(
+                "INSERT OR IGNORE INTO customer_keys (customer_id, kind, source, key, import_id) VALUES ",
+                "(?, ?, ?, ?, ?)",
+                KEY_BATCH,
+            ),
+            insert_orders: MultiInsert::new(
+                "INSERT INTO orders (id, import_id, source, external_id, alt_external_id, customer_id,
+                                     placed_utc, local_date, utc_offset_minutes, currency, gross_cents,
+                                     discount_cents, refunded_cents, net_cents, refunded_utc,
+                                     shipping_cents, tax_cents, coupon_code, status, channel, refund_of)
+                 VALUES ",
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                ORDER_BATCH,
+            ),
+            insert_lines: MultiInsert::new(LINE_INSERT_HEAD, "(?, ?, ?, ?, ?, ?, ?)", LINE_BATCH),
+        })
+    }
+
+    /// The id the next new row of a table gets: one more than the largest (SQLite picks a
+    /// random free id only past the largest possible one, which an import never reaches).
+    fn next(id: &mut i64) -> rusqlite::Result<i64> {
+        *id = id
+            .checked_add(1)
+            .ok_or(rusqlite::Error::IntegralValueOutOfRange(0, i64::MAX))?;
+        Ok(*id)
+    }
+
+    fn flush_customers(
+        &mut self,
+        tx: &'t Transaction<'_>,
+        import_id: ImportId,
+    ) -> rusqlite::Result<()> {
+        self.insert_customers
+            .run(tx, &mut self.customers, |stmt, i, (id, who, created)| {
+                stmt.raw_bind_parameter(i, id)?;
+                stmt.raw_bind_parameter(i + 1, display_name_str(who).unwrap_or(""))?;
+                stmt.raw_bind_parameter(i + 2, trimmed_str(&who.email))?;
+                stmt.raw_bind_parameter(i + 3, trimmed_str(&who.phone))?;
+                stmt.raw_bind_parameter(i + 4, trimmed_str(&who.postcode))?;
+                stmt.raw_bind_parameter(i + 5, who.marketing_consent.unwrap_or(false))?;
+                stmt.raw_bind_parameter(i + 6, import_id.0)?;
+                stmt.raw_bind_parameter(i + 7, created)?;
+                stmt.raw_bind_parameter(i + 8, trimmed_str(&who.birthday))
+            })
+    }
+
+    fn flush_keys(&mut self, tx: &'t Transaction<'_>, import_id: ImportId) -> rusqlite::Result<()> {
+        self.insert_keys.run(
+            tx,
+            &mut self.keys,
+            |stmt, i, (customer, kind, source, key)| {
+                stmt.raw_bind_parameter(i, customer)?;
+                stmt.raw_bind_parameter(i + 1, kind)?;
+                stmt.raw_bind_parameter(i + 2, source)?;
+                stmt.raw_bind_parameter(i + 3, key.as_ref())?;
+                stmt.raw_bind_parameter(i + 4, import_id.0)
+            },
+        )
+    }
+
+    fn flush_orders(
+        &mut self,
+        tx: &'t Transaction<'_>,
+        import_id: ImportId,
+    ) -> rusqlite::Result<()> {
+        self.insert_orders.run(
+            tx,
+            &mut self.orders,
+            |stmt, i, (id, order, customer_id, refund_of)| {
+                stmt.raw_bind_parameter(i, id)?;
+                stmt.raw_bind_parameter(i + 1, import_id.0)?;
+                stmt.raw_bind_parameter(i + 2, order.source.as_str())?;
+                stmt.raw_bind_parameter(i + 3, order.external_id.as_str())?;
+                stmt.raw_bind_parameter(i + 4, order.alt_external_id.as_deref())?;
+                stmt.raw_bind_parameter(i + 5, customer_id)?;
+                stmt.raw_bind_parameter(i + 6, order.placed_utc.timestamp())?;
+                stmt.raw_bind_parameter(i + 7, DateText::of(order.local_date))?;
+                stmt.raw_bind_parameter(i + 8, order.utc_offset_minutes)?;
+                stmt.raw_bind_parameter(i + 9, order.currency.code())?;
+                stmt.raw_bind_parameter(i + 10, order.gross_cents)?;
+                stmt.raw_bind_parameter(i + 11, order.discount_cents)?;
+                stmt.raw_bind_parameter(i + 12, order.refunded_cents)?;
+                stmt.raw_bind_parameter(i + 13, order.net_cents())?;
+                stmt.raw_bind_parameter(i + 14, order.refunded_utc.map(|t| t.timestamp()))?;
+                stmt.raw_bind_parameter(i + 15, order.shipping_cents)?;
+                stmt.raw_bind_parameter(i + 16, order.tax_cents)?;
+                stmt.raw_bind_parameter(i + 17, order.coupon_code.as_deref())?;
+                stmt.raw_bind_parameter(i + 18, order.status.as_str())?;
+                stmt.raw_bind_parameter(i + 19, order.channel.as_deref())?;
+                stmt.raw_bind_parameter(i + 20, refund_of)
+            },
+        )
+    }
+
+    fn flush_lines(&mut self, tx: &'t Transaction<'_>) -> rusqlite::Result<()> {
+        self.insert_lines
+            .run(tx, &mut self.lines, |stmt, i, (order_id, line_no, line)| {
+                stmt.raw_bind_parameter(i, order_id)?;
+                stmt.raw_bind_parameter(i + 1, line_no)?;
+                stmt.raw_bind_parameter(i + 2, line.sku.as_deref())?;
+                stmt.raw_bind_parameter(i + 3, &*line.name)?;
+                stmt.raw_bind_parameter(i + 4, line.quantity)?;
+                stmt.raw_bind_parameter(i + 5, line.unit_price_cents)?;
+                stmt.raw_bind_parameter(i + 6, line.total_cents)
+            })
+    }
+
+    /// Writes everything queued, parents first.
+    fn flush(&mut self, tx: &'t Transaction<'_>, import_id: ImportId) -> rusqlite::Result<()> {
+        self.flush_customers(tx, import_id)?;
+        self.flush_keys(tx, import_id)?;
+        self.flush_orders(tx, import_id)?;
+        self.flush_lines(tx)
+    }
+}
 
 /// Which contact details a customer created by this import still lacks, so a later order
 /// of theirs that has none of them needs no look at the stored record.
@@ -615,7 +820,7 @@ impl ContactGaps {
 /// The state of one import write.
 struct Writer<'t, 'c, 'a> {
     tx: &'t Transaction<'c>,
-    statements: Statements<'t>,
+    batches: Batches<'t, 'a>,
     import_id: ImportId,
     outcome: WriteOutcome,
     /// Keys resolved so far in this import.
@@ -632,8 +837,6 @@ struct Writer<'t, 'c, 'a> {
     /// loaded once instead of one query per order; the import's own orders join them
     /// borrowed.
     existing: OrderNumbers<'a>,
-    /// Line items waiting to be inserted, written in multi-row statements.
-    lines: LineBatch<'a>,
     /// In a bulk load, every stored customer key (resolved to the surviving customer),
     /// read once instead of one query per new key.
     stored_keys: Option<KeyIndex>,
@@ -678,6 +881,8 @@ impl<'a> Writer<'_, '_, 'a> {
     /// A refund of an order from an earlier import: stored as a refund entry linked to it
     /// (under its customer when the refund row names nobody), or unlinked if it is unknown.
     fn refund(&mut self, refund: &'a RefundOfOrder) -> rusqlite::Result<()> {
+        // An earlier refund entry of this import may be the order refunded.
+        self.flush()?;
         let target: Option<(i64, Option<i64>)> = self
             .tx
             .prepare_cached(
@@ -704,7 +909,7 @@ impl<'a> Writer<'_, '_, 'a> {
     }
 
     /// The customer for `who`: found by their strongest known key, or created.
-    fn customer(&mut self, who: &CustomerIdentity, source: &str) -> rusqlite::Result<i64> {
+    fn customer(&mut self, who: &'a CustomerIdentity, source: &'a str) -> rusqlite::Result<i64> {
         let keys = identity_keys(who, source);
         let mut found = None;
         // Keys before `checked` are not in `known_keys`; the one at `checked` is when
@@ -758,7 +963,11 @@ impl<'a> Writer<'_, '_, 'a> {
             }
             None => {
                 self.outcome.customers_created += 1;
-                let id = self.insert_customer(who)?;
+                let id = Batches::next(&mut self.batches.next_customer_id)?;
+                self.batches.customers.push((id, who, now_utc()));
+                if self.batches.customers.len() == CUSTOMER_BATCH {
+                    self.batches.flush_customers(self.tx, self.import_id)?;
+                }
                 self.created_contacts.insert(id, ContactGaps::of_new(who));
                 id
             }
@@ -772,37 +981,22 @@ impl<'a> Writer<'_, '_, 'a> {
             if known {
                 continue;
             }
-            self.statements.insert_key.execute(params![
-                id,
-                key.kind,
-                key.source,
-                key.key.as_ref(),
-                self.import_id.0
-            ])?;
             self.known_keys
-                .insert(key.kind, key.source, key.key.into_owned(), id);
+                .insert(key.kind, key.source, key.key.to_string(), id);
+            self.batches.keys.push((id, key.kind, key.source, key.key));
+            if self.batches.keys.len() == KEY_BATCH {
+                self.batches.flush_keys(self.tx, self.import_id)?;
+            }
         }
         Ok(id)
-    }
-
-    fn insert_customer(&mut self, who: &CustomerIdentity) -> rusqlite::Result<i64> {
-        self.statements.insert_customer.execute(params![
-            display_name_str(who).unwrap_or(""),
-            trimmed_str(&who.email),
-            trimmed_str(&who.phone),
-            trimmed_str(&who.postcode),
-            who.marketing_consent.unwrap_or(false),
-            self.import_id.0,
-            now_utc(),
-            trimmed_str(&who.birthday),
-        ])?;
-        Ok(self.tx.last_insert_rowid())
     }
 
     /// Adds contact details a later export knows and the customer record lacks; never
     /// overwrites what the owner (or an earlier import) already has. The record as it was is
     /// kept for undo when anything changes.
     fn fill_missing_contact(&mut self, id: i64, who: &CustomerIdentity) -> rusqlite::Result<()> {
+        // The customer may still be queued.
+        self.batches.flush_customers(self.tx, self.import_id)?;
         let current: Option<CustomerContact> = self
             .tx
             .prepare_cached(
@@ -870,30 +1064,21 @@ impl<'a> Writer<'_, '_, 'a> {
     /// Queues the line items of order `order_id`, writing full batches.
     fn add_lines(&mut self, order_id: i64, order: &'a NewOrder) -> rusqlite::Result<()> {
         for (line_no, line) in order.lines.iter().enumerate() {
-            self.lines.pending.push((
+            self.batches.lines.push((
                 order_id,
                 i64::try_from(line_no + 1).unwrap_or(i64::MAX),
                 line,
             ));
-            if self.lines.pending.len() == LINE_BATCH {
-                self.flush_lines()?;
+            if self.batches.lines.len() == LINE_BATCH {
+                self.batches.flush_lines(self.tx)?;
             }
         }
         Ok(())
     }
 
-    /// Writes the queued line items.
-    fn flush_lines(&mut self) -> rusqlite::Result<()> {
-        if self.lines.pending.len() == LINE_BATCH {
-            self.lines.write(&mut self.statements.insert_lines)
-        } else if !self.lines.pending.is_empty() {
-            let mut stmt = self
-                .tx
-                .prepare_cached(&line_insert_sql(self.lines.pending.len()))?;
-            self.lines.write(&mut stmt)
-        } else {
-            Ok(())
-        }
+    /// Writes everything queued.
+    fn flush(&mut self) -> rusqlite::Result<()> {
+        self.batches.flush(self.tx, self.import_id)
     }
 }
 /// The contact columns an import may fill in.
@@ -992,6 +1177,10 @@ impl<'a> Writer<'_, '_, 'a> {
     ) -> rusqlite::Result<(i64, Upsert)> {
         let tx = self.tx;
         let import_id = self.import_id;
+        if stored_id.is_some() {
+            // The stored order may be one this import queued (an order number given twice).
+            self.flush()?;
+        }
         let existing: Option<(i64, i64, StoredOrder)> = match stored_id {
             None => None,
             Some(id) => tx
@@ -1022,29 +1211,13 @@ impl<'a> Writer<'_, '_, 'a> {
         };
         let placed_utc = order.placed_utc.timestamp();
         let Some((id, created_by, stored)) = existing else {
-            self.statements.insert_order.execute(params![
-                import_id.0,
-                order.source,
-                order.external_id,
-                order.alt_external_id,
-                customer_id,
-                placed_utc,
-                DateText::of(order.local_date),
-                order.utc_offset_minutes,
-                order.currency.code(),
-                order.gross_cents,
-                order.discount_cents,
-                order.refunded_cents,
-                order.net_cents(),
-                order.refunded_utc.map(|t| t.timestamp()),
-                order.shipping_cents,
-                order.tax_cents,
-                order.coupon_code,
-                order.status,
-                order.channel,
-                refund_of,
-            ])?;
-            let order_id = tx.last_insert_rowid();
+            let order_id = Batches::next(&mut self.batches.next_order_id)?;
+            self.batches
+                .orders
+                .push((order_id, order, customer_id, refund_of));
+            if self.batches.orders.len() == ORDER_BATCH {
+                self.batches.flush_orders(tx, import_id)?;
+            }
             self.add_lines(order_id, order)?;
             return Ok((order_id, Upsert::Created));
         };
@@ -1102,7 +1275,6 @@ impl<'a> Writer<'_, '_, 'a> {
             order.alt_external_id,
             incoming.refund_of,
         ])?;
-        self.flush_lines()?;
         tx.prepare_cached("DELETE FROM order_lines WHERE order_id = ?1")?
             .execute([id])?;
         self.add_lines(id, order)?;
@@ -1259,39 +1431,7 @@ fn sql_to_json(value: rusqlite::types::ValueRef<'_>) -> serde_json::Value {
 /// import writes a million lines, and one statement per line was most of its cost.
 const LINE_BATCH: usize = 64;
 
-/// Line items waiting to be written: order id, line number, the line (borrowed from the
-/// orders being written).
-#[derive(Default)]
-struct LineBatch<'a> {
-    pending: Vec<(i64, i64, &'a NewOrderLine)>,
-}
-
-impl LineBatch<'_> {
-    /// Writes what is queued with `stmt`, a multi-row insert of exactly as many rows.
-    fn write(&mut self, stmt: &mut rusqlite::Statement<'_>) -> rusqlite::Result<()> {
-        let mut index = 1;
-        for (order_id, line_no, line) in &self.pending {
-            stmt.raw_bind_parameter(index, order_id)?;
-            stmt.raw_bind_parameter(index + 1, line_no)?;
-            stmt.raw_bind_parameter(index + 2, line.sku.as_deref())?;
-            stmt.raw_bind_parameter(index + 3, &*line.name)?;
-            stmt.raw_bind_parameter(index + 4, line.quantity)?;
-            stmt.raw_bind_parameter(index + 5, line.unit_price_cents)?;
-            stmt.raw_bind_parameter(index + 6, line.total_cents)?;
-            index += 7;
-        }
-        stmt.raw_execute()?;
-        self.pending.clear();
-        Ok(())
-    }
-}
-
-fn line_insert_sql(rows: usize) -> String {
-    let values = vec!["(?, ?, ?, ?, ?, ?, ?)"; rows].join(", ");
-    format!(
-        "INSERT INTO order_lines (order_id, line_no, sku, name, quantity, unit_price_cents, total_cents) VALUES {values}"
-    )
-}
+const LINE_INSERT_HEAD: &str = "INSERT INTO order_lines (order_id, line_no, sku, name, quantity, unit_price_cents, total_cents) VALUES ";
 
 /// Recomputes first/last order instants of every customer this import touched.
 fn refresh_order_dates(tx: &Transaction<'_>, import_id: ImportId) -> rusqlite::Result<()> {
@@ -1517,6 +1657,38 @@ mod tests {
             0,
             "the import's own customers need no undo record"
         );
+    }
+
+    #[test]
+    fn an_order_number_twice_in_one_import_is_one_order_updated_in_place() {
+        let (_dir, mut store) = store();
+        let mut again = order("1", Some("a@x.com"), None, 900, 3);
+        again.lines[0].name = "Tea".into();
+        // The repeat arrives while the first is still queued, among orders that are not.
+        let mut orders = vec![order("1", Some("a@x.com"), None, 100, 1)];
+        orders.extend((2..100).map(|i| order(&i.to_string(), Some("b@x.com"), None, 100, 2)));
+        orders.push(again);
+        let outcome = write(&mut store, &orders);
+        assert_eq!((outcome.orders_created, outcome.orders_updated), (99, 1));
+        assert_eq!(
+            count(
+                &store,
+                "SELECT gross_cents FROM orders WHERE external_id = '1'"
+            ),
+            900
+        );
+        let name: String = store
+            .conn()
+            .query_row(
+                "SELECT l.name FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.external_id = '1'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(name, "Tea");
+        assert_eq!(count(&store, "SELECT count(*) FROM order_lines"), 99);
+        assert_eq!(count(&store, "SELECT max(id) FROM orders"), 99);
+        foreign_keys_on_and_intact(&store);
     }
 
     #[test]
