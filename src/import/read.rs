@@ -734,8 +734,10 @@ fn decoded_stream<R: Read + Send + 'static>(
     }
 }
 
-/// Rows per batch handed from the parsing thread to the caller.
-const BATCH_ROWS: usize = 1024;
+/// Rows per batch handed from the parsing thread to the caller: small enough that the
+/// batches in flight stay in the processor's cache between the two threads (1024 was
+/// measurably slower on a million-row file).
+const BATCH_ROWS: usize = 256;
 
 /// A SHA-256 hex digest, filled in when the whole file has been read.
 type SharedDigest = std::sync::Arc<std::sync::Mutex<Option<String>>>;

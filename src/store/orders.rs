@@ -104,7 +104,10 @@ impl Store {
     }
 
     /// What [`Store::write_import`] would do, computed inside a transaction that is then
-    /// rolled back: exact added/updated/matched counts, nothing written.
+    /// rolled back: exact added/updated/matched counts, nothing written. Work that cannot
+    /// change the counts or make the write fail is left out: line items (unless one has a
+    /// quantity SQLite would refuse), rebuilding dropped indexes no later query needs, and
+    /// customers' first and last order dates.
     pub fn dry_run_import(
         &mut self,
         import: &NewImport,
@@ -174,6 +177,13 @@ impl Store {
             created_contacts: HashMap::default(),
             existing: existing_orders(&tx, orders, refunds).map_err(sql_err)?,
             stored_keys: None,
+            // A line's only way to fail is a NaN quantity (stored as NULL, refused).
+            skip_lines: dry_run
+                && !orders
+                    .iter()
+                    .chain(refunds.iter().map(|r| &r.entry))
+                    .flat_map(|o| &o.lines)
+                    .any(|l| l.quantity.is_nan()),
         };
         let dropped = if bulk {
             writer.stored_keys = Some(stored_customer_keys(&tx).map_err(sql_err)?);
@@ -190,7 +200,14 @@ impl Store {
         }
         writer.flush().map_err(sql_err)?;
         // Rebuilt (by sorting, much faster than row by row) before anything below queries them.
-        for sql in &dropped {
+        // A dry run with no refunds to look up needs the indexes no more: the rollback
+        // brings them back.
+        let rebuild = if dry_run && refunds.is_empty() {
+            &[][..]
+        } else {
+            &dropped[..]
+        };
+        for sql in rebuild {
             tx.execute_batch(sql).map_err(sql_err)?;
         }
         for (index, refund) in refunds.iter().enumerate() {
@@ -206,7 +223,9 @@ impl Store {
         let mut outcome = writer.outcome;
         outcome.customers_matched = writer.matched.len() as u64;
         drop(writer);
-        refresh_order_dates(&tx, import_id).map_err(sql_err)?;
+        if !dry_run {
+            refresh_order_dates(&tx, import_id).map_err(sql_err)?;
+        }
         if !had_orders && let Some(currency) = &import.currency {
             set_base_currency(&tx, import_id, currency).map_err(sql_err)?;
         }
@@ -840,6 +859,8 @@ struct Writer<'t, 'c, 'a> {
     /// In a bulk load, every stored customer key (resolved to the surviving customer),
     /// read once instead of one query per new key.
     stored_keys: Option<KeyIndex>,
+    /// A dry run whose line items cannot fail: they are not written.
+    skip_lines: bool,
 }
 
 impl<'a> Writer<'_, '_, 'a> {
@@ -1063,6 +1084,9 @@ impl<'a> Writer<'_, '_, 'a> {
 
     /// Queues the line items of order `order_id`, writing full batches.
     fn add_lines(&mut self, order_id: i64, order: &'a NewOrder) -> rusqlite::Result<()> {
+        if self.skip_lines {
+            return Ok(());
+        }
         for (line_no, line) in order.lines.iter().enumerate() {
             self.batches.lines.push((
                 order_id,
@@ -1688,6 +1712,81 @@ mod tests {
         assert_eq!(name, "Tea");
         assert_eq!(count(&store, "SELECT count(*) FROM order_lines"), 99);
         assert_eq!(count(&store, "SELECT max(id) FROM orders"), 99);
+        foreign_keys_on_and_intact(&store);
+    }
+
+    #[test]
+    fn a_dry_run_counts_what_the_write_then_does_and_fails_where_it_fails() {
+        let (_dir, mut store) = store();
+        let mut orders: Vec<NewOrder> = (0..BULK_ORDERS + 5)
+            .map(|i| {
+                order(
+                    &i.to_string(),
+                    Some(&format!("c{}@x.com", i % 300)),
+                    None,
+                    100,
+                    1 + (i % 28) as u32,
+                )
+            })
+            .collect();
+        write(&mut store, &orders[..10]);
+        orders[3].gross_cents = 5;
+        let dry = store
+            .dry_run_import(&NewImport::default(), &orders, &[])
+            .unwrap();
+        assert_eq!(count(&store, "SELECT count(*) FROM orders"), 10);
+        assert_eq!(
+            count(
+                &store,
+                "SELECT count(*) FROM sqlite_schema WHERE type = 'index'"
+            ),
+            count(
+                &store,
+                "SELECT count(*) FROM sqlite_schema WHERE type = 'index'"
+            ),
+        );
+        let indexes_before = count(
+            &store,
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'index'",
+        );
+        let real = write(&mut store, &orders);
+        assert_eq!(
+            (
+                dry.orders_created,
+                dry.orders_updated,
+                dry.orders_unchanged,
+                dry.customers_created,
+                dry.customers_matched
+            ),
+            (
+                real.orders_created,
+                real.orders_updated,
+                real.orders_unchanged,
+                real.customers_created,
+                real.customers_matched
+            )
+        );
+        assert_eq!(
+            count(
+                &store,
+                "SELECT count(*) FROM sqlite_schema WHERE type = 'index'"
+            ),
+            indexes_before,
+            "every index is back"
+        );
+        // A quantity SQLite refuses fails the dry run as it fails the write.
+        let mut bad = order("bad", Some("z@x.com"), None, 100, 1);
+        bad.lines[0].quantity = f64::NAN;
+        assert!(
+            store
+                .dry_run_import(&NewImport::default(), std::slice::from_ref(&bad), &[])
+                .is_err()
+        );
+        assert!(
+            store
+                .write_import(&NewImport::default(), &[bad], &[], &mut |_| true)
+                .is_err()
+        );
         foreign_keys_on_and_intact(&store);
     }
 
