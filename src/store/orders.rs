@@ -184,7 +184,16 @@ impl Store {
                     .chain(refunds.iter().map(|r| &r.entry))
                     .flat_map(|o| &o.lines)
                     .any(|l| l.quantity.is_nan()),
+            dates: None,
+            updated_orders: HashSet::default(),
         };
+        if !dry_run {
+            writer.dates = Some(OrderDates {
+                first_new_customer: writer.batches.next_customer_id.saturating_add(1),
+                by_customer: HashMap::default(),
+                undated: Vec::new(),
+            });
+        }
         let dropped = if bulk {
             writer.stored_keys = Some(stored_customer_keys(&tx).map_err(sql_err)?);
             drop_secondary_indexes(&tx, &["orders", "customers", "customer_keys"])
@@ -198,33 +207,42 @@ impl Store {
             }
             writer.order(order, None, None).map_err(sql_err)?;
         }
-        writer.flush().map_err(sql_err)?;
-        // Rebuilt (by sorting, much faster than row by row) before anything below queries them.
-        // A dry run with no refunds to look up needs the indexes no more: the rollback
-        // brings them back.
-        let rebuild = if dry_run && refunds.is_empty() {
-            &[][..]
-        } else {
-            &dropped[..]
+        writer.flush_orders().map_err(sql_err)?;
+        // Rebuilt (by sorting, much faster than row by row) before anything below queries
+        // them: the orders' before the refunds are looked up, the customers' once the last
+        // customer is in. A dry run with no refunds to look up needs them no more: the
+        // rollback brings them back.
+        let rebuild = |table: &str| -> Result<(), WriteError> {
+            if dry_run && refunds.is_empty() {
+                return Ok(());
+            }
+            for (_, sql) in dropped.iter().filter(|(t, _)| t == table) {
+                tx.execute_batch(sql).map_err(sql_err)?;
+            }
+            Ok(())
         };
-        for sql in rebuild {
-            tx.execute_batch(sql).map_err(sql_err)?;
-        }
+        rebuild("orders")?;
         for (index, refund) in refunds.iter().enumerate() {
             if index % 512 == 0 && !keep_going(orders.len() + index) {
                 return Err(WriteError::Cancelled);
             }
             writer.refund(refund).map_err(sql_err)?;
         }
-        writer.flush().map_err(sql_err)?;
+        writer.finish().map_err(sql_err)?;
+        rebuild("customers")?;
+        rebuild("customer_keys")?;
         if !keep_going(total) {
             return Err(WriteError::Cancelled);
         }
         let mut outcome = writer.outcome;
         outcome.customers_matched = writer.matched.len() as u64;
+        let dates = writer.dates.take();
         drop(writer);
         if !dry_run {
-            refresh_order_dates(&tx, import_id).map_err(sql_err)?;
+            match dates {
+                Some(dates) => dates.write(&tx).map_err(sql_err)?,
+                None => refresh_order_dates(&tx, import_id).map_err(sql_err)?,
+            }
         }
         if !had_orders && let Some(currency) = &import.currency {
             set_base_currency(&tx, import_id, currency).map_err(sql_err)?;
@@ -260,20 +278,24 @@ fn is_bulk_load(tx: &Transaction<'_>, incoming: usize) -> rusqlite::Result<bool>
 }
 
 /// Drops the explicitly created indexes of `tables` (not the unique constraints, which
-/// keep order numbers and customer keys unique) and returns the SQL that recreates them.
-fn drop_secondary_indexes(tx: &Transaction<'_>, tables: &[&str]) -> rusqlite::Result<Vec<String>> {
-    let mut indexes: Vec<(String, String)> = Vec::new();
+/// keep order numbers and customer keys unique) and returns each one's table and the SQL
+/// that recreates it.
+fn drop_secondary_indexes(
+    tx: &Transaction<'_>,
+    tables: &[&str],
+) -> rusqlite::Result<Vec<(String, String)>> {
+    let mut indexes: Vec<(String, String, String)> = Vec::new();
     let mut stmt =
         tx.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ?1 AND sql IS NOT NULL")?;
     for table in tables {
-        for index in stmt.query_map([table], |r| Ok((r.get(0)?, r.get(1)?)))? {
+        for index in stmt.query_map([table], |r| Ok(((*table).to_owned(), r.get(0)?, r.get(1)?)))? {
             indexes.push(index?);
         }
     }
     let mut recreate = Vec::with_capacity(indexes.len());
-    for (name, sql) in indexes {
+    for (table, name, sql) in indexes {
         tx.execute_batch(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))?;
-        recreate.push(sql);
+        recreate.push((table, sql));
     }
     Ok(recreate)
 }
@@ -592,17 +614,27 @@ impl<'t> MultiInsert<'t> {
         sql
     }
 
-    /// Inserts `pending` (at most a full batch), binding each item's values with `bind`
-    /// from the given parameter index on, and empties it.
+    /// Inserts `pending` in full batches and one last partial one, binding each item's
+    /// values with `bind` from the given parameter index on, and empties it.
     fn run<T>(
         &mut self,
         tx: &'t Transaction<'_>,
         pending: &mut Vec<T>,
         bind: impl Fn(&mut rusqlite::Statement<'_>, usize, &T) -> rusqlite::Result<()>,
     ) -> rusqlite::Result<()> {
-        if pending.is_empty() {
-            return Ok(());
+        for chunk in pending.chunks(self.rows) {
+            self.run_chunk(tx, chunk, &bind)?;
         }
+        pending.clear();
+        Ok(())
+    }
+
+    fn run_chunk<T>(
+        &mut self,
+        tx: &'t Transaction<'_>,
+        pending: &[T],
+        bind: &impl Fn(&mut rusqlite::Statement<'_>, usize, &T) -> rusqlite::Result<()>,
+    ) -> rusqlite::Result<()> {
         let per_row = self.row.matches('?').count();
         let execute = |stmt: &mut rusqlite::Statement<'_>| -> rusqlite::Result<()> {
             for (i, item) in pending.iter().enumerate() {
@@ -621,7 +653,6 @@ impl<'t> MultiInsert<'t> {
             let mut stmt = tx.prepare_cached(&self.sql(pending.len()))?;
             execute(&mut stmt)?;
         }
-        pending.clear();
         Ok(())
     }
 }
@@ -644,7 +675,8 @@ type NewOrderRow<'a> = (i64, &'a NewOrder, Option<i64>, Option<i64>);
 /// What an import inserts, queued and written in multi-row statements. Customers and
 /// orders get their row ids when queued: the ids SQLite would give them (one more than the
 /// largest), so the rows that refer to them can be queued at once. Whatever reads these
-/// tables during the write flushes the queues first.
+/// tables during the write flushes the queues first. New customers wait for the end of the
+/// import (unless read earlier), so they are written with their first and last order.
 struct Batches<'t, 'a> {
     next_customer_id: i64,
     next_order_id: i64,
@@ -677,8 +709,9 @@ impl<'t, 'a> Batches<'t, 'a> {
             lines: Vec::with_capacity(LINE_BATCH),
             insert_customers: MultiInsert::new(
                 "INSERT INTO customers (id, display_name, email, phone, postcode, marketing_consent,
-                                        created_import_id, created_utc, birthday) VALUES ",
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                        created_import_id, created_utc, birthday, first_order_utc,
+                                        last_order_utc) VALUES ",
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 CUSTOMER_BATCH,
             ),
             insert_keys: MultiInsert::new(
@@ -708,13 +741,19 @@ impl<'t, 'a> Batches<'t, 'a> {
         Ok(*id)
     }
 
+    /// Writes the queued customers, with their first and last order instants when `dates`
+    /// knows them.
     fn flush_customers(
         &mut self,
         tx: &'t Transaction<'_>,
         import_id: ImportId,
+        dates: Option<&OrderDates>,
     ) -> rusqlite::Result<()> {
         self.insert_customers
             .run(tx, &mut self.customers, |stmt, i, (id, who, created)| {
+                let (first, last) = dates.and_then(|d| d.of(*id)).unzip();
+                stmt.raw_bind_parameter(i + 9, first)?;
+                stmt.raw_bind_parameter(i + 10, last)?;
                 stmt.raw_bind_parameter(i, id)?;
                 stmt.raw_bind_parameter(i + 1, display_name_str(who).unwrap_or(""))?;
                 stmt.raw_bind_parameter(i + 2, trimmed_str(&who.email))?;
@@ -788,10 +827,12 @@ impl<'t, 'a> Batches<'t, 'a> {
             })
     }
 
-    /// Writes everything queued, parents first.
-    fn flush(&mut self, tx: &'t Transaction<'_>, import_id: ImportId) -> rusqlite::Result<()> {
-        self.flush_customers(tx, import_id)?;
-        self.flush_keys(tx, import_id)?;
+    /// Writes the queued orders and line items.
+    fn flush_orders_and_lines(
+        &mut self,
+        tx: &'t Transaction<'_>,
+        import_id: ImportId,
+    ) -> rusqlite::Result<()> {
         self.flush_orders(tx, import_id)?;
         self.flush_lines(tx)
     }
@@ -861,6 +902,12 @@ struct Writer<'t, 'c, 'a> {
     stored_keys: Option<KeyIndex>,
     /// A dry run whose line items cannot fail: they are not written.
     skip_lines: bool,
+    /// First and last order instants of the customers this import's orders name; `None`
+    /// in a dry run, or once an order was written twice (then the customers' dates are
+    /// queried back, as they always were).
+    dates: Option<OrderDates>,
+    /// Stored orders this import updated.
+    updated_orders: HashSet<i64>,
 }
 
 impl<'a> Writer<'_, '_, 'a> {
@@ -885,7 +932,13 @@ impl<'a> Writer<'_, '_, 'a> {
             .get(order.source.as_str())
             .and_then(|by_number| by_number.get(order.external_id.as_str()))
             .copied();
-        match self.upsert_order(order, stored_id, customer_id, refund_of)? {
+        let upsert = self.upsert_order(order, stored_id, customer_id, refund_of)?;
+        if !matches!(upsert.1, Upsert::Unchanged)
+            && let (Some(dates), Some(customer)) = (&mut self.dates, customer_id)
+        {
+            dates.add(customer, order.placed_utc.timestamp());
+        }
+        match upsert {
             (id, Upsert::Created) => {
                 self.outcome.orders_created += 1;
                 self.existing
@@ -903,7 +956,7 @@ impl<'a> Writer<'_, '_, 'a> {
     /// (under its customer when the refund row names nobody), or unlinked if it is unknown.
     fn refund(&mut self, refund: &'a RefundOfOrder) -> rusqlite::Result<()> {
         // An earlier refund entry of this import may be the order refunded.
-        self.flush()?;
+        self.flush_orders()?;
         let target: Option<(i64, Option<i64>)> = self
             .tx
             .prepare_cached(
@@ -986,9 +1039,6 @@ impl<'a> Writer<'_, '_, 'a> {
                 self.outcome.customers_created += 1;
                 let id = Batches::next(&mut self.batches.next_customer_id)?;
                 self.batches.customers.push((id, who, now_utc()));
-                if self.batches.customers.len() == CUSTOMER_BATCH {
-                    self.batches.flush_customers(self.tx, self.import_id)?;
-                }
                 self.created_contacts.insert(id, ContactGaps::of_new(who));
                 id
             }
@@ -1016,8 +1066,14 @@ impl<'a> Writer<'_, '_, 'a> {
     /// overwrites what the owner (or an earlier import) already has. The record as it was is
     /// kept for undo when anything changes.
     fn fill_missing_contact(&mut self, id: i64, who: &CustomerIdentity) -> rusqlite::Result<()> {
-        // The customer may still be queued.
-        self.batches.flush_customers(self.tx, self.import_id)?;
+        // The customer may still be queued: written now, dated at the end.
+        if let Some(dates) = &mut self.dates {
+            dates
+                .undated
+                .extend(self.batches.customers.iter().map(|(id, _, _)| *id));
+        }
+        self.batches
+            .flush_customers(self.tx, self.import_id, None)?;
         let current: Option<CustomerContact> = self
             .tx
             .prepare_cached(
@@ -1100,9 +1156,75 @@ impl<'a> Writer<'_, '_, 'a> {
         Ok(())
     }
 
-    /// Writes everything queued.
-    fn flush(&mut self) -> rusqlite::Result<()> {
-        self.batches.flush(self.tx, self.import_id)
+    /// Writes the queued orders and line items (for a query that reads them).
+    fn flush_orders(&mut self) -> rusqlite::Result<()> {
+        self.batches.flush_orders_and_lines(self.tx, self.import_id)
+    }
+
+    /// Writes everything still queued, parents first; new customers with their first and
+    /// last order when those are known.
+    fn finish(&mut self) -> rusqlite::Result<()> {
+        self.batches
+            .flush_customers(self.tx, self.import_id, self.dates.as_ref())?;
+        self.batches.flush_keys(self.tx, self.import_id)?;
+        self.batches.flush_orders_and_lines(self.tx, self.import_id)
+    }
+}
+
+/// Customers' first and last order instants, gathered from the orders an import writes, so
+/// they need not be queried back: exact for the customers the import creates (all their
+/// orders are its own), recomputed from the table for customers stored before.
+struct OrderDates {
+    /// Customer ids from this one on were created by the import.
+    first_new_customer: i64,
+    /// Customer → (first, last) `placed_utc` of the orders written for them.
+    by_customer: HashMap<i64, (i64, i64)>,
+    /// New customers written before their dates were known.
+    undated: Vec<i64>,
+}
+
+impl OrderDates {
+    fn add(&mut self, customer: i64, placed_utc: i64) {
+        self.by_customer
+            .entry(customer)
+            .and_modify(|(first, last)| {
+                *first = (*first).min(placed_utc);
+                *last = (*last).max(placed_utc);
+            })
+            .or_insert((placed_utc, placed_utc));
+    }
+
+    fn of(&self, customer: i64) -> Option<(i64, i64)> {
+        self.by_customer.get(&customer).copied()
+    }
+
+    /// What [`refresh_order_dates`] would write, for the customers not written with it.
+    fn write(self, tx: &Transaction<'_>) -> rusqlite::Result<()> {
+        let mut set = tx.prepare(
+            "UPDATE customers SET first_order_utc = ?2, last_order_utc = ?3 WHERE id = ?1",
+        )?;
+        for id in &self.undated {
+            if let Some((first, last)) = self.of(*id) {
+                set.execute(params![id, first, last])?;
+            }
+        }
+        let mut stored: Vec<i64> = self
+            .by_customer
+            .keys()
+            .copied()
+            .filter(|id| *id < self.first_new_customer)
+            .collect();
+        stored.sort_unstable();
+        let mut refresh = tx.prepare(
+            "UPDATE customers SET
+                first_order_utc = (SELECT min(placed_utc) FROM orders WHERE customer_id = ?1),
+                last_order_utc  = (SELECT max(placed_utc) FROM orders WHERE customer_id = ?1)
+             WHERE id = ?1",
+        )?;
+        for id in stored {
+            refresh.execute([id])?;
+        }
+        Ok(())
     }
 }
 /// The contact columns an import may fill in.
@@ -1203,7 +1325,7 @@ impl<'a> Writer<'_, '_, 'a> {
         let import_id = self.import_id;
         if stored_id.is_some() {
             // The stored order may be one this import queued (an order number given twice).
-            self.flush()?;
+            self.flush_orders()?;
         }
         let existing: Option<(i64, i64, StoredOrder)> = match stored_id {
             None => None,
@@ -1234,6 +1356,12 @@ impl<'a> Writer<'_, '_, 'a> {
                 .optional()?,
         };
         let placed_utc = order.placed_utc.timestamp();
+        if let Some((id, created_by, _)) = &existing
+            && (*created_by == import_id.0 || !self.updated_orders.insert(*id))
+        {
+            // An order written twice: its first customer and instant may no longer hold.
+            self.dates = None;
+        }
         let Some((id, created_by, stored)) = existing else {
             let order_id = Batches::next(&mut self.batches.next_order_id)?;
             self.batches
@@ -1788,6 +1916,81 @@ mod tests {
                 .is_err()
         );
         foreign_keys_on_and_intact(&store);
+    }
+
+    #[test]
+    fn customers_first_and_last_orders_span_all_their_orders() {
+        let (_dir, mut store) = store();
+        let wrong = |store: &Store| {
+            count(
+                store,
+                "SELECT count(*) FROM customers c
+                 WHERE first_order_utc IS NOT (SELECT min(placed_utc) FROM orders WHERE customer_id = c.id)
+                    OR last_order_utc IS NOT (SELECT max(placed_utc) FROM orders WHERE customer_id = c.id)",
+            )
+        };
+        write(
+            &mut store,
+            &[
+                order("1", Some("a@x.com"), None, 100, 10),
+                order("2", Some("a@x.com"), None, 100, 3),
+                order("3", Some("b@x.com"), None, 100, 5),
+            ],
+        );
+        assert_eq!(wrong(&store), 0);
+        // A stored customer's new order before their first, a new customer, and a stored
+        // order moved to the new customer.
+        let mut moved = order("3", Some("c@x.com"), None, 100, 5);
+        moved.gross_cents = 90;
+        write(
+            &mut store,
+            &[
+                order("4", Some("a@x.com"), None, 100, 1),
+                order("5", Some("c@x.com"), None, 100, 20),
+                moved,
+            ],
+        );
+        let first_a: i64 = count(
+            &store,
+            "SELECT first_order_utc FROM customers WHERE email = 'a@x.com'",
+        );
+        assert_eq!(first_a, order("4", None, None, 0, 1).placed_utc.timestamp());
+        let c = |column: &str| {
+            count(
+                &store,
+                &format!("SELECT {column} FROM customers WHERE email = 'c@x.com'"),
+            )
+        };
+        assert_eq!(
+            c("first_order_utc"),
+            order("3", None, None, 0, 5).placed_utc.timestamp()
+        );
+        assert_eq!(
+            c("last_order_utc"),
+            order("5", None, None, 0, 20).placed_utc.timestamp()
+        );
+        assert_eq!(
+            count(
+                &store,
+                "SELECT count(*) FROM customers WHERE email = 'b@x.com' AND first_order_utc IS NOT NULL"
+            ),
+            1,
+            "a customer this import does not name keeps their dates"
+        );
+        // An order number twice in one import, the second time for another customer.
+        let mut twice = vec![
+            order("6", Some("d@x.com"), None, 100, 7),
+            order("6", Some("e@x.com"), None, 100, 8),
+        ];
+        twice[1].gross_cents = 50;
+        write(&mut store, &twice);
+        assert_eq!(
+            count(
+                &store,
+                "SELECT last_order_utc FROM customers WHERE email = 'e@x.com'"
+            ),
+            order("6", None, None, 0, 8).placed_utc.timestamp()
+        );
     }
 
     #[test]
