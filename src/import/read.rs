@@ -3,9 +3,12 @@
 //! streaming the data rows as byte records.
 //!
 //! Text files are never loaded whole: a 256 KiB sample decides the format, then rows are
-//! streamed through the `csv` crate. Cells stay bytes until a preset asks for one, and are
-//! decoded then (UTF-8, or Windows-1252 for legacy files and stray bytes), so the 60 columns
-//! nobody uses cost nothing. Spreadsheets (`calamine`) are read sheet-at-a-time.
+//! streamed through the `csv` crate. Each row is checked as UTF-8 once, as a whole (on the
+//! parsing thread for a file's main pass), and its cells are then read as text without
+//! copies; a row that is not UTF-8, and every row of a Windows-1252 file, stays bytes and is
+//! decoded cell by cell when a preset asks (Windows-1252 for legacy files and stray bytes),
+//! so the 60 columns nobody uses cost nothing. Spreadsheets (`calamine`) are read
+//! sheet-at-a-time.
 
 use std::borrow::Cow;
 use std::fs::File;
