@@ -223,7 +223,14 @@ fn parse_iso(text: &str) -> Option<ParsedMoment> {
     if !shape_ok {
         return None;
     }
-    let date = NaiveDate::parse_from_str(&text[..10], "%Y-%m-%d").ok()?;
+    // The shape is checked above: four, two and two ASCII digits.
+    let number = |range: std::ops::Range<usize>| {
+        bytes[range]
+            .iter()
+            .fold(0u32, |n, b| n * 10 + u32::from(b - b'0'))
+    };
+    let year = i32::try_from(number(0..4)).ok()?;
+    let date = NaiveDate::from_ymd_opt(year, number(5..7), number(8..10))?;
     let rest = text[10..].trim_start_matches(['T', ' ']);
     if rest.is_empty() {
         return Some(ParsedMoment {
@@ -256,6 +263,9 @@ fn parse_iso(text: &str) -> Option<ParsedMoment> {
 /// `8:26`, `11:01:13`, `11:01:13.123`, `8:26 PM`, `08:26:00 a.m.`
 fn parse_time(text: &str) -> Option<NaiveTime> {
     let text = text.trim();
+    if let Some(time) = plain_clock(text) {
+        return Some(time);
+    }
     let upper = text.to_ascii_uppercase().replace('.', "");
     let (clock, pm) = if let Some(c) = upper.strip_suffix("PM") {
         (c.trim().to_owned(), Some(true))
@@ -280,9 +290,56 @@ fn parse_time(text: &str) -> Option<NaiveTime> {
     NaiveTime::from_hms_opt(hour, minute, second.min(59))
 }
 
+/// `H:MM`, `HH:MM` or `HH:MM:SS` in digits only (what nearly every export writes), read
+/// without the copies the general path makes; `None` for anything else.
+fn plain_clock(text: &str) -> Option<NaiveTime> {
+    let bytes = text.as_bytes();
+    if !(4..=8).contains(&bytes.len()) || !bytes.iter().all(|b| b.is_ascii_digit() || *b == b':') {
+        return None;
+    }
+    let mut parts = [0u32; 3];
+    let mut count = 0;
+    for part in text.split(':') {
+        if part.is_empty() || part.len() > 2 || count == 3 {
+            return None;
+        }
+        parts[count] = part.parse().ok()?;
+        count += 1;
+    }
+    if count < 2 {
+        return None;
+    }
+    NaiveTime::from_hms_opt(parts[0], parts[1], parts[2].min(59))
+}
+
 /// `Z`, `UTC`, `GMT`, `+02:00`, `+0200`, `-05`, `UTC+2`, and zone abbreviations.
 pub fn parse_offset(text: &str) -> Option<FixedOffset> {
     let t = text.trim();
+    if let Some(rest) = t.strip_prefix(['+', '-'])
+        && rest.bytes().all(|b| b.is_ascii_digit() || b == b':')
+    {
+        // `+0200`, `+02:00`, `-05`: read without the copies of the general path below,
+        // which gives the same offsets.
+        let sign = if t.starts_with('+') { 1 } else { -1 };
+        let mut digits = [0i32; 4];
+        let mut n = 0;
+        for b in rest.bytes().filter(u8::is_ascii_digit) {
+            let slot = digits.get_mut(n)?;
+            *slot = i32::from(b - b'0');
+            n += 1;
+        }
+        let (h, m) = match n {
+            1 => (digits[0], 0),
+            2 => (digits[0] * 10 + digits[1], 0),
+            3 => (digits[0], digits[1] * 10 + digits[2]),
+            4 => (digits[0] * 10 + digits[1], digits[2] * 10 + digits[3]),
+            _ => return None,
+        };
+        if h > 14 || m > 59 {
+            return None;
+        }
+        return FixedOffset::east_opt(sign * (h * 3600 + m * 60));
+    }
     let upper = t.to_ascii_uppercase();
     if let Some(hours) = zone_abbreviation_hours(&upper) {
         return FixedOffset::east_opt((hours * 3600.0) as i32);
@@ -459,7 +516,14 @@ fn expand_year(text: &str) -> i32 {
 /// `20170621`.
 fn compact_date(text: &str) -> Option<NaiveDate> {
     if text.len() == 8 && text.bytes().all(|b| b.is_ascii_digit()) {
-        NaiveDate::parse_from_str(text, "%Y%m%d").ok()
+        let number = |digits: &[u8]| {
+            digits
+                .iter()
+                .fold(0u32, |n, b| n * 10 + u32::from(b - b'0'))
+        };
+        let bytes = text.as_bytes();
+        let year = i32::try_from(number(&bytes[..4])).ok()?;
+        NaiveDate::from_ymd_opt(year, number(&bytes[4..6]), number(&bytes[6..]))
     } else {
         None
     }
@@ -714,6 +778,39 @@ mod tests {
         assert_eq!(parse_offset("UTC-3"), FixedOffset::west_opt(3 * 3600));
         assert_eq!(parse_offset("EDT"), FixedOffset::west_opt(4 * 3600));
         assert_eq!(parse_offset("nonsense"), None);
+    }
+
+    #[test]
+    fn bare_offsets_and_plain_clock_times() {
+        let east = |s: i32| FixedOffset::east_opt(s);
+        for (text, offset) in [
+            ("+0100", east(3600)),
+            ("+01:00", east(3600)),
+            (" -05 ", east(-5 * 3600)),
+            ("+5", east(5 * 3600)),
+            ("+530", east(5 * 3600 + 1800)),
+            ("-00:30", east(-1800)),
+            ("+12345", None),
+            ("+15", None),
+            ("+0160", None),
+            ("+", None),
+            ("+1a", east(3600)),
+        ] {
+            assert_eq!(parse_offset(text), offset, "{text}");
+        }
+        let at = |text: &str| parse_moment(text, DateOrder::Dmy).map(|m| m.local.time());
+        let hms = |h, m, s| Ok(NaiveTime::from_hms_opt(h, m, s).unwrap());
+        assert_eq!(at("2025-01-02 08:26"), hms(8, 26, 0));
+        assert_eq!(at("2025-01-02 8:26:59"), hms(8, 26, 59));
+        assert_eq!(at("2025-01-02T23:59:60"), hms(23, 59, 59));
+        assert_eq!(at("2025-01-02 8:26 PM"), hms(20, 26, 0));
+        assert!(at("2025-01-02 24:00").is_err());
+        assert!(at("2025-01-02 12::30").is_err());
+        assert!(at("2025-02-30").is_err());
+        assert_eq!(
+            parse_moment("2025-01-02 10:11:12 +0100", DateOrder::Dmy).map(|m| m.offset),
+            Ok(east(3600))
+        );
     }
 
     #[test]

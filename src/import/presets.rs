@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use super::fields::{ColumnMapping, Field, Header, generic_aliases};
+use super::fields::{ColumnMapping, Field, FieldColumns, Header, generic_aliases};
 use super::read::{RawRow, TextEncoding};
 
 /// A platform preset, as named on the command line (`--preset`).
@@ -590,6 +590,8 @@ pub struct RowView<'a> {
     pub row: &'a RawRow,
     /// Field → column.
     pub mapping: &'a ColumnMapping,
+    /// The same mapping as a table, for the lookups.
+    pub columns: &'a FieldColumns,
     /// How to decode cells.
     pub encoding: TextEncoding,
 }
@@ -597,7 +599,7 @@ pub struct RowView<'a> {
 impl RowView<'_> {
     /// The cell of `field`, trimmed; empty when the field is not mapped.
     pub fn get(&self, field: Field) -> Cow<'_, str> {
-        match self.mapping.get(field) {
+        match self.columns.get(field) {
             Some(column) => unescape_spreadsheet(self.row.cell(column, self.encoding)),
             None => Cow::Borrowed(""),
         }
@@ -624,9 +626,24 @@ fn unescape_spreadsheet(cell: Cow<'_, str>) -> Cow<'_, str> {
 
 /// Statuses that mean the customer has not (or not yet) paid.
 pub fn is_unpaid_status(status: &str) -> bool {
-    let s = status.trim().to_ascii_lowercase().replace(['_', '-'], " ");
+    // Lower case with `_` and `-` as spaces, in a buffer on the stack: this runs for every
+    // order of a file, and no status in the list is longer.
+    let status = status.trim();
+    let mut buffer = [0u8; 32];
+    let Some(normal) = buffer.get_mut(..status.len()) else {
+        return false;
+    };
+    for (to, from) in normal.iter_mut().zip(status.bytes()) {
+        *to = match from {
+            b'_' | b'-' => b' ',
+            b => b.to_ascii_lowercase(),
+        };
+    }
+    let Ok(s) = std::str::from_utf8(normal) else {
+        return false;
+    };
     // WooCommerce exports status slugs: wc-pending, wc-on-hold, …
-    let s = s.strip_prefix("wc ").unwrap_or(&s);
+    let s = s.strip_prefix("wc ").unwrap_or(s);
     matches!(
         s,
         "pending"
@@ -765,7 +782,7 @@ fn layout_row(preset: PresetId, view: &RowView<'_>, header: &Header) -> Option<R
     if filled == 0 {
         return Some(RowClass::Layout);
     }
-    let first_text = (0..view.row.record.len())
+    let first_text = (0..view.row.len())
         .map(|i| view.row.cell(i, view.encoding))
         .find(|c| !c.is_empty())
         .unwrap_or_default();
@@ -784,7 +801,7 @@ fn layout_row(preset: PresetId, view: &RowView<'_>, header: &Header) -> Option<R
     }
     if header.position_of(&first_text).is_some() && filled >= header.names.len().min(3) {
         // A repeated header row (some exports print it on every page).
-        let repeated = (0..view.row.record.len()).all(|i| {
+        let repeated = (0..view.row.len()).all(|i| {
             let cell = view.row.cell(i, view.encoding);
             cell.is_empty() || header.position_of(&cell).is_some()
         });

@@ -2,6 +2,7 @@
 //! order, decimal separator, currency); the second parses every row with those decisions
 //! and groups rows into orders by the platform's rules. Nothing is written.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -15,7 +16,7 @@ use super::dates::{
     DateOrderVotes, OrderDecision, ParsedMoment, named_zone, offset_in_zone, parse_moment,
     parse_offset,
 };
-use super::fields::{ColumnMapping, Field, Header, guess_mapping};
+use super::fields::{ColumnMapping, Field, FieldColumns, Header, guess_mapping};
 use super::money::{DecimalSeparator, DecimalVotes, currency_in_cell, parse_money};
 use super::presets::{
     self, Extras, PresetId, RowClass, RowView, Shape, SkipReason, classify, is_unpaid_status,
@@ -77,6 +78,7 @@ pub fn stage_file(
         .unwrap_or_default();
     let conversion = conversion(&file, currency, options)?;
 
+    let columns = FieldColumns::of(&mapping);
     let mut parser = Parser {
         preset,
         extras: shape.map_or(Extras::PerOrder, |s| s.extras),
@@ -85,6 +87,7 @@ pub fn stage_file(
         packed_lines: packed_line_columns(&header),
         header: &header,
         mapping: &mapping,
+        columns: &columns,
         encoding: sniffed.encoding,
         date_order,
         decimal,
@@ -103,6 +106,7 @@ pub fn stage_file(
         customer_group: None,
         synthetic_counts: FxHashMap::default(),
         pool: TextPool::default(),
+        key_buffer: String::new(),
     };
     let digest = parser.parse_rows(path, &sniffed, size_bytes, progress)?;
     let (orders, refunds_for_other_orders) = parser.finish();
@@ -313,6 +317,7 @@ fn gather_evidence(
         evidence.currencies.insert("USD".to_owned(), 1);
         return Ok(evidence);
     }
+    let columns = FieldColumns::of(mapping);
     let mut reader = RowReader::open(path, sniffed)?;
     let mut row = RawRow::default();
     let mut rows = 0u64;
@@ -329,6 +334,7 @@ fn gather_evidence(
         let view = RowView {
             row: &row,
             mapping,
+            columns: &columns,
             encoding: sniffed.encoding,
         };
         let date = view.get(Field::Date);
@@ -369,7 +375,7 @@ fn currency_in_money_headers(header: &Header, mapping: &ColumnMapping) -> Option
 
 /// How far through the file a row is (bytes for text, rows for sheets).
 fn fraction(row: &RawRow, rows: u64, size_bytes: u64) -> f32 {
-    match row.record.position() {
+    match row.position() {
         Some(pos) if size_bytes > 0 => (pos.byte() as f32 / size_bytes as f32).min(1.0),
         _ => (rows as f32 / (rows as f32 + 1000.0)).min(1.0),
     }
@@ -423,7 +429,7 @@ struct Draft {
     first_row: u64,
     rows: u64,
     /// The first few row numbers, for examples when the whole order is skipped.
-    row_numbers: Vec<u64>,
+    row_numbers: RowNumbers,
     moment: Option<(NaiveDateTime, FixedOffset, chrono::NaiveDate)>,
     customer: CustomerIdentity,
     total: Option<i64>,
@@ -444,6 +450,27 @@ struct Draft {
     channel: Option<String>,
     lines: Vec<NewOrderLine>,
     customer_refund: bool,
+}
+
+/// The first few row numbers of an order, kept inline (every order has some).
+#[derive(Default)]
+struct RowNumbers {
+    numbers: [u64; EXAMPLES_PER_REASON],
+    len: usize,
+}
+
+impl RowNumbers {
+    /// Keeps `number` if fewer than [`EXAMPLES_PER_REASON`] are kept.
+    fn push(&mut self, number: u64) {
+        if let Some(slot) = self.numbers.get_mut(self.len) {
+            *slot = number;
+            self.len += 1;
+        }
+    }
+
+    fn get(&self, index: usize) -> Option<u64> {
+        self.numbers[..self.len].get(index).copied()
+    }
 }
 
 /// Which order-level fields an order still lacks (so a row's cells for them are read).
@@ -501,6 +528,13 @@ impl Needs {
     }
 }
 
+/// The line items of one row: most rows carry one, so it needs no list of its own.
+enum RowLines {
+    None,
+    One(NewOrderLine),
+    Many(Vec<NewOrderLine>),
+}
+
 /// A refund row waiting for its order (which may come later in the file).
 struct PendingRefund {
     order: String,
@@ -517,6 +551,7 @@ struct Parser<'a> {
     packed_lines: Vec<usize>,
     header: &'a Header,
     mapping: &'a ColumnMapping,
+    columns: &'a FieldColumns,
     encoding: TextEncoding,
     date_order: DateOrder,
     decimal: DecimalSeparator,
@@ -532,6 +567,8 @@ struct Parser<'a> {
     customer_group: Option<String>,
     synthetic_counts: FxHashMap<String, u32>,
     pool: TextPool,
+    /// Reused for building synthetic order keys.
+    key_buffer: String,
 }
 
 /// One shared copy of each product name and SKU.
@@ -608,6 +645,7 @@ impl Parser<'_> {
         let view = RowView {
             row,
             mapping: self.mapping,
+            columns: self.columns,
             encoding: self.encoding,
         };
         let class = classify(self.preset, &view, self.header);
@@ -674,15 +712,15 @@ impl Parser<'_> {
         let date = view.get(Field::Date);
         let time = view.get(Field::Time);
         let text = if time.is_empty() {
-            date.to_string()
+            date
         } else {
-            format!("{date} {time}")
+            Cow::Owned(format!("{date} {time}"))
         };
         let parsed: ParsedMoment =
             parse_moment(&text, self.date_order).map_err(|e| CellProblem {
                 reason: SkipReason::UnreadableDate,
                 field: Field::Date,
-                value: text.clone(),
+                value: text.to_string(),
                 expected: e.to_string(),
             })?;
         let zone_cell = view.get(Field::TimeZone);
@@ -750,16 +788,22 @@ impl Parser<'_> {
             })
             // WooCommerce writes 0 for guest checkouts; others write placeholders.
             .filter(|id| {
-                !matches!(
-                    id.to_ascii_lowercase().as_str(),
-                    "0" | "-" | "guest" | "n/a" | "none" | "null"
-                )
+                !["0", "-", "guest", "n/a", "none", "null"]
+                    .iter()
+                    .any(|p| id.eq_ignore_ascii_case(p))
             });
-        let consent = text(Field::Consent).and_then(|v| match v.to_ascii_lowercase().as_str() {
-            "yes" | "true" | "1" | "y" | "subscribed" => Some(true),
-            "no" | "false" | "0" | "n" | "unsubscribed" | "not subscribed" => Some(false),
-            _ => None,
-        });
+        let consent = {
+            let value = view.get(Field::Consent);
+            let value = value.trim_start_matches('\'').trim();
+            let is = |words: &[&str]| words.iter().any(|w| value.eq_ignore_ascii_case(w));
+            if is(&["yes", "true", "1", "y", "subscribed"]) {
+                Some(true)
+            } else if is(&["no", "false", "0", "n", "unsubscribed", "not subscribed"]) {
+                Some(false)
+            } else {
+                None
+            }
+        };
         let who = CustomerIdentity {
             email: text(Field::Email),
             platform_id,
@@ -785,7 +829,7 @@ impl Parser<'_> {
 
     /// The order key of a row: its order number (borrowed from the row), or a stable
     /// synthetic one for files without order numbers.
-    fn order_key<'r>(&mut self, view: &'r RowView<'_>) -> std::borrow::Cow<'r, str> {
+    fn order_key<'r>(&mut self, view: &'r RowView<'_>) -> Cow<'r, str> {
         let id = view.get(Field::OrderId);
         if !id.is_empty() {
             return id;
@@ -802,13 +846,10 @@ impl Parser<'_> {
         );
         let n = self.synthetic_counts.entry(base.clone()).or_insert(0);
         *n += 1;
-        std::borrow::Cow::Owned(format!("{base}:{n}"))
+        Cow::Owned(format!("{base}:{n}"))
     }
 
-    fn draft_index(&mut self, key: &str, row_number: u64) -> usize {
-        if let Some(&i) = self.by_key.get(key) {
-            return i;
-        }
+    fn new_draft(&mut self, key: &str, row_number: u64) -> usize {
         self.drafts.push(Draft {
             key: key.to_owned(),
             first_row: row_number,
@@ -836,6 +877,7 @@ impl Parser<'_> {
         }
         let unit_price = self.money(view, Field::UnitPrice)?;
         let quantity = parse_quantity(&view.get(Field::Quantity));
+        // One lookup per row: the order's draft, if it has one yet.
         let known = self.by_key.get(key.as_ref()).copied();
         let needs = known.map_or(Needs::ALL, |i| Needs::of(&self.drafts[i]));
         let moment = if needs.moment {
@@ -869,7 +911,7 @@ impl Parser<'_> {
             needed
                 .then(|| view.get(f))
                 .filter(|v| !v.is_empty())
-                .map(std::borrow::Cow::into_owned)
+                .map(Cow::into_owned)
         };
         let currency = if needs.currency {
             Currency::parse(&view.get(Field::Currency))
@@ -890,12 +932,13 @@ impl Parser<'_> {
             _ => None,
         };
 
-        let index = self.draft_index(&key, view.row.number);
+        let index = match known {
+            Some(i) => i,
+            None => self.new_draft(&key, view.row.number),
+        };
         let draft = &mut self.drafts[index];
         draft.rows += 1;
-        if draft.row_numbers.len() < EXAMPLES_PER_REASON {
-            draft.row_numbers.push(view.row.number);
-        }
+        draft.row_numbers.push(view.row.number);
         draft.customer_refund |= customer_refund;
         set_once(&mut draft.moment, moment);
         if let Some(identity) = identity {
@@ -909,6 +952,7 @@ impl Parser<'_> {
         set_once(&mut draft.status, status);
         set_once(&mut draft.captured, captured);
         set_once(&mut draft.channel, channel);
+        let new_alt = draft.alt.is_none() && alt.is_some();
         set_once(&mut draft.alt, alt);
         draft.line_sum += computed_line.unwrap_or(0);
         if per_line {
@@ -920,8 +964,13 @@ impl Parser<'_> {
             set_once(&mut draft.shipping, shipping);
             set_once(&mut draft.tax, tax);
         }
-        draft.lines.extend(lines);
-        if let Some(alt) = draft.alt.clone() {
+        match lines {
+            RowLines::None => {}
+            RowLines::One(line) => draft.lines.push(line),
+            RowLines::Many(lines) => draft.lines.extend(lines),
+        }
+        // Registered when the order gets its alternative id (later rows would find it there).
+        if new_alt && let Some(alt) = draft.alt.clone() {
             self.by_alt.entry(alt).or_insert(index);
         }
         Ok(())
@@ -936,40 +985,51 @@ impl Parser<'_> {
         quantity: Option<f64>,
         unit_price: Option<i64>,
         line_total: Option<i64>,
-    ) -> Vec<NewOrderLine> {
-        if self.mapping.get(Field::ItemNumber).is_some() && !view.has(Field::ItemNumber) {
-            return Vec::new();
+    ) -> RowLines {
+        if self.columns.get(Field::ItemNumber).is_some() && !view.has(Field::ItemNumber) {
+            return RowLines::None;
         }
         if !self.packed_lines.is_empty() {
-            return self
-                .packed_lines
-                .iter()
-                .filter_map(|c| {
-                    packed_line(
-                        &view.row.cell(*c, self.encoding),
-                        self.decimal,
-                        self.currency.minor_digits(),
-                        &mut self.pool,
-                    )
-                })
-                .collect();
+            return RowLines::Many(
+                self.packed_lines
+                    .iter()
+                    .filter_map(|c| {
+                        packed_line(
+                            &view.row.cell(*c, self.encoding),
+                            self.decimal,
+                            self.currency.minor_digits(),
+                            &mut self.pool,
+                        )
+                    })
+                    .collect(),
+            );
         }
         let product = view.get(Field::Product);
         if self.product_list && product.contains(", ") {
-            return product
-                .split(", ")
-                .map(|name| NewOrderLine {
-                    sku: None,
-                    name: self.pool.get(name.trim()),
-                    quantity: 1.0,
-                    unit_price_cents: 0,
-                    total_cents: 0,
-                })
-                .collect();
+            return RowLines::Many(
+                product
+                    .split(", ")
+                    .map(|name| NewOrderLine {
+                        sku: None,
+                        name: self.pool.get(name.trim()),
+                        quantity: 1.0,
+                        unit_price_cents: 0,
+                        total_cents: 0,
+                    })
+                    .collect(),
+            );
         }
-        line_of(view, quantity, unit_price, line_total, &mut self.pool)
-            .into_iter()
-            .collect()
+        match line_of(
+            view,
+            &product,
+            quantity,
+            unit_price,
+            line_total,
+            &mut self.pool,
+        ) {
+            Some(line) => RowLines::One(line),
+            None => RowLines::None,
+        }
     }
 
     fn refund_row(
@@ -1028,62 +1088,84 @@ impl Parser<'_> {
     }
 
     fn cdnow_row(&mut self, row: &RawRow) {
-        let cells: Vec<String> = (0..row.record.len())
-            .map(|i| row.cell(i, self.encoding).into_owned())
-            .collect();
-        if cells.is_empty() {
+        if row.is_empty() {
             self.report.layout_rows += 1;
             return;
         }
         self.report.rows_read += 1;
+        let cell = |i: usize| row.cell(i, self.encoding);
         // id date cds dollars, or the sample's: id sample-id date cds dollars.
-        let (id, date, cds, dollars) = match cells.as_slice() {
-            [id, _, date, cds, dollars] | [id, date, cds, dollars] => (id, date, cds, dollars),
+        let (id, date, cds, dollars) = match row.len() {
+            5 => (cell(0), cell(2), cell(3), cell(4)),
+            4 => (cell(0), cell(1), cell(2), cell(3)),
             _ => {
                 self.skip(SkipReason::UnreadableAmount, row.number, None);
                 return;
             }
         };
-        let Ok(parsed) = parse_moment(date, DateOrder::Ymd) else {
+        let Ok(parsed) = parse_moment(&date, DateOrder::Ymd) else {
             let problem = CellProblem {
                 reason: SkipReason::UnreadableDate,
                 field: Field::Date,
-                value: date.clone(),
+                value: date.into_owned(),
                 expected: "a date as YYYYMMDD".to_owned(),
             };
             self.skip(SkipReason::UnreadableDate, row.number, Some(&problem));
             return;
         };
-        let Ok(amount) = parse_money(dollars, DecimalSeparator::Dot, 2) else {
+        let Ok(amount) = parse_money(&dollars, DecimalSeparator::Dot, 2) else {
             let problem = CellProblem {
                 reason: SkipReason::UnreadableAmount,
                 field: Field::Total,
-                value: dollars.clone(),
+                value: dollars.into_owned(),
                 expected: "an amount such as 12.50".to_owned(),
             };
             self.skip(SkipReason::UnreadableAmount, row.number, Some(&problem));
             return;
         };
-        let base = format!("{id}-{date}");
-        let n = self.synthetic_counts.entry(base.clone()).or_insert(0);
-        *n += 1;
-        let key = format!("{base}-{n}");
+        // The order key `{id}-{date}-{n}`, n counting the customer's orders of that day.
+        let mut key = std::mem::take(&mut self.key_buffer);
+        key.clear();
+        key.push_str(&id);
+        key.push('-');
+        key.push_str(&date);
+        let n = match self.synthetic_counts.get_mut(key.as_str()) {
+            Some(n) => {
+                *n += 1;
+                *n
+            }
+            None => {
+                self.synthetic_counts.insert(key.clone(), 1);
+                1
+            }
+        };
+        key.push('-');
+        key.push_str(itoa_u32(n, &mut [0; 10]));
         let offset = self.shop_offset_at_local(parsed.local);
         let name = self.pool.get("CDs");
-        let index = self.draft_index(&key, row.number);
-        let draft = &mut self.drafts[index];
-        draft.rows = 1;
-        draft.moment = Some((parsed.local, offset, parsed.local.date()));
-        draft.customer.platform_id = Some(id.clone());
-        draft.total = Some(amount);
-        draft.currency = Some(Currency::USD);
-        draft.lines.push(NewOrderLine {
-            sku: None,
-            name,
-            quantity: cds.parse().unwrap_or(1.0),
-            unit_price_cents: 0,
-            total_cents: amount,
+        // Every key is new (`n` makes it so), so the draft needs no lookup, and no index:
+        // nothing looks a CDNOW order up by its key.
+        self.drafts.push(Draft {
+            key: key.clone(),
+            first_row: row.number,
+            rows: 1,
+            moment: Some((parsed.local, offset, parsed.local.date())),
+            customer: CustomerIdentity {
+                platform_id: Some(id.into_owned()),
+                ..CustomerIdentity::default()
+            },
+            total: Some(amount),
+            currency: Some(Currency::USD),
+            lines: vec![NewOrderLine {
+                sku: None,
+                name,
+                quantity: cds.parse().unwrap_or(1.0),
+                unit_price_cents: 0,
+                total_cents: amount,
+            }],
+            ..Draft::default()
         });
+        self.key_buffer = key;
     }
 
     /// Applies refunds to their orders, drops unpaid orders, and builds the orders.
@@ -1118,7 +1200,7 @@ impl Parser<'_> {
         // Built from the back, so the drafts shrink while the orders grow and the two never
         // both hold every order (the peak memory of a large import).
         let mut drafts = std::mem::take(&mut self.drafts);
-        let mut orders = Vec::new();
+        let mut orders = Vec::with_capacity(drafts.len());
         let mut skipped_orders = Vec::new();
         while let Some(draft) = drafts.pop() {
             if drafts.capacity() > 4096 && drafts.len() < drafts.capacity() / 2 {
@@ -1130,11 +1212,7 @@ impl Parser<'_> {
             });
             if let Some(reason) = reason {
                 for k in 0..draft.rows {
-                    let row = draft
-                        .row_numbers
-                        .get(k as usize)
-                        .copied()
-                        .unwrap_or(draft.first_row);
+                    let row = draft.row_numbers.get(k as usize).unwrap_or(draft.first_row);
                     skipped_orders.push((row, reason));
                 }
                 continue;
@@ -1218,7 +1296,10 @@ impl Parser<'_> {
             .adjusted_total
             .map_or(0, |adjusted| (paid - adjusted).max(0));
         let refunded = draft.refunded.unwrap_or(0).abs().max(adjusted_refund) + draft.refund_rows;
-        let status = match draft.status.as_deref().map(str::to_ascii_lowercase) {
+        let status = match draft.status.map(|mut s| {
+            s.make_ascii_lowercase();
+            s
+        }) {
             Some(s) if !s.is_empty() => s,
             _ if refunded >= paid && refunded > 0 => "refunded".to_owned(),
             _ if refunded > 0 => "partially_refunded".to_owned(),
@@ -1251,6 +1332,20 @@ impl Parser<'_> {
     }
 }
 
+/// `n` in decimal, written into `buffer`.
+fn itoa_u32(mut n: u32, buffer: &mut [u8; 10]) -> &str {
+    let mut start = buffer.len();
+    loop {
+        start -= 1;
+        buffer[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&buffer[start..]).unwrap_or_default()
+}
+
 fn set_once<T>(slot: &mut Option<T>, value: Option<T>) {
     if slot.is_none() {
         *slot = value;
@@ -1268,6 +1363,10 @@ fn merge_identity(into: &mut CustomerIdentity, from: CustomerIdentity) {
 }
 
 fn parse_quantity(cell: &str) -> Option<f64> {
+    if !cell.contains(|c: char| c.is_whitespace() || c == ',') {
+        // Already clean (nearly every cell): no copies.
+        return cell.parse::<f64>().ok().filter(|q| q.is_finite());
+    }
     let cleaned: String = cell.chars().filter(|c| !c.is_whitespace()).collect();
     let cleaned = cleaned.replace(',', ".");
     cleaned.parse::<f64>().ok().filter(|q| q.is_finite())
@@ -1276,12 +1375,12 @@ fn parse_quantity(cell: &str) -> Option<f64> {
 /// The line item of a row, when it names a product, SKU or quantity.
 fn line_of(
     view: &RowView<'_>,
+    product: &str,
     quantity: Option<f64>,
     unit_price: Option<i64>,
     line_total: Option<i64>,
     pool: &mut TextPool,
 ) -> Option<NewOrderLine> {
-    let product = view.get(Field::Product);
     let sku = view.get(Field::Sku);
     if product.is_empty() && sku.is_empty() && quantity.is_none() {
         return None;
@@ -1293,7 +1392,7 @@ fn line_of(
     });
     Some(NewOrderLine {
         sku: (!sku.is_empty()).then(|| pool.get(&sku)),
-        name: pool.get(&product),
+        name: pool.get(product),
         quantity,
         unit_price_cents: unit,
         total_cents: line_total.unwrap_or_else(|| (unit as f64 * quantity).round() as i64),
@@ -1366,21 +1465,14 @@ fn summarise(
         if who.is_guest() {
             report.guest_orders += 1;
         } else {
+            // (kind, key): borrowed from the order unless normalising changes the text.
             let key = who
                 .email
                 .as_deref()
-                .map(|e| format!("e:{}", e.trim().to_lowercase()))
-                .or_else(|| who.platform_id.as_deref().map(|p| format!("p:{p}")))
-                .or_else(|| {
-                    who.username
-                        .as_deref()
-                        .map(|u| format!("u:{}", u.to_lowercase()))
-                })
-                .or_else(|| {
-                    who.name
-                        .as_deref()
-                        .map(|n| format!("n:{}", crate::store::orders::normalise_name(n)))
-                });
+                .map(|e| (b'e', lower(e.trim())))
+                .or_else(|| who.platform_id.as_deref().map(|p| (b'p', Cow::Borrowed(p))))
+                .or_else(|| who.username.as_deref().map(|u| (b'u', lower(u))))
+                .or_else(|| who.name.as_deref().map(|n| (b'n', normal_name(n))));
             if let Some(key) = key {
                 customers.insert(key);
             }
@@ -1406,6 +1498,32 @@ fn summarise(
         report
             .warnings
             .push("No column identifies the customer, so every order is a guest order. Choose the e-mail or customer column in the preview.".to_owned());
+    }
+}
+
+/// `text.to_lowercase()`, borrowed when that changes nothing (ASCII without capitals).
+fn lower(text: &str) -> Cow<'_, str> {
+    if text
+        .bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+    {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(text.to_lowercase())
+    }
+}
+
+/// `normalise_name(name)`, borrowed when that changes nothing.
+fn normal_name(name: &str) -> Cow<'_, str> {
+    let normal = name.bytes().all(|b| {
+        b.is_ascii() && !b.is_ascii_uppercase() && (b == b' ' || !b.is_ascii_whitespace())
+    }) && !name.starts_with(' ')
+        && !name.ends_with(' ')
+        && !name.contains("  ");
+    if normal {
+        Cow::Borrowed(name)
+    } else {
+        Cow::Owned(crate::store::orders::normalise_name(name))
     }
 }
 

@@ -7,6 +7,14 @@
 //! leaves the database exactly as it was. Everything the write changes that existed before
 //! (an order, a customer's details, the base currency) is recorded in `import_changes` as
 //! it was, so [`Store::undo_import`](super::Store::undo_import) can restore it exactly.
+//!
+//! Speed (a million-line file is ~180k orders): customers, keys, orders and line items are
+//! queued and inserted in multi-row statements, customers and orders with the row ids SQLite
+//! would have given them, so rows that refer to them can be queued at once; anything that
+//! reads a table mid-write flushes its queue first. SQLite's foreign-key checks are off for
+//! the transaction (every reference is to a row the write just made or read) and back on
+//! after it. Large imports drop and rebuild the secondary indexes. New customers are written
+//! last, with their first and last order instants already known.
 
 use std::borrow::Cow;
 
@@ -104,7 +112,10 @@ impl Store {
     }
 
     /// What [`Store::write_import`] would do, computed inside a transaction that is then
-    /// rolled back: exact added/updated/matched counts, nothing written.
+    /// rolled back: exact added/updated/matched counts, nothing written. Work that cannot
+    /// change the counts or make the write fail is left out: line items (unless one has a
+    /// quantity SQLite would refuse), rebuilding dropped indexes no later query needs, and
+    /// customers' first and last order dates.
     pub fn dry_run_import(
         &mut self,
         import: &NewImport,
@@ -124,6 +135,31 @@ impl Store {
     ) -> Result<WriteOutcome, WriteError> {
         let path = self.path().to_path_buf();
         let sql_err = |e| WriteError::Store(StoreError::from_sqlite(&path, e));
+        // Every reference the import writes points at a row it inserted or read in this same
+        // transaction (its import row, its customers, its orders), so SQLite's per-row
+        // foreign-key lookups (one per line item, several per order) only cost time: they
+        // are off for the write and back on before anything else runs on the connection.
+        // The pragma cannot change inside a transaction, hence around it.
+        self.conn_mut()
+            .pragma_update(None, "foreign_keys", "OFF")
+            .map_err(sql_err)?;
+        let result = self.write_import_tx(import, orders, refunds, keep_going, dry_run);
+        let restored = self.conn_mut().pragma_update(None, "foreign_keys", "ON");
+        let outcome = result?;
+        restored.map_err(sql_err)?;
+        Ok(outcome)
+    }
+
+    fn write_import_tx(
+        &mut self,
+        import: &NewImport,
+        orders: &[NewOrder],
+        refunds: &[RefundOfOrder],
+        keep_going: &mut dyn FnMut(usize) -> bool,
+        dry_run: bool,
+    ) -> Result<WriteOutcome, WriteError> {
+        let path = self.path().to_path_buf();
+        let sql_err = |e| WriteError::Store(StoreError::from_sqlite(&path, e));
         let tx = self
             .conn_mut()
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
@@ -132,8 +168,11 @@ impl Store {
             .query_row("SELECT EXISTS (SELECT 1 FROM orders)", [], |r| r.get(0))
             .map_err(sql_err)?;
         let import_id = insert_import_row(&tx, import).map_err(sql_err)?;
+        let total = orders.len() + refunds.len();
+        let bulk = is_bulk_load(&tx, orders.len()).map_err(sql_err)?;
         let mut writer = Writer {
             tx: &tx,
+            batches: Batches::new(&tx).map_err(sql_err)?,
             import_id,
             outcome: WriteOutcome {
                 import_id,
@@ -143,12 +182,27 @@ impl Store {
             matched: HashSet::default(),
             recorded: HashSet::default(),
             contact_checked: HashSet::default(),
+            created_contacts: HashMap::default(),
             existing: existing_orders(&tx, orders, refunds).map_err(sql_err)?,
-            lines: LineBatch::default(),
             stored_keys: None,
+            // A line's only way to fail is a NaN quantity (stored as NULL, refused).
+            skip_lines: dry_run
+                && !orders
+                    .iter()
+                    .chain(refunds.iter().map(|r| &r.entry))
+                    .flat_map(|o| &o.lines)
+                    .any(|l| l.quantity.is_nan()),
+            dates: None,
+            updated_orders: HashSet::default(),
         };
-        let total = orders.len() + refunds.len();
-        let dropped = if is_bulk_load(&tx, orders.len()).map_err(sql_err)? {
+        if !dry_run {
+            writer.dates = Some(OrderDates {
+                first_new_customer: writer.batches.next_customer_id.saturating_add(1),
+                by_customer: HashMap::default(),
+                undated: Vec::new(),
+            });
+        }
+        let dropped = if bulk {
             writer.stored_keys = Some(stored_customer_keys(&tx).map_err(sql_err)?);
             drop_secondary_indexes(&tx, &["orders", "customers", "customer_keys"])
                 .map_err(sql_err)?
@@ -161,24 +215,43 @@ impl Store {
             }
             writer.order(order, None, None).map_err(sql_err)?;
         }
-        writer.lines.flush(&tx).map_err(sql_err)?;
-        // Rebuilt (by sorting, much faster than row by row) before anything below queries them.
-        for sql in &dropped {
-            tx.execute_batch(sql).map_err(sql_err)?;
-        }
+        writer.flush_orders().map_err(sql_err)?;
+        // Rebuilt (by sorting, much faster than row by row) before anything below queries
+        // them: the orders' before the refunds are looked up, the customers' once the last
+        // customer is in. A dry run with no refunds to look up needs them no more: the
+        // rollback brings them back.
+        let rebuild = |table: &str| -> Result<(), WriteError> {
+            if dry_run && refunds.is_empty() {
+                return Ok(());
+            }
+            for (_, sql) in dropped.iter().filter(|(t, _)| t == table) {
+                tx.execute_batch(sql).map_err(sql_err)?;
+            }
+            Ok(())
+        };
+        rebuild("orders")?;
         for (index, refund) in refunds.iter().enumerate() {
             if index % 512 == 0 && !keep_going(orders.len() + index) {
                 return Err(WriteError::Cancelled);
             }
             writer.refund(refund).map_err(sql_err)?;
         }
-        writer.lines.flush(&tx).map_err(sql_err)?;
+        writer.finish().map_err(sql_err)?;
+        rebuild("customers")?;
+        rebuild("customer_keys")?;
         if !keep_going(total) {
             return Err(WriteError::Cancelled);
         }
         let mut outcome = writer.outcome;
         outcome.customers_matched = writer.matched.len() as u64;
-        refresh_order_dates(&tx, import_id).map_err(sql_err)?;
+        let dates = writer.dates.take();
+        drop(writer);
+        if !dry_run {
+            match dates {
+                Some(dates) => dates.write(&tx).map_err(sql_err)?,
+                None => refresh_order_dates(&tx, import_id).map_err(sql_err)?,
+            }
+        }
         if !had_orders && let Some(currency) = &import.currency {
             set_base_currency(&tx, import_id, currency).map_err(sql_err)?;
         }
@@ -213,20 +286,24 @@ fn is_bulk_load(tx: &Transaction<'_>, incoming: usize) -> rusqlite::Result<bool>
 }
 
 /// Drops the explicitly created indexes of `tables` (not the unique constraints, which
-/// keep order numbers and customer keys unique) and returns the SQL that recreates them.
-fn drop_secondary_indexes(tx: &Transaction<'_>, tables: &[&str]) -> rusqlite::Result<Vec<String>> {
-    let mut indexes: Vec<(String, String)> = Vec::new();
+/// keep order numbers and customer keys unique) and returns each one's table and the SQL
+/// that recreates it.
+fn drop_secondary_indexes(
+    tx: &Transaction<'_>,
+    tables: &[&str],
+) -> rusqlite::Result<Vec<(String, String)>> {
+    let mut indexes: Vec<(String, String, String)> = Vec::new();
     let mut stmt =
         tx.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ?1 AND sql IS NOT NULL")?;
     for table in tables {
-        for index in stmt.query_map([table], |r| Ok((r.get(0)?, r.get(1)?)))? {
+        for index in stmt.query_map([table], |r| Ok(((*table).to_owned(), r.get(0)?, r.get(1)?)))? {
             indexes.push(index?);
         }
     }
     let mut recreate = Vec::with_capacity(indexes.len());
-    for (name, sql) in indexes {
+    for (table, name, sql) in indexes {
         tx.execute_batch(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))?;
-        recreate.push(sql);
+        recreate.push((table, sql));
     }
     Ok(recreate)
 }
@@ -457,14 +534,18 @@ fn name_key(name: &str) -> Cow<'_, str> {
 #[derive(Default)]
 struct KeyIndex {
     sources: Vec<String>,
-    by_kind_source: HashMap<(&'static str, usize), HashMap<String, i64>>,
+    /// One map per (kind, source) pair seen; an import has a handful, so a list is faster
+    /// than hashing the pair.
+    tables: Vec<(&'static str, usize, HashMap<String, i64>)>,
 }
 
 impl KeyIndex {
     fn get(&self, key: &IdentityKey<'_>) -> Option<i64> {
         let source = self.sources.iter().position(|s| s == key.source)?;
-        self.by_kind_source
-            .get(&(key.kind, source))?
+        self.tables
+            .iter()
+            .find(|(kind, s, _)| *s == source && *kind == key.kind)?
+            .2
             .get(key.key.as_ref())
             .copied()
     }
@@ -477,10 +558,18 @@ impl KeyIndex {
                 self.sources.len() - 1
             }
         };
-        self.by_kind_source
-            .entry((kind, index))
-            .or_default()
-            .insert(key, id);
+        let table = match self
+            .tables
+            .iter()
+            .position(|(k, s, _)| *s == index && *k == kind)
+        {
+            Some(t) => t,
+            None => {
+                self.tables.push((kind, index, HashMap::default()));
+                self.tables.len() - 1
+            }
+        };
+        self.tables[table].2.insert(key, id);
     }
 }
 
@@ -498,9 +587,308 @@ pub fn normalise_name(name: &str) -> String {
         .join(" ")
 }
 
+/// A multi-row `INSERT`: its text for any number of rows, and the statement for a full
+/// batch, prepared once per import on first use (the statement cache would hash and copy
+/// the text on every use).
+struct MultiInsert<'t> {
+    /// `INSERT INTO t (a, b) VALUES `
+    head: &'static str,
+    /// `(?, ?)`
+    row: &'static str,
+    /// Rows in a full batch.
+    rows: usize,
+    full: Option<rusqlite::Statement<'t>>,
+}
+
+impl<'t> MultiInsert<'t> {
+    const fn new(head: &'static str, row: &'static str, rows: usize) -> MultiInsert<'t> {
+        MultiInsert {
+            head,
+            row,
+            rows,
+            full: None,
+        }
+    }
+
+    fn sql(&self, rows: usize) -> String {
+        let mut sql = String::with_capacity(self.head.len() + rows * (self.row.len() + 2));
+        sql.push_str(self.head);
+        for i in 0..rows {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(self.row);
+        }
+        sql
+    }
+
+    /// Inserts `pending` in full batches and one last partial one, binding each item's
+    /// values with `bind` from the given parameter index on, and empties it.
+    fn run<T>(
+        &mut self,
+        tx: &'t Transaction<'_>,
+        pending: &mut Vec<T>,
+        bind: impl Fn(&mut rusqlite::Statement<'_>, usize, &T) -> rusqlite::Result<()>,
+    ) -> rusqlite::Result<()> {
+        for chunk in pending.chunks(self.rows) {
+            self.run_chunk(tx, chunk, &bind)?;
+        }
+        pending.clear();
+        Ok(())
+    }
+
+    fn run_chunk<T>(
+        &mut self,
+        tx: &'t Transaction<'_>,
+        pending: &[T],
+        bind: &impl Fn(&mut rusqlite::Statement<'_>, usize, &T) -> rusqlite::Result<()>,
+    ) -> rusqlite::Result<()> {
+        let per_row = self.row.matches('?').count();
+        let execute = |stmt: &mut rusqlite::Statement<'_>| -> rusqlite::Result<()> {
+            for (i, item) in pending.iter().enumerate() {
+                bind(stmt, 1 + i * per_row, item)?;
+            }
+            stmt.raw_execute()?;
+            Ok(())
+        };
+        if pending.len() == self.rows {
+            let stmt = match &mut self.full {
+                Some(stmt) => stmt,
+                None => self.full.insert(tx.prepare(&self.sql(self.rows))?),
+            };
+            execute(stmt)?;
+        } else {
+            let mut stmt = tx.prepare_cached(&self.sql(pending.len()))?;
+            execute(&mut stmt)?;
+        }
+        Ok(())
+    }
+}
+
+/// Rows of one multi-row statement: customers and keys have few columns, orders many
+/// (SQLite allows 32766 parameters; a few hundred amortise a statement).
+const CUSTOMER_BATCH: usize = 64;
+const KEY_BATCH: usize = 64;
+const ORDER_BATCH: usize = 32;
+
+/// A customer to insert: its id, who, and when.
+type NewCustomerRow<'a> = (i64, &'a CustomerIdentity, i64);
+
+/// A customer key to insert: customer id, kind, source, key.
+type NewKeyRow<'a> = (i64, &'static str, &'a str, Cow<'a, str>);
+
+/// An order to insert: its id, the order, customer id, the order it refunds.
+type NewOrderRow<'a> = (i64, &'a NewOrder, Option<i64>, Option<i64>);
+
+/// What an import inserts, queued and written in multi-row statements. Customers and
+/// orders get their row ids when queued: the ids SQLite would give them (one more than the
+/// largest), so the rows that refer to them can be queued at once. Whatever reads these
+/// tables during the write flushes the queues first. New customers wait for the end of the
+/// import (unless read earlier), so they are written with their first and last order.
+struct Batches<'t, 'a> {
+    next_customer_id: i64,
+    next_order_id: i64,
+    customers: Vec<NewCustomerRow<'a>>,
+    keys: Vec<NewKeyRow<'a>>,
+    orders: Vec<NewOrderRow<'a>>,
+    /// Order id, line number, the line.
+    lines: Vec<(i64, i64, &'a NewOrderLine)>,
+    insert_customers: MultiInsert<'t>,
+    insert_keys: MultiInsert<'t>,
+    insert_orders: MultiInsert<'t>,
+    insert_lines: MultiInsert<'t>,
+}
+
+impl<'t, 'a> Batches<'t, 'a> {
+    fn new(tx: &Transaction<'_>) -> rusqlite::Result<Batches<'t, 'a>> {
+        let max_id = |table: &str| -> rusqlite::Result<i64> {
+            tx.query_row(
+                &format!("SELECT coalesce(max(id), 0) FROM {table}"),
+                [],
+                |r| r.get(0),
+            )
+        };
+        Ok(Batches {
+            next_customer_id: max_id("customers")?,
+            next_order_id: max_id("orders")?,
+            customers: Vec::with_capacity(CUSTOMER_BATCH),
+            keys: Vec::with_capacity(KEY_BATCH),
+            orders: Vec::with_capacity(ORDER_BATCH),
+            lines: Vec::with_capacity(LINE_BATCH),
+            insert_customers: MultiInsert::new(
+                "INSERT INTO customers (id, display_name, email, phone, postcode, marketing_consent,
+                                        created_import_id, created_utc, birthday, first_order_utc,
+                                        last_order_utc) VALUES ",
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                CUSTOMER_BATCH,
+            ),
+            insert_keys: MultiInsert::new(
+                "INSERT OR IGNORE INTO customer_keys (customer_id, kind, source, key, import_id) VALUES ",
+                "(?, ?, ?, ?, ?)",
+                KEY_BATCH,
+            ),
+            insert_orders: MultiInsert::new(
+                "INSERT INTO orders (id, import_id, source, external_id, alt_external_id, customer_id,
+                                     placed_utc, local_date, utc_offset_minutes, currency, gross_cents,
+                                     discount_cents, refunded_cents, net_cents, refunded_utc,
+                                     shipping_cents, tax_cents, coupon_code, status, channel, refund_of)
+                 VALUES ",
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                ORDER_BATCH,
+            ),
+            insert_lines: MultiInsert::new(LINE_INSERT_HEAD, "(?, ?, ?, ?, ?, ?, ?)", LINE_BATCH),
+        })
+    }
+
+    /// The id the next new row of a table gets: one more than the largest (SQLite picks a
+    /// random free id only past the largest possible one, which an import never reaches).
+    fn next(id: &mut i64) -> rusqlite::Result<i64> {
+        *id = id
+            .checked_add(1)
+            .ok_or(rusqlite::Error::IntegralValueOutOfRange(0, i64::MAX))?;
+        Ok(*id)
+    }
+
+    /// Writes the queued customers, with their first and last order instants when `dates`
+    /// knows them.
+    fn flush_customers(
+        &mut self,
+        tx: &'t Transaction<'_>,
+        import_id: ImportId,
+        dates: Option<&OrderDates>,
+    ) -> rusqlite::Result<()> {
+        self.insert_customers
+            .run(tx, &mut self.customers, |stmt, i, (id, who, created)| {
+                let (first, last) = dates.and_then(|d| d.of(*id)).unzip();
+                stmt.raw_bind_parameter(i + 9, first)?;
+                stmt.raw_bind_parameter(i + 10, last)?;
+                stmt.raw_bind_parameter(i, id)?;
+                stmt.raw_bind_parameter(i + 1, display_name_str(who).unwrap_or(""))?;
+                stmt.raw_bind_parameter(i + 2, trimmed_str(&who.email))?;
+                stmt.raw_bind_parameter(i + 3, trimmed_str(&who.phone))?;
+                stmt.raw_bind_parameter(i + 4, trimmed_str(&who.postcode))?;
+                stmt.raw_bind_parameter(i + 5, who.marketing_consent.unwrap_or(false))?;
+                stmt.raw_bind_parameter(i + 6, import_id.0)?;
+                stmt.raw_bind_parameter(i + 7, created)?;
+                stmt.raw_bind_parameter(i + 8, trimmed_str(&who.birthday))
+            })
+    }
+
+    fn flush_keys(&mut self, tx: &'t Transaction<'_>, import_id: ImportId) -> rusqlite::Result<()> {
+        self.insert_keys.run(
+            tx,
+            &mut self.keys,
+            |stmt, i, (customer, kind, source, key)| {
+                stmt.raw_bind_parameter(i, customer)?;
+                stmt.raw_bind_parameter(i + 1, kind)?;
+                stmt.raw_bind_parameter(i + 2, source)?;
+                stmt.raw_bind_parameter(i + 3, key.as_ref())?;
+                stmt.raw_bind_parameter(i + 4, import_id.0)
+            },
+        )
+    }
+
+    fn flush_orders(
+        &mut self,
+        tx: &'t Transaction<'_>,
+        import_id: ImportId,
+    ) -> rusqlite::Result<()> {
+        self.insert_orders.run(
+            tx,
+            &mut self.orders,
+            |stmt, i, (id, order, customer_id, refund_of)| {
+                stmt.raw_bind_parameter(i, id)?;
+                stmt.raw_bind_parameter(i + 1, import_id.0)?;
+                stmt.raw_bind_parameter(i + 2, order.source.as_str())?;
+                stmt.raw_bind_parameter(i + 3, order.external_id.as_str())?;
+                stmt.raw_bind_parameter(i + 4, order.alt_external_id.as_deref())?;
+                stmt.raw_bind_parameter(i + 5, customer_id)?;
+                stmt.raw_bind_parameter(i + 6, order.placed_utc.timestamp())?;
+                stmt.raw_bind_parameter(i + 7, DateText::of(order.local_date))?;
+                stmt.raw_bind_parameter(i + 8, order.utc_offset_minutes)?;
+                stmt.raw_bind_parameter(i + 9, order.currency.code())?;
+                stmt.raw_bind_parameter(i + 10, order.gross_cents)?;
+                stmt.raw_bind_parameter(i + 11, order.discount_cents)?;
+                stmt.raw_bind_parameter(i + 12, order.refunded_cents)?;
+                stmt.raw_bind_parameter(i + 13, order.net_cents())?;
+                stmt.raw_bind_parameter(i + 14, order.refunded_utc.map(|t| t.timestamp()))?;
+                stmt.raw_bind_parameter(i + 15, order.shipping_cents)?;
+                stmt.raw_bind_parameter(i + 16, order.tax_cents)?;
+                stmt.raw_bind_parameter(i + 17, order.coupon_code.as_deref())?;
+                stmt.raw_bind_parameter(i + 18, order.status.as_str())?;
+                stmt.raw_bind_parameter(i + 19, order.channel.as_deref())?;
+                stmt.raw_bind_parameter(i + 20, refund_of)
+            },
+        )
+    }
+
+    fn flush_lines(&mut self, tx: &'t Transaction<'_>) -> rusqlite::Result<()> {
+        self.insert_lines
+            .run(tx, &mut self.lines, |stmt, i, (order_id, line_no, line)| {
+                stmt.raw_bind_parameter(i, order_id)?;
+                stmt.raw_bind_parameter(i + 1, line_no)?;
+                stmt.raw_bind_parameter(i + 2, line.sku.as_deref())?;
+                stmt.raw_bind_parameter(i + 3, &*line.name)?;
+                stmt.raw_bind_parameter(i + 4, line.quantity)?;
+                stmt.raw_bind_parameter(i + 5, line.unit_price_cents)?;
+                stmt.raw_bind_parameter(i + 6, line.total_cents)
+            })
+    }
+
+    /// Writes the queued orders and line items.
+    fn flush_orders_and_lines(
+        &mut self,
+        tx: &'t Transaction<'_>,
+        import_id: ImportId,
+    ) -> rusqlite::Result<()> {
+        self.flush_orders(tx, import_id)?;
+        self.flush_lines(tx)
+    }
+}
+
+/// Which contact details a customer created by this import still lacks, so a later order
+/// of theirs that has none of them needs no look at the stored record.
+#[derive(Clone, Copy)]
+struct ContactGaps {
+    display_name: bool,
+    email: bool,
+    phone: bool,
+    postcode: bool,
+    birthday: bool,
+    marketing_consent: bool,
+}
+
+impl ContactGaps {
+    fn of_new(who: &CustomerIdentity) -> ContactGaps {
+        ContactGaps {
+            display_name: display_name_str(who).is_none(),
+            email: trimmed_str(&who.email).is_none(),
+            phone: trimmed_str(&who.phone).is_none(),
+            postcode: trimmed_str(&who.postcode).is_none(),
+            birthday: trimmed_str(&who.birthday).is_none(),
+            marketing_consent: who.marketing_consent.unwrap_or(false),
+        }
+    }
+
+    /// Whether [`Writer::fill_missing_contact`] would leave the record as it is.
+    fn unchanged_by(&self, who: &CustomerIdentity) -> bool {
+        let fills = |missing: bool, value: Option<&str>| missing && value.is_some();
+        let fills_any = fills(self.display_name, display_name_str(who))
+            || fills(self.email, trimmed_str(&who.email))
+            || fills(self.phone, trimmed_str(&who.phone))
+            || fills(self.postcode, trimmed_str(&who.postcode))
+            || fills(self.birthday, trimmed_str(&who.birthday));
+        !fills_any
+            && who
+                .marketing_consent
+                .is_none_or(|c| c == self.marketing_consent)
+    }
+}
+
 /// The state of one import write.
-struct Writer<'t, 'c> {
+struct Writer<'t, 'c, 'a> {
     tx: &'t Transaction<'c>,
+    batches: Batches<'t, 'a>,
     import_id: ImportId,
     outcome: WriteOutcome,
     /// Keys resolved so far in this import.
@@ -511,22 +899,31 @@ struct Writer<'t, 'c> {
     recorded: HashSet<i64>,
     /// Customers whose contact details this import has already looked at.
     contact_checked: HashSet<i64>,
+    /// Customers this import created and has not looked at again, with what they lack.
+    created_contacts: HashMap<i64, ContactGaps>,
     /// Stored orders of the sources in this import: source → order number → row id,
-    /// loaded once instead of one query per order.
-    existing: HashMap<String, HashMap<String, i64>>,
-    /// Line items waiting to be inserted, written in multi-row statements.
-    lines: LineBatch,
+    /// loaded once instead of one query per order; the import's own orders join them
+    /// borrowed.
+    existing: OrderNumbers<'a>,
     /// In a bulk load, every stored customer key (resolved to the surviving customer),
     /// read once instead of one query per new key.
     stored_keys: Option<KeyIndex>,
+    /// A dry run whose line items cannot fail: they are not written.
+    skip_lines: bool,
+    /// First and last order instants of the customers this import's orders name; `None`
+    /// in a dry run, or once an order was written twice (then the customers' dates are
+    /// queried back, as they always were).
+    dates: Option<OrderDates>,
+    /// Stored orders this import updated.
+    updated_orders: HashSet<i64>,
 }
 
-impl Writer<'_, '_> {
+impl<'a> Writer<'_, '_, 'a> {
     /// Stores one order (or refund entry); `customer_override` is the customer of the order
     /// a nameless refund belongs to.
     fn order(
         &mut self,
-        order: &NewOrder,
+        order: &'a NewOrder,
         refund_of: Option<i64>,
         customer_override: Option<i64>,
     ) -> rusqlite::Result<()> {
@@ -543,21 +940,19 @@ impl Writer<'_, '_> {
             .get(order.source.as_str())
             .and_then(|by_number| by_number.get(order.external_id.as_str()))
             .copied();
-        match upsert_order(
-            self.tx,
-            order,
-            stored_id,
-            customer_id,
-            refund_of,
-            self.import_id,
-            &mut self.lines,
-        )? {
+        let upsert = self.upsert_order(order, stored_id, customer_id, refund_of)?;
+        if !matches!(upsert.1, Upsert::Unchanged)
+            && let (Some(dates), Some(customer)) = (&mut self.dates, customer_id)
+        {
+            dates.add(customer, order.placed_utc.timestamp());
+        }
+        match upsert {
             (id, Upsert::Created) => {
                 self.outcome.orders_created += 1;
                 self.existing
-                    .entry(order.source.clone())
+                    .entry(Cow::Borrowed(order.source.as_str()))
                     .or_default()
-                    .insert(order.external_id.clone(), id);
+                    .insert(Cow::Borrowed(order.external_id.as_str()), id);
             }
             (_, Upsert::Updated) => self.outcome.orders_updated += 1,
             (_, Upsert::Unchanged) => self.outcome.orders_unchanged += 1,
@@ -567,7 +962,9 @@ impl Writer<'_, '_> {
 
     /// A refund of an order from an earlier import: stored as a refund entry linked to it
     /// (under its customer when the refund row names nobody), or unlinked if it is unknown.
-    fn refund(&mut self, refund: &RefundOfOrder) -> rusqlite::Result<()> {
+    fn refund(&mut self, refund: &'a RefundOfOrder) -> rusqlite::Result<()> {
+        // An earlier refund entry of this import may be the order refunded.
+        self.flush_orders()?;
         let target: Option<(i64, Option<i64>)> = self
             .tx
             .prepare_cached(
@@ -594,14 +991,20 @@ impl Writer<'_, '_> {
     }
 
     /// The customer for `who`: found by their strongest known key, or created.
-    fn customer(&mut self, who: &CustomerIdentity, source: &str) -> rusqlite::Result<i64> {
+    fn customer(&mut self, who: &'a CustomerIdentity, source: &'a str) -> rusqlite::Result<i64> {
         let keys = identity_keys(who, source);
         let mut found = None;
+        // Keys before `checked` are not in `known_keys`; the one at `checked` is when
+        // `found_known`. Nothing below adds a key of one kind while another is looked at.
+        let mut checked = 0;
+        let mut found_known = false;
         for key in &keys {
             if let Some(id) = self.known_keys.get(key) {
                 found = Some(id);
+                found_known = true;
                 break;
             }
+            checked += 1;
             // Keys this import added are all in `known_keys`, so a key found here was stored
             // before the import: its customer is an existing one, matched.
             let stored = match &self.stored_keys {
@@ -630,27 +1033,39 @@ impl Writer<'_, '_> {
         let id = match found {
             Some(id) => {
                 if self.contact_checked.insert(id) {
-                    self.fill_missing_contact(id, who)?;
+                    let unchanged = self
+                        .created_contacts
+                        .remove(&id)
+                        .is_some_and(|gaps| gaps.unchanged_by(who));
+                    if !unchanged {
+                        self.fill_missing_contact(id, who)?;
+                    }
                 }
                 id
             }
             None => {
                 self.outcome.customers_created += 1;
-                insert_customer(self.tx, who, self.import_id)?
+                let id = Batches::next(&mut self.batches.next_customer_id)?;
+                self.batches.customers.push((id, who, now_utc()));
+                self.created_contacts.insert(id, ContactGaps::of_new(who));
+                id
             }
         };
-        for key in keys {
-            if self.known_keys.get(&key).is_some() {
+        for (index, key) in keys.into_iter().enumerate() {
+            let known = match index.cmp(&checked) {
+                std::cmp::Ordering::Less => false,
+                std::cmp::Ordering::Equal if found_known => true,
+                _ => self.known_keys.get(&key).is_some(),
+            };
+            if known {
                 continue;
             }
-            self.tx
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO customer_keys (customer_id, kind, source, key, import_id)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                )?
-                .execute(params![id, key.kind, key.source, key.key.as_ref(), self.import_id.0])?;
             self.known_keys
-                .insert(key.kind, key.source, key.key.into_owned(), id);
+                .insert(key.kind, key.source, key.key.to_string(), id);
+            self.batches.keys.push((id, key.kind, key.source, key.key));
+            if self.batches.keys.len() == KEY_BATCH {
+                self.batches.flush_keys(self.tx, self.import_id)?;
+            }
         }
         Ok(id)
     }
@@ -659,6 +1074,14 @@ impl Writer<'_, '_> {
     /// overwrites what the owner (or an earlier import) already has. The record as it was is
     /// kept for undo when anything changes.
     fn fill_missing_contact(&mut self, id: i64, who: &CustomerIdentity) -> rusqlite::Result<()> {
+        // The customer may still be queued: written now, dated at the end.
+        if let Some(dates) = &mut self.dates {
+            dates
+                .undated
+                .extend(self.batches.customers.iter().map(|(id, _, _)| *id));
+        }
+        self.batches
+            .flush_customers(self.tx, self.import_id, None)?;
         let current: Option<CustomerContact> = self
             .tx
             .prepare_cached(
@@ -722,8 +1145,96 @@ impl Writer<'_, '_> {
             ])?;
         Ok(())
     }
+
+    /// Queues the line items of order `order_id`, writing full batches.
+    fn add_lines(&mut self, order_id: i64, order: &'a NewOrder) -> rusqlite::Result<()> {
+        if self.skip_lines {
+            return Ok(());
+        }
+        for (line_no, line) in order.lines.iter().enumerate() {
+            self.batches.lines.push((
+                order_id,
+                i64::try_from(line_no + 1).unwrap_or(i64::MAX),
+                line,
+            ));
+            if self.batches.lines.len() == LINE_BATCH {
+                self.batches.flush_lines(self.tx)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the queued orders and line items (for a query that reads them).
+    fn flush_orders(&mut self) -> rusqlite::Result<()> {
+        self.batches.flush_orders_and_lines(self.tx, self.import_id)
+    }
+
+    /// Writes everything still queued, parents first; new customers with their first and
+    /// last order when those are known.
+    fn finish(&mut self) -> rusqlite::Result<()> {
+        self.batches
+            .flush_customers(self.tx, self.import_id, self.dates.as_ref())?;
+        self.batches.flush_keys(self.tx, self.import_id)?;
+        self.batches.flush_orders_and_lines(self.tx, self.import_id)
+    }
 }
 
+/// Customers' first and last order instants, gathered from the orders an import writes, so
+/// they need not be queried back: exact for the customers the import creates (all their
+/// orders are its own), recomputed from the table for customers stored before.
+struct OrderDates {
+    /// Customer ids from this one on were created by the import.
+    first_new_customer: i64,
+    /// Customer → (first, last) `placed_utc` of the orders written for them.
+    by_customer: HashMap<i64, (i64, i64)>,
+    /// New customers written before their dates were known.
+    undated: Vec<i64>,
+}
+
+impl OrderDates {
+    fn add(&mut self, customer: i64, placed_utc: i64) {
+        self.by_customer
+            .entry(customer)
+            .and_modify(|(first, last)| {
+                *first = (*first).min(placed_utc);
+                *last = (*last).max(placed_utc);
+            })
+            .or_insert((placed_utc, placed_utc));
+    }
+
+    fn of(&self, customer: i64) -> Option<(i64, i64)> {
+        self.by_customer.get(&customer).copied()
+    }
+
+    /// What [`refresh_order_dates`] would write, for the customers not written with it.
+    fn write(self, tx: &Transaction<'_>) -> rusqlite::Result<()> {
+        let mut set = tx.prepare(
+            "UPDATE customers SET first_order_utc = ?2, last_order_utc = ?3 WHERE id = ?1",
+        )?;
+        for id in &self.undated {
+            if let Some((first, last)) = self.of(*id) {
+                set.execute(params![id, first, last])?;
+            }
+        }
+        let mut stored: Vec<i64> = self
+            .by_customer
+            .keys()
+            .copied()
+            .filter(|id| *id < self.first_new_customer)
+            .collect();
+        stored.sort_unstable();
+        let mut refresh = tx.prepare(
+            "UPDATE customers SET
+                first_order_utc = (SELECT min(placed_utc) FROM orders WHERE customer_id = ?1),
+                last_order_utc  = (SELECT max(placed_utc) FROM orders WHERE customer_id = ?1)
+             WHERE id = ?1",
+        )?;
+        for id in stored {
+            refresh.execute([id])?;
+        }
+        Ok(())
+    }
+}
 /// The contact columns an import may fill in.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct CustomerContact {
@@ -766,43 +1277,24 @@ fn surviving_customer(tx: &Transaction<'_>, mut id: i64) -> rusqlite::Result<i64
     Ok(id)
 }
 
-fn insert_customer(
-    tx: &Transaction<'_>,
-    who: &CustomerIdentity,
-    import_id: ImportId,
-) -> rusqlite::Result<i64> {
-    tx.prepare_cached(
-        "INSERT INTO customers (display_name, email, phone, postcode, marketing_consent,
-                                created_import_id, created_utc, birthday)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?
-    .execute(params![
-        display_name(who),
-        trimmed(&who.email),
-        trimmed(&who.phone),
-        trimmed(&who.postcode),
-        who.marketing_consent.unwrap_or(false),
-        import_id.0,
-        now_utc(),
-        trimmed(&who.birthday),
-    ])?;
-    Ok(tx.last_insert_rowid())
+fn display_name(who: &CustomerIdentity) -> String {
+    display_name_str(who).unwrap_or("").to_owned()
 }
 
-fn display_name(who: &CustomerIdentity) -> String {
-    trimmed(&who.name)
-        .or_else(|| trimmed(&who.email))
-        .or_else(|| trimmed(&who.username))
-        .or_else(|| trimmed(&who.platform_id))
-        .unwrap_or_default()
+/// The name shown for a new customer: their name, else e-mail, username or platform id.
+fn display_name_str(who: &CustomerIdentity) -> Option<&str> {
+    trimmed_str(&who.name)
+        .or_else(|| trimmed_str(&who.email))
+        .or_else(|| trimmed_str(&who.username))
+        .or_else(|| trimmed_str(&who.platform_id))
 }
 
 fn trimmed(value: &Option<String>) -> Option<String> {
-    value
-        .as_deref()
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(str::to_owned)
+    trimmed_str(value).map(str::to_owned)
+}
+
+fn trimmed_str(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
 enum Upsert {
@@ -826,63 +1318,107 @@ struct StoredOrder {
     refund_of: Option<i64>,
 }
 
-/// Inserts the order, or updates the stored one (`stored_id`, found by `(source,
-/// external_id)`) when anything differs, recording it as it was; line items are replaced
-/// with a changed order. Returns the order's row id.
-fn upsert_order(
-    tx: &Transaction<'_>,
-    order: &NewOrder,
-    stored_id: Option<i64>,
-    customer_id: Option<i64>,
-    refund_of: Option<i64>,
-    import_id: ImportId,
-    lines: &mut LineBatch,
-) -> rusqlite::Result<(i64, Upsert)> {
-    let existing: Option<(i64, i64, StoredOrder)> = match stored_id {
-        None => None,
-        Some(id) => tx
-            .prepare_cached(
-                "SELECT id, import_id, customer_id, placed_utc, gross_cents, discount_cents, refunded_cents,
-                        shipping_cents, tax_cents, status, coupon_code, refund_of
-                 FROM orders WHERE id = ?1",
-            )?
-            .query_row([id], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    StoredOrder {
-                        customer_id: r.get(2)?,
-                        placed_utc: r.get(3)?,
-                        gross_cents: r.get(4)?,
-                        discount_cents: r.get(5)?,
-                        refunded_cents: r.get(6)?,
-                        shipping_cents: r.get(7)?,
-                        tax_cents: r.get(8)?,
-                        status: r.get(9)?,
-                        coupon_code: r.get(10)?,
-                        refund_of: r.get(11)?,
-                    },
-                ))
-            })
-            .optional()?,
-    };
-    let placed_utc = order.placed_utc.timestamp();
-    let Some((id, created_by, stored)) = existing else {
-        tx.prepare_cached(
-            "INSERT INTO orders (import_id, source, external_id, alt_external_id, customer_id, placed_utc,
-                                 local_date, utc_offset_minutes, currency, gross_cents, discount_cents,
-                                 refunded_cents, net_cents, refunded_utc, shipping_cents, tax_cents,
-                                 coupon_code, status, channel, refund_of)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
-        )?
-        .execute(params![
-            import_id.0,
-            order.source,
-            order.external_id,
-            order.alt_external_id,
+impl<'a> Writer<'_, '_, 'a> {
+    /// Inserts the order, or updates the stored one (`stored_id`, found by `(source,
+    /// external_id)`) when anything differs, recording it as it was; line items are
+    /// replaced with a changed order. Returns the order's row id.
+    fn upsert_order(
+        &mut self,
+        order: &'a NewOrder,
+        stored_id: Option<i64>,
+        customer_id: Option<i64>,
+        refund_of: Option<i64>,
+    ) -> rusqlite::Result<(i64, Upsert)> {
+        let tx = self.tx;
+        let import_id = self.import_id;
+        if stored_id.is_some() {
+            // The stored order may be one this import queued (an order number given twice).
+            self.flush_orders()?;
+        }
+        let existing: Option<(i64, i64, StoredOrder)> = match stored_id {
+            None => None,
+            Some(id) => tx
+                .prepare_cached(
+                    "SELECT id, import_id, customer_id, placed_utc, gross_cents, discount_cents, refunded_cents,
+                            shipping_cents, tax_cents, status, coupon_code, refund_of
+                     FROM orders WHERE id = ?1",
+                )?
+                .query_row([id], |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        StoredOrder {
+                            customer_id: r.get(2)?,
+                            placed_utc: r.get(3)?,
+                            gross_cents: r.get(4)?,
+                            discount_cents: r.get(5)?,
+                            refunded_cents: r.get(6)?,
+                            shipping_cents: r.get(7)?,
+                            tax_cents: r.get(8)?,
+                            status: r.get(9)?,
+                            coupon_code: r.get(10)?,
+                            refund_of: r.get(11)?,
+                        },
+                    ))
+                })
+                .optional()?,
+        };
+        let placed_utc = order.placed_utc.timestamp();
+        if let Some((id, created_by, _)) = &existing
+            && (*created_by == import_id.0 || !self.updated_orders.insert(*id))
+        {
+            // An order written twice: its first customer and instant may no longer hold.
+            self.dates = None;
+        }
+        let Some((id, created_by, stored)) = existing else {
+            let order_id = Batches::next(&mut self.batches.next_order_id)?;
+            self.batches
+                .orders
+                .push((order_id, order, customer_id, refund_of));
+            if self.batches.orders.len() == ORDER_BATCH {
+                self.batches.flush_orders(tx, import_id)?;
+            }
+            self.add_lines(order_id, order)?;
+            return Ok((order_id, Upsert::Created));
+        };
+        let incoming = StoredOrder {
             customer_id,
             placed_utc,
-            order.local_date.to_string(),
+            gross_cents: order.gross_cents,
+            discount_cents: order.discount_cents,
+            refunded_cents: order.refunded_cents,
+            shipping_cents: order.shipping_cents,
+            tax_cents: order.tax_cents,
+            status: order.status.clone(),
+            coupon_code: order.coupon_code.clone(),
+            refund_of: refund_of.or(stored.refund_of),
+        };
+        if incoming == stored {
+            return Ok((id, Upsert::Unchanged));
+        }
+        if created_by != import_id.0 {
+            record_change(
+                tx,
+                import_id,
+                "order",
+                &id.to_string(),
+                &order_snapshot(tx, id)?,
+            )?;
+        }
+        tx.prepare_cached(
+            "UPDATE orders SET customer_id = ?2, placed_utc = ?3, local_date = ?4,
+                    utc_offset_minutes = ?5, currency = ?6, gross_cents = ?7,
+                    discount_cents = ?8, refunded_cents = ?9, net_cents = ?10,
+                    refunded_utc = ?11, coupon_code = ?12, status = ?13, channel = ?14,
+                    updated_import_id = ?15, shipping_cents = ?16, tax_cents = ?17,
+                    alt_external_id = ?18, refund_of = ?19
+             WHERE id = ?1",
+        )?
+        .execute(params![
+            id,
+            customer_id,
+            placed_utc,
+            DateText::of(order.local_date),
             order.utc_offset_minutes,
             order.currency.code(),
             order.gross_cents,
@@ -890,103 +1426,100 @@ fn upsert_order(
             order.refunded_cents,
             order.net_cents(),
             order.refunded_utc.map(|t| t.timestamp()),
-            order.shipping_cents,
-            order.tax_cents,
             order.coupon_code,
             order.status,
             order.channel,
-            refund_of,
+            import_id.0,
+            order.shipping_cents,
+            order.tax_cents,
+            order.alt_external_id,
+            incoming.refund_of,
         ])?;
-        let order_id = tx.last_insert_rowid();
-        lines.add(tx, order_id, order)?;
-        return Ok((order_id, Upsert::Created));
-    };
-    let incoming = StoredOrder {
-        customer_id,
-        placed_utc,
-        gross_cents: order.gross_cents,
-        discount_cents: order.discount_cents,
-        refunded_cents: order.refunded_cents,
-        shipping_cents: order.shipping_cents,
-        tax_cents: order.tax_cents,
-        status: order.status.clone(),
-        coupon_code: order.coupon_code.clone(),
-        refund_of: refund_of.or(stored.refund_of),
-    };
-    if incoming == stored {
-        return Ok((id, Upsert::Unchanged));
+        tx.prepare_cached("DELETE FROM order_lines WHERE order_id = ?1")?
+            .execute([id])?;
+        self.add_lines(id, order)?;
+        Ok((id, Upsert::Updated))
     }
-    if created_by != import_id.0 {
-        record_change(
-            tx,
-            import_id,
-            "order",
-            &id.to_string(),
-            &order_snapshot(tx, id)?,
-        )?;
+}
+
+/// A date as `NaiveDate`'s `Display` writes it (`2025-03-31`), bound without allocating
+/// for the years 0–9999 every real order has.
+enum DateText {
+    Short([u8; 10]),
+    Other(String),
+}
+
+impl DateText {
+    fn of(date: chrono::NaiveDate) -> DateText {
+        use chrono::Datelike as _;
+        let (year, month, day) = (date.year(), date.month(), date.day());
+        let Ok(year) = u32::try_from(year) else {
+            return DateText::Other(date.to_string());
+        };
+        if year > 9999 {
+            return DateText::Other(date.to_string());
+        }
+        let digit = |n: u32| b'0' + (n % 10) as u8;
+        DateText::Short([
+            digit(year / 1000),
+            digit(year / 100),
+            digit(year / 10),
+            digit(year),
+            b'-',
+            digit(month / 10),
+            digit(month),
+            b'-',
+            digit(day / 10),
+            digit(day),
+        ])
     }
-    tx.prepare_cached(
-        "UPDATE orders SET customer_id = ?2, placed_utc = ?3, local_date = ?4,
-                utc_offset_minutes = ?5, currency = ?6, gross_cents = ?7,
-                discount_cents = ?8, refunded_cents = ?9, net_cents = ?10,
-                refunded_utc = ?11, coupon_code = ?12, status = ?13, channel = ?14,
-                updated_import_id = ?15, shipping_cents = ?16, tax_cents = ?17,
-                alt_external_id = ?18, refund_of = ?19
-         WHERE id = ?1",
-    )?
-    .execute(params![
-        id,
-        customer_id,
-        placed_utc,
-        order.local_date.to_string(),
-        order.utc_offset_minutes,
-        order.currency.code(),
-        order.gross_cents,
-        order.discount_cents,
-        order.refunded_cents,
-        order.net_cents(),
-        order.refunded_utc.map(|t| t.timestamp()),
-        order.coupon_code,
-        order.status,
-        order.channel,
-        import_id.0,
-        order.shipping_cents,
-        order.tax_cents,
-        order.alt_external_id,
-        incoming.refund_of,
-    ])?;
-    lines.flush(tx)?;
-    tx.prepare_cached("DELETE FROM order_lines WHERE order_id = ?1")?
-        .execute([id])?;
-    lines.add(tx, id, order)?;
-    Ok((id, Upsert::Updated))
+}
+
+impl rusqlite::ToSql for DateText {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(ToSqlOutput::Borrowed(ValueRef::Text(match self {
+            DateText::Short(bytes) => bytes,
+            DateText::Other(text) => text.as_bytes(),
+        })))
+    }
 }
 
 /// The stored orders of every source in this import, by order number.
-fn existing_orders(
+fn existing_orders<'a>(
     tx: &Transaction<'_>,
-    orders: &[NewOrder],
-    refunds: &[RefundOfOrder],
-) -> rusqlite::Result<HashMap<String, HashMap<String, i64>>> {
-    let sources: HashSet<&str> = orders
+    orders: &'a [NewOrder],
+    refunds: &'a [RefundOfOrder],
+) -> rusqlite::Result<OrderNumbers<'a>> {
+    // Sized for the stored orders and this import's, so the map never grows mid-import.
+    let mut incoming: HashMap<&'a str, usize> = HashMap::default();
+    for source in orders
         .iter()
         .map(|o| o.source.as_str())
         .chain(refunds.iter().map(|r| r.entry.source.as_str()))
-        .collect();
-    let mut existing: HashMap<String, HashMap<String, i64>> = HashMap::default();
+    {
+        *incoming.entry(source).or_default() += 1;
+    }
+    let mut existing: OrderNumbers<'a> = HashMap::default();
+    let mut count = tx.prepare_cached("SELECT count(*) FROM orders WHERE source = ?1")?;
     let mut stmt = tx.prepare_cached("SELECT external_id, id FROM orders WHERE source = ?1")?;
-    for source in sources {
-        let by_number = existing.entry(source.to_owned()).or_default();
+    for (source, n) in incoming {
+        let stored: i64 = count.query_row([source], |r| r.get(0))?;
+        let by_number = existing.entry(Cow::Borrowed(source)).or_default();
+        by_number.reserve(n + usize::try_from(stored).unwrap_or(0));
         let rows = stmt.query_map([source], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
         })?;
         for row in rows {
             let (external_id, id) = row?;
-            by_number.insert(external_id, id);
+            by_number.insert(Cow::Owned(external_id), id);
         }
     }
     Ok(existing)
 }
+
+/// Order row ids by source and order number.
+type OrderNumbers<'a> = HashMap<Cow<'a, str>, HashMap<Cow<'a, str>, i64>>;
 
 /// The order columns an import can change, with its lines, as JSON.
 pub(crate) const ORDER_SNAPSHOT_COLUMNS: [&str; 18] = [
@@ -1058,63 +1591,7 @@ fn sql_to_json(value: rusqlite::types::ValueRef<'_>) -> serde_json::Value {
 /// import writes a million lines, and one statement per line was most of its cost.
 const LINE_BATCH: usize = 64;
 
-/// Line items waiting to be written.
-#[derive(Default)]
-struct LineBatch {
-    pending: Vec<(i64, i64, NewOrderLine)>,
-}
-
-impl LineBatch {
-    /// Queues the lines of `order` (stored as `order_id`), writing full batches.
-    fn add(
-        &mut self,
-        tx: &Transaction<'_>,
-        order_id: i64,
-        order: &NewOrder,
-    ) -> rusqlite::Result<()> {
-        for (line_no, line) in order.lines.iter().enumerate() {
-            self.pending.push((
-                order_id,
-                i64::try_from(line_no + 1).unwrap_or(i64::MAX),
-                line.clone(),
-            ));
-            if self.pending.len() == LINE_BATCH {
-                self.flush(tx)?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Writes whatever is queued.
-    fn flush(&mut self, tx: &Transaction<'_>) -> rusqlite::Result<()> {
-        if self.pending.is_empty() {
-            return Ok(());
-        }
-        let sql = line_insert_sql(self.pending.len());
-        let mut stmt = tx.prepare_cached(&sql)?;
-        let mut index = 1;
-        for (order_id, line_no, line) in &self.pending {
-            stmt.raw_bind_parameter(index, order_id)?;
-            stmt.raw_bind_parameter(index + 1, line_no)?;
-            stmt.raw_bind_parameter(index + 2, line.sku.as_deref())?;
-            stmt.raw_bind_parameter(index + 3, &*line.name)?;
-            stmt.raw_bind_parameter(index + 4, line.quantity)?;
-            stmt.raw_bind_parameter(index + 5, line.unit_price_cents)?;
-            stmt.raw_bind_parameter(index + 6, line.total_cents)?;
-            index += 7;
-        }
-        stmt.raw_execute()?;
-        self.pending.clear();
-        Ok(())
-    }
-}
-
-fn line_insert_sql(rows: usize) -> String {
-    let values = vec!["(?, ?, ?, ?, ?, ?, ?)"; rows].join(", ");
-    format!(
-        "INSERT INTO order_lines (order_id, line_no, sku, name, quantity, unit_price_cents, total_cents) VALUES {values}"
-    )
-}
+const LINE_INSERT_HEAD: &str = "INSERT INTO order_lines (order_id, line_no, sku, name, quantity, unit_price_cents, total_cents) VALUES ";
 
 /// Recomputes first/last order instants of every customer this import touched.
 fn refresh_order_dates(tx: &Transaction<'_>, import_id: ImportId) -> rusqlite::Result<()> {
@@ -1255,6 +1732,272 @@ mod tests {
                 "SELECT count(*) FROM import_changes WHERE kind = 'order'"
             ),
             1
+        );
+    }
+
+    fn foreign_keys_on_and_intact(store: &Store) {
+        assert_eq!(count(store, "PRAGMA foreign_keys"), 1, "checks are back on");
+        let violations: i64 = store
+            .conn()
+            .prepare("PRAGMA foreign_key_check")
+            .unwrap()
+            .query_map([], |_| Ok(()))
+            .unwrap()
+            .count() as i64;
+        assert_eq!(violations, 0);
+    }
+
+    #[test]
+    fn the_write_leaves_every_reference_valid_and_foreign_keys_on() {
+        let (_dir, mut store) = store();
+        // Enough orders for a bulk load (indexes dropped and rebuilt), a repeated customer,
+        // a guest, and an order that a second import updates.
+        let mut orders: Vec<NewOrder> = (0..BULK_ORDERS + 10)
+            .map(|i| {
+                order(
+                    &i.to_string(),
+                    (i % 7 != 0)
+                        .then(|| format!("c{}@x.com", i % 500))
+                        .as_deref(),
+                    Some("Name"),
+                    100 + i as i64,
+                    1 + (i % 28) as u32,
+                )
+            })
+            .collect();
+        write(&mut store, &orders);
+        foreign_keys_on_and_intact(&store);
+        orders[3].refunded_cents = 50;
+        orders.truncate(10);
+        let mut entry = order("R1", None, None, 0, 9);
+        entry.refunded_cents = 20;
+        let refund = RefundOfOrder {
+            external_id: "5".into(),
+            alt_id: None,
+            amount_cents: 20,
+            entry,
+        };
+        store
+            .write_import(&NewImport::default(), &orders, &[refund], &mut |_| true)
+            .unwrap();
+        foreign_keys_on_and_intact(&store);
+        let err = store
+            .write_import(&NewImport::default(), &orders, &[], &mut |_| false)
+            .unwrap_err();
+        assert!(matches!(err, WriteError::Cancelled));
+        foreign_keys_on_and_intact(&store);
+    }
+
+    #[test]
+    fn a_later_order_fills_what_a_new_customer_lacked() {
+        let (_dir, mut store) = store();
+        let mut first = order("1", Some("a@x.com"), None, 100, 1);
+        first.customer.marketing_consent = Some(true);
+        let mut second = order("2", Some("a@x.com"), Some("Ann"), 100, 2);
+        second.customer.phone = Some(" 555 ".into());
+        let mut third = order("3", Some("b@x.com"), Some("Bo"), 100, 3);
+        third.customer.marketing_consent = Some(true);
+        let mut fourth = order("4", Some("b@x.com"), None, 100, 4);
+        fourth.customer.marketing_consent = Some(false);
+        write(&mut store, &[first, second, third, fourth]);
+        let row = |email: &str| -> (String, Option<String>, bool) {
+            store
+                .conn()
+                .query_row(
+                    "SELECT display_name, phone, marketing_consent FROM customers WHERE email = ?1",
+                    [email],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .unwrap()
+        };
+        assert_eq!(row("a@x.com"), ("a@x.com".into(), Some("555".into()), true));
+        assert_eq!(row("b@x.com"), ("Bo".into(), None, false));
+        assert_eq!(
+            count(&store, "SELECT count(*) FROM import_changes"),
+            0,
+            "the import's own customers need no undo record"
+        );
+    }
+
+    #[test]
+    fn an_order_number_twice_in_one_import_is_one_order_updated_in_place() {
+        let (_dir, mut store) = store();
+        let mut again = order("1", Some("a@x.com"), None, 900, 3);
+        again.lines[0].name = "Tea".into();
+        // The repeat arrives while the first is still queued, among orders that are not.
+        let mut orders = vec![order("1", Some("a@x.com"), None, 100, 1)];
+        orders.extend((2..100).map(|i| order(&i.to_string(), Some("b@x.com"), None, 100, 2)));
+        orders.push(again);
+        let outcome = write(&mut store, &orders);
+        assert_eq!((outcome.orders_created, outcome.orders_updated), (99, 1));
+        assert_eq!(
+            count(
+                &store,
+                "SELECT gross_cents FROM orders WHERE external_id = '1'"
+            ),
+            900
+        );
+        let name: String = store
+            .conn()
+            .query_row(
+                "SELECT l.name FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.external_id = '1'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(name, "Tea");
+        assert_eq!(count(&store, "SELECT count(*) FROM order_lines"), 99);
+        assert_eq!(count(&store, "SELECT max(id) FROM orders"), 99);
+        foreign_keys_on_and_intact(&store);
+    }
+
+    #[test]
+    fn a_dry_run_counts_what_the_write_then_does_and_fails_where_it_fails() {
+        let (_dir, mut store) = store();
+        let mut orders: Vec<NewOrder> = (0..BULK_ORDERS + 5)
+            .map(|i| {
+                order(
+                    &i.to_string(),
+                    Some(&format!("c{}@x.com", i % 300)),
+                    None,
+                    100,
+                    1 + (i % 28) as u32,
+                )
+            })
+            .collect();
+        write(&mut store, &orders[..10]);
+        orders[3].gross_cents = 5;
+        let dry = store
+            .dry_run_import(&NewImport::default(), &orders, &[])
+            .unwrap();
+        assert_eq!(count(&store, "SELECT count(*) FROM orders"), 10);
+        assert_eq!(
+            count(
+                &store,
+                "SELECT count(*) FROM sqlite_schema WHERE type = 'index'"
+            ),
+            count(
+                &store,
+                "SELECT count(*) FROM sqlite_schema WHERE type = 'index'"
+            ),
+        );
+        let indexes_before = count(
+            &store,
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'index'",
+        );
+        let real = write(&mut store, &orders);
+        assert_eq!(
+            (
+                dry.orders_created,
+                dry.orders_updated,
+                dry.orders_unchanged,
+                dry.customers_created,
+                dry.customers_matched
+            ),
+            (
+                real.orders_created,
+                real.orders_updated,
+                real.orders_unchanged,
+                real.customers_created,
+                real.customers_matched
+            )
+        );
+        assert_eq!(
+            count(
+                &store,
+                "SELECT count(*) FROM sqlite_schema WHERE type = 'index'"
+            ),
+            indexes_before,
+            "every index is back"
+        );
+        // A quantity SQLite refuses fails the dry run as it fails the write.
+        let mut bad = order("bad", Some("z@x.com"), None, 100, 1);
+        bad.lines[0].quantity = f64::NAN;
+        assert!(
+            store
+                .dry_run_import(&NewImport::default(), std::slice::from_ref(&bad), &[])
+                .is_err()
+        );
+        assert!(
+            store
+                .write_import(&NewImport::default(), &[bad], &[], &mut |_| true)
+                .is_err()
+        );
+        foreign_keys_on_and_intact(&store);
+    }
+
+    #[test]
+    fn customers_first_and_last_orders_span_all_their_orders() {
+        let (_dir, mut store) = store();
+        let wrong = |store: &Store| {
+            count(
+                store,
+                "SELECT count(*) FROM customers c
+                 WHERE first_order_utc IS NOT (SELECT min(placed_utc) FROM orders WHERE customer_id = c.id)
+                    OR last_order_utc IS NOT (SELECT max(placed_utc) FROM orders WHERE customer_id = c.id)",
+            )
+        };
+        write(
+            &mut store,
+            &[
+                order("1", Some("a@x.com"), None, 100, 10),
+                order("2", Some("a@x.com"), None, 100, 3),
+                order("3", Some("b@x.com"), None, 100, 5),
+            ],
+        );
+        assert_eq!(wrong(&store), 0);
+        // A stored customer's new order before their first, a new customer, and a stored
+        // order moved to the new customer.
+        let mut moved = order("3", Some("c@x.com"), None, 100, 5);
+        moved.gross_cents = 90;
+        write(
+            &mut store,
+            &[
+                order("4", Some("a@x.com"), None, 100, 1),
+                order("5", Some("c@x.com"), None, 100, 20),
+                moved,
+            ],
+        );
+        let first_a: i64 = count(
+            &store,
+            "SELECT first_order_utc FROM customers WHERE email = 'a@x.com'",
+        );
+        assert_eq!(first_a, order("4", None, None, 0, 1).placed_utc.timestamp());
+        let c = |column: &str| {
+            count(
+                &store,
+                &format!("SELECT {column} FROM customers WHERE email = 'c@x.com'"),
+            )
+        };
+        assert_eq!(
+            c("first_order_utc"),
+            order("3", None, None, 0, 5).placed_utc.timestamp()
+        );
+        assert_eq!(
+            c("last_order_utc"),
+            order("5", None, None, 0, 20).placed_utc.timestamp()
+        );
+        assert_eq!(
+            count(
+                &store,
+                "SELECT count(*) FROM customers WHERE email = 'b@x.com' AND first_order_utc IS NOT NULL"
+            ),
+            1,
+            "a customer this import does not name keeps their dates"
+        );
+        // An order number twice in one import, the second time for another customer.
+        let mut twice = vec![
+            order("6", Some("d@x.com"), None, 100, 7),
+            order("6", Some("e@x.com"), None, 100, 8),
+        ];
+        twice[1].gross_cents = 50;
+        write(&mut store, &twice);
+        assert_eq!(
+            count(
+                &store,
+                "SELECT last_order_utc FROM customers WHERE email = 'e@x.com'"
+            ),
+            order("6", None, None, 0, 8).placed_utc.timestamp()
         );
     }
 
