@@ -226,6 +226,18 @@ fn customers_lists_every_customer_with_value_as_csv_or_json() {
         with_range > 400,
         "most customers have a range: {with_range}"
     );
+    // Every customer who bought (and kept it: a fully refunded only order is no purchase)
+    // has a plain-named RFM segment.
+    let segments: std::collections::BTreeSet<&str> = rows
+        .iter()
+        .filter(|r| !r[col("p_alive")].is_empty())
+        .map(|r| r[col("segment")].as_str())
+        .collect();
+    assert!(!segments.contains(""), "{segments:?}");
+    assert!(
+        segments.contains("Champions") && segments.len() >= 6,
+        "{segments:?}"
+    );
 
     let output = run(clv_desk()
         .arg("--db")

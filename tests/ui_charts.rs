@@ -51,6 +51,7 @@ fn every_chart_is_shown_with_its_reading_after_the_demo() {
         "How much is a new customer worth over time?",
         "Where does your revenue come from?",
         "How much do your best customers bring?",
+        "Which groups of customers matter most?",
         "Who is still buying from you?",
         "How many purchases to expect",
         "Does the model predict well?",
@@ -77,6 +78,11 @@ fn every_chart_is_shown_with_its_reading_after_the_demo() {
         "{top}"
     );
     assert!(insights.cohorts.len() > 12 && insights.revenue_by_month.len() > 12);
+    // Every segment with customers has its row, with the rule on hover.
+    assert!(insights.by_segment.len() >= 5);
+    for group in &insights.by_segment {
+        harness.get_by_label(&group.segment);
+    }
 
     // The logarithmic switch is a real control.
     let toggle = "Logarithmic axis (spreads out the many small values)";

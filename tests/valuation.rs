@@ -126,7 +126,7 @@ fn scores_are_cached_until_orders_or_economics_change() {
     // A new margin makes the values stale; lifetime value is proportional to the margin.
     let before: Vec<f64> = rows
         .iter()
-        .map(|r| r.score.unwrap().predicted_clv_cents)
+        .map(|r| r.score.as_ref().unwrap().predicted_clv_cents)
         .collect();
     let settings = BusinessSettings {
         margin_pct: 60.0,
@@ -140,7 +140,7 @@ fn scores_are_cached_until_orders_or_economics_change() {
         .customer_values()
         .unwrap()
         .iter()
-        .map(|r| r.score.unwrap().predicted_clv_cents)
+        .map(|r| r.score.as_ref().unwrap().predicted_clv_cents)
         .collect();
     for (b, a) in before.iter().zip(&after) {
         assert!((a - 2.0 * b).abs() <= 1e-6 * a.abs().max(1.0), "{b} → {a}");

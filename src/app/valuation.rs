@@ -14,6 +14,7 @@ use super::Progress;
 use crate::clv::engine::{EngineInput, Method, Valuation, value_shop};
 use crate::clv::insights::Insights;
 use crate::clv::purchase::PurchaseModel;
+use crate::clv::segments::{Rfm, rfm_segments};
 use crate::clv::summary::Period;
 use crate::clv::value::ValueSettings;
 use crate::domain::{BusinessSettings, CustomerId};
@@ -22,7 +23,7 @@ use crate::store::{Store, StoreError};
 
 /// Bumped when the engine's mathematics changes, so stored scores are recomputed by a new
 /// version of the app instead of being trusted.
-pub const ENGINE_VERSION: u32 = 1;
+pub const ENGINE_VERSION: u32 = 2;
 
 /// The owner's economics as the engine reads them (weeks as the model time unit).
 pub fn value_settings(settings: &BusinessSettings) -> ValueSettings {
@@ -129,6 +130,8 @@ pub struct Computed {
     pub customer_ids: Vec<CustomerId>,
     /// The run as it is (or would be) recorded.
     pub run: NewRun,
+    /// RFM scores and segment per customer index (`None` for customers who never bought).
+    pub segments: Vec<Option<Rfm>>,
 }
 
 /// Why a valuation did not finish.
@@ -180,10 +183,12 @@ pub fn compute(
     })
     .map_err(|_| ValuationError::Cancelled)?;
     progress.set(0.78, "Preparing the charts…");
+    let segments = rfm_segments(&valuation.summaries, end);
     let insights = crate::clv::insights::insights(
         &history.purchases,
         &valuation.summaries,
         &valuation.values,
+        &segments,
         end,
         input.minor_per_major,
     );
@@ -201,6 +206,7 @@ pub fn compute(
         valuation,
         customer_ids,
         run,
+        segments,
     }))
 }
 
@@ -213,7 +219,8 @@ pub fn scores(computed: &Computed, minor_per_major: f64, period: Period) -> Vec<
         .iter()
         .zip(&computed.valuation.values)
         .zip(&computed.customer_ids)
-        .map(|((s, v), id)| Score {
+        .zip(&computed.segments)
+        .map(|(((s, v), id), rfm)| Score {
             customer_id: *id,
             frequency: s.frequency,
             recency: s.recency(period),
@@ -225,6 +232,7 @@ pub fn scores(computed: &Computed, minor_per_major: f64, period: Period) -> Vec<
             clv_cents: v.clv * minor_per_major,
             clv_low_cents: optional(v.clv_low * minor_per_major),
             clv_high_cents: optional(v.clv_high * minor_per_major),
+            rfm: rfm.map(|r| ([r.r, r.f, r.m], r.segment.label())),
         })
         .collect()
 }

@@ -335,6 +335,7 @@ fn replace_scores(rows: &mut [CustomerValueRow], computed: &Computed, currency: 
             predicted_clv_cents: s.clv_cents,
             clv_low_cents: s.clv_low_cents,
             clv_high_cents: s.clv_high_cents,
+            segment: s.rfm.map(|(_, segment)| segment.to_owned()),
         });
     }
 }
@@ -409,8 +410,12 @@ fn customer_cells(row: &CustomerValueRow, currency: Currency) -> Vec<String> {
         None => cells.extend(std::iter::repeat_n(String::new(), 9)),
     }
     cells.push(row.id.to_string());
-    // Segments arrive with the customers view (RFM segments); the column is kept stable.
-    cells.push(String::new());
+    cells.push(
+        row.score
+            .as_ref()
+            .and_then(|s| s.segment.clone())
+            .unwrap_or_default(),
+    );
     cells
 }
 
@@ -452,6 +457,6 @@ fn customer_json(row: &CustomerValueRow, currency: Currency) -> serde_json::Valu
         "predicted_clv": score.map(|s| major(s.predicted_clv_cents)),
         "clv_low": score.and_then(|s| finite(s.clv_low_cents)).map(major),
         "clv_high": score.and_then(|s| finite(s.clv_high_cents)).map(major),
-        "segment": serde_json::Value::Null,
+        "segment": score.and_then(|s| s.segment.clone()),
     })
 }

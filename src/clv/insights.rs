@@ -19,6 +19,7 @@
 
 use chrono::{Datelike as _, NaiveDate};
 
+use super::segments::{Rfm, Segment};
 use super::summary::{CustomerSummary, Purchase};
 use super::value::CustomerValue;
 
@@ -142,6 +143,21 @@ pub struct Insights {
     /// Valuable customers slipping away: among the top 20% by revenue so far, those whose
     /// chance of still being active is below [`AT_RISK_P_ALIVE`].
     pub at_risk: AtRisk,
+    /// Customers, revenue so far and expected value per RFM segment.
+    pub by_segment: Vec<SegmentValue>,
+}
+
+/// What one RFM segment is worth.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SegmentValue {
+    /// The segment's name ([`Segment::label`]).
+    pub segment: String,
+    /// Customers in it.
+    pub customers: u64,
+    /// What they spent so far (major units).
+    pub revenue: f64,
+    /// What they are expected to bring over the horizon (major units).
+    pub clv: f64,
 }
 
 /// Below this P(alive) a valuable customer counts as slipping away.
@@ -189,6 +205,7 @@ pub fn insights(
     purchases: &[Purchase],
     summaries: &[CustomerSummary],
     values: &[CustomerValue],
+    segments: &[Option<Rfm>],
     end: NaiveDate,
     minor_per_major: f64,
 ) -> Insights {
@@ -206,6 +223,7 @@ pub fn insights(
         .collect();
     let (p_alive, expected_purchases) = matrices(summaries, values, end);
     let at_risk = at_risk(summaries, values, &revenue);
+    let by_segment = by_segment(segments, values, &revenue);
     Insights {
         cohorts: cohorts(purchases, summaries, end, minor_per_major),
         revenue_by_month: revenue_by_month(purchases, summaries, end, minor_per_major),
@@ -215,7 +233,35 @@ pub fn insights(
         p_alive,
         expected_purchases,
         at_risk,
+        by_segment,
     }
+}
+
+/// [`SegmentValue`] per segment that has customers, best segment first.
+pub fn by_segment(
+    segments: &[Option<Rfm>],
+    values: &[CustomerValue],
+    revenue: &[f64],
+) -> Vec<SegmentValue> {
+    Segment::ALL
+        .into_iter()
+        .filter_map(|segment| {
+            let mut out = SegmentValue {
+                segment: segment.label().to_owned(),
+                ..SegmentValue::default()
+            };
+            for ((rfm, value), revenue) in segments.iter().zip(values).zip(revenue) {
+                if rfm.is_some_and(|r| r.segment == segment) {
+                    out.customers += 1;
+                    out.revenue += revenue;
+                    if value.clv.is_finite() {
+                        out.clv += value.clv;
+                    }
+                }
+            }
+            (out.customers > 0).then_some(out)
+        })
+        .collect()
 }
 
 /// Cohorts by first-purchase month (the last [`MAX_COHORTS`]).
@@ -595,6 +641,44 @@ mod tests {
             safe,
             AtRisk::default(),
             "B and C are not among the most valuable"
+        );
+    }
+
+    #[test]
+    fn value_by_segment_adds_up_each_group() {
+        use crate::clv::segments::Rfm;
+        let rfm = |segment| {
+            Some(Rfm {
+                r: 3,
+                f: 3,
+                m: 3,
+                segment,
+            })
+        };
+        let segments = [
+            rfm(Segment::Champions),
+            None,
+            rfm(Segment::Lost),
+            rfm(Segment::Champions),
+        ];
+        let values: Vec<CustomerValue> = [10.0, 0.0, 1.0, 30.0]
+            .iter()
+            .map(|clv| CustomerValue {
+                clv: *clv,
+                ..CustomerValue::default()
+            })
+            .collect();
+        let groups = by_segment(&segments, &values, &[100.0, 5.0, 20.0, 300.0]);
+        assert_eq!(groups.len(), 2, "only segments with customers, best first");
+        assert_eq!(groups[0].segment, "Champions");
+        assert_eq!(
+            (groups[0].customers, groups[0].revenue, groups[0].clv),
+            (2, 400.0, 40.0)
+        );
+        assert_eq!(groups[1].segment, "Lost");
+        assert_eq!(
+            (groups[1].customers, groups[1].revenue, groups[1].clv),
+            (1, 20.0, 1.0)
         );
     }
 

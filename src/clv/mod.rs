@@ -9,6 +9,7 @@ pub mod insights;
 pub mod optim;
 pub mod pareto;
 pub mod purchase;
+pub mod segments;
 pub mod simple;
 pub mod simulate;
 pub mod special;

@@ -29,13 +29,13 @@ pub const KEPT_RUNS: i64 = 3;
 /// Score rows written per INSERT statement.
 const SCORE_ROWS_PER_INSERT: usize = 64;
 
-/// `INSERT INTO customer_scores … VALUES (…), (…)` for `rows` rows of 12 values.
+/// `INSERT INTO customer_scores … VALUES (…), (…)` for `rows` rows of 16 values.
 fn score_insert_sql(rows: usize) -> String {
-    let row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    let row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     format!(
         "INSERT INTO customer_scores (run_id, customer_id, frequency, recency, t,
              monetary_cents, p_alive, expected_purchases, expected_spend_cents,
-             clv_cents, clv_low_cents, clv_high_cents)
+             clv_cents, clv_low_cents, clv_high_cents, r_score, f_score, m_score, segment)
          VALUES {}",
         vec![row; rows].join(", ")
     )
@@ -124,6 +124,9 @@ pub struct Score {
     pub clv_low_cents: Option<f64>,
     /// High end of the 80% range.
     pub clv_high_cents: Option<f64>,
+    /// RFM scores (recency, frequency, monetary, 1–5) and segment name, for customers who
+    /// bought.
+    pub rfm: Option<([u8; 3], &'static str)>,
 }
 
 /// A customer with their order history and current score, one row of `clv-desk customers`.
@@ -151,7 +154,7 @@ pub struct CustomerValueRow {
 }
 
 /// The score part of a [`CustomerValueRow`].
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct ScoreColumns {
     /// Repeat purchases.
     pub frequency: u32,
@@ -172,6 +175,8 @@ pub struct ScoreColumns {
     pub clv_low_cents: Option<f64>,
     /// High end of the 80% range.
     pub clv_high_cents: Option<f64>,
+    /// RFM segment name.
+    pub segment: Option<String>,
 }
 
 impl Store {
@@ -322,7 +327,7 @@ impl Store {
                 .prepare_cached(&score_insert_sql(chunk.len()))
                 .map_err(err)?;
             let finite = |v: Option<f64>| v.filter(|v| v.is_finite());
-            let mut values: Vec<rusqlite::types::Value> = Vec::with_capacity(chunk.len() * 12);
+            let mut values: Vec<rusqlite::types::Value> = Vec::with_capacity(chunk.len() * 16);
             for s in chunk {
                 values.extend([
                     run_id.into(),
@@ -342,6 +347,10 @@ impl Store {
                     .into(),
                     finite(s.clv_low_cents).into(),
                     finite(s.clv_high_cents).into(),
+                    s.rfm.map(|(scores, _)| i64::from(scores[0])).into(),
+                    s.rfm.map(|(scores, _)| i64::from(scores[1])).into(),
+                    s.rfm.map(|(scores, _)| i64::from(scores[2])).into(),
+                    s.rfm.map(|(_, segment)| segment.to_owned()).into(),
                 ]);
             }
             insert
@@ -452,7 +461,7 @@ impl Store {
         let mut scores = conn
             .prepare(
                 "SELECT customer_id, frequency, recency, t, monetary_cents, p_alive,
-                        expected_purchases, clv_cents, clv_low_cents, clv_high_cents
+                        expected_purchases, clv_cents, clv_low_cents, clv_high_cents, segment
                  FROM customer_scores WHERE run_id = ?1",
             )
             .map_err(err)?;
@@ -471,6 +480,7 @@ impl Store {
                 predicted_clv_cents: r.get(7).map_err(err)?,
                 clv_low_cents: r.get(8).map_err(err)?,
                 clv_high_cents: r.get(9).map_err(err)?,
+                segment: r.get(10).map_err(err)?,
             });
         }
         Ok(rows)

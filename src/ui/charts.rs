@@ -70,6 +70,7 @@ pub fn charts_ui(ui: &mut egui::Ui, state: &mut AppState, view: &mut ChartsViewS
     ltv_curves_ui(ui, view, insights, currency, reset);
     revenue_ui(ui, view, insights, currency, reset);
     pareto_ui(ui, view, insights, reset);
+    segments_ui(ui, insights, currency, run.summary.horizon_months);
     matrix_ui(
         ui,
         "Who is still buying from you?",
@@ -775,4 +776,68 @@ fn backtest_reading(test: &BacktestCurve, unit: &str) -> String {
         test.actual.len(),
         test.error_pct
     )
+}
+
+fn segments_ui(ui: &mut egui::Ui, insights: &Insights, currency: Currency, horizon_months: f64) {
+    let groups = &insights.by_segment;
+    let total_customers: u64 = groups.iter().map(|g| g.customers).sum();
+    let total_clv: f64 = groups.iter().map(|g| g.clv).sum();
+    let reading = match groups.iter().max_by(|a, b| a.clv.total_cmp(&b.clv)) {
+        Some(top) if total_clv > 0.0 && total_customers > 0 => format!(
+            "{} ({:.0}% of your customers) are expected to bring {:.0}% of the value of all your customers over the next {horizon_months:.0} months. Hover a name for the rule.",
+            top.segment,
+            100.0 * top.customers as f64 / total_customers as f64,
+            100.0 * top.clv / total_clv
+        ),
+        _ => "Segments appear once customers have bought.".to_owned(),
+    };
+    let csv = || {
+        let mut out = format!(
+            "segment,customers,spent_so_far_{0},expected_value_{0}\n",
+            currency.code()
+        );
+        for g in groups {
+            out.push_str(&format!(
+                "{},{},{:.2},{:.2}\n",
+                g.segment, g.customers, g.revenue, g.clv
+            ));
+        }
+        out
+    };
+    let largest = groups.iter().fold(0.0_f64, |m, g| m.max(g.clv)).max(1e-9);
+    let bar_colour = Color32::from_rgb(60, 130, 200);
+    chart_frame(
+        ui,
+        "Which groups of customers matter most?",
+        &reading,
+        csv,
+        None,
+        "segments",
+        |ui| {
+            egui::Grid::new("segments-grid")
+                .spacing(vec2(14.0, 4.0))
+                .show(ui, |ui| {
+                    for heading in ["Segment", "Customers", "Spent so far", "Expected value", ""] {
+                        ui.label(RichText::new(heading).strong());
+                    }
+                    ui.end_row();
+                    for g in groups {
+                        let rule = crate::clv::segments::Segment::from_label(&g.segment)
+                            .map_or("", |s| s.rule());
+                        ui.label(&g.segment).on_hover_text(rule);
+                        ui.label(crate::domain::group_thousands(g.customers));
+                        ui.label(money(g.revenue, currency));
+                        ui.label(money(g.clv, currency));
+                        let (rect, _) = ui.allocate_exact_size(vec2(260.0, 14.0), Sense::hover());
+                        let width = rect.width() * (g.clv / largest).clamp(0.0, 1.0) as f32;
+                        ui.painter().rect_filled(
+                            egui::Rect::from_min_size(rect.min, vec2(width, rect.height())),
+                            2.0,
+                            bar_colour,
+                        );
+                        ui.end_row();
+                    }
+                });
+        },
+    );
 }
