@@ -52,6 +52,8 @@ fn every_chart_is_shown_with_its_reading_after_the_demo() {
         "Where does your revenue come from?",
         "How much do your best customers bring?",
         "Which groups of customers matter most?",
+        "Where do your valuable customers come from?",
+        "Do discount codes bring good customers?",
         "Who is still buying from you?",
         "How many purchases to expect",
         "Does the model predict well?",
@@ -83,6 +85,22 @@ fn every_chart_is_shown_with_its_reading_after_the_demo() {
     for group in &insights.by_segment {
         harness.get_by_label(&group.segment);
     }
+    // The demo's customers came through the web shop or the café, some with WELCOME10.
+    let channels: Vec<&str> = insights
+        .by_channel
+        .iter()
+        .map(|g| g.segment.as_str())
+        .collect();
+    assert!(
+        channels.contains(&"web") && channels.contains(&"pos"),
+        "{channels:?}"
+    );
+    let codes: Vec<&str> = insights
+        .by_first_code
+        .iter()
+        .map(|g| g.segment.as_str())
+        .collect();
+    assert_eq!(codes[..2], ["No code", "WELCOME10"]);
 
     // The logarithmic switch is a real control.
     let toggle = "Logarithmic axis (spreads out the many small values)";

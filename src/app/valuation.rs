@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 
 use super::Progress;
 use crate::clv::engine::{EngineInput, Method, Valuation, value_shop};
-use crate::clv::insights::Insights;
+use crate::clv::insights::{Insights, InsightsInput};
 use crate::clv::purchase::PurchaseModel;
 use crate::clv::segments::{Rfm, rfm_segments};
 use crate::clv::summary::Period;
@@ -23,7 +23,7 @@ use crate::store::{Store, StoreError};
 
 /// Bumped when the engine's mathematics changes, so stored scores are recomputed by a new
 /// version of the app instead of being trusted.
-pub const ENGINE_VERSION: u32 = 2;
+pub const ENGINE_VERSION: u32 = 3;
 
 /// The owner's economics as the engine reads them (weeks as the model time unit).
 pub fn value_settings(settings: &BusinessSettings) -> ValueSettings {
@@ -184,14 +184,26 @@ pub fn compute(
     .map_err(|_| ValuationError::Cancelled)?;
     progress.set(0.78, "Preparing the charts…");
     let segments = rfm_segments(&valuation.summaries, end);
-    let insights = crate::clv::insights::insights(
-        &history.purchases,
-        &valuation.summaries,
-        &valuation.values,
-        &segments,
+    let channels: Vec<&str> = history
+        .acquisition
+        .iter()
+        .map(|a| a.channel.as_str())
+        .collect();
+    let first_codes: Vec<Option<&str>> = history
+        .acquisition
+        .iter()
+        .map(|a| a.coupon.as_deref())
+        .collect();
+    let insights = crate::clv::insights::insights(&InsightsInput {
+        purchases: &history.purchases,
+        summaries: &valuation.summaries,
+        values: &valuation.values,
+        segments: &segments,
+        channels: &channels,
+        first_codes: &first_codes,
         end,
-        input.minor_per_major,
-    );
+        minor_per_major: input.minor_per_major,
+    });
     let PurchaseHistory { customer_ids, .. } = history;
     let run = new_run(
         &valuation,

@@ -143,14 +143,23 @@ pub struct Insights {
     /// Valuable customers slipping away: among the top 20% by revenue so far, those whose
     /// chance of still being active is below [`AT_RISK_P_ALIVE`].
     pub at_risk: AtRisk,
-    /// Customers, revenue so far and expected value per RFM segment.
-    pub by_segment: Vec<SegmentValue>,
+    /// Customers, revenue so far and expected value per RFM segment, best segment first.
+    pub by_segment: Vec<GroupValue>,
+    /// The same per channel (or platform) of the first purchase, most valuable first.
+    pub by_channel: Vec<GroupValue>,
+    /// The same per discount code of the first purchase ("No code" included), largest first.
+    pub by_first_code: Vec<GroupValue>,
 }
 
-/// What one RFM segment is worth.
+/// Name of the group of customers whose first purchase used no discount code.
+pub const NO_CODE: &str = "No code";
+/// Codes shown one by one; the rest are "Other codes".
+pub const MAX_CODES: usize = 12;
+
+/// What one group of customers (a segment, a channel, a first discount code) is worth.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct SegmentValue {
-    /// The segment's name ([`Segment::label`]).
+pub struct GroupValue {
+    /// The group's name.
     pub segment: String,
     /// Customers in it.
     pub customers: u64,
@@ -200,15 +209,39 @@ pub fn at_risk(summaries: &[CustomerSummary], values: &[CustomerValue], revenue:
     out
 }
 
-/// The figures for the charts; `minor_per_major` converts the purchases' minor units.
-pub fn insights(
-    purchases: &[Purchase],
-    summaries: &[CustomerSummary],
-    values: &[CustomerValue],
-    segments: &[Option<Rfm>],
-    end: NaiveDate,
-    minor_per_major: f64,
-) -> Insights {
+/// What [`insights`] reads; every slice is per customer index except `purchases`.
+#[derive(Clone, Copy, Debug)]
+pub struct InsightsInput<'a> {
+    /// The purchases (money in minor units).
+    pub purchases: &'a [Purchase],
+    /// The customers' summaries at `end`.
+    pub summaries: &'a [CustomerSummary],
+    /// Their values.
+    pub values: &'a [CustomerValue],
+    /// Their RFM segments.
+    pub segments: &'a [Option<Rfm>],
+    /// The channel (or platform) of their first purchase.
+    pub channels: &'a [&'a str],
+    /// The discount code of their first purchase.
+    pub first_codes: &'a [Option<&'a str>],
+    /// The observation end.
+    pub end: NaiveDate,
+    /// Minor units per major unit.
+    pub minor_per_major: f64,
+}
+
+/// The figures for the charts.
+pub fn insights(input: &InsightsInput<'_>) -> Insights {
+    let InsightsInput {
+        purchases,
+        summaries,
+        values,
+        segments,
+        channels,
+        first_codes,
+        end,
+        minor_per_major,
+    } = *input;
     let revenue: Vec<f64> = summaries
         .iter()
         .map(|s| s.revenue_cents as f64 / minor_per_major)
@@ -224,6 +257,8 @@ pub fn insights(
     let (p_alive, expected_purchases) = matrices(summaries, values, end);
     let at_risk = at_risk(summaries, values, &revenue);
     let by_segment = by_segment(segments, values, &revenue);
+    let by_channel = by_channel(summaries, channels, values, &revenue);
+    let by_first_code = by_first_code(summaries, first_codes, values, &revenue);
     Insights {
         cohorts: cohorts(purchases, summaries, end, minor_per_major),
         revenue_by_month: revenue_by_month(purchases, summaries, end, minor_per_major),
@@ -234,34 +269,107 @@ pub fn insights(
         expected_purchases,
         at_risk,
         by_segment,
+        by_channel,
+        by_first_code,
     }
 }
 
-/// [`SegmentValue`] per segment that has customers, best segment first.
+/// Customers, revenue and expected value per label (customers without a label are left
+/// out), in the order the labels first appear.
+pub fn group_values<'a>(
+    labels: impl Iterator<Item = Option<&'a str>>,
+    values: &[CustomerValue],
+    revenue: &[f64],
+) -> Vec<GroupValue> {
+    let mut groups: Vec<GroupValue> = Vec::new();
+    let mut index: rustc_hash::FxHashMap<&'a str, usize> = Default::default();
+    for ((label, value), revenue) in labels.zip(values).zip(revenue) {
+        let Some(label) = label else {
+            continue;
+        };
+        let at = *index.entry(label).or_insert_with(|| {
+            groups.push(GroupValue {
+                segment: label.to_owned(),
+                ..GroupValue::default()
+            });
+            groups.len() - 1
+        });
+        let group = &mut groups[at];
+        group.customers += 1;
+        group.revenue += revenue;
+        if value.clv.is_finite() {
+            group.clv += value.clv;
+        }
+    }
+    groups
+}
+
+/// [`GroupValue`] per segment that has customers, best segment first.
 pub fn by_segment(
     segments: &[Option<Rfm>],
     values: &[CustomerValue],
     revenue: &[f64],
-) -> Vec<SegmentValue> {
-    Segment::ALL
-        .into_iter()
-        .filter_map(|segment| {
-            let mut out = SegmentValue {
-                segment: segment.label().to_owned(),
-                ..SegmentValue::default()
-            };
-            for ((rfm, value), revenue) in segments.iter().zip(values).zip(revenue) {
-                if rfm.is_some_and(|r| r.segment == segment) {
-                    out.customers += 1;
-                    out.revenue += revenue;
-                    if value.clv.is_finite() {
-                        out.clv += value.clv;
-                    }
-                }
-            }
-            (out.customers > 0).then_some(out)
-        })
-        .collect()
+) -> Vec<GroupValue> {
+    let mut groups = group_values(
+        segments.iter().map(|r| r.map(|r| r.segment.label())),
+        values,
+        revenue,
+    );
+    groups.sort_by_key(|g| Segment::from_label(&g.segment));
+    groups
+}
+
+/// [`GroupValue`] per first-purchase channel, most expected value first.
+pub fn by_channel(
+    summaries: &[CustomerSummary],
+    channels: &[&str],
+    values: &[CustomerValue],
+    revenue: &[f64],
+) -> Vec<GroupValue> {
+    let labels = summaries.iter().zip(channels).map(|(s, c)| {
+        s.is_acquired()
+            .then_some(if c.is_empty() { "Unknown" } else { c })
+    });
+    let mut groups = group_values(labels, values, revenue);
+    groups.sort_by(|a, b| b.clv.total_cmp(&a.clv));
+    groups
+}
+
+/// [`GroupValue`] per first-purchase discount code ([`NO_CODE`] for none), the
+/// [`MAX_CODES`] most used first and the rest together as "Other codes".
+pub fn by_first_code(
+    summaries: &[CustomerSummary],
+    codes: &[Option<&str>],
+    values: &[CustomerValue],
+    revenue: &[f64],
+) -> Vec<GroupValue> {
+    let labels = summaries
+        .iter()
+        .zip(codes)
+        .map(|(s, c)| s.is_acquired().then_some(c.unwrap_or(NO_CODE)));
+    let mut groups = group_values(labels, values, revenue);
+    groups.sort_by(|a, b| {
+        b.customers
+            .cmp(&a.customers)
+            .then(a.segment.cmp(&b.segment))
+    });
+    let (mut kept, mut rest): (Vec<GroupValue>, Vec<GroupValue>) = (Vec::new(), Vec::new());
+    for group in groups {
+        if group.segment == NO_CODE || kept.len() < MAX_CODES {
+            kept.push(group);
+        } else {
+            rest.push(group);
+        }
+    }
+    if !rest.is_empty() {
+        kept.push(GroupValue {
+            segment: "Other codes".to_owned(),
+            customers: rest.iter().map(|g| g.customers).sum(),
+            revenue: rest.iter().map(|g| g.revenue).sum(),
+            clv: rest.iter().map(|g| g.clv).sum(),
+        });
+    }
+    kept
 }
 
 /// Cohorts by first-purchase month (the last [`MAX_COHORTS`]).
@@ -679,6 +787,38 @@ mod tests {
         assert_eq!(
             (groups[1].customers, groups[1].revenue, groups[1].clv),
             (1, 20.0, 1.0)
+        );
+    }
+
+    #[test]
+    fn value_by_first_channel_and_code_by_hand() {
+        let (_, summaries, _) = shop();
+        let values: Vec<CustomerValue> = [10.0, 20.0, 30.0]
+            .iter()
+            .map(|clv| CustomerValue {
+                clv: *clv,
+                ..CustomerValue::default()
+            })
+            .collect();
+        let revenue = [60.0, 40.0, 55.0];
+        let channels = by_channel(&summaries, &["web", "pos", "web"], &values, &revenue);
+        assert_eq!(channels[0].segment, "web");
+        assert_eq!((channels[0].customers, channels[0].clv), (2, 40.0));
+        assert_eq!(
+            (channels[1].segment.as_str(), channels[1].clv),
+            ("pos", 20.0)
+        );
+        let codes = by_first_code(
+            &summaries,
+            &[Some("WELCOME10"), None, None],
+            &values,
+            &revenue,
+        );
+        assert_eq!(codes[0].segment, NO_CODE);
+        assert_eq!((codes[0].customers, codes[0].revenue), (2, 95.0));
+        assert_eq!(
+            (codes[1].segment.as_str(), codes[1].clv),
+            ("WELCOME10", 10.0)
         );
     }
 

@@ -50,6 +50,30 @@ pub struct PurchaseHistory {
     pub purchases: Vec<Purchase>,
     /// Day of the latest purchase: the observation end the app values at.
     pub last_day: Option<NaiveDate>,
+    /// Per customer index, how they came: the sales channel of their first purchase (or the
+    /// platform, when the export names no channel) and the discount code it used.
+    pub acquisition: Vec<Acquisition>,
+}
+
+/// How a customer came to the shop: their first purchase's channel and discount code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Acquisition {
+    /// When the first purchase was placed (seconds since the epoch, UTC).
+    pub first_placed_utc: i64,
+    /// Its channel (`web`, `pos`, …), else its platform (`shopify`, …).
+    pub channel: String,
+    /// The discount or coupon code it used.
+    pub coupon: Option<String>,
+}
+
+impl Default for Acquisition {
+    fn default() -> Self {
+        Acquisition {
+            first_placed_utc: i64::MAX,
+            channel: String::new(),
+            coupon: None,
+        }
+    }
 }
 
 /// One valuation run to record.
@@ -226,11 +250,12 @@ impl Store {
             )
             .map_err(err)?;
         let sql = if merges == 0 {
-            "SELECT o.id, o.customer_id, o.local_date, o.net_cents, o.refunded_cents
+            "SELECT o.id, o.customer_id, o.local_date, o.net_cents, o.refunded_cents,
+                    o.placed_utc, coalesce(o.channel, o.source), o.coupon_code
              FROM orders o WHERE o.customer_id IS NOT NULL AND o.status <> 'refund'"
         } else {
             "SELECT o.id, coalesce(c.merged_into, c.id), o.local_date, o.net_cents,
-                    o.refunded_cents
+                    o.refunded_cents, o.placed_utc, coalesce(o.channel, o.source), o.coupon_code
              FROM orders o JOIN customers c ON c.id = o.customer_id
              WHERE o.status <> 'refund'"
         };
@@ -238,6 +263,7 @@ impl Store {
         let mut rows = stmt.query([]).map_err(err)?;
         let mut purchases = Vec::new();
         let mut last_day: Option<NaiveDate> = None;
+        let mut acquisition = vec![Acquisition::default(); customer_ids.len()];
         while let Some(row) = rows.next().map_err(err)? {
             let order_id: i64 = row.get(0).map_err(err)?;
             let customer: i64 = row.get(1).map_err(err)?;
@@ -260,6 +286,23 @@ impl Store {
                 continue;
             };
             last_day = last_day.max(Some(day));
+            let placed: i64 = row.get(5).map_err(err)?;
+            if placed < acquisition[index].first_placed_utc {
+                let text = |i: usize| -> Result<Option<String>, StoreError> {
+                    Ok(row
+                        .get_ref(i)
+                        .map_err(err)?
+                        .as_str_or_null()
+                        .ok()
+                        .flatten()
+                        .map(str::to_owned))
+                };
+                acquisition[index] = Acquisition {
+                    first_placed_utc: placed,
+                    channel: text(6)?.unwrap_or_default(),
+                    coupon: text(7)?.filter(|c| !c.trim().is_empty()),
+                };
+            }
             purchases.push(Purchase {
                 customer: index,
                 day,
@@ -270,6 +313,7 @@ impl Store {
             customer_ids,
             purchases,
             last_day,
+            acquisition,
         })
     }
 

@@ -10,7 +10,9 @@ use egui_plot::{Bar, BarChart, Legend, Line, Plot, PlotPoints, VLine};
 
 use crate::app::AppState;
 use crate::app::valuation::{BacktestCurve, RunOverview};
-use crate::clv::insights::{Cohort, FREQUENCY_ROWS, Insights, Matrix, WEEKS_SINCE_EDGES};
+use crate::clv::insights::{
+    Cohort, FREQUENCY_ROWS, GroupValue, Insights, Matrix, NO_CODE, WEEKS_SINCE_EDGES,
+};
 use crate::domain::{Currency, format_money_rounded};
 
 use super::widgets::{empty_state_ui, pending_program_ui};
@@ -71,6 +73,7 @@ pub fn charts_ui(ui: &mut egui::Ui, state: &mut AppState, view: &mut ChartsViewS
     revenue_ui(ui, view, insights, currency, reset);
     pareto_ui(ui, view, insights, reset);
     segments_ui(ui, insights, currency, run.summary.horizon_months);
+    acquisition_ui(ui, insights, currency);
     matrix_ui(
         ui,
         "Who is still buying from you?",
@@ -791,53 +794,136 @@ fn segments_ui(ui: &mut egui::Ui, insights: &Insights, currency: Currency, horiz
         ),
         _ => "Segments appear once customers have bought.".to_owned(),
     };
+    group_table_ui(
+        ui,
+        "Which groups of customers matter most?",
+        &reading,
+        "Segment",
+        groups,
+        currency,
+        |name| crate::clv::segments::Segment::from_label(name).map_or("", |s| s.rule()),
+    );
+}
+
+fn acquisition_ui(ui: &mut egui::Ui, insights: &Insights, currency: Currency) {
+    let per_customer = |g: &GroupValue| g.clv / g.customers.max(1) as f64;
+    let channels = &insights.by_channel;
+    if channels.len() > 1 {
+        let best = channels
+            .iter()
+            .max_by(|a, b| per_customer(a).total_cmp(&per_customer(b)));
+        let reading = best.map_or_else(String::new, |best| {
+            format!(
+                "Customers who first bought through “{}” are expected to be worth {} each, the most of any channel.",
+                best.segment,
+                money(per_customer(best), currency)
+            )
+        });
+        group_table_ui(
+            ui,
+            "Where do your valuable customers come from?",
+            &reading,
+            "First order via",
+            channels,
+            currency,
+            |_| "",
+        );
+    }
+    let codes = &insights.by_first_code;
+    if codes.iter().any(|g| g.segment != NO_CODE) {
+        let without = codes.iter().find(|g| g.segment == NO_CODE);
+        let top_code = codes.iter().find(|g| g.segment != NO_CODE);
+        let reading = match (top_code, without) {
+            (Some(code), Some(none)) => format!(
+                "Customers whose first order used {} are expected to be worth {} each; those who paid full price, {}.",
+                code.segment,
+                money(per_customer(code), currency),
+                money(per_customer(none), currency)
+            ),
+            _ => "How customers won with a discount code compare.".to_owned(),
+        };
+        group_table_ui(
+            ui,
+            "Do discount codes bring good customers?",
+            &reading,
+            "First order's code",
+            codes,
+            currency,
+            |_| "",
+        );
+    }
+}
+
+/// A table of groups of customers with their count, spend so far and expected value, and
+/// a bar of the expected value per customer.
+fn group_table_ui(
+    ui: &mut egui::Ui,
+    title: &str,
+    reading: &str,
+    group_heading: &str,
+    groups: &[GroupValue],
+    currency: Currency,
+    hover: impl Fn(&str) -> &'static str,
+) {
     let csv = || {
         let mut out = format!(
-            "segment,customers,spent_so_far_{0},expected_value_{0}\n",
+            "group,customers,spent_so_far_{0},expected_value_{0},expected_value_per_customer_{0}\n",
             currency.code()
         );
         for g in groups {
             out.push_str(&format!(
-                "{},{},{:.2},{:.2}\n",
-                g.segment, g.customers, g.revenue, g.clv
+                "{},{},{:.2},{:.2},{:.2}\n",
+                g.segment.replace(',', " "),
+                g.customers,
+                g.revenue,
+                g.clv,
+                g.clv / g.customers.max(1) as f64
             ));
         }
         out
     };
-    let largest = groups.iter().fold(0.0_f64, |m, g| m.max(g.clv)).max(1e-9);
+    let per_customer = |g: &GroupValue| g.clv / g.customers.max(1) as f64;
+    let largest = groups
+        .iter()
+        .fold(0.0_f64, |m, g| m.max(per_customer(g)))
+        .max(1e-9);
     let bar_colour = Color32::from_rgb(60, 130, 200);
-    chart_frame(
-        ui,
-        "Which groups of customers matter most?",
-        &reading,
-        csv,
-        None,
-        "segments",
-        |ui| {
-            egui::Grid::new("segments-grid")
-                .spacing(vec2(14.0, 4.0))
-                .show(ui, |ui| {
-                    for heading in ["Segment", "Customers", "Spent so far", "Expected value", ""] {
-                        ui.label(RichText::new(heading).strong());
+    chart_frame(ui, title, reading, csv, None, "groups", |ui| {
+        egui::Grid::new(title)
+            .spacing(vec2(14.0, 4.0))
+            .show(ui, |ui| {
+                for heading in [
+                    group_heading,
+                    "Customers",
+                    "Spent so far",
+                    "Expected value",
+                    "Per customer",
+                ] {
+                    ui.label(RichText::new(heading).strong());
+                }
+                ui.end_row();
+                for g in groups {
+                    let rule = hover(&g.segment);
+                    let name = ui.label(&g.segment);
+                    if !rule.is_empty() {
+                        name.on_hover_text(rule);
                     }
-                    ui.end_row();
-                    for g in groups {
-                        let rule = crate::clv::segments::Segment::from_label(&g.segment)
-                            .map_or("", |s| s.rule());
-                        ui.label(&g.segment).on_hover_text(rule);
-                        ui.label(crate::domain::group_thousands(g.customers));
-                        ui.label(money(g.revenue, currency));
-                        ui.label(money(g.clv, currency));
-                        let (rect, _) = ui.allocate_exact_size(vec2(260.0, 14.0), Sense::hover());
-                        let width = rect.width() * (g.clv / largest).clamp(0.0, 1.0) as f32;
+                    ui.label(crate::domain::group_thousands(g.customers));
+                    ui.label(money(g.revenue, currency));
+                    ui.label(money(g.clv, currency));
+                    ui.horizontal(|ui| {
+                        let (rect, _) = ui.allocate_exact_size(vec2(200.0, 14.0), Sense::hover());
+                        let width =
+                            rect.width() * (per_customer(g) / largest).clamp(0.0, 1.0) as f32;
                         ui.painter().rect_filled(
                             egui::Rect::from_min_size(rect.min, vec2(width, rect.height())),
                             2.0,
                             bar_colour,
                         );
-                        ui.end_row();
-                    }
-                });
-        },
-    );
+                        ui.label(money(per_customer(g), currency));
+                    });
+                    ui.end_row();
+                }
+            });
+    });
 }
