@@ -205,3 +205,68 @@ fn screenshot_renders_a_real_window_at_the_requested_size() {
         );
     }
 }
+
+/// "Save as PNG…" of one chart, through the same command the file dialog leads to, in a
+/// real window: the picture is the chart, not the window; a chart that is not on screen is
+/// refused with the reason.
+#[test]
+fn one_chart_is_saved_as_a_png_in_a_real_window() {
+    let Some(display) = display_for_test() else {
+        println!(
+            "SKIPPED: no DISPLAY and no Xvfb on PATH (install the xvfb package; .ci/run does)"
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("charts.sqlite");
+    assert!(
+        run(clv_desk()
+            .arg("--db")
+            .arg(&db)
+            .args(["demo", "--customers", "300"]))
+        .status
+        .success()
+    );
+    let chart = |view: &str, png: &Path| {
+        run(clv_desk()
+            .env("DISPLAY", display.name())
+            .env_remove("WAYLAND_DISPLAY")
+            .arg("--db")
+            .arg(&db)
+            .args([
+                "screenshot",
+                "--view",
+                view,
+                "--size",
+                "1200x1400",
+                "--chart",
+                "What are your customers worth?",
+                "--out",
+            ])
+            .arg(png))
+    };
+    let png = dir.path().join("distribution.png");
+    let output = chart("charts", &png);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let image = image::open(&png).expect("a PNG").to_rgba8();
+    assert!(
+        image.width() > 600 && image.width() < 1200,
+        "{}",
+        image.width()
+    );
+    assert!(
+        image.height() > 250 && image.height() < 800,
+        "{}",
+        image.height()
+    );
+
+    let elsewhere = dir.path().join("elsewhere.png");
+    let output = chart("dashboard", &elsewhere);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("is not on screen"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!elsewhere.exists());
+}

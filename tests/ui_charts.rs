@@ -135,6 +135,39 @@ fn every_chart_is_shown_with_its_reading_after_the_demo() {
     assert!(copied[0].lines().count() > 10);
 }
 
+#[test]
+fn save_as_png_is_offered_under_every_chart_and_explains_when_the_chart_is_not_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness_on(&dir.path().join("mine.sqlite"));
+    harness.get_by_label("Explore demo data").click();
+    run_until(&mut harness, |app| {
+        app.state.running_job().is_none()
+            && app.state.snapshot().is_some_and(|s| s.valuation.is_some())
+    });
+    harness.get_by_label("Value charts").click();
+    harness.run();
+    let titles = harness.query_all_by_label_contains("?").count();
+    let buttons = harness.query_all_by_label("Save as PNG…").count();
+    assert_eq!(buttons, 11, "one under each of the eleven charts");
+    assert!(titles >= 9);
+
+    // The picture is cut out of the drawn window, so the chart has to be on screen.
+    harness.get_by_label("Dashboard").click();
+    harness.run();
+    harness
+        .state_mut()
+        .state
+        .push(clv_desk::app::Command::SaveChartPng(
+            "What are your customers worth?".to_owned(),
+            dir.path().join("chart.png"),
+        ));
+    harness.run();
+    let status = harness.state().state.status.clone().unwrap();
+    assert!(status.is_error, "{status:?}");
+    assert!(status.text.contains("is not on screen"), "{status:?}");
+    assert!(!dir.path().join("chart.png").exists());
+}
+
 fn is_checked(harness: &Harness<'_, ClvDeskApp>, label: &str) -> bool {
     harness.get_by_label(label).accesskit_node().toggled() == Some(egui::accesskit::Toggled::True)
 }

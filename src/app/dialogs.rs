@@ -13,6 +13,8 @@ pub enum DialogPurpose {
     NewDatabase,
     /// Sales exports to import.
     ImportFiles,
+    /// Where to save a chart as a PNG picture.
+    ChartPng,
 }
 
 /// At most one open file dialog and the channel its answer arrives on.
@@ -63,6 +65,19 @@ impl PendingDialog {
                 dialog = dialog.set_directory(folder);
             }
             dialog.pick_files().unwrap_or_default()
+        });
+    }
+
+    /// Asks where to save a chart picture, suggesting `file_name`.
+    pub fn chart_png(&mut self, file_name: String) {
+        self.spawn(DialogPurpose::ChartPng, move || {
+            rfd::FileDialog::new()
+                .set_title("Save the chart as a picture")
+                .set_file_name(file_name)
+                .add_filter("PNG picture", &["png"])
+                .save_file()
+                .into_iter()
+                .collect()
         });
     }
 

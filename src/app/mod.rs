@@ -132,6 +132,10 @@ pub enum Command {
     UndoImport(i64, String),
     /// Value every customer again now (normally automatic after each import).
     RevalueCustomers,
+    /// Ask where to save the chart with this title as a PNG (file dialog).
+    ChooseChartPng(String),
+    /// Save the chart with this title as a PNG at this path (after the dialog).
+    SaveChartPng(String, PathBuf),
     /// Close the application.
     Quit,
 }
@@ -181,6 +185,11 @@ pub struct AppState {
     pub show_about: bool,
     /// The owner's database to go back to from the demo shop.
     pub return_from_demo: Option<PathBuf>,
+    /// A chart picture to save: the chart's title and the file. The window takes it on its
+    /// next frame (it needs the drawn pixels).
+    pub chart_png: Option<(String, PathBuf)>,
+    /// The title of the chart whose picture the open save dialog is for.
+    chart_png_title: Option<String>,
     /// Set when the owner asked to quit.
     pub quit_requested: bool,
     /// Files being imported: queue, preview, last result.
@@ -209,6 +218,8 @@ impl AppState {
             error_dialog: None,
             show_about: false,
             return_from_demo: None,
+            chart_png: None,
+            chart_png_title: None,
             quit_requested: false,
             import: ImportFlow::default(),
             valuation_started_for: None,
@@ -250,6 +261,13 @@ impl AppState {
         if let Some((purpose, paths)) = self.dialogs.poll() {
             match purpose {
                 DialogPurpose::ImportFiles => self.apply(Command::StageFiles(paths)),
+                DialogPurpose::ChartPng => {
+                    if let (Some(title), Some(path)) =
+                        (self.chart_png_title.take(), paths.into_iter().next())
+                    {
+                        self.apply(Command::SaveChartPng(title, path));
+                    }
+                }
                 DialogPurpose::OpenDatabase | DialogPurpose::NewDatabase => {
                     if let Some(path) = paths.into_iter().next() {
                         self.apply(Command::OpenDatabase(path));
@@ -377,6 +395,12 @@ impl AppState {
                 self.start_job(&label, run);
             }
             Command::RevalueCustomers => self.start_valuation(),
+            Command::ChooseChartPng(title) => {
+                let file_name = format!("{}.png", file_name_of(&title));
+                self.chart_png_title = Some(title);
+                self.dialogs.chart_png(file_name);
+            }
+            Command::SaveChartPng(title, path) => self.chart_png = Some((title, path)),
             Command::ChooseDatabase => self.dialogs.pick_database(),
             Command::ChooseNewDatabase => self.dialogs.new_database(),
             Command::OpenDatabase(path) => self.switch_database(&path),
@@ -508,6 +532,37 @@ fn open_data(path: &Path) -> DataState {
             worker: Worker::start(store),
         },
         Err(e) => failed(e.to_string()),
+    }
+}
+
+/// A file name from a chart title: "What are your customers worth?" →
+/// "what-are-your-customers-worth".
+pub fn file_name_of(title: &str) -> String {
+    let mut name = String::new();
+    for c in title.chars() {
+        if c.is_alphanumeric() {
+            name.extend(c.to_lowercase());
+        } else if !name.ends_with('-') && !name.is_empty() {
+            name.push('-');
+        }
+    }
+    name.trim_end_matches('-').to_owned()
+}
+
+/// Says how saving a chart picture went, in the status line.
+impl AppState {
+    /// Records the outcome of saving a chart picture for the status line.
+    pub fn chart_png_saved(&mut self, outcome: Result<PathBuf, String>) {
+        self.status = Some(match outcome {
+            Ok(path) => StatusLine {
+                text: format!("Saved the chart to {}", path.display()),
+                is_error: false,
+            },
+            Err(why) => StatusLine {
+                text: format!("The chart was not saved: {why}"),
+                is_error: true,
+            },
+        });
     }
 }
 

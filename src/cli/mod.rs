@@ -53,6 +53,10 @@ pub enum CliCommand {
         /// Read this file into the import preview first (nothing is imported).
         #[arg(long, value_name = "FILE")]
         import_preview: Vec<PathBuf>,
+        /// Save only the chart with this title (as "Save as PNG…" does), e.g.
+        /// --view charts --chart "Where does your revenue come from?".
+        #[arg(long, value_name = "TITLE")]
+        chart: Option<String>,
     },
     /// Import sales exports (Shopify, Square, Stripe, PayPal, Etsy, WooCommerce, Amazon, eBay,
     /// QuickBooks, Online Retail, CDNOW, or any spreadsheet).
@@ -387,6 +391,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             size,
             theme,
             import_preview,
+            chart,
         }) => {
             // Refuse a broken database here, with its message, rather than photographing
             // the error screen.
@@ -401,6 +406,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     ThemeArg::Dark => ThemeChoice::Dark,
                 },
                 import_preview,
+                chart,
             };
             let [w, h] = ui::screenshot::take_screenshot(&request)?;
             println!(

@@ -29,8 +29,26 @@ const LTV_MIN_CUSTOMERS: u64 = 10;
 pub struct ChartsViewState {
     /// The value distribution on a logarithmic axis.
     pub log_scale: bool,
-    /// The chart whose zoom and pan the owner asked to reset this frame.
+    /// What the owner clicked under the charts this frame.
+    actions: ChartActions,
+}
+
+/// Clicks under a chart, acted on after the charts are drawn.
+#[derive(Debug, Default)]
+struct ChartActions {
+    /// The chart whose zoom and pan to reset.
     reset: Option<&'static str>,
+    /// The title of the chart to save as a picture.
+    save_png: Option<String>,
+}
+
+/// Where a chart was drawn this frame, by title, for saving it as a picture.
+pub fn chart_rect(ctx: &egui::Context, title: &str) -> Option<egui::Rect> {
+    ctx.data(|d| d.get_temp::<egui::Rect>(chart_rect_id(title)))
+}
+
+fn chart_rect_id(title: &str) -> egui::Id {
+    egui::Id::unique(("clv-desk-chart-rect", title))
 }
 
 /// The value charts view.
@@ -57,7 +75,7 @@ pub fn charts_ui(ui: &mut egui::Ui, state: &mut AppState, view: &mut ChartsViewS
     };
     let currency = snapshot.settings.currency;
     let insights = &run.summary.insights;
-    let reset = view.reset.take();
+    let reset = view.actions.reset.take();
     ui.label(
         RichText::new(format!(
             "Values from {} as of {}. Drag to move a chart, scroll to zoom, double-click to reset.",
@@ -68,14 +86,21 @@ pub fn charts_ui(ui: &mut egui::Ui, state: &mut AppState, view: &mut ChartsViewS
     );
     ui.add_space(6.0);
     distribution_ui(ui, view, insights, currency, reset);
-    cohort_table_ui(ui, insights);
+    cohort_table_ui(ui, &mut view.actions, insights);
     ltv_curves_ui(ui, view, insights, currency, reset);
     revenue_ui(ui, view, insights, currency, reset);
     pareto_ui(ui, view, insights, reset);
-    segments_ui(ui, insights, currency, run.summary.horizon_months);
-    acquisition_ui(ui, insights, currency);
+    segments_ui(
+        ui,
+        &mut view.actions,
+        insights,
+        currency,
+        run.summary.horizon_months,
+    );
+    acquisition_ui(ui, &mut view.actions, insights, currency);
     matrix_ui(
         ui,
+        &mut view.actions,
         "Who is still buying from you?",
         "Average chance that a customer is still active, by how often they bought and how long ago they last did.",
         &insights.p_alive,
@@ -84,6 +109,7 @@ pub fn charts_ui(ui: &mut egui::Ui, state: &mut AppState, view: &mut ChartsViewS
     );
     matrix_ui(
         ui,
+        &mut view.actions,
         "How many purchases to expect",
         &format!(
             "Average purchases each customer is expected to make in the next {:.0} months, by the same groups.",
@@ -94,19 +120,23 @@ pub fn charts_ui(ui: &mut egui::Ui, state: &mut AppState, view: &mut ChartsViewS
         max_of(&insights.expected_purchases).max(1e-9),
     );
     backtest_ui(ui, view, run, reset);
+    if let Some(title) = view.actions.save_png.take() {
+        state.push(crate::app::Command::ChooseChartPng(title));
+    }
 }
 
-/// A chart's frame: title, question, reading aid, body, and the buttons under it.
+/// A chart's frame: title, question, reading aid, body, and the buttons under it. Where
+/// it was drawn is remembered (by title) so "Save as PNG…" can cut it out of the window.
 fn chart_frame(
     ui: &mut egui::Ui,
     title: &str,
     reading: &str,
     csv: impl FnOnce() -> String,
-    reset: Option<&mut Option<&'static str>>,
-    id: &'static str,
+    actions: &mut ChartActions,
+    reset_id: Option<&'static str>,
     body: impl FnOnce(&mut egui::Ui),
 ) {
-    egui::Frame::group(ui.style())
+    let response = egui::Frame::group(ui.style())
         .inner_margin(egui::Margin::same(12))
         .show(ui, |ui| {
             ui.set_width(ui.available_width());
@@ -115,10 +145,10 @@ fn chart_frame(
             ui.add_space(4.0);
             body(ui);
             ui.horizontal(|ui| {
-                if let Some(slot) = reset
+                if let Some(id) = reset_id
                     && ui.button("Reset view").clicked()
                 {
-                    *slot = Some(id);
+                    actions.reset = Some(id);
                 }
                 if ui
                     .button("Copy data as CSV")
@@ -129,8 +159,19 @@ fn chart_frame(
                 {
                     ui.ctx().copy_text(csv());
                 }
+                if ui
+                    .button("Save as PNG…")
+                    .on_hover_text("Saves this chart as a picture, for a report or an e-mail.")
+                    .clicked()
+                {
+                    actions.save_png = Some(title.to_owned());
+                }
             });
-        });
+        })
+        .response;
+    let visible = response.rect.intersect(ui.clip_rect());
+    ui.ctx()
+        .data_mut(|d| d.insert_temp(chart_rect_id(title), visible));
     ui.add_space(10.0);
 }
 
@@ -184,8 +225,8 @@ fn distribution_ui(
         "What are your customers worth?",
         &reading,
         csv,
-        Some(&mut view.reset),
-        "distribution",
+        &mut view.actions,
+        Some("distribution"),
         |ui| {
             let bars: Vec<Bar> = histogram
                 .edges
@@ -286,7 +327,7 @@ fn heat_legend_ui(ui: &mut egui::Ui, max: f64, format: impl Fn(f64) -> String) {
     });
 }
 
-fn cohort_table_ui(ui: &mut egui::Ui, insights: &Insights) {
+fn cohort_table_ui(ui: &mut egui::Ui, actions: &mut ChartActions, insights: &Insights) {
     let cohorts: Vec<&Cohort> = insights
         .cohorts
         .iter()
@@ -314,8 +355,8 @@ fn cohort_table_ui(ui: &mut egui::Ui, insights: &Insights) {
         "Do new customers come back?",
         &reading,
         csv,
+        actions,
         None,
-        "cohorts",
         |ui| {
             let months = cohorts
                 .iter()
@@ -438,8 +479,8 @@ fn ltv_curves_ui(
         "How much is a new customer worth over time?",
         &reading,
         csv,
-        Some(&mut view.reset),
-        "ltv",
+        &mut view.actions,
+        Some("ltv"),
         |ui| {
             plot("ltv", reset)
                 .x_axis_label("Months since the first order")
@@ -505,8 +546,8 @@ fn revenue_ui(
         "Where does your revenue come from?",
         &reading,
         csv,
-        Some(&mut view.reset),
-        "revenue",
+        &mut view.actions,
+        Some("revenue"),
         |ui| {
             let new_bars: Vec<Bar> = months
                 .iter()
@@ -568,8 +609,8 @@ fn pareto_ui(
         "How much do your best customers bring?",
         &reading,
         csv,
-        Some(&mut view.reset),
-        "pareto",
+        &mut view.actions,
+        Some("pareto"),
         |ui| {
             let curve: PlotPoints = insights
                 .pareto
@@ -626,6 +667,7 @@ fn weeks_since_labels() -> Vec<String> {
 
 fn matrix_ui(
     ui: &mut egui::Ui,
+    actions: &mut ChartActions,
     title: &str,
     reading: &str,
     matrix: &Matrix,
@@ -652,7 +694,7 @@ fn matrix_ui(
         out
     };
     let dark = ui.visuals().dark_mode;
-    chart_frame(ui, title, reading, csv, None, "matrix", |ui| {
+    chart_frame(ui, title, reading, csv, actions, None, |ui| {
         egui::Grid::new(title).spacing(vec2(10.0, 3.0)).show(ui, |ui| {
             ui.label(RichText::new("Bought again / last purchase").strong());
             for column in &columns {
@@ -696,8 +738,8 @@ fn backtest_ui(
             "Does the model predict well?",
             "Not enough history yet to test the model on past orders: it needs about six months.",
             String::new,
+            &mut view.actions,
             None,
-            "backtest",
             |_| {},
         );
         return;
@@ -724,8 +766,8 @@ fn backtest_ui(
         "Does the model predict well?",
         &reading,
         csv,
-        Some(&mut view.reset),
-        "backtest",
+        &mut view.actions,
+        Some("backtest"),
         |ui| {
             let line = |values: &[f64]| -> PlotPoints {
                 std::iter::once([0.0, 0.0])
@@ -781,7 +823,13 @@ fn backtest_reading(test: &BacktestCurve, unit: &str) -> String {
     )
 }
 
-fn segments_ui(ui: &mut egui::Ui, insights: &Insights, currency: Currency, horizon_months: f64) {
+fn segments_ui(
+    ui: &mut egui::Ui,
+    actions: &mut ChartActions,
+    insights: &Insights,
+    currency: Currency,
+    horizon_months: f64,
+) {
     let groups = &insights.by_segment;
     let total_customers: u64 = groups.iter().map(|g| g.customers).sum();
     let total_clv: f64 = groups.iter().map(|g| g.clv).sum();
@@ -796,16 +844,24 @@ fn segments_ui(ui: &mut egui::Ui, insights: &Insights, currency: Currency, horiz
     };
     group_table_ui(
         ui,
-        "Which groups of customers matter most?",
-        &reading,
-        "Segment",
+        actions,
+        GroupTableText {
+            title: "Which groups of customers matter most?",
+            reading: &reading,
+            group_heading: "Segment",
+        },
         groups,
         currency,
         |name| crate::clv::segments::Segment::from_label(name).map_or("", |s| s.rule()),
     );
 }
 
-fn acquisition_ui(ui: &mut egui::Ui, insights: &Insights, currency: Currency) {
+fn acquisition_ui(
+    ui: &mut egui::Ui,
+    actions: &mut ChartActions,
+    insights: &Insights,
+    currency: Currency,
+) {
     let per_customer = |g: &GroupValue| g.clv / g.customers.max(1) as f64;
     let channels = &insights.by_channel;
     if channels.len() > 1 {
@@ -821,9 +877,12 @@ fn acquisition_ui(ui: &mut egui::Ui, insights: &Insights, currency: Currency) {
         });
         group_table_ui(
             ui,
-            "Where do your valuable customers come from?",
-            &reading,
-            "First order via",
+            actions,
+            GroupTableText {
+                title: "Where do your valuable customers come from?",
+                reading: &reading,
+                group_heading: "First order via",
+            },
             channels,
             currency,
             |_| "",
@@ -844,9 +903,12 @@ fn acquisition_ui(ui: &mut egui::Ui, insights: &Insights, currency: Currency) {
         };
         group_table_ui(
             ui,
-            "Do discount codes bring good customers?",
-            &reading,
-            "First order's code",
+            actions,
+            GroupTableText {
+                title: "Do discount codes bring good customers?",
+                reading: &reading,
+                group_heading: "First order's code",
+            },
             codes,
             currency,
             |_| "",
@@ -856,11 +918,17 @@ fn acquisition_ui(ui: &mut egui::Ui, insights: &Insights, currency: Currency) {
 
 /// A table of groups of customers with their count, spend so far and expected value, and
 /// a bar of the expected value per customer.
+/// The words around a table of groups.
+struct GroupTableText<'a> {
+    title: &'a str,
+    reading: &'a str,
+    group_heading: &'a str,
+}
+
 fn group_table_ui(
     ui: &mut egui::Ui,
-    title: &str,
-    reading: &str,
-    group_heading: &str,
+    actions: &mut ChartActions,
+    text: GroupTableText<'_>,
     groups: &[GroupValue],
     currency: Currency,
     hover: impl Fn(&str) -> &'static str,
@@ -882,13 +950,18 @@ fn group_table_ui(
         }
         out
     };
+    let GroupTableText {
+        title,
+        reading,
+        group_heading,
+    } = text;
     let per_customer = |g: &GroupValue| g.clv / g.customers.max(1) as f64;
     let largest = groups
         .iter()
         .fold(0.0_f64, |m, g| m.max(per_customer(g)))
         .max(1e-9);
     let bar_colour = Color32::from_rgb(60, 130, 200);
-    chart_frame(ui, title, reading, csv, None, "groups", |ui| {
+    chart_frame(ui, title, reading, csv, actions, None, |ui| {
         egui::Grid::new(title)
             .spacing(vec2(14.0, 4.0))
             .show(ui, |ui| {

@@ -46,7 +46,12 @@ pub struct ClvDeskApp {
     applied_theme: Option<ThemeChoice>,
     close_sent: bool,
     screenshot: Option<screenshot::ScreenshotRun>,
+    /// Where a chart picture being saved reports back (from the screenshot callback).
+    chart_png_outcome: ChartPngOutcome,
 }
+
+/// The result of saving a chart picture, handed back by the screenshot callback.
+type ChartPngOutcome = std::sync::Arc<std::sync::Mutex<Option<Result<std::path::PathBuf, String>>>>;
 
 impl ClvDeskApp {
     /// Opens the database and restores the per-user preferences.
@@ -57,6 +62,7 @@ impl ClvDeskApp {
             applied_theme: None,
             close_sent: false,
             screenshot: None,
+            chart_png_outcome: ChartPngOutcome::default(),
         }
     }
 
@@ -93,10 +99,48 @@ impl ClvDeskApp {
             ui.ctx().request_repaint_after(Duration::from_millis(100));
         }
         self.state.apply_commands();
+        self.save_chart_png(ui.ctx());
         if self.state.quit_requested && !self.close_sent {
             self.close_sent = true;
             ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
         }
+    }
+
+    /// Takes a requested chart picture from the drawn window (the chart must be on screen
+    /// in the Value charts view), and reports how saving went in the status line.
+    fn save_chart_png(&mut self, ctx: &egui::Context) {
+        if let Some(outcome) = self
+            .chart_png_outcome
+            .lock()
+            .ok()
+            .and_then(|mut o| o.take())
+        {
+            self.state.chart_png_saved(outcome);
+        }
+        let Some((title, path)) = self.state.chart_png.take() else {
+            return;
+        };
+        let rect = (self.state.view == View::ValueCharts)
+            .then(|| charts::chart_rect(ctx, &title))
+            .flatten()
+            .filter(|r| r.width() > 1.0 && r.height() > 1.0);
+        let Some(rect) = rect else {
+            self.state.chart_png_saved(Err(format!(
+                "“{title}” is not on screen; open Value charts and scroll to it first"
+            )));
+            return;
+        };
+        let pixels_per_point = ctx.pixels_per_point();
+        let outcome = std::sync::Arc::clone(&self.chart_png_outcome);
+        let repaint = ctx.clone();
+        ctx.request_screenshot(move |image| {
+            let saved = screenshot::save_region_png(&image, rect, pixels_per_point, &path)
+                .map(|_| path.clone());
+            if let Ok(mut slot) = outcome.lock() {
+                *slot = Some(saved);
+            }
+            repaint.request_repaint();
+        });
     }
 
     fn main_ui(&mut self, ui: &mut egui::Ui) {
@@ -210,7 +254,7 @@ impl eframe::App for ClvDeskApp {
         self.show(ui);
         let busy = self.state.running_job().is_some();
         if let Some(run) = &mut self.screenshot {
-            run.after_frame(ui.ctx(), busy);
+            run.after_frame(ui.ctx(), busy, &mut self.state);
         }
     }
 

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::app::{ThemeChoice, UiPrefs, View};
+use crate::app::{AppState, Command, ThemeChoice, UiPrefs, View};
 
 use super::{ClvDeskApp, native_options, theme};
 
@@ -34,6 +34,9 @@ pub struct ScreenshotRequest {
     pub theme: ThemeChoice,
     /// Files to read into the import preview before the picture is taken.
     pub import_preview: Vec<PathBuf>,
+    /// Save only this chart (by its title) through the app's own "Save as PNG…", instead of
+    /// the whole window.
+    pub chart: Option<String>,
 }
 
 /// Why no screenshot was written.
@@ -66,6 +69,7 @@ type ResultSlot = Arc<Mutex<Option<Result<[u32; 2], String>>>>;
 /// The screenshot's progress inside the running app.
 pub(super) struct ScreenshotRun {
     out: PathBuf,
+    chart: Option<String>,
     frames: u32,
     requested: bool,
     result: ResultSlot,
@@ -74,7 +78,7 @@ pub(super) struct ScreenshotRun {
 impl ScreenshotRun {
     /// Called after every frame: warm up (while no background job runs), ask for the
     /// picture, close once it is saved.
-    pub(super) fn after_frame(&mut self, ctx: &egui::Context, busy: bool) {
+    pub(super) fn after_frame(&mut self, ctx: &egui::Context, busy: bool, state: &mut AppState) {
         if busy {
             self.frames = 0;
             ctx.request_repaint();
@@ -84,6 +88,10 @@ impl ScreenshotRun {
         let finished = self.result.lock().map(|r| r.is_some()).unwrap_or(true);
         if finished {
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            return;
+        }
+        if let Some(title) = self.chart.clone() {
+            self.after_frame_for_chart(ctx, state, title);
             return;
         }
         if self.frames >= WARM_UP_FRAMES && !self.requested {
@@ -98,6 +106,32 @@ impl ScreenshotRun {
                 }
                 repaint.request_repaint();
             });
+        }
+        ctx.request_repaint();
+    }
+}
+
+impl ScreenshotRun {
+    /// The chart's picture goes through the app: the same command "Save as PNG…" gives after
+    /// its file dialog; the outcome comes back in the status line.
+    fn after_frame_for_chart(&mut self, ctx: &egui::Context, state: &mut AppState, title: String) {
+        if self.frames >= WARM_UP_FRAMES && !self.requested {
+            self.requested = true;
+            state.status = None;
+            state.push(Command::SaveChartPng(title, self.out.clone()));
+        } else if self.requested
+            && let Some(status) = &state.status
+        {
+            let outcome = if status.is_error {
+                Err(status.text.clone())
+            } else {
+                image::image_dimensions(&self.out)
+                    .map(|(w, h)| [w, h])
+                    .map_err(|e| e.to_string())
+            };
+            if let Ok(mut slot) = self.result.lock() {
+                *slot = Some(outcome);
+            }
         }
         ctx.request_repaint();
     }
@@ -130,13 +164,13 @@ pub fn take_screenshot(request: &ScreenshotRequest) -> Result<[u32; 2], Screensh
             };
             let mut app = ClvDeskApp::new(&request_copy.db_path, prefs);
             if !request_copy.import_preview.is_empty() {
-                app.state.push(crate::app::Command::StageFiles(
-                    request_copy.import_preview.clone(),
-                ));
+                app.state
+                    .push(Command::StageFiles(request_copy.import_preview.clone()));
                 app.state.apply_commands();
             }
             app.screenshot = Some(ScreenshotRun {
                 out: request_copy.out.clone(),
+                chart: request_copy.chart.clone(),
                 frames: 0,
                 requested: false,
                 result: result_slot,
@@ -174,6 +208,29 @@ fn start_watchdog(done: Arc<AtomicBool>) {
         });
 }
 
+/// Saves the part of `image` (a screenshot of the window) under `rect` (in points) as a PNG;
+/// returns its size in pixels.
+pub fn save_region_png(
+    image: &egui::ColorImage,
+    rect: egui::Rect,
+    pixels_per_point: f32,
+    out: &Path,
+) -> Result<[u32; 2], String> {
+    let [width, height] = image.size;
+    let to_px =
+        |v: f32, limit: usize| ((v * pixels_per_point).round().max(0.0) as usize).min(limit);
+    let (x0, x1) = (to_px(rect.min.x, width), to_px(rect.max.x, width));
+    let (y0, y1) = (to_px(rect.min.y, height), to_px(rect.max.y, height));
+    if x1 <= x0 || y1 <= y0 {
+        return Err("the chart is outside the window".to_owned());
+    }
+    let pixels = (y0..y1)
+        .flat_map(|y| image.pixels[y * width + x0..y * width + x1].iter().copied())
+        .collect();
+    let region = egui::ColorImage::new([x1 - x0, y1 - y0], pixels);
+    save_png(&region, out)
+}
+
 fn save_png(image: &egui::ColorImage, out: &Path) -> Result<[u32; 2], String> {
     let [width, height] = image.size;
     let bytes: Vec<u8> = image
@@ -194,4 +251,39 @@ fn save_png(image: &egui::ColorImage, out: &Path) -> Result<[u32; 2], String> {
         .save_with_format(out, image::ImageFormat::Png)
         .map_err(|e| e.to_string())?;
     Ok([w, h])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_region_is_cut_out_and_saved_as_a_png() {
+        let dir = tempfile::tempdir().unwrap();
+        // A 40 × 30 pixel window at 2 pixels per point, red left half, blue right half.
+        let pixels = (0..30)
+            .flat_map(|_| {
+                (0..40).map(|x| {
+                    if x < 20 {
+                        egui::Color32::RED
+                    } else {
+                        egui::Color32::BLUE
+                    }
+                })
+            })
+            .collect();
+        let image = egui::ColorImage::new([40, 30], pixels);
+        let out = dir.path().join("charts").join("chart.png");
+        let rect = egui::Rect::from_min_max(egui::pos2(10.0, 5.0), egui::pos2(20.0, 15.0));
+        assert_eq!(save_region_png(&image, rect, 2.0, &out), Ok([20, 20]));
+        let saved = image::open(&out).unwrap().to_rgba8();
+        assert_eq!(saved.dimensions(), (20, 20));
+        assert_eq!(
+            saved.get_pixel(0, 0).0,
+            [0, 0, 255, 255],
+            "the blue half only"
+        );
+        let outside = egui::Rect::from_min_max(egui::pos2(30.0, 0.0), egui::pos2(40.0, 5.0));
+        assert!(save_region_png(&image, outside, 2.0, &out).is_err());
+    }
 }
