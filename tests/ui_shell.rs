@@ -180,6 +180,14 @@ fn loading_demo_data_fills_the_dashboard() {
     }
     assert_eq!(rerun.summary.customers_valued, run.summary.customers_valued);
 
+    // Each figure links to the view that explains it.
+    harness.get_by_label("See it in Customers").click();
+    harness.run();
+    assert_eq!(harness.state().state.view, View::Customers);
+    harness.get_by_label("Dashboard").click();
+    harness.run();
+    assert!(harness.query_all_by_label("See it in Value charts").count() >= 5);
+
     harness.get_by_label("See the import history").click();
     harness.run();
     harness.get_by_label("Demo data");

@@ -37,12 +37,13 @@ pub fn dashboard_ui(ui: &mut egui::Ui, state: &mut AppState) {
         ),
         _ => "—".to_owned(),
     };
-    let figure = |label: &str, value: String, meaning: String| Figure {
+    let figure = |label: &str, value: String, meaning: String, link: View| Figure {
         label: label.to_owned(),
         value,
         meaning,
+        link: Some(link),
     };
-    figures_ui(
+    let clicked = figures_ui(
         ui,
         &[
             figure(
@@ -52,6 +53,7 @@ pub fn dashboard_ui(ui: &mut egui::Ui, state: &mut AppState) {
                     "People who ordered at least once. {} without a name or e-mail are counted apart.",
                     plural(overview.guest_orders, "guest order", "guest orders")
                 ),
+                View::Customers,
             ),
             figure(
                 "Came back",
@@ -60,19 +62,25 @@ pub fn dashboard_ui(ui: &mut egui::Ui, state: &mut AppState) {
                     "{} ordered a second time or more.",
                     plural(overview.repeat_customers, "customer", "customers")
                 ),
+                View::ValueCharts,
             ),
             figure(
                 "Orders",
                 group_thousands(overview.orders),
                 format!("Orders from {period}."),
+                View::Import,
             ),
             figure(
                 "Revenue",
                 format_money_rounded(revenue as f64, currency),
                 "What customers paid after discounts and refunds.".to_owned(),
+                View::ValueCharts,
             ),
         ],
     );
+    if let Some(view) = clicked {
+        state.push(Command::Navigate(view));
+    }
     value_figures_ui(ui, state);
     let Some(snapshot) = state.snapshot() else {
         return;
@@ -151,6 +159,7 @@ fn value_figures_inner_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Ve
     };
     let mut figures = vec![Figure {
         label: "Average customer value".to_owned(),
+        link: Some(View::ValueCharts),
         value: format_money_rounded(summary.mean_clv_cents, currency),
         meaning: format!(
             "Profit (after your {:.0}% margin) an average customer is expected to bring over {horizon}, in today's money.{range}",
@@ -160,6 +169,7 @@ fn value_figures_inner_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Ve
     if summary.expected_revenue_cents > 0.0 {
         figures.push(Figure {
             label: format!("Expected sales, {}", horizon.trim_start_matches("the ")),
+            link: Some(View::ValueCharts),
             value: format_money_rounded(summary.expected_revenue_cents, currency),
             meaning: format!(
                 "What your existing {} customers are expected to spend in {horizon} ({} orders), before new customers.",
@@ -172,6 +182,7 @@ fn value_figures_inner_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Ve
     if insights.top20_revenue_share > 0.0 {
         figures.push(Figure {
             label: "Best fifth of customers".to_owned(),
+            link: Some(View::ValueCharts),
             value: format!("{:.0}%", 100.0 * insights.top20_revenue_share),
             meaning: "of your revenue comes from your top 20% of customers.".to_owned(),
         });
@@ -179,6 +190,7 @@ fn value_figures_inner_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Ve
     if summary.mean_p_alive.is_finite() {
         figures.push(Figure {
             label: "Valuable customers slipping away".to_owned(),
+            link: Some(View::ValueCharts),
             value: group_thousands(insights.at_risk.customers),
             meaning: format!(
                 "Among your top 20% they spent {} so far, but each is now more likely gone than still buying.",
@@ -192,11 +204,14 @@ fn value_figures_inner_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Ve
     if summary.mean_p_alive.is_finite() {
         figures.push(Figure {
             label: "Still active".to_owned(),
+            link: Some(View::ValueCharts),
             value: format!("{:.0}%", 100.0 * summary.mean_p_alive),
             meaning: "The average chance that a customer is still buying from you rather than gone for good.".to_owned(),
         });
     }
-    figures_ui(ui, &figures);
+    if let Some(view) = figures_ui(ui, &figures) {
+        commands.push(Command::Navigate(view));
+    }
     if let Some(change) = snapshot
         .previous_valuation
         .as_ref()

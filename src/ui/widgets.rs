@@ -54,10 +54,14 @@ pub struct Figure {
     pub value: String,
     /// One sentence on what it means.
     pub meaning: String,
+    /// The view that explains it, offered as a link under the meaning.
+    pub link: Option<View>,
 }
 
-/// Figure cards in as many columns as the width allows, wrapping onto new rows.
-pub fn figures_ui(ui: &mut egui::Ui, figures: &[Figure]) {
+/// Figure cards in as many columns as the width allows, wrapping onto new rows; the view
+/// whose link was clicked, if any.
+pub fn figures_ui(ui: &mut egui::Ui, figures: &[Figure]) -> Option<View> {
+    let mut clicked = None;
     let margin = 12.0;
     let card_outer = FIGURE_WIDTH + 2.0 * margin + 2.0 + ui.spacing().item_spacing.x;
     let per_row = ((ui.available_width() + ui.spacing().item_spacing.x) / card_outer)
@@ -77,11 +81,22 @@ pub fn figures_ui(ui: &mut egui::Ui, figures: &[Figure]) {
                             );
                             ui.label(RichText::new(&figure.value).size(26.0).strong());
                             ui.label(RichText::new(&figure.meaning).small());
+                            if let Some(view) = figure.link
+                                && ui.link(RichText::new(link_words(view)).small()).clicked()
+                            {
+                                clicked = Some(view);
+                            }
                         });
                     });
             }
         });
     }
+    clicked
+}
+
+/// "See it in Value charts".
+fn link_words(view: View) -> String {
+    format!("See it in {}", view.label())
 }
 
 /// `3 customers` / `1 customer`.
