@@ -171,3 +171,94 @@ fn save_as_png_is_offered_under_every_chart_and_explains_when_the_chart_is_not_s
 fn is_checked(harness: &Harness<'_, ClvDeskApp>, label: &str) -> bool {
     harness.get_by_label(label).accesskit_node().toggled() == Some(egui::accesskit::Toggled::True)
 }
+
+#[test]
+fn a_filter_recomputes_the_charts_for_the_chosen_customers_and_can_be_cleared() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness_on(&dir.path().join("mine.sqlite"));
+    harness.get_by_label("Explore demo data").click();
+    run_until(&mut harness, |app| {
+        app.state.running_job().is_none()
+            && app.state.snapshot().is_some_and(|s| s.valuation.is_some())
+    });
+    harness.get_by_label("Value charts").click();
+    harness.run();
+    let everyone = harness
+        .state()
+        .state
+        .snapshot()
+        .unwrap()
+        .valuation
+        .clone()
+        .unwrap()
+        .summary
+        .insights;
+
+    // A date that is not one is explained, and nothing runs.
+    harness
+        .get_by_label("Show customers who first bought from")
+        .click();
+    let from = harness
+        .query_all_by_role(egui::accesskit::Role::TextInput)
+        .next()
+        .unwrap();
+    from.click();
+    from.type_text("31/12/2025");
+    harness.run();
+    harness.get_by_label("Apply filter").click();
+    harness.run();
+    harness.get_by_label("“31/12/2025” (from) is not a date like 2025-03-31.");
+    assert!(harness.state().state.running_job().is_none());
+
+    // Champions only, chosen in the drop-down (the bad date cleared first).
+    harness
+        .query_all_by_role(egui::accesskit::Role::TextInput)
+        .next()
+        .unwrap()
+        .click();
+    harness.run();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.key_press(egui::Key::Backspace);
+    harness.run();
+    harness
+        .query_all_by_role(egui::accesskit::Role::ComboBox)
+        .next()
+        .unwrap()
+        .click();
+    harness.run();
+    harness
+        .query_all_by_label("Champions")
+        .find(|n| n.accesskit_node().role() != egui::accesskit::Role::Label)
+        .unwrap()
+        .click();
+    harness.run();
+    harness.get_by_label("Apply filter").click();
+    harness.run();
+    run_until(&mut harness, |app| {
+        app.state.running_job().is_none() && app.state.filtered_charts.is_some()
+    });
+    let filtered = harness.state().state.filtered_charts.clone().unwrap();
+    let champions = everyone
+        .by_segment
+        .iter()
+        .find(|g| g.segment == "Champions")
+        .unwrap();
+    assert_eq!(filtered.customers, champions.customers);
+    assert_eq!(filtered.insights.by_segment.len(), 1);
+    let (got, want) = (filtered.insights.by_segment[0].clv, champions.clv);
+    assert!((got - want).abs() <= 1e-9 * want.abs(), "{got} vs {want}");
+    assert_ne!(
+        filtered.insights.top20_revenue_share,
+        everyone.top20_revenue_share
+    );
+    let words = format!(
+        "Showing {} customers in “Champions”.",
+        clv_desk::domain::group_thousands(filtered.customers)
+    );
+    harness.get_by_label(&words);
+
+    harness.get_by_label("Show everyone").click();
+    harness.run();
+    assert!(harness.state().state.filtered_charts.is_none());
+    assert!(harness.query_by_label(&words).is_none());
+}

@@ -5,6 +5,7 @@
 //! are applied after the frame by [`AppState::apply_commands`]. This keeps each frame cheap
 //! and makes every user action a value tests can inspect.
 
+pub mod chart_filter;
 pub mod dialogs;
 pub mod import;
 pub mod import_flow;
@@ -27,6 +28,22 @@ use crate::store::orders::{NewImport, WriteError};
 use crate::store::stats::{ImportSummary, Overview};
 use crate::store::{Store, StoreError};
 use dialogs::DialogPurpose;
+
+/// The charts' figures for the customers a filter selects.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FilteredCharts {
+    /// The filter.
+    pub filter: chart_filter::ChartFilter,
+    /// The figures for its customers.
+    pub insights: crate::clv::insights::Insights,
+    /// How many customers it selects.
+    pub customers: u64,
+    /// The valuation run the figures come from (a newer run makes them stale).
+    pub run_id: i64,
+}
+
+/// Where the filtering job leaves its result for the UI thread.
+type FilterSlot = std::sync::Arc<std::sync::Mutex<Option<FilteredCharts>>>;
 
 /// The label of the background valuation job.
 pub const VALUING_LABEL: &str = "Valuing customers";
@@ -136,6 +153,8 @@ pub enum Command {
     ChooseChartPng(String),
     /// Save the chart with this title as a PNG at this path (after the dialog).
     SaveChartPng(String, PathBuf),
+    /// Show the charts for these customers only (an empty filter shows everyone).
+    FilterCharts(chart_filter::ChartFilter),
     /// Close the application.
     Quit,
 }
@@ -190,6 +209,10 @@ pub struct AppState {
     pub chart_png: Option<(String, PathBuf)>,
     /// The title of the chart whose picture the open save dialog is for.
     chart_png_title: Option<String>,
+    /// The charts' figures for a filtered group of customers, when a filter is applied.
+    pub filtered_charts: Option<FilteredCharts>,
+    /// Where the filtering job leaves its result.
+    filter_slot: FilterSlot,
     /// Set when the owner asked to quit.
     pub quit_requested: bool,
     /// Files being imported: queue, preview, last result.
@@ -220,6 +243,8 @@ impl AppState {
             return_from_demo: None,
             chart_png: None,
             chart_png_title: None,
+            filtered_charts: None,
+            filter_slot: FilterSlot::default(),
             quit_requested: false,
             import: ImportFlow::default(),
             valuation_started_for: None,
@@ -308,6 +333,37 @@ impl AppState {
         self.start_valuation();
     }
 
+    fn start_filter(&mut self, filter: chart_filter::ChartFilter) {
+        if filter.is_empty() {
+            self.filtered_charts = None;
+            return;
+        }
+        let slot = std::sync::Arc::clone(&self.filter_slot);
+        self.start_job(
+            "Filtering the charts",
+            Box::new(move |store, _| {
+                let result = chart_filter::filtered_insights(store, &filter)?;
+                let words = match &result {
+                    Some((_, customers, _)) => format!(
+                        "The charts show {} {}.",
+                        crate::domain::group_thousands(*customers),
+                        filter.describe()
+                    ),
+                    None => "The customers have not been valued yet.".to_owned(),
+                };
+                if let Ok(mut slot) = slot.lock() {
+                    *slot = result.map(|(insights, customers, run_id)| FilteredCharts {
+                        filter,
+                        insights,
+                        customers,
+                        run_id,
+                    });
+                }
+                Ok(words)
+            }),
+        );
+    }
+
     fn start_valuation(&mut self) {
         self.start_job(VALUING_LABEL, Box::new(valuation::value_and_save));
     }
@@ -324,6 +380,9 @@ impl AppState {
     }
 
     fn finish_job(&mut self, done: JobFinished) {
+        if let Some(filtered) = self.filter_slot.lock().ok().and_then(|mut s| s.take()) {
+            self.filtered_charts = Some(filtered);
+        }
         match done.result {
             Ok(text) => {
                 self.status = Some(StatusLine {
@@ -401,6 +460,7 @@ impl AppState {
                 self.dialogs.chart_png(file_name);
             }
             Command::SaveChartPng(title, path) => self.chart_png = Some((title, path)),
+            Command::FilterCharts(filter) => self.start_filter(filter),
             Command::ChooseDatabase => self.dialogs.pick_database(),
             Command::ChooseNewDatabase => self.dialogs.new_database(),
             Command::OpenDatabase(path) => self.switch_database(&path),

@@ -22,8 +22,9 @@ use crate::store::scores::{NewRun, PurchaseHistory, Score};
 use crate::store::{Store, StoreError};
 
 /// Bumped when the engine's mathematics changes, so stored scores are recomputed by a new
-/// version of the app instead of being trusted.
-pub const ENGINE_VERSION: u32 = 3;
+/// version of the app instead of being trusted (4: runs list the first-purchase sources the
+/// chart filter offers).
+pub const ENGINE_VERSION: u32 = 4;
 
 /// The owner's economics as the engine reads them (weeks as the model time unit).
 pub fn value_settings(settings: &BusinessSettings) -> ValueSettings {
@@ -204,15 +205,30 @@ pub fn compute(
         end,
         minor_per_major: input.minor_per_major,
     });
+    let mut first_sources: Vec<String> = history
+        .acquisition
+        .iter()
+        .zip(&valuation.summaries)
+        .filter(|(a, s)| s.is_acquired() && !a.source.is_empty())
+        .map(|(a, _)| a.source.clone())
+        .collect();
+    first_sources.sort_unstable();
+    first_sources.dedup();
     let PurchaseHistory { customer_ids, .. } = history;
-    let run = new_run(
+    let summary = run_summary(
         &valuation,
         &economics,
         input.minor_per_major,
+        insights,
+        first_sources,
+    );
+    let run = new_run(
+        &valuation,
+        &economics,
+        summary,
         key,
         started.elapsed().as_secs_f64(),
         end,
-        insights,
     );
     Ok(Some(Computed {
         valuation,
@@ -350,6 +366,8 @@ pub struct RunSummary {
     pub backtest: Option<BacktestCurve>,
     /// The figures behind the value charts.
     pub insights: Insights,
+    /// The platforms customers' first purchases came from, for the charts' filter.
+    pub first_sources: Vec<String>,
 }
 
 /// Actual and predicted cumulative repeat purchases after the calibration end.
@@ -374,6 +392,7 @@ fn run_summary(
     economics: &ValueSettings,
     minor: f64,
     insights: Insights,
+    first_sources: Vec<String>,
 ) -> RunSummary {
     let valued: Vec<(usize, &crate::clv::value::CustomerValue)> = valuation
         .values
@@ -427,19 +446,18 @@ fn run_summary(
             error_pct: b.error_pct(),
         }),
         insights,
+        first_sources,
     }
 }
 
 fn new_run(
     valuation: &Valuation,
     economics: &ValueSettings,
-    minor: f64,
+    summary: RunSummary,
     inputs_key: String,
     seconds: f64,
     observation_end: NaiveDate,
-    insights: Insights,
 ) -> NewRun {
-    let summary = run_summary(valuation, economics, minor, insights);
     let summary_json = serde_json::to_string(&summary).unwrap_or_else(|_| "{}".to_owned());
     match &valuation.method {
         Method::Model {

@@ -62,6 +62,8 @@ pub struct Acquisition {
     pub first_placed_utc: i64,
     /// Its channel (`web`, `pos`, …), else its platform (`shopify`, …).
     pub channel: String,
+    /// The platform it was imported from (`shopify`, `square`, `demo`, …).
+    pub source: String,
     /// The discount or coupon code it used.
     pub coupon: Option<String>,
 }
@@ -71,6 +73,7 @@ impl Default for Acquisition {
         Acquisition {
             first_placed_utc: i64::MAX,
             channel: String::new(),
+            source: String::new(),
             coupon: None,
         }
     }
@@ -151,6 +154,29 @@ pub struct Score {
     /// RFM scores (recency, frequency, monetary, 1–5) and segment name, for customers who
     /// bought.
     pub rfm: Option<([u8; 3], &'static str)>,
+}
+
+/// A score as stored, read back for filtering the charts. Money in minor units.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredScore {
+    /// The customer.
+    pub customer_id: CustomerId,
+    /// Probability still active.
+    pub p_alive: Option<f64>,
+    /// Expected purchases over the horizon.
+    pub expected_purchases: Option<f64>,
+    /// Expected spend per purchase.
+    pub expected_spend_cents: Option<f64>,
+    /// Lifetime value over the horizon.
+    pub clv_cents: f64,
+    /// Low end of the 80% range.
+    pub clv_low_cents: Option<f64>,
+    /// High end of the 80% range.
+    pub clv_high_cents: Option<f64>,
+    /// R, F and M scores.
+    pub rfm: Option<[u8; 3]>,
+    /// Segment name.
+    pub segment: Option<String>,
 }
 
 /// A customer with their order history and current score, one row of `clv-desk customers`.
@@ -251,11 +277,12 @@ impl Store {
             .map_err(err)?;
         let sql = if merges == 0 {
             "SELECT o.id, o.customer_id, o.local_date, o.net_cents, o.refunded_cents,
-                    o.placed_utc, coalesce(o.channel, o.source), o.coupon_code
+                    o.placed_utc, coalesce(o.channel, o.source), o.coupon_code, o.source
              FROM orders o WHERE o.customer_id IS NOT NULL AND o.status <> 'refund'"
         } else {
             "SELECT o.id, coalesce(c.merged_into, c.id), o.local_date, o.net_cents,
-                    o.refunded_cents, o.placed_utc, coalesce(o.channel, o.source), o.coupon_code
+                    o.refunded_cents, o.placed_utc, coalesce(o.channel, o.source), o.coupon_code,
+                    o.source
              FROM orders o JOIN customers c ON c.id = o.customer_id
              WHERE o.status <> 'refund'"
         };
@@ -301,6 +328,7 @@ impl Store {
                     first_placed_utc: placed,
                     channel: text(6)?.unwrap_or_default(),
                     coupon: text(7)?.filter(|c| !c.trim().is_empty()),
+                    source: text(8)?.unwrap_or_default(),
                 };
             }
             purchases.push(Purchase {
@@ -433,6 +461,40 @@ impl Store {
             )
             .optional()
             .map_err(|e| self.err(e))
+    }
+
+    /// Every customer's score in run `run_id`, by customer id (ascending).
+    pub fn run_scores(&self, run_id: i64) -> Result<Vec<StoredScore>, StoreError> {
+        let err = |e| self.err(e);
+        let mut stmt = self
+            .conn()
+            .prepare(
+                "SELECT customer_id, p_alive, expected_purchases, expected_spend_cents, clv_cents,
+                        clv_low_cents, clv_high_cents, r_score, f_score, m_score, segment
+                 FROM customer_scores WHERE run_id = ?1 ORDER BY customer_id",
+            )
+            .map_err(err)?;
+        let rows = stmt
+            .query_map([run_id], |r| {
+                let scores: (Option<u8>, Option<u8>, Option<u8>) =
+                    (r.get(7)?, r.get(8)?, r.get(9)?);
+                Ok(StoredScore {
+                    customer_id: CustomerId(r.get(0)?),
+                    p_alive: r.get(1)?,
+                    expected_purchases: r.get(2)?,
+                    expected_spend_cents: r.get(3)?,
+                    clv_cents: r.get(4)?,
+                    clv_low_cents: r.get(5)?,
+                    clv_high_cents: r.get(6)?,
+                    rfm: match scores {
+                        (Some(rs), Some(fs), Some(ms)) => Some([rs, fs, ms]),
+                        _ => None,
+                    },
+                    segment: r.get(10)?,
+                })
+            })
+            .map_err(err)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(err)
     }
 
     /// Number of recorded runs (with or without kept scores).

@@ -8,7 +8,10 @@
 use egui::{Color32, RichText, Sense, vec2};
 use egui_plot::{Bar, BarChart, Legend, Line, Plot, PlotPoints, VLine};
 
+use chrono::NaiveDate;
+
 use crate::app::AppState;
+use crate::app::chart_filter::ChartFilter;
 use crate::app::valuation::{BacktestCurve, RunOverview};
 use crate::clv::insights::{
     Cohort, FREQUENCY_ROWS, GroupValue, Insights, Matrix, NO_CODE, WEEKS_SINCE_EDGES,
@@ -31,6 +34,136 @@ pub struct ChartsViewState {
     pub log_scale: bool,
     /// What the owner clicked under the charts this frame.
     actions: ChartActions,
+    /// The filter being edited.
+    filter: FilterDraft,
+}
+
+/// The filter as the owner is typing it.
+#[derive(Debug, Default)]
+struct FilterDraft {
+    from: String,
+    to: String,
+    segment: Option<String>,
+    source: Option<String>,
+    problem: Option<String>,
+}
+
+/// The filter bar; the filter to apply when the owner asked for one.
+fn filter_bar_ui(
+    ui: &mut egui::Ui,
+    draft: &mut FilterDraft,
+    run: &RunOverview,
+    filtered: bool,
+    busy: bool,
+) -> Option<ChartFilter> {
+    let mut apply = None;
+    egui::Frame::group(ui.style())
+        .inner_margin(egui::Margin::same(8))
+        .show(ui, |ui| {
+            ui.horizontal_wrapped(|ui| {
+                let label = ui.label("Show customers who first bought from");
+                ui.add(
+                    egui::TextEdit::singleline(&mut draft.from)
+                        .desired_width(95.0)
+                        .hint_text("YYYY-MM-DD"),
+                )
+                .labelled_by(label.id)
+                .on_hover_text("Leave empty for the beginning.");
+                let label = ui.label("to");
+                ui.add(
+                    egui::TextEdit::singleline(&mut draft.to)
+                        .desired_width(95.0)
+                        .hint_text("YYYY-MM-DD"),
+                )
+                .labelled_by(label.id)
+                .on_hover_text("Leave empty for the latest order.");
+                let label = ui.label("in");
+                let segments: Vec<String> = run
+                    .summary
+                    .insights
+                    .by_segment
+                    .iter()
+                    .map(|g| g.segment.clone())
+                    .collect();
+                choice_ui(ui, label.id, "all segments", &segments, &mut draft.segment);
+                let label = ui.label("through");
+                choice_ui(
+                    ui,
+                    label.id,
+                    "all sources",
+                    &run.summary.first_sources,
+                    &mut draft.source,
+                );
+                if ui
+                    .add_enabled(!busy, egui::Button::new("Apply filter"))
+                    .clicked()
+                {
+                    match draft_filter(draft) {
+                        Ok(filter) => {
+                            draft.problem = None;
+                            apply = Some(filter);
+                        }
+                        Err(problem) => draft.problem = Some(problem),
+                    }
+                }
+                if ui
+                    .add_enabled(filtered && !busy, egui::Button::new("Show everyone"))
+                    .clicked()
+                {
+                    *draft = FilterDraft::default();
+                    apply = Some(ChartFilter::default());
+                }
+            });
+            if let Some(problem) = &draft.problem {
+                ui.colored_label(ui.visuals().error_fg_color, problem);
+            }
+        });
+    apply
+}
+
+/// A drop-down of `options` with "all …" for no choice, named by the label `label`.
+fn choice_ui(
+    ui: &mut egui::Ui,
+    label: egui::Id,
+    all: &str,
+    options: &[String],
+    chosen: &mut Option<String>,
+) {
+    egui::ComboBox::from_id_salt(("chart-filter", all))
+        .selected_text(chosen.clone().unwrap_or_else(|| all.to_owned()))
+        .show_ui(ui, |ui| {
+            ui.selectable_value(chosen, None, all);
+            for option in options {
+                ui.selectable_value(chosen, Some(option.clone()), option);
+            }
+        })
+        .response
+        .labelled_by(label);
+}
+
+/// The filter the draft describes, or what is wrong with a date.
+fn draft_filter(draft: &FilterDraft) -> Result<ChartFilter, String> {
+    let day = |text: &str, which: &str| -> Result<Option<NaiveDate>, String> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| format!("“{text}” ({which}) is not a date like 2025-03-31."))
+    };
+    let filter = ChartFilter {
+        first_from: day(&draft.from, "from")?,
+        first_to: day(&draft.to, "to")?,
+        segment: draft.segment.clone(),
+        source: draft.source.clone(),
+    };
+    if let (Some(from), Some(to)) = (filter.first_from, filter.first_to)
+        && from > to
+    {
+        return Err("The first date is after the second.".to_owned());
+    }
+    Ok(filter)
 }
 
 /// Clicks under a chart, acted on after the charts are drawn.
@@ -74,7 +207,11 @@ pub fn charts_ui(ui: &mut egui::Ui, state: &mut AppState, view: &mut ChartsViewS
         return;
     };
     let currency = snapshot.settings.currency;
-    let insights = &run.summary.insights;
+    let filtered = state
+        .filtered_charts
+        .as_ref()
+        .filter(|f| f.run_id == run.run_id);
+    let insights = filtered.map_or(&run.summary.insights, |f| &f.insights);
     let reset = view.actions.reset.take();
     ui.label(
         RichText::new(format!(
@@ -84,6 +221,18 @@ pub fn charts_ui(ui: &mut egui::Ui, state: &mut AppState, view: &mut ChartsViewS
         ))
         .weak(),
     );
+    let busy = state.running_job().is_some();
+    let filter_command = filter_bar_ui(ui, &mut view.filter, run, filtered.is_some(), busy);
+    if let Some(f) = filtered {
+        ui.label(
+            RichText::new(format!(
+                "Showing {} {}.",
+                crate::domain::group_thousands(f.customers),
+                f.filter.describe()
+            ))
+            .strong(),
+        );
+    }
     ui.add_space(6.0);
     distribution_ui(ui, view, insights, currency, reset);
     cohort_table_ui(ui, &mut view.actions, insights);
@@ -122,6 +271,9 @@ pub fn charts_ui(ui: &mut egui::Ui, state: &mut AppState, view: &mut ChartsViewS
     backtest_ui(ui, view, run, reset);
     if let Some(title) = view.actions.save_png.take() {
         state.push(crate::app::Command::ChooseChartPng(title));
+    }
+    if let Some(filter) = filter_command {
+        state.push(crate::app::Command::FilterCharts(filter));
     }
 }
 
