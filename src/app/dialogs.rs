@@ -15,6 +15,8 @@ pub enum DialogPurpose {
     ImportFiles,
     /// Where to save a chart as a PNG picture.
     ChartPng,
+    /// Where to save the customers table as CSV.
+    CustomersCsv,
 }
 
 /// At most one open file dialog and the channel its answer arrives on.
@@ -75,6 +77,19 @@ impl PendingDialog {
                 .set_title("Save the chart as a picture")
                 .set_file_name(file_name)
                 .add_filter("PNG picture", &["png"])
+                .save_file()
+                .into_iter()
+                .collect()
+        });
+    }
+
+    /// Asks where to save the customers table as CSV.
+    pub fn customers_csv(&mut self) {
+        self.spawn(DialogPurpose::CustomersCsv, || {
+            rfd::FileDialog::new()
+                .set_title("Export the customers table")
+                .set_file_name("customers.csv")
+                .add_filter("CSV (Excel, LibreOffice)", &["csv"])
                 .save_file()
                 .into_iter()
                 .collect()

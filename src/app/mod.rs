@@ -6,6 +6,7 @@
 //! and makes every user action a value tests can inspect.
 
 pub mod chart_filter;
+pub mod customer_table;
 pub mod dialogs;
 pub mod import;
 pub mod import_flow;
@@ -44,6 +45,12 @@ pub struct FilteredCharts {
 
 /// Where the filtering job leaves its result for the UI thread.
 type FilterSlot = std::sync::Arc<std::sync::Mutex<Option<FilteredCharts>>>;
+
+/// Where the job reading the customers table leaves it for the UI thread.
+type TableSlot = std::sync::Arc<std::sync::Mutex<Option<customer_table::CustomerTable>>>;
+
+/// The label of the background job that reads the customers table.
+pub const LOADING_CUSTOMERS_LABEL: &str = "Reading the customers";
 
 /// The label of the background valuation job.
 pub const VALUING_LABEL: &str = "Valuing customers";
@@ -155,6 +162,14 @@ pub enum Command {
     SaveChartPng(String, PathBuf),
     /// Show the charts for these customers only (an empty filter shows everyone).
     FilterCharts(chart_filter::ChartFilter),
+    /// Show the customers table searched, filtered and sorted this way.
+    QueryCustomers(customer_table::CustomerQuery),
+    /// Select a customer in the table (and open their profile), or none.
+    SelectCustomer(Option<i64>),
+    /// Ask where to save the customers table as CSV (file dialog).
+    ChooseCustomersCsv,
+    /// Save the customers the table shows, in its order, as CSV at this path.
+    ExportCustomers(PathBuf),
     /// Close the application.
     Quit,
 }
@@ -213,6 +228,13 @@ pub struct AppState {
     pub filtered_charts: Option<FilteredCharts>,
     /// Where the filtering job leaves its result.
     filter_slot: FilterSlot,
+    /// The customers table: loaded rows, the owner's search and sort, the rows shown.
+    pub customers: customer_table::CustomerBrowser,
+    /// Where the job reading the customers table leaves it.
+    table_slot: TableSlot,
+    /// The key of the last customers table read started, so a failing read is not
+    /// restarted every frame.
+    table_started_for: Option<String>,
     /// Set when the owner asked to quit.
     pub quit_requested: bool,
     /// Files being imported: queue, preview, last result.
@@ -245,6 +267,9 @@ impl AppState {
             chart_png_title: None,
             filtered_charts: None,
             filter_slot: FilterSlot::default(),
+            customers: customer_table::CustomerBrowser::default(),
+            table_slot: TableSlot::default(),
+            table_started_for: None,
             quit_requested: false,
             import: ImportFlow::default(),
             valuation_started_for: None,
@@ -293,6 +318,11 @@ impl AppState {
                         self.apply(Command::SaveChartPng(title, path));
                     }
                 }
+                DialogPurpose::CustomersCsv => {
+                    if let Some(path) = paths.into_iter().next() {
+                        self.apply(Command::ExportCustomers(path));
+                    }
+                }
                 DialogPurpose::OpenDatabase | DialogPurpose::NewDatabase => {
                     if let Some(path) = paths.into_iter().next() {
                         self.apply(Command::OpenDatabase(path));
@@ -311,6 +341,97 @@ impl AppState {
             self.start_job(&label, run);
         }
         self.value_if_stale();
+        self.read_customers_if_stale();
+    }
+
+    /// What the customers table must have been read from to be current: the valuation's
+    /// inputs and run (scores and data).
+    fn customers_table_key(&self) -> Option<String> {
+        let snapshot = self.snapshot()?;
+        let run = snapshot.valuation.as_ref().map_or(-1, |v| v.run_id);
+        Some(format!(
+            "{}; run {run}; {}",
+            snapshot.inputs_key,
+            snapshot.db_path.display()
+        ))
+    }
+
+    /// Whether the customers table on screen is the current one (or being read).
+    pub fn customers_table_is_current(&self) -> bool {
+        let key = self.customers_table_key();
+        self.customers
+            .table
+            .as_ref()
+            .is_some_and(|t| Some(&t.source_key) == key.as_ref())
+    }
+
+    /// Reads the customers table in the background while the Customers view is open and
+    /// the table is missing or older than the data and scores, once nothing else runs.
+    fn read_customers_if_stale(&mut self) {
+        if self.view != View::Customers
+            || self.running_job().is_some()
+            || self.customers_table_is_current()
+        {
+            return;
+        }
+        let Some(key) = self.customers_table_key() else {
+            return;
+        };
+        if self.snapshot().is_some_and(Snapshot::needs_valuation)
+            || self.table_started_for.as_ref() == Some(&key)
+        {
+            return;
+        }
+        self.table_started_for = Some(key.clone());
+        let slot = std::sync::Arc::clone(&self.table_slot);
+        self.start_job(
+            LOADING_CUSTOMERS_LABEL,
+            Box::new(move |store, progress| {
+                progress.set(0.1, "Reading customers…");
+                let rows = store.customer_values()?;
+                progress.set(0.6, "Preparing search and sorting…");
+                let table = customer_table::CustomerTable::build(rows, key);
+                let words = format!(
+                    "{} customers ready.",
+                    crate::domain::group_thousands(table.len() as u64)
+                );
+                if let Ok(mut slot) = slot.lock() {
+                    *slot = Some(table);
+                }
+                Ok(words)
+            }),
+        );
+    }
+
+    fn start_customers_export(&mut self, path: PathBuf) {
+        let Some(table) = self.customers.table.clone() else {
+            self.status = Some(StatusLine {
+                text: "The customers table is not read yet; nothing was exported.".to_owned(),
+                is_error: true,
+            });
+            return;
+        };
+        let visible = self.customers.visible.clone();
+        let currency = self
+            .snapshot()
+            .map_or(crate::domain::Currency::USD, |s| s.settings.currency);
+        self.start_job(
+            "Exporting customers",
+            Box::new(move |_, _| {
+                let file = std::fs::File::create(&path)
+                    .map_err(|e| anyhow::anyhow!("could not create {}: {e}", path.display()))?;
+                let mut out = std::io::BufWriter::new(file);
+                let rows = visible.iter().filter_map(|i| table.rows.get(*i as usize));
+                crate::export::customers_csv::write_customers_csv(&mut out, rows, currency)
+                    .and_then(|()| std::io::Write::flush(&mut out).map_err(csv::Error::from))
+                    .map_err(|e| anyhow::anyhow!("could not write {}: {e}", path.display()))?;
+                Ok(format!(
+                    "Exported {} customers to {}",
+                    crate::domain::group_thousands(visible.len() as u64),
+                    path.display()
+                ))
+            }),
+        );
     }
 
     /// Starts valuing the customers in the background when the scores are stale and
@@ -382,6 +503,9 @@ impl AppState {
     fn finish_job(&mut self, done: JobFinished) {
         if let Some(filtered) = self.filter_slot.lock().ok().and_then(|mut s| s.take()) {
             self.filtered_charts = Some(filtered);
+        }
+        if let Some(table) = self.table_slot.lock().ok().and_then(|mut s| s.take()) {
+            self.customers.set_table(std::sync::Arc::new(table));
         }
         match done.result {
             Ok(text) => {
@@ -461,6 +585,10 @@ impl AppState {
             }
             Command::SaveChartPng(title, path) => self.chart_png = Some((title, path)),
             Command::FilterCharts(filter) => self.start_filter(filter),
+            Command::QueryCustomers(query) => self.customers.set_query(query),
+            Command::SelectCustomer(id) => self.customers.selected = id,
+            Command::ChooseCustomersCsv => self.dialogs.customers_csv(),
+            Command::ExportCustomers(path) => self.start_customers_export(path),
             Command::ChooseDatabase => self.dialogs.pick_database(),
             Command::ChooseNewDatabase => self.dialogs.new_database(),
             Command::OpenDatabase(path) => self.switch_database(&path),
@@ -557,6 +685,8 @@ impl AppState {
             DataState::Ready { snapshot, worker } => {
                 self.status = opened_status(&snapshot);
                 self.valuation_started_for = None;
+                self.table_started_for = None;
+                self.customers = customer_table::CustomerBrowser::default();
                 if !snapshot.is_demo {
                     self.return_from_demo = None;
                 }

@@ -3,6 +3,7 @@
 //! Nothing here knows about SQLite or egui; `import` and `clv` produce and consume these
 //! types, `store` persists them.
 
+pub mod customer;
 pub mod money;
 pub mod order;
 pub mod settings;

@@ -6,6 +6,7 @@
 
 use std::borrow::Cow;
 
+pub mod customers_csv;
 pub mod orders_csv;
 
 /// `text` made safe to open in a spreadsheet: prefixed with `'` when it starts with a

@@ -179,55 +179,7 @@ pub struct StoredScore {
     pub segment: Option<String>,
 }
 
-/// A customer with their order history and current score, one row of `clv-desk customers`.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
-pub struct CustomerValueRow {
-    /// Row id.
-    pub id: i64,
-    /// The key the customer is recognised by (email, else platform id, username, phone, name).
-    pub customer_key: String,
-    /// Display name.
-    pub name: String,
-    /// E-mail address.
-    pub email: Option<String>,
-    /// Orders (refund entries not counted).
-    pub orders: u64,
-    /// Day of the first order.
-    pub first_order: Option<String>,
-    /// Day of the latest order.
-    pub last_order: Option<String>,
-    /// Net revenue in minor units (after discounts and refunds).
-    pub revenue_cents: i64,
-    /// The current score, when the customer was valued.
-    #[serde(flatten)]
-    pub score: Option<ScoreColumns>,
-}
-
-/// The score part of a [`CustomerValueRow`].
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
-pub struct ScoreColumns {
-    /// Repeat purchases.
-    pub frequency: u32,
-    /// Recency in the run's period.
-    pub recency: f64,
-    /// Age in the run's period.
-    #[serde(rename = "T")]
-    pub t: f64,
-    /// Mean repeat purchase value in minor units.
-    pub monetary_value_cents: f64,
-    /// Probability still active.
-    pub p_alive: Option<f64>,
-    /// Expected purchases over the horizon.
-    pub expected_purchases: Option<f64>,
-    /// Lifetime value in minor units.
-    pub predicted_clv_cents: f64,
-    /// Low end of the 80% range.
-    pub clv_low_cents: Option<f64>,
-    /// High end of the 80% range.
-    pub clv_high_cents: Option<f64>,
-    /// RFM segment name.
-    pub segment: Option<String>,
-}
+pub use crate::domain::customer::{CustomerValueRow, ScoreColumns};
 
 impl Store {
     /// What the orders look like, for deciding whether the current scores are stale: every
@@ -516,7 +468,7 @@ impl Store {
         let conn = self.conn();
         let mut rows: Vec<CustomerValueRow> = conn
             .prepare(
-                "SELECT c.id, c.display_name, c.email,
+                "SELECT c.id, c.display_name, c.email, c.phone,
                         (SELECT k.key FROM customer_keys k WHERE k.customer_id = c.id
                          ORDER BY CASE k.kind WHEN 'email' THEN 0 WHEN 'platform_id' THEN 1
                                   WHEN 'username' THEN 2 WHEN 'phone' THEN 3 ELSE 4 END, k.id
@@ -529,7 +481,8 @@ impl Store {
                     id: r.get(0)?,
                     name: r.get(1)?,
                     email: r.get(2)?,
-                    customer_key: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                    phone: r.get(3)?,
+                    customer_key: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
                     orders: 0,
                     first_order: None,
                     last_order: None,

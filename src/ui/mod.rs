@@ -36,6 +36,7 @@ pub struct ViewState {
     settings: settings::SettingsForm,
     import: import::ImportViewState,
     charts: charts::ChartsViewState,
+    customers: customers::CustomersViewState,
 }
 
 /// The eframe application: [`AppState`] plus view-local state.
@@ -150,9 +151,14 @@ impl ClvDeskApp {
             .show(ui, |ui| nav::navigation_ui(ui, &mut self.state));
         egui::Panel::bottom("status").show(ui, |ui| status_bar_ui(ui, &mut self.state));
         egui::CentralPanel::default().show(ui, |ui| {
-            egui::ScrollArea::vertical()
-                .auto_shrink([false, false])
-                .show(ui, |ui| self.view_ui(ui));
+            if self.state.view == View::Customers {
+                // The customers table scrolls itself (virtualised rows, fixed headings).
+                self.view_ui(ui);
+            } else {
+                egui::ScrollArea::vertical()
+                    .auto_shrink([false, false])
+                    .show(ui, |ui| self.view_ui(ui));
+            }
         });
     }
 
@@ -163,7 +169,9 @@ impl ClvDeskApp {
         match view {
             View::Dashboard => dashboard::dashboard_ui(ui, &mut self.state),
             View::Import => import::import_ui(ui, &mut self.state, &mut self.views.import),
-            View::Customers => customers::customers_ui(ui, &mut self.state),
+            View::Customers => {
+                customers::customers_ui(ui, &mut self.state, &mut self.views.customers)
+            }
             View::ValueCharts => charts::charts_ui(ui, &mut self.state, &mut self.views.charts),
             View::Loyalty => loyalty::loyalty_ui(ui, &mut self.state),
             View::Referrals => referrals::referrals_ui(ui, &mut self.state),

@@ -1,0 +1,241 @@
+//! The customers table as an owner uses it on the demo shop: searching as they type,
+//! sorting by clicking a heading, filtering by segment and "slipping away", selecting a
+//! row, and exporting exactly what is shown as a spreadsheet-safe CSV.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use clv_desk::app::customer_table::SortColumn;
+use clv_desk::app::{Command, Progress, UiPrefs, View, load_demo};
+use clv_desk::demo::DemoOptions;
+use clv_desk::domain::group_thousands;
+use clv_desk::store::Store;
+use clv_desk::ui::ClvDeskApp;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT as _, Queryable as _};
+
+/// A demo shop of `customers`, valued, with one customer renamed to a formula.
+fn valued_demo(db: &Path, customers: usize) {
+    let mut store = Store::open(db).unwrap();
+    let options = DemoOptions {
+        customers,
+        seed: 11,
+        end_date: chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap(),
+        currency: clv_desk::domain::Currency::EUR,
+    };
+    load_demo(&mut store, &Progress::default(), &options).unwrap();
+    drop(store);
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.execute(
+        "UPDATE customers SET display_name = '=HYPERLINK(\"http://evil\")' WHERE id = 1",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let mut store = Store::open(db).unwrap();
+    clv_desk::app::valuation::value_and_save(&mut store, &Progress::default()).unwrap();
+}
+
+fn harness_on(db: &Path) -> Harness<'static, ClvDeskApp> {
+    let prefs = UiPrefs {
+        last_view: View::Customers,
+        ..UiPrefs::default()
+    };
+    let app = ClvDeskApp::new(db, prefs);
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_ui_state(|ui, app: &mut ClvDeskApp| app.show(ui), app);
+    harness.step(); // the table is read in the background: a spinner until then
+    run_until(&mut harness, |app| {
+        app.state.running_job().is_none() && app.state.customers_table_is_current()
+    });
+    harness
+}
+
+fn run_until(harness: &mut Harness<'_, ClvDeskApp>, done: impl Fn(&ClvDeskApp) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !done(harness.state()) {
+        assert!(Instant::now() < deadline, "timed out");
+        harness.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    harness.run();
+}
+
+/// The customers the table shows, in order.
+fn shown(harness: &Harness<'_, ClvDeskApp>) -> Vec<clv_desk::domain::customer::CustomerValueRow> {
+    harness
+        .state()
+        .state
+        .customers
+        .visible_rows()
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn search_sort_and_filter_as_an_owner_would() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.sqlite");
+    valued_demo(&db, 600);
+    let mut harness = harness_on(&db);
+    let everyone = shown(&harness);
+    let total = harness.state().state.snapshot().unwrap().overview.customers;
+    assert_eq!(everyone.len() as u64, total);
+    harness.get_by_label(&format!("{} customers.", group_thousands(total)));
+
+    // Typing part of a name narrows the table to the customers whose name has it.
+    let someone = everyone
+        .iter()
+        .find(|r| r.name.split_whitespace().count() >= 2 && !r.name.starts_with('='))
+        .unwrap()
+        .clone();
+    let surname = someone.name.split_whitespace().last().unwrap().to_owned();
+    let search = harness
+        .query_all_by_role(egui::accesskit::Role::TextInput)
+        .next()
+        .unwrap();
+    search.click();
+    search.type_text(&surname);
+    harness.run();
+    let found = shown(&harness);
+    assert!(found.iter().any(|r| r.id == someone.id), "{surname}");
+    assert!(found.len() < everyone.len());
+    let lower = surname.to_lowercase();
+    assert!(found.iter().all(|r| {
+        r.name.to_lowercase().contains(&lower)
+            || r.email.as_deref().unwrap_or("").contains(&lower)
+            || r.customer_key.to_lowercase().contains(&lower)
+    }));
+    harness.get_by_label(&format!(
+        "Showing {} of {} customers.",
+        group_thousands(found.len() as u64),
+        group_thousands(total)
+    ));
+    harness.get_by_label("Clear search and filters").click();
+    harness.run();
+    assert_eq!(shown(&harness).len(), everyone.len());
+
+    // A click on a heading sorts by it, largest first; a second click turns the order.
+    harness.get_by_label(SortColumn::Revenue.label()).click();
+    harness.run();
+    let by_revenue: Vec<i64> = shown(&harness).iter().map(|r| r.revenue_cents).collect();
+    assert!(by_revenue.windows(2).all(|w| w[0] >= w[1]));
+    assert!(by_revenue[0] > by_revenue[by_revenue.len() - 1]);
+    assert!(harness.state().state.customers.query.descending);
+    harness.get_by_label(SortColumn::Revenue.label()).click();
+    harness.run();
+    let upwards: Vec<i64> = shown(&harness).iter().map(|r| r.revenue_cents).collect();
+    assert!(upwards.windows(2).all(|w| w[0] <= w[1]));
+    assert!(!harness.state().state.customers.query.descending);
+
+    // The segment drop-down keeps only that segment, still in the chosen order.
+    let table = harness.state().state.customers.table.clone().unwrap();
+    let champions = table
+        .segment_totals
+        .iter()
+        .find(|t| t.segment.label() == "Champions")
+        .unwrap()
+        .customers;
+    harness
+        .query_all_by_role(egui::accesskit::Role::ComboBox)
+        .next()
+        .unwrap()
+        .click();
+    harness.run();
+    harness
+        .get_by_label(&format!("Champions ({})", group_thousands(champions)))
+        .click();
+    harness.run();
+    let in_segment = shown(&harness);
+    assert_eq!(in_segment.len() as u64, champions);
+    assert!(
+        in_segment
+            .iter()
+            .all(|r| { r.score.as_ref().and_then(|s| s.segment.as_deref()) == Some("Champions") })
+    );
+    assert!(
+        in_segment
+            .windows(2)
+            .all(|w| w[0].revenue_cents <= w[1].revenue_cents)
+    );
+
+    // "Slipping away" keeps valuable customers whose chance of still buying is low.
+    harness.get_by_label("Clear search and filters").click();
+    harness.run();
+    harness
+        .get_by_label("Only valuable customers slipping away")
+        .click();
+    harness.run();
+    let slipping = shown(&harness);
+    assert!(!slipping.is_empty() && slipping.len() < everyone.len());
+    assert!(slipping.iter().all(|r| {
+        r.score
+            .as_ref()
+            .and_then(|s| s.p_alive)
+            .is_some_and(|p| p < 0.5)
+    }));
+    let dashboard = harness
+        .state()
+        .state
+        .snapshot()
+        .unwrap()
+        .valuation
+        .as_ref()
+        .unwrap()
+        .summary
+        .insights
+        .at_risk
+        .customers;
+    assert_eq!(
+        slipping.len() as u64,
+        dashboard,
+        "same rule as the dashboard"
+    );
+
+    // Clicking a row selects that customer.
+    let first = slipping[0].clone();
+    harness.get_by_label(&first.name).click();
+    harness.run();
+    assert_eq!(harness.state().state.customers.selected, Some(first.id));
+}
+
+#[test]
+fn export_writes_what_is_shown_and_neutralises_formulas() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.sqlite");
+    valued_demo(&db, 300);
+    let mut harness = harness_on(&db);
+    harness.get_by_label(SortColumn::Name.label()).click();
+    harness.run();
+    let expected: Vec<i64> = shown(&harness).iter().map(|r| r.id).collect();
+    assert!(
+        !harness
+            .get_by_label("Export table as CSV…")
+            .accesskit_node()
+            .is_disabled()
+    );
+
+    // The save dialog is bypassed: the command it leads to.
+    let out = dir.path().join("customers.csv");
+    harness
+        .state_mut()
+        .state
+        .push(Command::ExportCustomers(out.clone()));
+    harness.run();
+    run_until(&mut harness, |app| app.state.running_job().is_none());
+    let status = harness.state().state.status.clone().unwrap();
+    assert!(status.text.starts_with("Exported "), "{status:?}");
+
+    let mut reader = csv::Reader::from_path(&out).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let id_at = headers.iter().position(|h| h == "customer_id").unwrap();
+    let name_at = headers.iter().position(|h| h == "name").unwrap();
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let ids: Vec<i64> = records.iter().map(|r| r[id_at].parse().unwrap()).collect();
+    assert_eq!(ids, expected, "the rows shown, in the order shown");
+    let evil = records.iter().find(|r| &r[id_at] == "1").unwrap();
+    assert_eq!(&evil[name_at], "'=HYPERLINK(\"http://evil\")");
+}
