@@ -182,10 +182,13 @@ fn loading_demo_data_fills_the_dashboard() {
 
     // Each figure links to the view that explains it.
     harness.get_by_label("See it in Customers").click();
-    harness.run();
+    harness.step(); // the table is being read: its spinner keeps painting
     assert_eq!(harness.state().state.view, View::Customers);
     harness.get_by_label("Dashboard").click();
-    harness.run();
+    harness.step();
+    run_until(&mut harness, "the customers table", |app| {
+        app.state.running_job().is_none()
+    });
     assert!(harness.query_all_by_label("See it in Value charts").count() >= 5);
 
     harness.get_by_label("See the import history").click();
