@@ -422,9 +422,51 @@ pub fn bench_clv(customers: usize, seed: u64, say: &mut dyn FnMut(&str)) -> anyh
 /// dashboard read aggregates computed with the valuation, so their frame cost must not grow
 /// with the number of customers.
 pub fn bench_frames(db: &Path, customers: usize, say: &mut dyn FnMut(&str)) -> anyhow::Result<()> {
-    use crate::app::{Command, Progress, UiPrefs, View, load_demo};
-    use crate::demo::DemoOptions;
+    use crate::app::{Command, UiPrefs, View};
     use crate::ui::ClvDeskApp;
+
+    valued_demo_database(db, customers, say)?;
+    let clock = Instant::now();
+    let mut app = ClvDeskApp::new(db, UiPrefs::default());
+    let ctx = egui::Context::default();
+    let frame = |app: &mut ClvDeskApp| -> f64 { headless_frame_ms(&ctx, app, Vec::new()) };
+    let first = frame(&mut app);
+    say(&format!(
+        "open the window on it: {:.0} ms to the first frame ({first:.1} ms of it the frame)",
+        clock.elapsed().as_secs_f64() * 1000.0
+    ));
+    for view in [
+        View::Dashboard,
+        View::ValueCharts,
+        View::Customers,
+        View::Import,
+        View::Settings,
+    ] {
+        app.state.push(Command::Navigate(view));
+        let switch = frame(&mut app) + frame(&mut app);
+        let times: Vec<f64> = (0..60).map(|_| frame(&mut app)).collect();
+        say(&format!(
+            "{:<13} frame: {}; switching to it: {switch:.2} ms",
+            view.label(),
+            median_and_slowest(times)
+        ));
+    }
+    say(&format!(
+        "peak RSS {:.0} MiB",
+        peak_rss_mib().unwrap_or(f64::NAN)
+    ));
+    Ok(())
+}
+
+/// Replaces the database at `db` with a valued demo shop of `customers` customers, saying
+/// how long writing and valuing took.
+fn valued_demo_database(
+    db: &Path,
+    customers: usize,
+    say: &mut dyn FnMut(&str),
+) -> anyhow::Result<()> {
+    use crate::app::{Progress, load_demo};
+    use crate::demo::DemoOptions;
 
     for suffix in ["", "-wal", "-shm"] {
         let path = std::path::PathBuf::from(format!("{}{suffix}", db.display()));
@@ -452,47 +494,190 @@ pub fn bench_frames(db: &Path, customers: usize, say: &mut dyn FnMut(&str)) -> a
         "valuation: {:.2} s ({words})",
         clock.elapsed().as_secs_f64()
     ));
-    drop(store);
+    Ok(())
+}
 
-    let clock = Instant::now();
-    let mut app = ClvDeskApp::new(db, UiPrefs::default());
-    let ctx = egui::Context::default();
-    let input = || egui::RawInput {
+/// One frame of the whole window drawn headlessly (layout and tessellation, no GPU) at
+/// 1280×800 with these input events; its CPU time in milliseconds.
+fn headless_frame_ms(
+    ctx: &egui::Context,
+    app: &mut crate::ui::ClvDeskApp,
+    events: Vec<egui::Event>,
+) -> f64 {
+    let input = egui::RawInput {
         screen_rect: Some(egui::Rect::from_min_size(
             egui::Pos2::ZERO,
             egui::vec2(1280.0, 800.0),
         )),
+        events,
         ..egui::RawInput::default()
     };
-    let frame = |app: &mut ClvDeskApp| -> f64 {
-        let start = Instant::now();
-        let output = ctx.run_ui(input(), |ui| app.show(ui));
-        let _meshes = ctx.tessellate(output.shapes, output.pixels_per_point);
-        start.elapsed().as_secs_f64() * 1000.0
-    };
-    let first = frame(&mut app);
-    say(&format!(
-        "open the window on it: {:.0} ms to the first frame ({first:.1} ms of it the frame)",
-        clock.elapsed().as_secs_f64() * 1000.0
-    ));
-    for view in [
-        View::Dashboard,
-        View::ValueCharts,
-        View::Customers,
-        View::Import,
-        View::Settings,
-    ] {
-        app.state.push(Command::Navigate(view));
-        let switch = frame(&mut app) + frame(&mut app);
-        let mut times: Vec<f64> = (0..60).map(|_| frame(&mut app)).collect();
-        times.sort_unstable_by(f64::total_cmp);
-        say(&format!(
-            "{:<13} frame: median {:.2} ms, slowest {:.2} ms (60 frames); switching to it: {switch:.2} ms",
-            view.label(),
-            times[times.len() / 2],
-            times[times.len() - 1]
-        ));
+    let start = Instant::now();
+    let output = ctx.run_ui(input, |ui| app.show(ui));
+    let _meshes = ctx.tessellate(output.shapes, output.pixels_per_point);
+    start.elapsed().as_secs_f64() * 1000.0
+}
+
+/// "median 0.40 ms, slowest 1.10 ms (60 frames)".
+fn median_and_slowest(mut times_ms: Vec<f64>) -> String {
+    if times_ms.is_empty() {
+        return "no frames".to_owned();
     }
+    times_ms.sort_unstable_by(f64::total_cmp);
+    format!(
+        "median {:.2} ms, slowest {:.2} ms ({} frames)",
+        times_ms[times_ms.len() / 2],
+        times_ms[times_ms.len() - 1],
+        times_ms.len()
+    )
+}
+
+/// Builds a valued demo shop of `customers` (the `db` file is replaced), opens the window
+/// headlessly on the Customers view, and times what an owner does there: the read of the
+/// table, idle frames, scrolling, typing a search letter by letter, sorting by every
+/// column, and the segment and slipping-away filters. Each frame includes applying what it
+/// asked for (the commands run after the frame).
+pub fn bench_customers(
+    db: &Path,
+    customers: usize,
+    say: &mut dyn FnMut(&str),
+) -> anyhow::Result<()> {
+    use crate::app::customer_table::{CustomerQuery, SortColumn};
+    use crate::app::{Command, UiPrefs, View};
+    use crate::ui::ClvDeskApp;
+
+    valued_demo_database(db, customers, say)?;
+    let prefs = UiPrefs {
+        last_view: View::Customers,
+        ..UiPrefs::default()
+    };
+    let mut app = ClvDeskApp::new(db, prefs);
+    let ctx = egui::Context::default();
+    let clock = Instant::now();
+    headless_frame_ms(&ctx, &mut app, Vec::new());
+    while app.state.running_job().is_some() {
+        app.state.wait_for_job();
+    }
+    let rows = app.state.customers.table.as_ref().map_or(0, |t| t.len());
+    say(&format!(
+        "customers table: {rows} rows read and indexed in {:.2} s (background job); RSS now {:.0} MiB",
+        clock.elapsed().as_secs_f64(),
+        rss_mib().unwrap_or(f64::NAN)
+    ));
+    if rows == 0 {
+        anyhow::bail!("the customers table was not read");
+    }
+    let clock = Instant::now();
+    let values = Store::open(db)?.customer_values()?;
+    let read_s = clock.elapsed().as_secs_f64();
+    let clock = Instant::now();
+    let table = crate::app::customer_table::CustomerTable::build(values, String::new());
+    say(&format!(
+        "  of which: SQL read {read_s:.2} s, search text and sort orders {:.2} s",
+        clock.elapsed().as_secs_f64()
+    ));
+    drop(table);
+    let frame =
+        |app: &mut ClvDeskApp, events: Vec<egui::Event>| headless_frame_ms(&ctx, app, events);
+    frame(&mut app, Vec::new());
+    let idle: Vec<f64> = (0..60).map(|_| frame(&mut app, Vec::new())).collect();
+    say(&format!("idle frame:        {}", median_and_slowest(idle)));
+
+    let over_table = egui::pos2(640.0, 500.0);
+    let scroll: Vec<f64> = (0..60)
+        .map(|_| {
+            frame(
+                &mut app,
+                vec![
+                    egui::Event::PointerMoved(over_table),
+                    egui::Event::MouseWheel {
+                        unit: egui::MouseWheelUnit::Page,
+                        delta: egui::vec2(0.0, -1.0),
+                        phase: egui::TouchPhase::Move,
+                        source: egui::MouseWheelSource::Unknown,
+                        modifiers: egui::Modifiers::NONE,
+                    },
+                ],
+            )
+        })
+        .collect();
+    say(&format!(
+        "scrolling a page:  {}",
+        median_and_slowest(scroll)
+    ));
+
+    // A search typed letter by letter: the first letter searches every row, the next
+    // ones only the previous matches.
+    let mut typing = Vec::new();
+    let mut answers = Vec::new();
+    let word = "jones";
+    for end in 1..=word.len() {
+        app.state.push(Command::QueryCustomers(CustomerQuery {
+            text: word[..end].to_owned(),
+            ..CustomerQuery::default()
+        }));
+        let clock = Instant::now();
+        typing.push(frame(&mut app, Vec::new()));
+        while app.state.customers.is_searching() {
+            std::thread::sleep(std::time::Duration::from_micros(200));
+            typing.push(frame(&mut app, Vec::new()));
+        }
+        answers.push(clock.elapsed().as_secs_f64() * 1000.0);
+    }
+    say(&format!(
+        "typing \"{word}\" (frames while the search runs on its own thread): {} — {} rows match",
+        median_and_slowest(typing),
+        app.state.customers.visible.len(),
+    ));
+    say(&format!(
+        "  answer on screen after each letter: {} ms",
+        answers
+            .iter()
+            .map(|t| format!("{t:.1}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    let mut sorting = Vec::new();
+    for column in SortColumn::ALL {
+        for descending in [false, true] {
+            app.state.push(Command::QueryCustomers(CustomerQuery {
+                sort: Some(column),
+                descending,
+                ..CustomerQuery::default()
+            }));
+            sorting.push(frame(&mut app, Vec::new()));
+        }
+    }
+    say(&format!(
+        "sorting (each column both ways, all rows): {}",
+        median_and_slowest(sorting)
+    ));
+    let mut filtering = Vec::new();
+    let segments: Vec<_> = app
+        .state
+        .customers
+        .table
+        .as_ref()
+        .map(|t| t.segment_totals.iter().map(|s| s.segment).collect())
+        .unwrap_or_default();
+    for segment in segments {
+        app.state.push(Command::QueryCustomers(CustomerQuery {
+            segment: Some(segment),
+            sort: Some(SortColumn::Clv),
+            descending: true,
+            ..CustomerQuery::default()
+        }));
+        filtering.push(frame(&mut app, Vec::new()));
+    }
+    app.state.push(Command::QueryCustomers(CustomerQuery {
+        at_risk_only: true,
+        ..CustomerQuery::default()
+    }));
+    filtering.push(frame(&mut app, Vec::new()));
+    say(&format!(
+        "filtering (each segment, slipping away): {}",
+        median_and_slowest(filtering)
+    ));
     say(&format!(
         "peak RSS {:.0} MiB",
         peak_rss_mib().unwrap_or(f64::NAN)

@@ -253,31 +253,54 @@ impl CustomerTable {
         }
     }
 
-    /// Which rows contain `needle` (lower case) in their search text, looking only at the
-    /// rows `within` lets through (all rows when `None`).
-    fn rows_containing(&self, needle: &[u8], within: Option<&[bool]>) -> Vec<bool> {
+    /// The rows (ascending positions) whose search text contains `needle` (lower case),
+    /// looking only at `within` when given. Both halves of the work run on their own core.
+    fn rows_containing(&self, needle: &[u8], within: Option<&[u32]>) -> Vec<u32> {
         let finder = memmem::Finder::new(needle);
+        let finder = &finder;
         match within {
-            Some(mask) => (0..self.rows.len())
-                .map(|i| mask[i] && finder.find(self.row_text(i)).is_some())
-                .collect(),
+            Some(rows) => {
+                let (first, second) = rows.split_at(rows.len() / 2);
+                let keep = move |part: &[u32]| -> Vec<u32> {
+                    part.iter()
+                        .copied()
+                        .filter(|row| finder.find(self.row_text(*row as usize)).is_some())
+                        .collect()
+                };
+                two_halves(|| keep(first), || keep(second))
+            }
             None => {
-                let mut hits = vec![false; self.rows.len()];
-                let mut from = 0;
-                while let Some(at) = finder.find(&self.haystack[from..]) {
-                    let at = from + at;
-                    // The row whose text holds the hit; rows never contain `\n`, so a hit
-                    // never spans two rows.
-                    let row = self.starts.partition_point(|s| *s <= at) - 1;
-                    hits[row] = true;
-                    from = self.starts[row + 1];
-                    if from >= self.haystack.len() {
-                        break;
-                    }
-                }
-                hits
+                let middle = self.rows.len() / 2;
+                two_halves(
+                    || self.scan(finder, 0..middle),
+                    || self.scan(finder, middle..self.rows.len()),
+                )
             }
         }
+    }
+
+    /// Rows in `rows` whose text holds a match, by searching their stretch of the
+    /// haystack in one pass and jumping to the next row after each hit.
+    fn scan(&self, finder: &memmem::Finder<'_>, rows: std::ops::Range<usize>) -> Vec<u32> {
+        let mut hits = Vec::new();
+        let (mut from, end) = (self.starts[rows.start], self.starts[rows.end]);
+        let mut row = rows.start;
+        while from < end {
+            let Some(at) = finder.find(&self.haystack[from..end]) else {
+                break;
+            };
+            let at = from + at;
+            // The row whose text holds the hit (rows never contain `\n`, so a hit never
+            // spans two rows): hits only move forward, so walking on from the last row
+            // costs one step per row in total.
+            while self.starts[row + 1] <= at {
+                row += 1;
+            }
+            hits.push(row as u32);
+            row += 1;
+            from = self.starts[row];
+        }
+        hits
     }
 
     fn row_text(&self, row: usize) -> &[u8] {
@@ -333,8 +356,36 @@ pub struct CustomerBrowser {
     pub visible: Vec<u32>,
     /// The customer the owner clicked, whose profile is open.
     pub selected: Option<i64>,
-    /// The last search text and its matches, to narrow while the owner types.
-    searched: Option<(String, Vec<bool>)>,
+    /// The last search done, to narrow while the owner types.
+    searched: Option<SearchResult>,
+    /// A search running on its own thread (large tables), and where its answer arrives.
+    pending: Option<std::sync::mpsc::Receiver<SearchResult>>,
+}
+
+/// Tables with more rows than this are searched on a thread of their own, so typing never
+/// holds up a frame; smaller ones are searched at once.
+pub const BACKGROUND_SEARCH_ROWS: usize = 50_000;
+
+/// The rows matching one search text.
+#[derive(Debug)]
+struct SearchResult {
+    /// The search text, trimmed and lower case.
+    text: String,
+    /// Matching row positions, ascending.
+    rows: Vec<u32>,
+    /// The same as a flag per row.
+    mask: Vec<bool>,
+}
+
+impl SearchResult {
+    fn new(table: &CustomerTable, text: String, within: Option<&[u32]>) -> SearchResult {
+        let rows = search_rows(table, &text, within);
+        let mut mask = vec![false; table.len()];
+        for row in &rows {
+            mask[*row as usize] = true;
+        }
+        SearchResult { text, rows, mask }
+    }
 }
 
 impl CustomerBrowser {
@@ -342,33 +393,89 @@ impl CustomerBrowser {
     pub fn set_table(&mut self, table: Arc<CustomerTable>) {
         self.table = Some(table);
         self.searched = None;
-        self.refresh();
+        self.pending = None;
+        self.search_and_refresh();
     }
 
-    /// Answers `query`: filters and orders the rows.
+    /// Answers `query`: filters and orders the rows (a new search text on a large table
+    /// is answered by [`Self::poll`] once its thread is done).
     pub fn set_query(&mut self, query: CustomerQuery) {
         self.query = query;
-        self.refresh();
+        self.search_and_refresh();
     }
 
-    /// Recomputes [`Self::visible`] for the current table and query.
+    /// Whether a search is still running.
+    pub fn is_searching(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// Takes the answer of a finished search. Called once per frame.
+    pub fn poll(&mut self) {
+        let Some(receiver) = &self.pending else {
+            return;
+        };
+        match receiver.try_recv() {
+            Ok(result) => {
+                self.pending = None;
+                if result.text == search_text_of(&self.query) {
+                    self.searched = Some(result);
+                    self.refresh();
+                }
+            }
+            Err(std::sync::mpsc::TryRecvError::Empty) => {}
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => self.pending = None,
+        }
+    }
+
+    /// Starts (or does) the search the query's text needs, then refreshes the rows.
+    fn search_and_refresh(&mut self) {
+        let Some(table) = self.table.clone() else {
+            self.visible.clear();
+            return;
+        };
+        let text = search_text_of(&self.query);
+        let searched = self.searched.as_ref().is_some_and(|s| s.text == text);
+        if text.is_empty() || searched {
+            self.pending = None;
+            self.refresh();
+            return;
+        }
+        // While the owner keeps typing, only the previous matches can still match.
+        let within: Option<Vec<u32>> = self
+            .searched
+            .as_ref()
+            .filter(|s| !s.text.is_empty() && text.starts_with(s.text.as_str()))
+            .map(|s| s.rows.clone());
+        if table.len() <= BACKGROUND_SEARCH_ROWS {
+            self.searched = Some(SearchResult::new(&table, text, within.as_deref()));
+            self.refresh();
+            return;
+        }
+        let (answer, receiver) = std::sync::mpsc::channel();
+        let spawned = std::thread::Builder::new()
+            .name("clv-desk-search".to_owned())
+            .spawn(move || {
+                // The receiver is gone when a newer search replaced this one.
+                let _ = answer.send(SearchResult::new(&table, text, within.as_deref()));
+            });
+        self.pending = spawned.is_ok().then_some(receiver);
+    }
+
+    /// Recomputes [`Self::visible`] for the current table, query and search result.
     fn refresh(&mut self) {
         let Some(table) = self.table.clone() else {
             self.visible.clear();
             return;
         };
-        let text = self.query.text.trim().to_lowercase();
-        let matches = if text.is_empty() {
+        let text = search_text_of(&self.query);
+        let matches: Option<&[bool]> = if text.is_empty() {
             None
         } else {
-            let within = self
-                .searched
-                .as_ref()
-                .filter(|(before, _)| !before.is_empty() && text.starts_with(before.as_str()))
-                .map(|(_, mask)| mask.as_slice());
-            let mask = search_mask(&table, &text, within);
-            self.searched = Some((text, mask));
-            self.searched.as_ref().map(|(_, m)| m.as_slice())
+            match &self.searched {
+                Some(result) if result.text == text => Some(result.mask.as_slice()),
+                // The search is still running: the rows stay as they are until it answers.
+                _ => return,
+            }
         };
         let keep = |i: usize| -> bool {
             matches.is_none_or(|m| m[i])
@@ -414,30 +521,77 @@ impl CustomerBrowser {
     }
 }
 
-/// Rows matching every word of `text` (lower case), within `within` when given.
-fn search_mask(table: &CustomerTable, text: &str, within: Option<&[bool]>) -> Vec<bool> {
-    let mut mask: Option<Vec<bool>> = within.map(<[bool]>::to_vec);
+/// The query's search text as searched: trimmed and lower case.
+fn search_text_of(query: &CustomerQuery) -> String {
+    query.text.trim().to_lowercase()
+}
+
+/// Rows (ascending positions) matching every word of `text` (lower case), looking only at
+/// `within` when given.
+fn search_rows(table: &CustomerTable, text: &str, within: Option<&[u32]>) -> Vec<u32> {
+    let mut found: Option<Vec<u32>> = within.map(<[u32]>::to_vec);
     for word in text.split_whitespace() {
-        let literal = table.rows_containing(word.as_bytes(), mask.as_deref());
+        let literal = table.rows_containing(word.as_bytes(), found.as_deref());
         let digits: String = word.chars().filter(char::is_ascii_digit).collect();
         let phone_like = digits.len() >= 3
             && digits.len() != word.len()
             && word
                 .chars()
                 .all(|c| c.is_ascii_digit() || "+-()./".contains(c));
-        let found = if phone_like {
-            let by_digits = table.rows_containing(digits.as_bytes(), mask.as_deref());
-            literal
-                .iter()
-                .zip(by_digits)
-                .map(|(a, b)| *a || b)
-                .collect()
+        found = Some(if phone_like {
+            let by_digits = table.rows_containing(digits.as_bytes(), found.as_deref());
+            union_sorted(&literal, &by_digits)
         } else {
             literal
-        };
-        mask = Some(found);
+        });
     }
-    mask.unwrap_or_else(|| vec![true; table.len()])
+    found.unwrap_or_else(|| (0..table.len() as u32).collect())
+}
+
+/// The union of two ascending lists, ascending.
+fn union_sorted(a: &[u32], b: &[u32]) -> Vec<u32> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() || j < b.len() {
+        let next = match (a.get(i), b.get(j)) {
+            (Some(x), Some(y)) if x == y => {
+                i += 1;
+                j += 1;
+                *x
+            }
+            (Some(x), Some(y)) if x < y => {
+                i += 1;
+                *x
+            }
+            (Some(x), None) => {
+                i += 1;
+                *x
+            }
+            (_, Some(y)) => {
+                j += 1;
+                *y
+            }
+            (None, None) => break,
+        };
+        out.push(next);
+    }
+    out
+}
+
+/// `first` on this thread and `second` on another, their results joined in order.
+fn two_halves(
+    first: impl FnOnce() -> Vec<u32> + Send,
+    second: impl FnOnce() -> Vec<u32> + Send,
+) -> Vec<u32> {
+    std::thread::scope(|scope| {
+        let other = scope.spawn(second);
+        let mut out = first();
+        // A panic in the search would be a bug; the rows it looked at are then left out.
+        if let Ok(rest) = other.join() {
+            out.extend(rest);
+        }
+        out
+    })
 }
 
 /// The search text of every row (lower case; fields separated by a tab, each row ending
@@ -462,7 +616,13 @@ fn search_text(rows: &[CustomerValueRow]) -> (Vec<u8>, Vec<usize>) {
             let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
             push(&mut haystack, &digits);
         }
-        push(&mut haystack, &row.customer_key);
+        if !row
+            .email
+            .as_deref()
+            .is_some_and(|e| e.eq_ignore_ascii_case(&row.customer_key))
+        {
+            push(&mut haystack, &row.customer_key);
+        }
         push(&mut haystack, &format!("#{}", row.id));
         haystack.push(b'\n');
     }
@@ -662,6 +822,39 @@ mod tests {
             ..CustomerQuery::default()
         });
         assert_eq!(names(&b), [1]);
+    }
+
+    #[test]
+    fn a_large_table_is_searched_on_its_own_thread_with_the_same_answer() {
+        let rows: Vec<CustomerValueRow> = (0..BACKGROUND_SEARCH_ROWS as i64 + 5)
+            .map(|id| {
+                let name = if id % 7 == 0 { "Ann Lee" } else { "Bo Park" };
+                row(id, name, &format!("c{id}@example.com"), "", id)
+            })
+            .collect();
+        let table = Arc::new(CustomerTable::build(rows, String::new()));
+        let expected = search_rows(&table, "ann", None);
+        assert_eq!(expected.len(), table.len().div_ceil(7));
+        let mut b = CustomerBrowser::default();
+        b.set_table(Arc::clone(&table));
+        b.set_query(CustomerQuery {
+            text: "Ann".to_owned(),
+            ..CustomerQuery::default()
+        });
+        assert!(b.is_searching());
+        assert_eq!(b.visible.len(), table.len(), "rows stay until the answer");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while b.is_searching() {
+            assert!(std::time::Instant::now() < deadline);
+            std::thread::sleep(std::time::Duration::from_millis(1));
+            b.poll();
+        }
+        assert_eq!(b.visible, expected);
+        // Sorting the answer again needs no new search.
+        b.set_query(b.query.sorted_by(SortColumn::Revenue));
+        assert!(!b.is_searching());
+        assert_eq!(b.visible.len(), expected.len());
+        assert!(b.visible.windows(2).all(|w| w[0] > w[1]));
     }
 
     #[test]

@@ -340,6 +340,7 @@ impl AppState {
         if let Some((label, run)) = self.import.poll() {
             self.start_job(&label, run);
         }
+        self.customers.poll();
         self.value_if_stale();
         self.read_customers_if_stale();
     }

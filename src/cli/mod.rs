@@ -180,6 +180,13 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 200_000)]
         customers: usize,
     },
+    /// Build a demo database (the --db file, which is replaced) and time the Customers
+    /// view headlessly: reading the table, idle, scrolling, typing a search, sorting, filtering.
+    Customers {
+        /// Customers in the demo shop.
+        #[arg(long, default_value_t = 500_000)]
+        customers: usize,
+    },
     /// Simulate a shop and time the CLV pipeline: summary, fits, scores, the whole engine.
     Clv {
         /// Customers to simulate.
@@ -455,6 +462,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(CliCommand::Bench {
             what: BenchCommand::Frames { customers },
         }) => crate::bench::bench_frames(&db_path, customers, &mut |line| println!("{line}")),
+        Some(CliCommand::Bench {
+            what: BenchCommand::Customers { customers },
+        }) => crate::bench::bench_customers(&db_path, customers, &mut |line| println!("{line}")),
         Some(CliCommand::Bench {
             what: BenchCommand::Clv { customers, seed },
         }) => crate::bench::bench_clv(customers, seed, &mut |line| println!("{line}")),

@@ -92,6 +92,10 @@ fn controls_ui(
                 ..query.clone()
             }));
         }
+        if state.customers.is_searching() {
+            ui.spinner();
+            ui.label("Searching…");
+        }
         let segment_label = ui.label("Segment");
         let mut segment = query.segment;
         egui::ComboBox::from_id_salt("customers-segment")
