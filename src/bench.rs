@@ -571,7 +571,7 @@ pub fn bench_customers(
     let values = Store::open(db)?.customer_values()?;
     let read_s = clock.elapsed().as_secs_f64();
     let clock = Instant::now();
-    let table = crate::app::customer_table::CustomerTable::build(values, String::new());
+    let table = crate::app::customer_table::CustomerTable::build(values, String::new(), None);
     say(&format!(
         "  of which: SQL read {read_s:.2} s, search text and sort orders {:.2} s",
         clock.elapsed().as_secs_f64()

@@ -169,19 +169,31 @@ fn loading_demo_data_fills_the_dashboard() {
     if rerun.summary.insights.at_risk.customers > 0 {
         harness.get_by_label("Do this next");
         harness
-            .query_all_by_label("Open Value charts")
+            .query_all_by_label("Open Customers")
             .next()
             .unwrap()
             .click();
-        harness.run();
-        assert_eq!(harness.state().state.view, View::ValueCharts);
+        harness.step();
+        assert_eq!(harness.state().state.view, View::Customers);
+        assert!(harness.state().state.customers.query.at_risk_only);
+        run_until(&mut harness, "the customers table", |app| {
+            app.state.running_job().is_none() && app.state.customers_table_is_current()
+        });
+        assert_eq!(
+            harness.state().state.customers.visible.len() as u64,
+            rerun.summary.insights.at_risk.customers
+        );
         harness.get_by_label("Dashboard").click();
         harness.run();
     }
     assert_eq!(rerun.summary.customers_valued, run.summary.customers_valued);
 
     // Each figure links to the view that explains it.
-    harness.get_by_label("See it in Customers").click();
+    harness
+        .query_all_by_label("See it in Customers")
+        .next()
+        .unwrap()
+        .click();
     harness.step(); // the table is being read: its spinner keeps painting
     assert_eq!(harness.state().state.view, View::Customers);
     harness.get_by_label("Dashboard").click();

@@ -126,8 +126,15 @@ pub struct CustomerTable {
 
 impl CustomerTable {
     /// Builds the table from the store's rows (in id order) and the key they were read for.
-    /// Costs a few sorts of all rows; runs in the background.
-    pub fn build(rows: Vec<CustomerValueRow>, source_key: String) -> CustomerTable {
+    /// `at_risk_cut` is the valuation's spending threshold for the best fifth, in major units
+    /// per `minor_per_major` (so the table flags exactly the dashboard's customers); without
+    /// it the threshold is taken from the rows. Costs a few sorts of all rows; runs in the
+    /// background.
+    pub fn build(
+        rows: Vec<CustomerValueRow>,
+        source_key: String,
+        at_risk_cut: Option<(f64, f64)>,
+    ) -> CustomerTable {
         let segments: Vec<Option<Segment>> = rows
             .iter()
             .map(|r| {
@@ -137,7 +144,7 @@ impl CustomerTable {
                     .and_then(Segment::from_label)
             })
             .collect();
-        let at_risk = at_risk_flags(&rows);
+        let at_risk = at_risk_flags(&rows, at_risk_cut);
         let segment_totals = segment_totals(&rows, &segments);
         let (haystack, starts) = search_text(&rows);
         let mut table = CustomerTable {
@@ -632,22 +639,29 @@ fn search_text(rows: &[CustomerValueRow]) -> (Vec<u8>, Vec<usize>) {
 
 /// The dashboard's "valuable customers slipping away" per row: spending among the best
 /// fifth of the customers who bought (ties included) and a chance still active under
-/// [`AT_RISK_P_ALIVE`].
-fn at_risk_flags(rows: &[CustomerValueRow]) -> Vec<bool> {
-    let mut spent: Vec<i64> = rows
-        .iter()
-        .filter(|r| r.orders > 0)
-        .map(|r| r.revenue_cents)
-        .collect();
-    if spent.is_empty() {
-        return vec![false; rows.len()];
-    }
-    spent.sort_unstable_by(|a, b| b.cmp(a));
-    let cut = spent[((spent.len() as f64 * 0.2).ceil() as usize).clamp(1, spent.len()) - 1];
+/// [`AT_RISK_P_ALIVE`]. `cut` is the valuation's threshold (major units, minor units per
+/// major); without it the threshold is the rows' own best fifth.
+fn at_risk_flags(rows: &[CustomerValueRow], cut: Option<(f64, f64)>) -> Vec<bool> {
+    let (cut_major, minor) = match cut {
+        Some(cut) => cut,
+        None => {
+            let mut spent: Vec<i64> = rows
+                .iter()
+                .filter(|r| r.orders > 0)
+                .map(|r| r.revenue_cents)
+                .collect();
+            if spent.is_empty() {
+                return vec![false; rows.len()];
+            }
+            spent.sort_unstable_by(|a, b| b.cmp(a));
+            let at = ((spent.len() as f64 * 0.2).ceil() as usize).clamp(1, spent.len()) - 1;
+            (spent[at] as f64, 1.0)
+        }
+    };
     rows.iter()
         .map(|r| {
             r.orders > 0
-                && r.revenue_cents >= cut
+                && r.revenue_cents as f64 / minor >= cut_major
                 && r.score
                     .as_ref()
                     .and_then(|s| s.p_alive)
@@ -750,6 +764,7 @@ mod tests {
                 row(5, "jane smith", "js@example.com", "", 1_00),
             ],
             "key".to_owned(),
+            None,
         ))
     }
 
@@ -832,7 +847,7 @@ mod tests {
                 row(id, name, &format!("c{id}@example.com"), "", id)
             })
             .collect();
-        let table = Arc::new(CustomerTable::build(rows, String::new()));
+        let table = Arc::new(CustomerTable::build(rows, String::new(), None));
         let expected = search_rows(&table, "ann", None);
         assert_eq!(expected.len(), table.len().div_ceil(7));
         let mut b = CustomerBrowser::default();

@@ -164,6 +164,8 @@ pub enum Command {
     FilterCharts(chart_filter::ChartFilter),
     /// Show the customers table searched, filtered and sorted this way.
     QueryCustomers(customer_table::CustomerQuery),
+    /// Open the customers view showing the customers this query selects.
+    ShowCustomers(customer_table::CustomerQuery),
     /// Select a customer in the table (and open their profile), or none.
     SelectCustomer(Option<i64>),
     /// Ask where to save the customers table as CSV (file dialog).
@@ -390,8 +392,12 @@ impl AppState {
             Box::new(move |store, progress| {
                 progress.set(0.1, "Reading customers…");
                 let rows = store.customer_values()?;
+                let minor = store.business_settings()?.currency.minor_per_major() as f64;
+                let cut = valuation::current_overview(store)?
+                    .and_then(|run| run.summary.insights.at_risk.revenue_cut)
+                    .map(|cut| (cut, minor));
                 progress.set(0.6, "Preparing search and sorting…");
-                let table = customer_table::CustomerTable::build(rows, key);
+                let table = customer_table::CustomerTable::build(rows, key, cut);
                 let words = format!(
                     "{} customers ready.",
                     crate::domain::group_thousands(table.len() as u64)
@@ -587,6 +593,10 @@ impl AppState {
             Command::SaveChartPng(title, path) => self.chart_png = Some((title, path)),
             Command::FilterCharts(filter) => self.start_filter(filter),
             Command::QueryCustomers(query) => self.customers.set_query(query),
+            Command::ShowCustomers(query) => {
+                self.apply(Command::Navigate(View::Customers));
+                self.customers.set_query(query);
+            }
             Command::SelectCustomer(id) => self.customers.selected = id,
             Command::ChooseCustomersCsv => self.dialogs.customers_csv(),
             Command::ExportCustomers(path) => self.start_customers_export(path),

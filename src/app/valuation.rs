@@ -23,8 +23,8 @@ use crate::store::{Store, StoreError};
 
 /// Bumped when the engine's mathematics changes, so stored scores are recomputed by a new
 /// version of the app instead of being trusted (4: runs list the first-purchase sources the
-/// chart filter offers).
-pub const ENGINE_VERSION: u32 = 4;
+/// chart filter offers; 5: runs record the best fifth's spending threshold).
+pub const ENGINE_VERSION: u32 = 5;
 
 /// The owner's economics as the engine reads them (weeks as the model time unit).
 pub fn value_settings(settings: &BusinessSettings) -> ValueSettings {

@@ -181,6 +181,10 @@ pub struct AtRisk {
     pub revenue: f64,
     /// What they are still expected to bring over the horizon (major units).
     pub clv: f64,
+    /// The spending (major units) that puts a customer among the best fifth: the customers
+    /// list flags the same people with it. `None` in runs made before it was recorded.
+    #[serde(default)]
+    pub revenue_cut: Option<f64>,
 }
 
 /// [`AtRisk`] of the customers: the top 20% by revenue (ties included) with P(alive) below
@@ -198,7 +202,10 @@ pub fn at_risk(summaries: &[CustomerSummary], values: &[CustomerValue], revenue:
     acquired.sort_unstable_by(|a, b| b.total_cmp(a));
     let cut =
         acquired[((acquired.len() as f64 * 0.2).ceil() as usize).clamp(1, acquired.len()) - 1];
-    let mut out = AtRisk::default();
+    let mut out = AtRisk {
+        revenue_cut: Some(cut),
+        ..AtRisk::default()
+    };
     for ((s, v), r) in summaries.iter().zip(values).zip(revenue) {
         if s.is_acquired() && *r >= cut && v.p_alive.is_finite() && v.p_alive < AT_RISK_P_ALIVE {
             out.customers += 1;
@@ -744,10 +751,18 @@ mod tests {
         assert_eq!(risk.customers, 1);
         assert_eq!(risk.revenue, 60.0);
         assert_eq!(risk.clv, 7.0);
+        assert_eq!(
+            risk.revenue_cut,
+            Some(60.0),
+            "the best fifth starts at A's 60"
+        );
         let safe = at_risk(&summaries, &[value(0.8), value(0.1), value(0.1)], &revenue);
         assert_eq!(
             safe,
-            AtRisk::default(),
+            AtRisk {
+                revenue_cut: Some(60.0),
+                ..AtRisk::default()
+            },
             "B and C are not among the most valuable"
         );
     }

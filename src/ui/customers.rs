@@ -80,6 +80,11 @@ fn controls_ui(
     table: &CustomerTable,
 ) {
     let query = state.customers.query.clone();
+    // A search set from elsewhere (a dashboard link) shows in the box; what the owner types
+    // reaches the query right after the frame, so the two agree again on the next one.
+    if view.search != query.text {
+        view.search = query.text.clone();
+    }
     ui.horizontal_wrapped(|ui| {
         let search = ui.add(
             egui::TextEdit::singleline(&mut view.search)

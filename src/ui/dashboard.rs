@@ -2,6 +2,7 @@
 
 use egui::RichText;
 
+use crate::app::customer_table::{CustomerQuery, SortColumn};
 use crate::app::valuation::RunOverview;
 use crate::app::{AppState, Command, VALUING_LABEL, View};
 use crate::domain::{Currency, format_money_rounded, group_thousands};
@@ -190,7 +191,7 @@ fn value_figures_inner_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Ve
     if summary.mean_p_alive.is_finite() {
         figures.push(Figure {
             label: "Valuable customers slipping away".to_owned(),
-            link: Some(View::ValueCharts),
+            link: Some(View::Customers),
             value: group_thousands(insights.at_risk.customers),
             meaning: format!(
                 "Among your top 20% they spent {} so far, but each is now more likely gone than still buying.",
@@ -210,7 +211,7 @@ fn value_figures_inner_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Ve
         });
     }
     if let Some(view) = figures_ui(ui, &figures) {
-        commands.push(Command::Navigate(view));
+        commands.push(open_view(view));
     }
     if let Some(change) = snapshot
         .previous_valuation
@@ -229,7 +230,7 @@ fn value_figures_inner_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Ve
                 if let Some(view) = view
                     && ui.link(format!("Open {}", view.label())).clicked()
                 {
-                    commands.push(Command::Navigate(view));
+                    commands.push(open_view(view));
                 }
             });
         }
@@ -284,6 +285,22 @@ fn change_words(previous: &RunOverview, current: &RunOverview, currency: Currenc
     )
 }
 
+/// The command behind a link among the value figures and next steps: the customers view
+/// opens on the valuable customers slipping away (the only figure there that links to
+/// it), most valuable first; other views open as they are.
+fn open_view(view: View) -> Command {
+    if view == View::Customers {
+        Command::ShowCustomers(CustomerQuery {
+            at_risk_only: true,
+            sort: Some(SortColumn::Clv),
+            descending: true,
+            ..CustomerQuery::default()
+        })
+    } else {
+        Command::Navigate(view)
+    }
+}
+
 /// The few things worth doing now, each with the view that helps, from the figures.
 fn next_steps(run: &RunOverview, currency: Currency) -> Vec<(String, Option<View>)> {
     let summary = &run.summary;
@@ -292,11 +309,11 @@ fn next_steps(run: &RunOverview, currency: Currency) -> Vec<(String, Option<View
     if risk.customers > 0 {
         steps.push((
             format!(
-                "{} valuable customers are slipping away (they spent {} with you). Reach out before they are gone: see who stopped buying in the charts.",
+                "{} valuable customers are slipping away (they spent {} with you). Reach out before they are gone: the customers list shows who they are.",
                 group_thousands(risk.customers),
                 format_money_rounded(risk.revenue * currency.minor_per_major() as f64, currency)
             ),
-            Some(View::ValueCharts),
+            Some(View::Customers),
         ));
     }
     if run.method_label == "Simple formulas" {
