@@ -14,5 +14,7 @@ pub mod demo;
 pub mod domain;
 pub mod export;
 pub mod import;
+/// Loyalty (and later referral and care) rules as pure functions: no SQLite, no egui.
+pub mod programs;
 pub mod store;
 pub mod ui;
