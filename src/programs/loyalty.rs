@@ -1413,3 +1413,689 @@ pub fn summarise(
         cost_share_of_clv: (clv > 0.0).then(|| cost as f64 / clv),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(text: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+    }
+
+    fn rate(points_per_currency_unit: f64) -> LoyaltyProgram {
+        LoyaltyProgram {
+            earn: EarnRules {
+                points_per_currency_unit,
+                ..EarnRules::default()
+            },
+            ..LoyaltyProgram::default()
+        }
+    }
+
+    fn tier(
+        name: &str,
+        threshold: i64,
+        kind: ThresholdKind,
+        window: QualificationWindow,
+        multiplier: f64,
+    ) -> Tier {
+        Tier {
+            id: None,
+            name: name.into(),
+            threshold,
+            threshold_kind: kind,
+            window,
+            earn_multiplier: multiplier,
+            benefits: String::new(),
+        }
+    }
+
+    fn buy(id: u32, date: &str, net_cents: i64) -> PurchaseEvent {
+        PurchaseEvent {
+            source_ref: format!("order:{id}"),
+            date: d(date),
+            net_cents,
+            refund: None,
+        }
+    }
+
+    fn refunded(mut purchase: PurchaseEvent, date: &str, cents: i64) -> PurchaseEvent {
+        purchase.net_cents -= cents;
+        purchase.refund = Some(RefundEvent {
+            date: d(date),
+            cents,
+        });
+        purchase
+    }
+
+    fn one(purchases: Vec<PurchaseEvent>) -> LedgerInputs {
+        LedgerInputs {
+            customers: vec![CustomerHistory {
+                customer: CustomerId(1),
+                birthday: None,
+                purchases,
+            }],
+            ..LedgerInputs::default()
+        }
+    }
+
+    fn balance(program: &LoyaltyProgram, inputs: &LedgerInputs, today: &str) -> Balance {
+        derive_ledger(program, inputs, d(today)).balances[&CustomerId(1)].clone()
+    }
+
+    fn entries(
+        program: &LoyaltyProgram,
+        inputs: &LedgerInputs,
+        today: &str,
+        kind: EntryKind,
+    ) -> Vec<(NaiveDate, i64, String)> {
+        derive_ledger(program, inputs, d(today))
+            .entries
+            .into_iter()
+            .filter(|e| e.kind == kind)
+            .map(|e| (e.date, e.points, e.reason))
+            .collect()
+    }
+
+    #[test]
+    fn rate_per_order_and_first_order_bonus_give_exact_points() {
+        let mut program = rate(1.5);
+        program.earn.points_per_order = 10;
+        program.earn.first_order_bonus = 50;
+        let inputs = one(vec![buy(2, "2024-01-20", 2000), buy(1, "2024-01-10", 1234)]);
+        let derived = derive_ledger(&program, &inputs, d("2024-12-31"));
+        let earns: Vec<(&str, i64)> = derived
+            .entries
+            .iter()
+            .map(|e| (e.source_ref.as_str(), e.points))
+            .collect();
+        // 12.34 × 1.5 = 18.51 → 18, + 10 per order + 50 first-order bonus; 20.00 × 1.5 + 10.
+        assert_eq!(earns, [("order:1", 78), ("order:2", 40)]);
+        let b = &derived.balances[&CustomerId(1)];
+        assert_eq!((b.lifetime_points, b.available_points), (118, 118));
+        assert_eq!(b.expiring, None);
+        assert_eq!(b.last_activity, Some(d("2024-01-20")));
+    }
+
+    #[test]
+    fn each_rounding_mode_and_float_noise() {
+        // 12.30 × 1.5 = 18.45.
+        let inputs = one(vec![buy(1, "2024-01-10", 1230)]);
+        for (rounding, expected) in [
+            (Rounding::Down, 18),
+            (Rounding::Nearest, 18),
+            (Rounding::Up, 19),
+        ] {
+            let mut program = rate(1.5);
+            program.earn.rounding = rounding;
+            assert_eq!(
+                balance(&program, &inputs, "2024-02-01").available_points,
+                expected,
+                "{rounding:?}"
+            );
+        }
+        // 12.50 × 1 = 12.5: nearest goes away from zero.
+        let mut program = rate(1.0);
+        program.earn.rounding = Rounding::Nearest;
+        assert_eq!(
+            balance(
+                &program,
+                &one(vec![buy(1, "2024-01-10", 1250)]),
+                "2024-02-01"
+            )
+            .available_points,
+            13
+        );
+        // 1.1 × 10.00 is 11.000000000000002 in floating point: rounding up must still give 11.
+        let mut program = rate(1.1);
+        program.earn.rounding = Rounding::Up;
+        assert_eq!(
+            balance(
+                &program,
+                &one(vec![buy(1, "2024-01-10", 1000)]),
+                "2024-02-01"
+            )
+            .available_points,
+            11
+        );
+        // Currencies without minor units.
+        let mut yen = one(vec![buy(1, "2024-01-10", 1500)]);
+        yen.minor_per_major = 1;
+        assert_eq!(
+            balance(&rate(0.1), &yen, "2024-02-01").available_points,
+            150
+        );
+    }
+
+    #[test]
+    fn the_tier_multiplier_applies_from_the_day_after_qualifying() {
+        let mut program = rate(1.0);
+        program.earn.points_per_order = 1;
+        program.tiers = vec![tier(
+            "Silver",
+            5000,
+            ThresholdKind::Spend,
+            QualificationWindow::Lifetime,
+            2.0,
+        )];
+        let inputs = one(vec![
+            buy(1, "2024-03-01", 6000),
+            buy(2, "2024-03-01", 1000),
+            buy(3, "2024-03-02", 1000),
+        ]);
+        let earns = entries(&program, &inputs, "2024-12-31", EntryKind::Earn);
+        let points: Vec<i64> = earns.iter().map(|e| e.1).collect();
+        // The multiplier is on the spend part only; per-order points are not multiplied.
+        assert_eq!(points, [61, 11, 21]);
+        let changes = entries(&program, &inputs, "2024-12-31", EntryKind::TierChange);
+        assert_eq!(
+            changes,
+            [(d("2024-03-02"), 0, "no tier → Silver".to_owned())]
+        );
+        assert_eq!(
+            balance(&program, &inputs, "2024-12-31").tier.as_deref(),
+            Some("Silver")
+        );
+    }
+
+    #[test]
+    fn a_full_refund_claws_back_everything_the_order_earned() {
+        let mut program = rate(1.0);
+        program.earn.points_per_order = 5;
+        program.earn.first_order_bonus = 20;
+        let inputs = one(vec![
+            refunded(buy(1, "2024-01-10", 5000), "2024-02-03", 5000),
+            buy(2, "2024-01-15", 1000),
+        ]);
+        let claws = entries(&program, &inputs, "2024-12-31", EntryKind::Clawback);
+        assert_eq!(claws.len(), 1);
+        assert_eq!((claws[0].0, claws[0].1), (d("2024-02-03"), -75));
+        // Before the refund day the points are there.
+        assert_eq!(
+            balance(&program, &inputs, "2024-02-02").available_points,
+            75 + 15
+        );
+        let after = balance(&program, &inputs, "2024-02-03");
+        assert_eq!((after.available_points, after.lifetime_points), (15, 15));
+    }
+
+    #[test]
+    fn a_partial_refund_keeps_what_the_net_would_have_earned_at_the_orders_multiplier() {
+        let mut program = rate(1.0);
+        program.earn.points_per_order = 5;
+        program.earn.first_order_bonus = 20;
+        program.tiers = vec![tier(
+            "Silver",
+            1,
+            ThresholdKind::Spend,
+            QualificationWindow::Lifetime,
+            3.0,
+        )];
+        let inputs = one(vec![
+            buy(1, "2024-01-10", 100),
+            // Earned at Silver ×3: 50 × 3 + 5 = 155; 20.00 refunded later keeps 30 × 3 + 5 = 95.
+            refunded(buy(2, "2024-01-20", 5000), "2024-06-01", 2000),
+        ]);
+        let earns = entries(&program, &inputs, "2024-12-31", EntryKind::Earn);
+        assert_eq!(earns[1].1, 155);
+        let claws = entries(&program, &inputs, "2024-12-31", EntryKind::Clawback);
+        assert_eq!((claws[0].0, claws[0].1), (d("2024-06-01"), -60));
+    }
+
+    #[test]
+    fn birthday_bonus_once_a_year_from_the_first_purchase_with_the_leap_day_rule() {
+        let mut program = rate(0.0);
+        program.earn.birthday_bonus = 100;
+        let mut inputs = one(vec![buy(1, "2023-01-10", 1000)]);
+        inputs.customers[0].birthday = Birthday::parse("--02-29");
+        let days: Vec<NaiveDate> = entries(&program, &inputs, "2025-03-01", EntryKind::Birthday)
+            .into_iter()
+            .map(|e| e.0)
+            .collect();
+        assert_eq!(days, [d("2023-02-28"), d("2024-02-29"), d("2025-02-28")]);
+        // A birthday before the first purchase in that year waits for the next year.
+        inputs.customers[0].birthday = Birthday::parse("1990-01-05");
+        let days: Vec<NaiveDate> = entries(&program, &inputs, "2025-01-04", EntryKind::Birthday)
+            .into_iter()
+            .map(|e| e.0)
+            .collect();
+        assert_eq!(days, [d("2024-01-05")]);
+        assert_eq!(
+            balance(&program, &inputs, "2025-01-05").available_points,
+            200
+        );
+        assert_eq!(Birthday::parse("--13-01"), None);
+        assert_eq!(Birthday::parse("--02-30"), None);
+        assert_eq!(Birthday::parse("nonsense"), None);
+    }
+
+    #[test]
+    fn points_expire_at_the_start_of_the_boundary_day() {
+        let mut program = rate(1.0);
+        program.expiry_months = Some(6);
+        let inputs = one(vec![buy(1, "2024-01-31", 10000)]);
+        // Boundary: 31 January + 6 months = 31 July. Available through 30 July.
+        let before = balance(&program, &inputs, "2024-07-30");
+        assert_eq!(before.available_points, 100);
+        assert_eq!(
+            before.expiring,
+            Some(ExpiringPoints {
+                points: 100,
+                on: d("2024-07-31")
+            })
+        );
+        let on = balance(&program, &inputs, "2024-07-31");
+        assert_eq!(
+            (on.available_points, on.lifetime_points, on.expiring),
+            (0, 100, None)
+        );
+        let expired = entries(&program, &inputs, "2024-08-01", EntryKind::Expire);
+        assert_eq!(expired.len(), 1);
+        assert_eq!((expired[0].0, expired[0].1), (d("2024-07-31"), -100));
+        // An order on the boundary day comes after the expiry; one the day before saves them.
+        let on_day = one(vec![
+            buy(1, "2024-01-31", 10000),
+            buy(2, "2024-07-31", 1000),
+        ]);
+        assert_eq!(
+            balance(&program, &on_day, "2024-08-01").available_points,
+            10
+        );
+        let day_before = one(vec![
+            buy(1, "2024-01-31", 10000),
+            buy(2, "2024-07-30", 1000),
+        ]);
+        let saved = balance(&program, &day_before, "2024-08-01");
+        assert_eq!(saved.available_points, 110);
+        assert_eq!(saved.expiring.map(|e| e.on), Some(d("2025-01-30")));
+        // A day missing in the target month becomes the month's last day.
+        assert_eq!(boundary_day(d("2024-08-31"), 6), Some(d("2025-02-28")));
+    }
+
+    #[test]
+    fn manual_entries_count_as_activity_and_redemptions_not_for_lifetime() {
+        let mut program = rate(1.0);
+        program.expiry_months = Some(1);
+        let mut inputs = one(vec![buy(1, "2024-01-10", 10000)]);
+        inputs.manual = vec![
+            ManualEntry {
+                customer: CustomerId(1),
+                date: d("2024-02-05"),
+                points: -30,
+                kind: EntryKind::Redeem,
+            },
+            ManualEntry {
+                customer: CustomerId(1),
+                date: d("2024-02-06"),
+                points: 5,
+                kind: EntryKind::Adjust,
+            },
+        ];
+        let b = balance(&program, &inputs, "2024-03-05");
+        assert_eq!((b.available_points, b.lifetime_points), (75, 105));
+        assert_eq!(
+            b.expiring,
+            Some(ExpiringPoints {
+                points: 75,
+                on: d("2024-03-06")
+            })
+        );
+        assert_eq!(balance(&program, &inputs, "2024-03-06").available_points, 0);
+    }
+
+    #[test]
+    fn rolling_twelve_month_tier_goes_up_and_down() {
+        let mut program = rate(1.0);
+        program.tiers = vec![tier(
+            "Gold",
+            10000,
+            ThresholdKind::Spend,
+            QualificationWindow::Rolling12Months,
+            1.5,
+        )];
+        let inputs = one(vec![buy(1, "2023-03-10", 10000)]);
+        assert_eq!(balance(&program, &inputs, "2023-03-10").tier, None);
+        assert_eq!(
+            balance(&program, &inputs, "2023-03-11").tier.as_deref(),
+            Some("Gold")
+        );
+        assert_eq!(
+            balance(&program, &inputs, "2024-03-10").tier.as_deref(),
+            Some("Gold")
+        );
+        assert_eq!(balance(&program, &inputs, "2024-03-11").tier, None);
+        let changes: Vec<NaiveDate> =
+            entries(&program, &inputs, "2024-12-31", EntryKind::TierChange)
+                .into_iter()
+                .map(|e| e.0)
+                .collect();
+        assert_eq!(changes, [d("2023-03-11"), d("2024-03-11")]);
+    }
+
+    #[test]
+    fn calendar_year_tier_is_kept_through_the_next_year() {
+        let mut program = rate(1.0);
+        program.tiers = vec![
+            tier(
+                "Silver",
+                5000,
+                ThresholdKind::Spend,
+                QualificationWindow::CalendarYear,
+                1.0,
+            ),
+            tier(
+                "Gold",
+                10000,
+                ThresholdKind::Spend,
+                QualificationWindow::CalendarYear,
+                2.0,
+            ),
+        ];
+        let inputs = one(vec![
+            buy(1, "2023-06-01", 10000),
+            buy(2, "2024-02-01", 6000),
+        ]);
+        assert_eq!(
+            balance(&program, &inputs, "2023-06-02").tier.as_deref(),
+            Some("Gold")
+        );
+        assert_eq!(
+            balance(&program, &inputs, "2024-12-31").tier.as_deref(),
+            Some("Gold")
+        );
+        // 2024 spend (60.00) only qualifies for Silver in 2025.
+        assert_eq!(
+            balance(&program, &inputs, "2025-01-01").tier.as_deref(),
+            Some("Silver")
+        );
+        assert_eq!(balance(&program, &inputs, "2026-01-01").tier, None);
+        let reasons: Vec<String> = entries(&program, &inputs, "2026-01-01", EntryKind::TierChange)
+            .into_iter()
+            .map(|e| format!("{} {}", e.0, e.2))
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                "2023-06-02 no tier → Gold",
+                "2025-01-01 Gold → Silver",
+                "2026-01-01 Silver → no tier"
+            ]
+        );
+    }
+
+    #[test]
+    fn lifetime_tier_goes_down_after_a_refund_and_points_tiers_count_points() {
+        let mut program = rate(1.0);
+        program.tiers = vec![tier(
+            "Silver",
+            10000,
+            ThresholdKind::Spend,
+            QualificationWindow::Lifetime,
+            1.0,
+        )];
+        let inputs = one(vec![refunded(
+            buy(1, "2024-01-01", 12000),
+            "2024-01-10",
+            5000,
+        )]);
+        assert_eq!(
+            balance(&program, &inputs, "2024-01-10").tier.as_deref(),
+            Some("Silver")
+        );
+        assert_eq!(balance(&program, &inputs, "2024-01-11").tier, None);
+
+        let mut program = rate(2.0);
+        program.tiers = vec![tier(
+            "Fan",
+            150,
+            ThresholdKind::Points,
+            QualificationWindow::Lifetime,
+            1.0,
+        )];
+        let inputs = one(vec![buy(1, "2024-01-01", 7400), buy(2, "2024-01-05", 100)]);
+        assert_eq!(balance(&program, &inputs, "2024-01-05").tier, None);
+        assert_eq!(
+            balance(&program, &inputs, "2024-01-06").tier.as_deref(),
+            Some("Fan")
+        );
+    }
+
+    #[test]
+    fn deriving_is_deterministic_whatever_the_input_order() {
+        let mut program = rate(1.0);
+        program.expiry_months = Some(3);
+        program.earn.birthday_bonus = 7;
+        program.tiers = vec![tier(
+            "Gold",
+            5000,
+            ThresholdKind::Spend,
+            QualificationWindow::Rolling12Months,
+            2.0,
+        )];
+        let customer = |id: i64, shift: u32| CustomerHistory {
+            customer: CustomerId(id),
+            birthday: Birthday::parse("--05-05"),
+            purchases: vec![
+                buy(10 * id as u32, "2023-01-10", 6000 + i64::from(shift)),
+                refunded(
+                    buy(10 * id as u32 + 1, "2023-02-10", 3000),
+                    "2023-09-01",
+                    1000,
+                ),
+                buy(10 * id as u32 + 2, "2024-01-10", 2000),
+            ],
+        };
+        let a = LedgerInputs {
+            customers: vec![customer(1, 0), customer(2, 5)],
+            ..LedgerInputs::default()
+        };
+        let mut b = a.clone();
+        b.customers.reverse();
+        for c in &mut b.customers {
+            c.purchases.reverse();
+        }
+        let first = derive_ledger(&program, &a, d("2025-01-01"));
+        assert_eq!(first, derive_ledger(&program, &a, d("2025-01-01")));
+        assert_eq!(first, derive_ledger(&program, &b, d("2025-01-01")));
+        let mut keys: Vec<(EntryKind, &str)> = first
+            .entries
+            .iter()
+            .map(|e| (e.kind, e.source_ref.as_str()))
+            .collect();
+        let count = keys.len();
+        keys.sort();
+        keys.dedup();
+        assert_eq!(keys.len(), count, "every (kind, source_ref) is unique");
+    }
+
+    #[test]
+    fn redemption_cannot_overdraw_and_respects_the_tier() {
+        let mut program = rate(1.0);
+        program.tiers = vec![
+            tier(
+                "Silver",
+                100,
+                ThresholdKind::Spend,
+                QualificationWindow::Lifetime,
+                1.0,
+            ),
+            tier(
+                "Gold",
+                200,
+                ThresholdKind::Spend,
+                QualificationWindow::Lifetime,
+                1.0,
+            ),
+        ];
+        let reward = Reward {
+            id: Some(1),
+            name: "Free coffee".into(),
+            kind: RewardKind::FreeItem,
+            points_cost: 100,
+            value: 0.0,
+            min_tier: Some("Silver".into()),
+        };
+        assert_eq!(
+            check_redemption(&program, &reward, 100, Some("Silver")),
+            Ok(())
+        );
+        assert_eq!(
+            check_redemption(&program, &reward, 100, Some("Gold")),
+            Ok(())
+        );
+        assert_eq!(
+            check_redemption(&program, &reward, 99, Some("Gold")),
+            Err(RedeemRefusal::NotEnoughPoints {
+                available: 99,
+                cost: 100
+            })
+        );
+        assert!(matches!(
+            check_redemption(&program, &reward, 500, None),
+            Err(RedeemRefusal::TierTooLow { .. })
+        ));
+    }
+
+    #[test]
+    fn validation_names_each_field_in_plain_words() {
+        assert_eq!(LoyaltyProgram::default().validate(), Ok(()));
+        let mut program = rate(-1.0);
+        program.earn.points_per_order = -2;
+        program.expiry_months = Some(0);
+        program.tiers = vec![
+            tier(
+                "Gold",
+                500,
+                ThresholdKind::Spend,
+                QualificationWindow::Lifetime,
+                1.0,
+            ),
+            tier(
+                " gold ",
+                500,
+                ThresholdKind::Spend,
+                QualificationWindow::Lifetime,
+                -1.0,
+            ),
+            tier(
+                "",
+                700,
+                ThresholdKind::Spend,
+                QualificationWindow::Lifetime,
+                1.0,
+            ),
+        ];
+        program.rewards = vec![Reward {
+            id: None,
+            name: "Half off".into(),
+            kind: RewardKind::PercentDiscount,
+            points_cost: -5,
+            value: 150.0,
+            min_tier: Some("Platinum".into()),
+        }];
+        let problems = program.validate().unwrap_err();
+        let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "earn.points_per_currency_unit",
+                "earn.points_per_order",
+                "expiry_months",
+                "tiers[1].name",
+                "tiers[1].threshold",
+                "tiers[1].earn_multiplier",
+                "tiers[2].name",
+                "rewards[0].points_cost",
+                "rewards[0].value",
+                "rewards[0].min_tier",
+            ]
+        );
+        let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert!(text.contains(&"Points per order cannot be negative.".to_owned()));
+        assert!(
+            text.contains(
+                &"Tier \"gold\": the entry threshold must be higher than the tier before it (500)."
+                    .to_owned()
+            )
+        );
+        assert!(text.contains(&"Tier 3 needs a name.".to_owned()));
+        assert!(
+            text.contains(&"Reward \"Half off\": there is no tier named \"Platinum\".".to_owned())
+        );
+    }
+
+    #[test]
+    fn replay_sums_up_points_liability_tiers_and_cost_shares() {
+        let mut program = rate(1.0);
+        program.point_value_cents = 2.0;
+        program.expiry_months = Some(12);
+        program.tiers = vec![tier(
+            "Gold",
+            10000,
+            ThresholdKind::Spend,
+            QualificationWindow::Lifetime,
+            1.0,
+        )];
+        let inputs = LedgerInputs {
+            customers: vec![
+                CustomerHistory {
+                    customer: CustomerId(1),
+                    birthday: None,
+                    purchases: vec![
+                        buy(1, "2024-01-05", 15000),
+                        refunded(buy(2, "2024-02-05", 5000), "2024-03-01", 5000),
+                    ],
+                },
+                CustomerHistory {
+                    customer: CustomerId(2),
+                    birthday: None,
+                    purchases: vec![buy(3, "2023-01-05", 4000)],
+                },
+            ],
+            ..LedgerInputs::default()
+        };
+        let clv = BTreeMap::from([(CustomerId(1), 40000.0), (CustomerId(2), 10000.0)]);
+        let summary = replay(&program, &inputs, &clv, d("2024-06-30"));
+        let months: Vec<(String, i64)> = summary
+            .points_issued_per_month
+            .iter()
+            .map(|m| (m.month.format("%Y-%m").to_string(), m.points))
+            .collect();
+        assert_eq!(
+            months,
+            [
+                ("2023-01".into(), 40),
+                ("2024-01".into(), 150),
+                ("2024-02".into(), 50),
+                ("2024-03".into(), -50)
+            ]
+        );
+        assert_eq!((summary.points_issued, summary.points_expired), (190, 40));
+        assert_eq!(
+            (summary.outstanding_points, summary.liability_cents),
+            (150, 300)
+        );
+        assert_eq!(summary.members, 2);
+        assert_eq!(
+            summary.members_per_tier,
+            [
+                TierMembers {
+                    tier: None,
+                    members: 1
+                },
+                TierMembers {
+                    tier: Some("Gold".into()),
+                    members: 1
+                }
+            ]
+        );
+        assert_eq!(summary.members_revenue_cents, 19000);
+        assert_eq!(summary.reward_cost_cents, 300);
+        assert_eq!(summary.cost_share_of_revenue, Some(300.0 / 19000.0));
+        assert_eq!(summary.cost_share_of_clv, Some(300.0 / 50000.0));
+        let comparison =
+            compare_programs(Some(&rate(2.0)), &program, &inputs, &clv, d("2024-06-30"));
+        assert_eq!(comparison.draft, summary);
+        assert_eq!(comparison.current.map(|c| c.points_issued), Some(380));
+    }
+}
