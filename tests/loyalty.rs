@@ -419,3 +419,28 @@ fn the_replay_equals_a_real_activation_on_the_same_orders() {
     let comparison = store.replay_loyalty(&draft, today).unwrap();
     assert_eq!(comparison.current.as_ref(), Some(&comparison.draft));
 }
+
+#[test]
+fn undoing_an_import_takes_its_points_back_by_appending() {
+    let (_dir, mut store) = open();
+    import(&mut store, &first_file(), &[]);
+    let later = store
+        .write_import(
+            &NewImport::default(),
+            &[order("7", Some("bob@example.com"), "2024-05-01", 4_000)],
+            &[],
+            &mut |_| true,
+        )
+        .unwrap();
+    let today = d("2024-06-30");
+    store.save_loyalty_program(&program(), true).unwrap();
+    store.recompute_loyalty_ledger(today).unwrap();
+    let bob = customer(&store, "bob@example.com");
+    assert_eq!(store.ledger_available_points(bob).unwrap(), 90 + 50);
+
+    store.undo_import(later.import_id).unwrap();
+    let outcome = store.recompute_loyalty_ledger(today).unwrap();
+    assert_eq!((outcome.appended, outcome.corrections), (1, 1));
+    assert_eq!(store.ledger_available_points(bob).unwrap(), 90);
+    assert_eq!(store.recompute_loyalty_ledger(today).unwrap().appended, 0);
+}
