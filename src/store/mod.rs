@@ -11,6 +11,7 @@
 
 mod error;
 pub mod imports;
+pub mod loyalty;
 pub mod migrate;
 pub mod orders;
 pub mod scores;
