@@ -318,7 +318,9 @@ fn phone_evidence(people: &[&Candidate]) -> String {
 }
 
 fn name_evidence(people: &[&Candidate]) -> String {
-    let name = people.first().map_or("", |p| p.name.trim());
+    let name = people.first().map_or_else(String::new, |p| {
+        p.name.split_whitespace().collect::<Vec<_>>().join(" ")
+    });
     let postcode = people
         .first()
         .and_then(|p| p.postcode.as_deref())
