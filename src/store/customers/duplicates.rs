@@ -18,10 +18,13 @@
 //! Customers found by several rules together are one suggestion with all the evidence.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::hash::BuildHasher as _;
+
+use rustc_hash::FxHashMap;
 
 use rusqlite::Connection;
 
-use crate::store::orders::normalise_name;
 use crate::store::{Store, StoreError};
 
 /// Customers sharing one value beyond this many are not suggested (a shared or placeholder
@@ -96,40 +99,92 @@ fn load_candidates(conn: &Connection) -> rusqlite::Result<Vec<Candidate>> {
     .collect()
 }
 
-/// Customer indexes sharing one key, per key.
-type Groups = HashMap<String, Vec<u32>>;
+/// One rule: the key a customer is grouped by, and the evidence for a group in words.
+struct Rule {
+    key: fn(&Candidate) -> Option<String>,
+    evidence: fn(&[&Candidate]) -> String,
+}
+
+const RULES: [Rule; 3] = [
+    Rule {
+        key: email_key,
+        evidence: email_evidence,
+    },
+    Rule {
+        key: |row| row.phone.as_deref().and_then(phone_key),
+        evidence: phone_evidence,
+    },
+    Rule {
+        key: name_postcode_key,
+        evidence: name_evidence,
+    },
+];
+
+/// Customers by the hash of one rule's key, kept small for 500,000 customers: a map from
+/// hash to the first customer with it, and lists only for hashes seen again. The lists are
+/// checked against the exact keys afterwards, so a hash collision never suggests anyone.
+#[derive(Default)]
+struct KeyIndex {
+    first: FxHashMap<u64, u32>,
+    repeats: FxHashMap<u64, Vec<u32>>,
+}
+
+impl KeyIndex {
+    fn add(&mut self, key: &str, index: u32) {
+        let hash = rustc_hash::FxBuildHasher.hash_one(key);
+        match self.first.entry(hash) {
+            Entry::Vacant(slot) => {
+                slot.insert(index);
+            }
+            Entry::Occupied(first) => self
+                .repeats
+                .entry(hash)
+                .or_insert_with(|| vec![*first.get()])
+                .push(index),
+        }
+    }
+}
+
+/// The customers of a hash group split by their exact key, in index order.
+fn exact_groups(rows: &[Candidate], members: Vec<u32>, rule: &Rule) -> Vec<Vec<u32>> {
+    let mut by_key: Vec<(String, Vec<u32>)> = Vec::new();
+    for index in members {
+        let Some(key) = (rule.key)(&rows[index as usize]) else {
+            continue;
+        };
+        match by_key.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, group)) => group.push(index),
+            None => by_key.push((key, vec![index])),
+        }
+    }
+    by_key.into_iter().map(|(_, group)| group).collect()
+}
 
 /// The rules applied to `rows` (ordered by id).
 fn suggest(rows: &[Candidate]) -> Vec<DuplicateSuggestion> {
-    let (mut emails, mut phones, mut names) = (Groups::new(), Groups::new(), Groups::new());
-    for (index, row) in rows.iter().enumerate() {
-        let index = index as u32;
-        if let Some(email) = row.email.as_deref().filter(|e| e.contains('@')) {
-            emails
-                .entry(canonical_email(email))
-                .or_default()
-                .push(index);
+    let mut found: HashMap<Vec<u32>, Vec<String>> = HashMap::new();
+    for rule in &RULES {
+        let mut index = KeyIndex::default();
+        index.first.reserve(rows.len());
+        for (at, row) in rows.iter().enumerate() {
+            if let Some(key) = (rule.key)(row) {
+                index.add(&key, at as u32);
+            }
         }
-        if let Some(key) = row.phone.as_deref().and_then(phone_key) {
-            phones.entry(key).or_default().push(index);
-        }
-        if let Some(key) = name_postcode_key(row) {
-            names.entry(key).or_default().push(index);
+        drop(index.first);
+        for members in index.repeats.into_values() {
+            for group in exact_groups(rows, members, rule) {
+                if group.len() < 2 || group.len() > MAX_GROUP {
+                    continue;
+                }
+                let people: Vec<&Candidate> = group.iter().map(|&i| &rows[i as usize]).collect();
+                found
+                    .entry(group)
+                    .or_default()
+                    .push((rule.evidence)(&people));
+            }
         }
     }
-    let mut found: HashMap<Vec<u32>, Vec<String>> = HashMap::new();
-    let mut add = |groups: Groups, evidence: &dyn Fn(&[&Candidate]) -> String| {
-        for members in groups.into_values() {
-            if members.len() < 2 || members.len() > MAX_GROUP {
-                continue;
-            }
-            let people: Vec<&Candidate> = members.iter().map(|&i| &rows[i as usize]).collect();
-            found.entry(members).or_default().push(evidence(&people));
-        }
-    };
-    add(emails, &email_evidence);
-    add(phones, &phone_evidence);
-    add(names, &name_evidence);
     let mut suggestions: Vec<DuplicateSuggestion> = found
         .into_iter()
         .map(|(members, evidence)| DuplicateSuggestion {
@@ -149,6 +204,14 @@ fn suggest(rows: &[Candidate]) -> Vec<DuplicateSuggestion> {
         .collect();
     suggestions.sort_by_key(|s| s.ids());
     suggestions
+}
+
+/// [`canonical_email`] of an address that has an `@`.
+fn email_key(row: &Candidate) -> Option<String> {
+    row.email
+        .as_deref()
+        .filter(|e| e.contains('@'))
+        .map(canonical_email)
 }
 
 /// How a provider treats the local part of its addresses.
@@ -215,18 +278,29 @@ pub fn phone_key(phone: &str) -> Option<String> {
 /// Normalised name and postcode, both present; `None` for a name that is only an e-mail
 /// (imports show the e-mail when there is no name).
 fn name_postcode_key(row: &Candidate) -> Option<String> {
-    if row.name.contains('@') {
+    let postcode = row.postcode.as_deref()?;
+    if row.name.contains('@') || !postcode.chars().any(char::is_alphanumeric) {
         return None;
     }
-    let name = normalise_name(&row.name);
-    let postcode: String = row
-        .postcode
-        .as_deref()?
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_uppercase)
-        .collect();
-    (!name.is_empty() && !postcode.is_empty()).then(|| format!("{name}\u{1f}{postcode}"))
+    // `normalise_name`, then a separator and the postcode, written into one string.
+    let mut key = String::with_capacity(row.name.len() + postcode.len() + 1);
+    for word in row.name.split_whitespace() {
+        if !key.is_empty() {
+            key.push(' ');
+        }
+        key.extend(word.chars().flat_map(char::to_lowercase));
+    }
+    if key.is_empty() {
+        return None;
+    }
+    key.push('\u{1f}');
+    key.extend(
+        postcode
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_uppercase),
+    );
+    Some(key)
 }
 
 /// "a", "a and b", "a, b and c".
