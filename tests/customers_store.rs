@@ -813,3 +813,24 @@ fn demo_data_merges_and_unmerges_without_changing_revenue() {
     assert_eq!(store.overview().unwrap(), before);
     assert_eq!(store.customer_values().unwrap(), values);
 }
+
+#[test]
+fn undoing_the_import_that_created_a_merged_customer_ends_the_merge() {
+    let (_dir, mut store) = store();
+    import(&mut store, &[order("1", who("a@x.com", "A"), 1000, 1)]);
+    import(&mut store, &[order("2", who("b@x.com", "B"), 2000, 2)]);
+    let (a, b) = (id_of(&store, "a@x.com"), id_of(&store, "b@x.com"));
+    // The survivor came with the import that is undone: the duplicate stands alone again.
+    store.merge_customers(b, a).unwrap();
+    let latest = clv_desk::domain::ImportId(store.recent_imports(1).unwrap()[0].id);
+    store.undo_import(latest).unwrap();
+    assert_eq!(store.customer_profile(b).unwrap(), None);
+    let profile = store.customer_profile(a).unwrap().unwrap();
+    assert_eq!((profile.merged_into, profile.order_count), (None, 1));
+    assert!(store.merges().unwrap().is_empty());
+    let overview = store.overview().unwrap();
+    assert_eq!(
+        (overview.customers, overview.revenue_in(Currency::EUR)),
+        (1, 1000)
+    );
+}
