@@ -411,7 +411,7 @@ pub(super) fn name_of(conn: &Connection, id: i64) -> rusqlite::Result<String> {
         .unwrap_or_default())
 }
 
-/// `id` and the customers merged into it, as a JSON array for `json_each(?)`.
+/// `id` and the customers merged into it (ascending after `id`).
 pub(super) fn group_of(conn: &Connection, id: i64) -> rusqlite::Result<Vec<i64>> {
     let mut ids = vec![id];
     let mut stmt = conn.prepare("SELECT id FROM customers WHERE merged_into = ?1 ORDER BY id")?;
