@@ -98,6 +98,21 @@ pub enum StoreError {
         detail: String,
     },
 
+    /// The customer asked for does not exist (deleted by an undo, or a stale id).
+    #[error("there is no customer number {id}; it may have been removed by undoing an import")]
+    NoSuchCustomer {
+        /// The customer id asked for.
+        id: i64,
+    },
+
+    /// A change to a customer that the rules do not allow (merging someone into themselves,
+    /// editing an erased customer, an invalid e-mail, …). Nothing was changed.
+    #[error("{reason}")]
+    Refused {
+        /// What was refused and why, in the owner's words.
+        reason: String,
+    },
+
     /// Any other SQLite failure.
     #[error("database error in {}: {source}", path.display())]
     Sql {

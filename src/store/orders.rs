@@ -308,12 +308,12 @@ fn drop_secondary_indexes(
     Ok(recreate)
 }
 
-/// Every stored customer key, pointing at the customer that survived any merge.
+/// Every stored customer key, pointing at the customer that owns it. A key of a customer
+/// merged into another stays with its owner: its new orders land on the duplicate's row and
+/// every read counts them for the survivor (through `merged_into`), so an unmerge gives the
+/// duplicate back everything that is theirs, including orders imported after the merge.
 fn stored_customer_keys(tx: &Transaction<'_>) -> rusqlite::Result<KeyIndex> {
-    let mut stmt = tx.prepare(
-        "SELECT k.kind, k.source, k.key, coalesce(c.merged_into, c.id)
-         FROM customer_keys k JOIN customers c ON c.id = k.customer_id",
-    )?;
+    let mut stmt = tx.prepare("SELECT kind, source, key, customer_id FROM customer_keys")?;
     let rows = stmt.query_map([], |r| {
         Ok((
             r.get::<_, String>(0)?,
@@ -1013,15 +1013,11 @@ impl<'a> Writer<'_, '_, 'a> {
                     let mut stmt = self.tx.prepare_cached(
                         "SELECT customer_id FROM customer_keys WHERE kind = ?1 AND source = ?2 AND key = ?3",
                     )?;
-                    match stmt
-                        .query_row(params![key.kind, key.source, key.key.as_ref()], |r| {
-                            r.get::<_, i64>(0)
-                        })
-                        .optional()?
-                    {
-                        Some(id) => Some(surviving_customer(self.tx, id)?),
-                        None => None,
-                    }
+                    // The key's owner, merged or not (see `stored_customer_keys`).
+                    stmt.query_row(params![key.kind, key.source, key.key.as_ref()], |r| {
+                        r.get::<_, i64>(0)
+                    })
+                    .optional()?
                 }
             };
             if let Some(id) = stored {
@@ -1258,23 +1254,6 @@ impl CustomerContact {
             "birthday": self.birthday,
         })
     }
-}
-
-/// Follows `merged_into` so orders land on the customer that survived a merge.
-fn surviving_customer(tx: &Transaction<'_>, mut id: i64) -> rusqlite::Result<i64> {
-    // A merge chain is short; the bound protects against a cycle written by hand.
-    for _ in 0..32 {
-        let next: Option<i64> = tx
-            .prepare_cached("SELECT merged_into FROM customers WHERE id = ?1")?
-            .query_row([id], |r| r.get(0))
-            .optional()?
-            .flatten();
-        match next {
-            Some(n) => id = n,
-            None => break,
-        }
-    }
-    Ok(id)
 }
 
 fn display_name(who: &CustomerIdentity) -> String {

@@ -184,7 +184,9 @@ pub use crate::domain::customer::{CustomerValueRow, ScoreColumns};
 impl Store {
     /// What the orders look like, for deciding whether the current scores are stale: every
     /// write of orders goes through an import (new row) or an undo (marks one), so the
-    /// latest import id and the number undone change whenever the purchases can have.
+    /// latest import id and the number undone change whenever the purchases can have; every
+    /// change of whose orders they are (merge, unmerge, erasure) bumps the customers'
+    /// revision (left out while it is 0, so keys of earlier versions still match).
     pub fn valuation_data_key(&self) -> Result<String, StoreError> {
         let (latest, undone): (Option<i64>, i64) = self
             .conn()
@@ -192,7 +194,13 @@ impl Store {
                 Ok((r.get(0)?, r.get(1)?))
             })
             .map_err(|e| self.err(e))?;
-        Ok(format!("imports {}/{undone}", latest.unwrap_or(0)))
+        let revision = super::customers::revision(self.conn()).map_err(|e| self.err(e))?;
+        let imports = format!("imports {}/{undone}", latest.unwrap_or(0));
+        Ok(if revision == 0 {
+            imports
+        } else {
+            format!("{imports} customers {revision}")
+        })
     }
 
     /// Every customer's purchases (see the module documentation for the rules).

@@ -165,6 +165,14 @@ impl Store {
         let mut stmt = conn
             .prepare("SELECT currency, customer_id, status = 'refund', net_cents, local_date FROM orders")
             .map_err(err)?;
+        // Orders of a merged duplicate count for the survivor (few rows: merges are manual).
+        let survivor_of: rustc_hash::FxHashMap<i64, i64> = conn
+            .prepare("SELECT id, merged_into FROM customers WHERE merged_into IS NOT NULL")
+            .map_err(err)?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(err)?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(err)?;
         let mut rows = stmt.query([]).map_err(err)?;
         let (mut orders, mut linked) = (0i64, 0i64);
         let mut per_customer: rustc_hash::FxHashMap<i64, u32> = rustc_hash::FxHashMap::default();
@@ -193,6 +201,7 @@ impl Store {
             orders += 1;
             if let Some(customer) = row.get::<_, Option<i64>>(1).map_err(err)? {
                 linked += 1;
+                let customer = survivor_of.get(&customer).copied().unwrap_or(customer);
                 *per_customer.entry(customer).or_default() += 1;
             }
         }
