@@ -45,7 +45,7 @@ fn harness_on(db: &Path) -> Harness<'static, ClvDeskApp> {
     };
     let app = ClvDeskApp::new(db, prefs);
     let mut harness = Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
+        .with_size(egui::vec2(1400.0, 1300.0))
         .build_ui_state(|ui, app: &mut ClvDeskApp| app.show(ui), app);
     harness.step(); // the table is read in the background: a spinner until then
     run_until(&mut harness, |app| {
@@ -197,8 +197,7 @@ fn search_sort_and_filter_as_an_owner_would() {
 
     // Clicking a row selects that customer.
     let first = slipping[0].clone();
-    harness.get_by_label(&first.name).click();
-    harness.run();
+    open_profile(&mut harness, &first);
     assert_eq!(harness.state().state.customers.selected, Some(first.id));
 }
 
@@ -238,4 +237,246 @@ fn export_writes_what_is_shown_and_neutralises_formulas() {
     assert_eq!(ids, expected, "the rows shown, in the order shown");
     let evil = records.iter().find(|r| &r[id_at] == "1").unwrap();
     assert_eq!(&evil[name_at], "'=HYPERLINK(\"http://evil\")");
+}
+
+/// Opens `customer`'s profile as an owner would: searches for their e-mail (names repeat),
+/// clicks their row, waits for the profile; the search is left in place.
+fn open_profile(
+    harness: &mut Harness<'_, ClvDeskApp>,
+    customer: &clv_desk::domain::customer::CustomerValueRow,
+) {
+    let search = harness
+        .query_all_by_role(egui::accesskit::Role::TextInput)
+        .next()
+        .unwrap();
+    search.click();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.key_press(egui::Key::Backspace);
+    let search = harness
+        .query_all_by_role(egui::accesskit::Role::TextInput)
+        .next()
+        .unwrap();
+    search.type_text(customer.email.as_deref().unwrap());
+    harness.run();
+    let name = if customer.name.trim().is_empty() {
+        format!("Customer #{}", customer.id)
+    } else {
+        customer.name.clone()
+    };
+    // The table is drawn after a profile that may be open beside it: its row comes last.
+    harness.query_all_by_label(&name).last().unwrap().click();
+    harness.step();
+    run_until(harness, |app| {
+        app.state.running_job().is_none() && app.state.profile.open_id() == Some(customer.id)
+    });
+}
+
+#[test]
+fn the_profile_shows_value_and_orders_and_saves_tags_and_notes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.sqlite");
+    valued_demo(&db, 300);
+    let mut harness = harness_on(&db);
+    harness.get_by_label(SortColumn::Orders.label()).click();
+    harness.run();
+    let best = shown(&harness)[0].clone();
+    open_profile(&mut harness, &best);
+    harness.get_by_label(&format!(
+        "Customer #{} · {} orders · {} so far",
+        best.id,
+        best.orders,
+        clv_desk::domain::format_money(
+            best.revenue_cents,
+            harness.state().state.snapshot().unwrap().settings.currency
+        )
+    ));
+    assert!(
+        harness
+            .query_all_by_label_contains("Expected value")
+            .next()
+            .is_some()
+    );
+    harness.get_by_label(&format!("Orders ({})", best.orders));
+
+    let consent_before = harness
+        .state()
+        .state
+        .profile
+        .open
+        .as_ref()
+        .unwrap()
+        .0
+        .marketing_consent;
+    let tags = harness.get_by_label("Tags (comma separated)");
+    tags.click();
+    tags.type_text("wholesale, Wholesale , vegan");
+    let notes = harness.get_by_label("Notes");
+    notes.click();
+    notes.type_text("Prefers oat milk");
+    harness.get_by_label("Agreed to marketing messages").click();
+    harness.run();
+    harness.get_by_label("Save notes").click();
+    harness.step();
+    run_until(&mut harness, |app| app.state.running_job().is_none());
+    let stored = Store::open(&db)
+        .unwrap()
+        .customer_profile(best.id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.tags, "wholesale, vegan", "tidied: repeats dropped");
+    assert_eq!(stored.notes, "Prefers oat milk");
+    assert_eq!(
+        stored.marketing_consent, !consent_before,
+        "the tick was saved"
+    );
+    let shown_profile = harness.state().state.profile.open.clone().unwrap().0;
+    assert_eq!(
+        shown_profile.notes, "Prefers oat milk",
+        "the view shows what was saved"
+    );
+
+    harness.get_by_label("Close").click();
+    harness.run();
+    assert!(harness.state().state.profile.open.is_none());
+}
+
+#[test]
+fn duplicates_are_found_merged_and_unmerged_by_hand() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.sqlite");
+    valued_demo(&db, 300);
+    // Customer 3 used a Gmail address with dots; customer 2 the same one without.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute(
+        "UPDATE customers SET email = 'ana.lee@gmail.com' WHERE id = 3",
+        [],
+    )
+    .unwrap();
+    conn.execute(
+        "UPDATE customers SET email = 'analee@gmail.com' WHERE id = 2",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let mut harness = harness_on(&db);
+    let before = shown(&harness).len();
+    let revenue_of = |rows: &[clv_desk::domain::customer::CustomerValueRow], id: i64| {
+        rows.iter().find(|r| r.id == id).unwrap().revenue_cents
+    };
+    let together = revenue_of(&shown(&harness), 2) + revenue_of(&shown(&harness), 3);
+
+    harness.get_by_label("Possible duplicates").click();
+    harness.run();
+    harness.get_by_label("Find possible duplicates").click();
+    harness.step();
+    run_until(&mut harness, |app| {
+        app.state.running_job().is_none() && app.state.profile.duplicates.is_some()
+    });
+    assert!(
+        harness
+            .query_all_by_label_contains("Gmail ignores dots")
+            .next()
+            .is_some()
+    );
+    harness.get_by_label("Merge #3 into #2").click();
+    harness.step();
+    // The merge, then the revaluation and the table read it causes.
+    run_until(&mut harness, |app| {
+        app.state.running_job().is_none()
+            && app.state.customers_table_is_current()
+            && app.state.snapshot().is_some_and(|s| !s.needs_valuation())
+    });
+    let merged = shown(&harness);
+    assert_eq!(merged.len(), before - 1, "one customer fewer");
+    assert!(merged.iter().all(|r| r.id != 3));
+    assert_eq!(
+        revenue_of(&merged, 2),
+        together,
+        "their orders count as one"
+    );
+    assert!(
+        harness
+            .state()
+            .state
+            .profile
+            .duplicates
+            .as_ref()
+            .unwrap()
+            .iter()
+            .all(|d| !d.ids().contains(&3)),
+        "the settled pair left the list"
+    );
+
+    // Unmerge from the survivor's profile.
+    let survivor = merged.iter().find(|r| r.id == 2).unwrap().clone();
+    open_profile(&mut harness, &survivor);
+    harness.get_by_label("Same person?").click();
+    harness.run();
+    harness.get_by_label("Customer #3 is merged into this one.");
+    harness.get_by_label("Unmerge #3").click();
+    harness.step();
+    run_until(&mut harness, |app| {
+        app.state.running_job().is_none()
+            && app.state.customers_table_is_current()
+            && app.state.snapshot().is_some_and(|s| !s.needs_valuation())
+    });
+    let apart = shown(&harness);
+    assert_eq!(apart.len(), before);
+    assert_eq!(revenue_of(&apart, 2) + revenue_of(&apart, 3), together);
+}
+
+#[test]
+fn erasing_names_what_goes_and_keeps_the_totals() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.sqlite");
+    valued_demo(&db, 300);
+    let mut harness = harness_on(&db);
+    let revenue_before = harness.state().state.snapshot().unwrap().overview.clone();
+    let someone = shown(&harness)
+        .into_iter()
+        .find(|r| r.email.is_some() && r.orders > 1 && !r.name.starts_with('='))
+        .unwrap();
+    open_profile(&mut harness, &someone);
+
+    // The JSON export for a data access request (dialog bypassed).
+    let json = dir.path().join("someone.json");
+    harness.state_mut().state.push(Command::Profile(
+        clv_desk::app::customer_profile::ProfileCommand::ExportJson(someone.id, json.clone()),
+    ));
+    harness.step();
+    run_until(&mut harness, |app| app.state.running_job().is_none());
+    let data: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert!(data.to_string().contains(someone.email.as_deref().unwrap()));
+
+    harness.get_by_label("Privacy").click();
+    harness.run();
+    harness.get_by_label("Erase personal details…").click();
+    harness.run();
+    let preview = harness.state().state.profile.open.clone().unwrap().1;
+    harness.get_by_label(&preview.summary());
+    assert!(preview.fields.iter().any(|f| f == "e-mail"));
+    harness.get_by_label("Erase for good").click();
+    harness.step();
+    run_until(&mut harness, |app| {
+        app.state.running_job().is_none()
+            && app.state.customers_table_is_current()
+            && app.state.snapshot().is_some_and(|s| !s.needs_valuation())
+    });
+    harness.get_by_label(
+        "Personal details erased. The orders stay, anonymous, so your totals are right.",
+    );
+    let erased = Store::open(&db)
+        .unwrap()
+        .customer_profile(someone.id)
+        .unwrap()
+        .unwrap();
+    assert!(erased.email.is_none() && erased.phone.is_none() && erased.keys.is_empty());
+    assert!(!erased.display_name.contains(&someone.name));
+    let after = harness.state().state.snapshot().unwrap().overview.clone();
+    assert_eq!(
+        after.revenue_by_currency,
+        revenue_before.revenue_by_currency
+    );
+    assert_eq!(after.orders, revenue_before.orders);
 }

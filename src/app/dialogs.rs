@@ -17,6 +17,8 @@ pub enum DialogPurpose {
     ChartPng,
     /// Where to save the customers table as CSV.
     CustomersCsv,
+    /// Where to save one customer's data as JSON.
+    CustomerJson,
 }
 
 /// At most one open file dialog and the channel its answer arrives on.
@@ -90,6 +92,19 @@ impl PendingDialog {
                 .set_title("Export the customers table")
                 .set_file_name("customers.csv")
                 .add_filter("CSV (Excel, LibreOffice)", &["csv"])
+                .save_file()
+                .into_iter()
+                .collect()
+        });
+    }
+
+    /// Asks where to save one customer's data, suggesting `file_name`.
+    pub fn customer_json(&mut self, file_name: String) {
+        self.spawn(DialogPurpose::CustomerJson, move || {
+            rfd::FileDialog::new()
+                .set_title("Save everything held about this customer")
+                .set_file_name(file_name)
+                .add_filter("JSON", &["json"])
                 .save_file()
                 .into_iter()
                 .collect()

@@ -6,6 +6,7 @@
 //! and makes every user action a value tests can inspect.
 
 pub mod chart_filter;
+pub mod customer_profile;
 pub mod customer_table;
 pub mod dialogs;
 pub mod import;
@@ -168,6 +169,8 @@ pub enum Command {
     ShowCustomers(customer_table::CustomerQuery),
     /// Select a customer in the table (and open their profile), or none.
     SelectCustomer(Option<i64>),
+    /// Something about one customer's profile or the duplicates list.
+    Profile(customer_profile::ProfileCommand),
     /// Ask where to save the customers table as CSV (file dialog).
     ChooseCustomersCsv,
     /// Save the customers the table shows, in its order, as CSV at this path.
@@ -234,6 +237,8 @@ pub struct AppState {
     pub customers: customer_table::CustomerBrowser,
     /// Where the job reading the customers table leaves it.
     table_slot: TableSlot,
+    /// The open customer profile and the duplicates list.
+    pub profile: customer_profile::ProfileState,
     /// The key of the last customers table read started, so a failing read is not
     /// restarted every frame.
     table_started_for: Option<String>,
@@ -271,6 +276,7 @@ impl AppState {
             filter_slot: FilterSlot::default(),
             customers: customer_table::CustomerBrowser::default(),
             table_slot: TableSlot::default(),
+            profile: customer_profile::ProfileState::default(),
             table_started_for: None,
             quit_requested: false,
             import: ImportFlow::default(),
@@ -318,6 +324,13 @@ impl AppState {
                         (self.chart_png_title.take(), paths.into_iter().next())
                     {
                         self.apply(Command::SaveChartPng(title, path));
+                    }
+                }
+                DialogPurpose::CustomerJson => {
+                    if let (Some(id), Some(path)) =
+                        (self.profile.json_for.take(), paths.into_iter().next())
+                    {
+                        self.apply_profile(customer_profile::ProfileCommand::ExportJson(id, path));
                     }
                 }
                 DialogPurpose::CustomersCsv => {
@@ -408,6 +421,74 @@ impl AppState {
                 Ok(words)
             }),
         );
+    }
+
+    fn apply_profile(&mut self, command: customer_profile::ProfileCommand) {
+        use customer_profile::{ProfileCommand, change_job, export_json_job, read_profile_job};
+        let slot = std::sync::Arc::clone(&self.profile.slot);
+        let duplicates = self.profile.duplicates.is_some();
+        let shown = self.profile.open_id();
+        match command {
+            ProfileCommand::Open(id) => {
+                self.profile.reading = Some(id);
+                self.start_job("Opening the customer", read_profile_job(id, slot));
+            }
+            ProfileCommand::Close => {
+                self.profile.open = None;
+                self.profile.reading = None;
+                self.customers.selected = None;
+            }
+            ProfileCommand::SaveDetails(id, edits) => self.start_job(
+                "Saving the customer",
+                change_job(id, false, slot, move |store| {
+                    store.update_customer_details(id, &edits)?;
+                    Ok("Saved tags, notes and consent.".to_owned())
+                }),
+            ),
+            ProfileCommand::Merge {
+                survivor,
+                duplicate,
+            } => self.start_job(
+                "Merging customers",
+                change_job(shown.unwrap_or(survivor), duplicates, slot, move |store| {
+                    let outcome = store.merge_customers(survivor, duplicate)?;
+                    Ok(format!(
+                        "Merged customer #{} into #{}: their orders now count as one customer's. Unmerge from the profile if this was wrong.",
+                        outcome.duplicate, outcome.survivor
+                    ))
+                }),
+            ),
+            ProfileCommand::Unmerge(id) => self.start_job(
+                "Unmerging the customer",
+                change_job(shown.unwrap_or(id), duplicates, slot, move |store| {
+                    store.unmerge_customer(id)?;
+                    Ok(format!(
+                        "Customer #{id} is on their own again, with their own orders."
+                    ))
+                }),
+            ),
+            ProfileCommand::Erase(id) => self.start_job(
+                "Erasing personal details",
+                change_job(id, duplicates, slot, move |store| {
+                    let outcome = store.erase_customer(id)?;
+                    Ok(format!(
+                        "Erased the personal details of {} customer record(s) and removed {} key(s); {} order(s) stay, anonymous, so your totals do not change.",
+                        outcome.customers_erased.len(), outcome.keys_removed, outcome.orders_kept
+                    ))
+                }),
+            ),
+            ProfileCommand::ChooseJson(id) => {
+                self.profile.json_for = Some(id);
+                self.dialogs.customer_json(format!("customer-{id}.json"));
+            }
+            ProfileCommand::ExportJson(id, path) => {
+                self.start_job("Exporting the customer's data", export_json_job(id, path));
+            }
+            ProfileCommand::FindDuplicates => self.start_job(
+                "Looking for duplicates",
+                customer_profile::find_duplicates_job(slot),
+            ),
+        }
     }
 
     fn start_customers_export(&mut self, path: PathBuf) {
@@ -514,6 +595,7 @@ impl AppState {
         if let Some(table) = self.table_slot.lock().ok().and_then(|mut s| s.take()) {
             self.customers.set_table(std::sync::Arc::new(table));
         }
+        self.profile.take_results();
         match done.result {
             Ok(text) => {
                 self.status = Some(StatusLine {
@@ -597,7 +679,14 @@ impl AppState {
                 self.apply(Command::Navigate(View::Customers));
                 self.customers.set_query(query);
             }
-            Command::SelectCustomer(id) => self.customers.selected = id,
+            Command::SelectCustomer(id) => {
+                self.customers.selected = id;
+                match id {
+                    Some(id) => self.apply_profile(customer_profile::ProfileCommand::Open(id)),
+                    None => self.apply_profile(customer_profile::ProfileCommand::Close),
+                }
+            }
+            Command::Profile(command) => self.apply_profile(command),
             Command::ChooseCustomersCsv => self.dialogs.customers_csv(),
             Command::ExportCustomers(path) => self.start_customers_export(path),
             Command::ChooseDatabase => self.dialogs.pick_database(),
@@ -698,6 +787,7 @@ impl AppState {
                 self.valuation_started_for = None;
                 self.table_started_for = None;
                 self.customers = customer_table::CustomerBrowser::default();
+                self.profile = customer_profile::ProfileState::default();
                 if !snapshot.is_demo {
                     self.return_from_demo = None;
                 }

@@ -57,6 +57,9 @@ pub enum CliCommand {
         /// --view charts --chart "Where does your revenue come from?".
         #[arg(long, value_name = "TITLE")]
         chart: Option<String>,
+        /// Open this customer's profile first (with --view customers).
+        #[arg(long, value_name = "ID")]
+        customer: Option<i64>,
     },
     /// Import sales exports (Shopify, Square, Stripe, PayPal, Etsy, WooCommerce, Amazon, eBay,
     /// QuickBooks, Online Retail, CDNOW, or any spreadsheet).
@@ -399,6 +402,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             theme,
             import_preview,
             chart,
+            customer,
         }) => {
             // Refuse a broken database here, with its message, rather than photographing
             // the error screen.
@@ -414,6 +418,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 },
                 import_preview,
                 chart,
+                customer,
             };
             let [w, h] = ui::screenshot::take_screenshot(&request)?;
             println!(

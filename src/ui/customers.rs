@@ -14,6 +14,7 @@ use crate::clv::segments::Segment;
 use crate::domain::customer::CustomerValueRow;
 use crate::domain::{Currency, format_money, format_money_rounded, group_thousands};
 
+use super::customer_profile::{ProfileDraft, duplicates_ui, profile_ui};
 use super::widgets::{empty_state_ui, first_steps_ui};
 
 /// The hint in the search box (also how tests find it).
@@ -24,6 +25,8 @@ pub const SEARCH_HINT: &str = "Search name, e-mail, phone or number";
 pub struct CustomersViewState {
     /// The search box as typed.
     search: String,
+    /// The open profile's edits being typed.
+    profile: ProfileDraft,
 }
 
 /// The customers view.
@@ -53,10 +56,21 @@ pub fn customers_ui(ui: &mut egui::Ui, state: &mut AppState, view: &mut Customer
                 .color(ui.visuals().weak_text_color()),
         );
     }
+    if state.profile.open.is_some() || state.profile.reading.is_some() {
+        egui::Panel::right("customer-profile")
+            .resizable(true)
+            .default_size(440.0)
+            .min_size(320.0)
+            .show(ui, |ui| profile_ui(ui, state, &mut view.profile, currency));
+    }
     controls_ui(ui, state, view, &table);
     segments_ui(ui, state, &table, currency);
+    duplicates_ui(ui, state);
     ui.add_space(4.0);
-    table_ui(ui, state, &table, currency);
+    // Narrower than the columns (a profile open beside it): the table scrolls sideways.
+    egui::ScrollArea::horizontal()
+        .id_salt("customers-table-sideways")
+        .show(ui, |ui| table_ui(ui, state, &table, currency));
 }
 
 /// While the table is read for the first time.

@@ -37,6 +37,8 @@ pub struct ScreenshotRequest {
     /// Save only this chart (by its title) through the app's own "Save as PNG…", instead of
     /// the whole window.
     pub chart: Option<String>,
+    /// Open this customer's profile (customers view) before the picture is taken.
+    pub customer: Option<i64>,
 }
 
 /// Why no screenshot was written.
@@ -94,7 +96,8 @@ impl ScreenshotRun {
             self.after_frame_for_chart(ctx, state, title);
             return;
         }
-        if self.frames >= WARM_UP_FRAMES && !self.requested {
+        // Background reads (the customers table, a profile) finish before the picture.
+        if self.frames >= WARM_UP_FRAMES && !self.requested && state.running_job().is_none() {
             self.requested = true;
             let out = self.out.clone();
             let result = Arc::clone(&self.result);
@@ -115,7 +118,8 @@ impl ScreenshotRun {
     /// The chart's picture goes through the app: the same command "Save as PNG…" gives after
     /// its file dialog; the outcome comes back in the status line.
     fn after_frame_for_chart(&mut self, ctx: &egui::Context, state: &mut AppState, title: String) {
-        if self.frames >= WARM_UP_FRAMES && !self.requested {
+        // Background reads (the customers table, a profile) finish before the picture.
+        if self.frames >= WARM_UP_FRAMES && !self.requested && state.running_job().is_none() {
             self.requested = true;
             state.status = None;
             state.push(Command::SaveChartPng(title, self.out.clone()));
@@ -166,6 +170,10 @@ pub fn take_screenshot(request: &ScreenshotRequest) -> Result<[u32; 2], Screensh
             if !request_copy.import_preview.is_empty() {
                 app.state
                     .push(Command::StageFiles(request_copy.import_preview.clone()));
+                app.state.apply_commands();
+            }
+            if let Some(id) = request_copy.customer {
+                app.state.push(Command::SelectCustomer(Some(id)));
                 app.state.apply_commands();
             }
             app.screenshot = Some(ScreenshotRun {

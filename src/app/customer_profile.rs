@@ -1,0 +1,185 @@
+//! One customer's profile and what the owner does with it: edit tags, notes and consent,
+//! merge a duplicate in or take it out again, export everything held about them, erase
+//! their personal details. Also the shop-wide list of likely duplicates.
+//!
+//! Every read and write runs as a background job on the writer thread; the results land in
+//! [`ProfileSlot`] and are taken by [`crate::app::AppState`] after the job. Views read
+//! [`ProfileState`] and push [`ProfileCommand`]s.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use crate::store::Store;
+use crate::store::customers::{
+    CustomerEdits, CustomerProfile, DuplicateSuggestion, ErasurePreview,
+};
+
+/// What a background job read for the views.
+#[derive(Debug, Default)]
+pub struct ProfileResults {
+    /// A freshly read profile with its erasure preview (`None` inside: no such customer).
+    pub profile: Option<Option<(CustomerProfile, ErasurePreview)>>,
+    /// A freshly computed list of likely duplicates.
+    pub duplicates: Option<Vec<DuplicateSuggestion>>,
+}
+
+/// Where the jobs leave their results for the UI thread.
+pub type ProfileSlot = Arc<Mutex<ProfileResults>>;
+
+/// The profile on screen and the duplicates list.
+#[derive(Debug, Default)]
+pub struct ProfileState {
+    /// The open profile and what erasing it would remove.
+    pub open: Option<(CustomerProfile, ErasurePreview)>,
+    /// The customer whose profile is being read.
+    pub reading: Option<i64>,
+    /// Likely duplicates, once looked for.
+    pub duplicates: Option<Vec<DuplicateSuggestion>>,
+    /// Where jobs leave their results.
+    pub(crate) slot: ProfileSlot,
+    /// A JSON export waiting for its file dialog: the customer.
+    pub(crate) json_for: Option<i64>,
+}
+
+/// What the profile and duplicates views ask for.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ProfileCommand {
+    /// Read and show customer `id`'s profile.
+    Open(i64),
+    /// Close the profile.
+    Close,
+    /// Save the tags, notes and consent of customer `id`.
+    SaveDetails(i64, CustomerEdits),
+    /// Merge `duplicate` into `survivor` (both customer ids).
+    Merge {
+        /// The customer who stays.
+        survivor: i64,
+        /// The customer merged into them.
+        duplicate: i64,
+    },
+    /// Take customer `id` out of the customer they were merged into.
+    Unmerge(i64),
+    /// Erase customer `id`'s personal details (after the view's confirmation).
+    Erase(i64),
+    /// Ask where to save customer `id`'s data as JSON (file dialog).
+    ChooseJson(i64),
+    /// Save customer `id`'s data as JSON at this path (after the dialog).
+    ExportJson(i64, PathBuf),
+    /// Look for likely duplicates among all customers.
+    FindDuplicates,
+}
+
+impl ProfileState {
+    /// Takes what finished jobs left in the slot.
+    pub fn take_results(&mut self) {
+        let Ok(mut slot) = self.slot.lock() else {
+            return;
+        };
+        if let Some(profile) = slot.profile.take() {
+            self.reading = None;
+            self.open = profile;
+        }
+        if let Some(duplicates) = slot.duplicates.take() {
+            self.duplicates = Some(duplicates);
+        }
+    }
+
+    /// The id of the open profile.
+    pub fn open_id(&self) -> Option<i64> {
+        self.open.as_ref().map(|(p, _)| p.id)
+    }
+}
+
+/// A job that reads customer `id`'s profile (and erasure preview) into `slot`.
+pub fn read_profile_job(id: i64, slot: ProfileSlot) -> super::worker::JobFn {
+    Box::new(move |store, _| {
+        let read = read_profile(store, id)?;
+        let words = match &read {
+            Some((profile, _)) => format!("Opened {}.", profile_name(profile)),
+            None => format!("Customer #{id} is no longer in the database."),
+        };
+        put(&slot, |r| r.profile = Some(read));
+        Ok(words)
+    })
+}
+
+/// A job that runs `change` (a write), then reads the profile of `show` again so the view
+/// shows the result — and the duplicates list too when `duplicates` (it is on screen and
+/// the change may have settled a pair). The status line says what `change` returns.
+pub fn change_job(
+    show: i64,
+    duplicates: bool,
+    slot: ProfileSlot,
+    change: impl FnOnce(&mut Store) -> anyhow::Result<String> + Send + 'static,
+) -> super::worker::JobFn {
+    Box::new(move |store, _| {
+        let words = change(store)?;
+        let read = read_profile(store, show)?;
+        let found = if duplicates {
+            Some(store.duplicate_suggestions()?)
+        } else {
+            None
+        };
+        put(&slot, |r| {
+            r.profile = Some(read);
+            r.duplicates = found;
+        });
+        Ok(words)
+    })
+}
+
+/// A job that looks for likely duplicates.
+pub fn find_duplicates_job(slot: ProfileSlot) -> super::worker::JobFn {
+    Box::new(move |store, progress| {
+        progress.set(0.2, "Comparing e-mails, phones, names and postcodes…");
+        let found = store.duplicate_suggestions()?;
+        let words = match found.len() {
+            0 => "No likely duplicates found.".to_owned(),
+            1 => "Found 1 pair of customers who may be one person.".to_owned(),
+            n => format!("Found {n} groups of customers who may be one person."),
+        };
+        put(&slot, |r| r.duplicates = Some(found));
+        Ok(words)
+    })
+}
+
+/// A job that writes customer `id`'s data as JSON to `path`.
+pub fn export_json_job(id: i64, path: PathBuf) -> super::worker::JobFn {
+    Box::new(move |store, _| {
+        let data = store.customer_export_json(id)?;
+        let text = serde_json::to_string_pretty(&data)?;
+        std::fs::write(&path, text)
+            .map_err(|e| anyhow::anyhow!("could not write {}: {e}", path.display()))?;
+        Ok(format!(
+            "Saved everything held about customer #{id} to {}",
+            path.display()
+        ))
+    })
+}
+
+/// The profile and erasure preview of customer `id`, `None` when there is none.
+fn read_profile(
+    store: &Store,
+    id: i64,
+) -> Result<Option<(CustomerProfile, ErasurePreview)>, crate::store::StoreError> {
+    let Some(profile) = store.customer_profile(id)? else {
+        return Ok(None);
+    };
+    let preview = store.erasure_preview(id)?;
+    Ok(Some((profile, preview)))
+}
+
+fn put(slot: &ProfileSlot, fill: impl FnOnce(&mut ProfileResults)) {
+    if let Ok(mut results) = slot.lock() {
+        fill(&mut results);
+    }
+}
+
+/// The name a profile is called by: its display name, else "Customer #id".
+pub fn profile_name(profile: &CustomerProfile) -> String {
+    if profile.display_name.trim().is_empty() {
+        format!("Customer #{}", profile.id)
+    } else {
+        profile.display_name.clone()
+    }
+}
