@@ -353,7 +353,8 @@ impl CustomerQuery {
 }
 
 /// The table as the view shows it: the loaded table, the query, and the rows it selects.
-#[derive(Debug, Default)]
+/// It starts with the most valuable customers first.
+#[derive(Debug)]
 pub struct CustomerBrowser {
     /// The loaded table, once read.
     pub table: Option<Arc<CustomerTable>>,
@@ -367,6 +368,23 @@ pub struct CustomerBrowser {
     searched: Option<SearchResult>,
     /// A search running on its own thread (large tables), and where its answer arrives.
     pending: Option<std::sync::mpsc::Receiver<SearchResult>>,
+}
+
+impl Default for CustomerBrowser {
+    fn default() -> CustomerBrowser {
+        CustomerBrowser {
+            table: None,
+            query: CustomerQuery {
+                sort: Some(SortColumn::Clv),
+                descending: true,
+                ..CustomerQuery::default()
+            },
+            visible: Vec::new(),
+            selected: None,
+            searched: None,
+            pending: None,
+        }
+    }
 }
 
 /// Tables with more rows than this are searched on a thread of their own, so typing never
@@ -772,10 +790,18 @@ mod tests {
         browser.visible_rows().map(|r| r.id).collect()
     }
 
-    #[test]
-    fn search_matches_every_word_in_any_field_and_phone_digits() {
+    /// A browser on the sample, in customer number order.
+    fn by_number() -> CustomerBrowser {
         let mut b = CustomerBrowser::default();
         b.set_table(sample());
+        assert_eq!(names(&b), [2, 1, 3, 4, 5], "most valuable first at the start");
+        b.set_query(CustomerQuery::default());
+        b
+    }
+
+    #[test]
+    fn search_matches_every_word_in_any_field_and_phone_digits() {
+        let mut b = by_number();
         assert_eq!(names(&b), [1, 2, 3, 4, 5]);
         let search = |b: &mut CustomerBrowser, text: &str| {
             b.set_query(CustomerQuery {
@@ -798,8 +824,7 @@ mod tests {
 
     #[test]
     fn sorting_walks_ready_orders_with_blanks_last_both_ways() {
-        let mut b = CustomerBrowser::default();
-        b.set_table(sample());
+        let mut b = by_number();
         let revenue = b.query.sorted_by(SortColumn::Revenue);
         assert!(revenue.descending, "money starts largest first");
         b.set_query(revenue);
@@ -817,8 +842,7 @@ mod tests {
 
     #[test]
     fn segment_and_at_risk_filters_combine_with_search_and_sort() {
-        let mut b = CustomerBrowser::default();
-        b.set_table(sample());
+        let mut b = by_number();
         b.set_query(CustomerQuery {
             segment: Some(Segment::Champions),
             ..CustomerQuery::default()
