@@ -577,6 +577,22 @@ pub fn bench_customers(
         clock.elapsed().as_secs_f64()
     ));
     drop(table);
+    let reader = Store::open(db)?;
+    let clock = Instant::now();
+    let suggestions = reader.duplicate_suggestions()?;
+    say(&format!(
+        "possible duplicates: {} found in {:.2} s",
+        suggestions.len(),
+        clock.elapsed().as_secs_f64()
+    ));
+    let clock = Instant::now();
+    let profile = reader.customer_profile(rows as i64 / 2)?;
+    say(&format!(
+        "one profile ({} orders): read in {:.1} ms",
+        profile.map_or(0, |p| p.orders.len()),
+        clock.elapsed().as_secs_f64() * 1000.0
+    ));
+    drop(reader);
     let frame =
         |app: &mut ClvDeskApp, events: Vec<egui::Event>| headless_frame_ms(&ctx, app, events);
     frame(&mut app, Vec::new());

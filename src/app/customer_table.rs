@@ -794,7 +794,11 @@ mod tests {
     fn by_number() -> CustomerBrowser {
         let mut b = CustomerBrowser::default();
         b.set_table(sample());
-        assert_eq!(names(&b), [2, 1, 3, 4, 5], "most valuable first at the start");
+        assert_eq!(
+            names(&b),
+            [2, 1, 3, 4, 5],
+            "most valuable first at the start"
+        );
         b.set_query(CustomerQuery::default());
         b
     }
