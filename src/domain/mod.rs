@@ -13,7 +13,7 @@ pub use order::{CustomerIdentity, NewOrder, NewOrderLine, Purchase, RefundOfOrde
 pub use settings::BusinessSettings;
 
 /// Row id of a customer in the database.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct CustomerId(pub i64);
 
 /// Row id of an order in the database.

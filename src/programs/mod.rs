@@ -3,4 +3,5 @@
 //! derive; `app` and `ui` show and edit them. Keeping the rules pure lets the same code run
 //! a real recompute and a what-if replay, and lets them be tested on hand-built histories.
 
+pub mod care;
 pub mod loyalty;
