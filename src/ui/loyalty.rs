@@ -16,6 +16,8 @@ use crate::app::loyalty::{LoyaltyCommand, LoyaltyData, READING_LOYALTY_LABEL};
 use crate::app::{AppState, Command};
 use crate::domain::{Currency, format_money_rounded, group_thousands};
 
+use super::widgets::{empty_state_ui, first_steps_ui};
+
 /// The loyalty view's tabs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum LoyaltyTab {
@@ -66,6 +68,7 @@ pub fn loyalty_ui(ui: &mut egui::Ui, state: &mut AppState, view: &mut LoyaltyVie
     };
     let db_path = snapshot.db_path.clone();
     let no_customers = snapshot.overview.customers == 0;
+    let no_orders = snapshot.overview.is_empty();
     if let Some(path) = state.loyalty.take_dialog_answer() {
         state.push(Command::Loyalty(LoyaltyCommand::ExportLedger(path)));
     }
@@ -73,10 +76,14 @@ pub fn loyalty_ui(ui: &mut egui::Ui, state: &mut AppState, view: &mut LoyaltyVie
         ui.ctx()
             .request_repaint_after(std::time::Duration::from_millis(100));
     }
+    let data = state.loyalty.data.clone().filter(|d| d.db_path == db_path);
+    if no_orders && data.is_none() {
+        empty_ui(ui, state);
+        return;
+    }
     if state.loyalty_needs_read() {
         state.push(Command::Loyalty(LoyaltyCommand::Refresh));
     }
-    let data = state.loyalty.data.clone().filter(|d| d.db_path == db_path);
     let Some(data) = data else {
         reading_ui(ui, state);
         return;
@@ -101,6 +108,25 @@ pub fn loyalty_ui(ui: &mut egui::Ui, state: &mut AppState, view: &mut LoyaltyVie
         LoyaltyTab::Replay => replay::replay_ui(ui, state, &mut view.program, &data),
         LoyaltyTab::Members => members::members_ui(ui, state, &mut view.members, &data),
         LoyaltyTab::Ledger => ledger::ledger_ui(ui, state, &mut view.ledger, &data),
+    }
+}
+
+/// An empty database: the ways to get data in, or setting the program up first.
+fn empty_ui(ui: &mut egui::Ui, state: &mut AppState) {
+    empty_state_ui(
+        ui,
+        "No loyalty members yet",
+        "Customers earn points, climb tiers and redeem rewards here. Import your orders (or \
+         explore the demo shop, which comes with a sample program) to see what a program \
+         would give them — or set the program up now and import later.",
+    );
+    first_steps_ui(ui, state);
+    let busy = state.running_job().is_some();
+    if ui
+        .add_enabled(!busy, egui::Button::new("Set up the program now"))
+        .clicked()
+    {
+        state.push(Command::Loyalty(LoyaltyCommand::Refresh));
     }
 }
 

@@ -132,6 +132,8 @@ pub fn ledger_ui(
         )
     } else if page.rows.is_empty() && !data.stored.active {
         "No entries: the ledger fills once the program is active.".to_owned()
+    } else if page.rows.len() == 1 {
+        "1 entry.".to_owned()
     } else {
         format!("{count} entries.")
     });
@@ -150,7 +152,7 @@ fn filters_ui(ui: &mut egui::Ui, view: &mut LedgerViewState) {
             name_widget(ui, &r, &format!("Ledger filter: {name}"));
         };
         edit(ui, &mut view.customer, "Customer", "number", 60.0);
-        ui.label("Kind");
+        let kind_label_response = ui.label("Kind");
         egui::ComboBox::from_id_salt("ledger-kind")
             .selected_text(view.kind.map_or("All kinds", kind_label))
             .show_ui(ui, |ui| {
@@ -158,7 +160,9 @@ fn filters_ui(ui: &mut egui::Ui, view: &mut LedgerViewState) {
                 for kind in EntryKind::ALL {
                     ui.selectable_value(&mut view.kind, Some(kind), kind_label(kind));
                 }
-            });
+            })
+            .response
+            .labelled_by(kind_label_response.id);
         edit(ui, &mut view.from, "From", "YYYY-MM-DD", 90.0);
         edit(ui, &mut view.to, "To", "YYYY-MM-DD", 90.0);
         edit(ui, &mut view.text, "Text", "order, reason, voucher", 150.0);

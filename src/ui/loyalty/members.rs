@@ -69,11 +69,12 @@ pub fn members_ui(
         ui.add_space(6.0);
     }
     ui.horizontal(|ui| {
-        ui.add(
+        let search = ui.add(
             egui::TextEdit::singleline(&mut view.search)
                 .hint_text(MEMBER_SEARCH_HINT)
                 .desired_width(240.0),
         );
+        name_widget(ui, &search, "Search members");
         ui.label("Click a member to redeem a reward or adjust their points.");
     });
     view.refresh_hits(data);
@@ -267,7 +268,7 @@ fn adjust_ui(
     view: &mut MembersViewState,
     member: &MemberRow,
 ) {
-    ui.label(RichText::new("Adjust points").strong());
+    ui.label(RichText::new("Add or take away points").strong());
     let r = ui.add(
         egui::TextEdit::singleline(&mut view.adjust_points)
             .hint_text("e.g. 20 or -20")

@@ -495,13 +495,15 @@ fn tiers_ui(ui: &mut egui::Ui, draft: &mut ProgramDraft, currency: Currency) {
                     let n = i + 1;
                     let r = ui.add(egui::TextEdit::singleline(&mut tier.name).desired_width(90.0));
                     name_widget(ui, &r, &format!("Tier {n} name"));
-                    egui::ComboBox::from_id_salt(("tier-kind", i))
+                    let combo = egui::ComboBox::from_id_salt(("tier-kind", i))
                         .selected_text(kind_label(tier.kind))
                         .show_ui(ui, |ui| {
                             for k in [ThresholdKind::Spend, ThresholdKind::Points] {
                                 ui.selectable_value(&mut tier.kind, k, kind_label(k));
                             }
-                        });
+                        })
+                        .response;
+                    name_widget(ui, &combo, &format!("Tier {n} measured by"));
                     ui.horizontal(|ui| {
                         let r = ui.add(
                             egui::TextEdit::singleline(&mut tier.threshold).desired_width(70.0),
@@ -512,7 +514,7 @@ fn tiers_ui(ui: &mut egui::Ui, draft: &mut ProgramDraft, currency: Currency) {
                             ThresholdKind::Points => "points",
                         });
                     });
-                    egui::ComboBox::from_id_salt(("tier-window", i))
+                    let combo = egui::ComboBox::from_id_salt(("tier-window", i))
                         .selected_text(window_label(tier.window))
                         .show_ui(ui, |ui| {
                             for w in [
@@ -522,7 +524,9 @@ fn tiers_ui(ui: &mut egui::Ui, draft: &mut ProgramDraft, currency: Currency) {
                             ] {
                                 ui.selectable_value(&mut tier.window, w, window_label(w));
                             }
-                        });
+                        })
+                        .response;
+                    name_widget(ui, &combo, &format!("Tier {n} qualifying window"));
                     let r = ui
                         .add(egui::TextEdit::singleline(&mut tier.multiplier).desired_width(50.0));
                     name_widget(ui, &r, &format!("Tier {n} points multiplier"));
@@ -602,7 +606,7 @@ fn reward_row_ui(
     let n = i + 1;
     let r = ui.add(egui::TextEdit::singleline(&mut reward.name).desired_width(130.0));
     name_widget(ui, &r, &format!("Reward {n} name"));
-    egui::ComboBox::from_id_salt(("reward-kind", i))
+    let combo = egui::ComboBox::from_id_salt(("reward-kind", i))
         .selected_text(reward_kind_label(reward.kind))
         .show_ui(ui, |ui| {
             for k in [
@@ -614,7 +618,9 @@ fn reward_row_ui(
             ] {
                 ui.selectable_value(&mut reward.kind, k, reward_kind_label(k));
             }
-        });
+        })
+        .response;
+    name_widget(ui, &combo, &format!("Reward {n} kind"));
     ui.horizontal(|ui| {
         let r = ui.add(egui::TextEdit::singleline(&mut reward.cost).desired_width(60.0));
         name_widget(ui, &r, &format!("Reward {n} points cost"));
@@ -634,7 +640,7 @@ fn reward_row_ui(
             ui.weak("what the name says");
         }
     });
-    egui::ComboBox::from_id_salt(("reward-tier", i))
+    let combo = egui::ComboBox::from_id_salt(("reward-tier", i))
         .selected_text(
             reward
                 .min_tier
@@ -650,7 +656,9 @@ fn reward_row_ui(
                     format!("{name} and up"),
                 );
             }
-        });
+        })
+        .response;
+    name_widget(ui, &combo, &format!("Reward {n} lowest tier"));
     if ui.button(format!("Remove reward {n}")).clicked() {
         *remove = Some(i);
     }
