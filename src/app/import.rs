@@ -162,6 +162,9 @@ pub fn write(
             keep_going,
         )?
     };
+    if !dry_run {
+        super::loyalty::recompute_ledger(store)?;
+    }
     Ok(ImportResult {
         staged,
         outcome,
@@ -249,6 +252,7 @@ impl ImportResult {
 /// Undoes import `id`; the owner-facing result line.
 pub fn undo(store: &mut Store, id: ImportId) -> anyhow::Result<String> {
     let outcome = store.undo_import(id)?;
+    super::loyalty::recompute_ledger(store)?;
     Ok(format!(
         "Import undone: {} orders removed, {} restored, {} customers removed.",
         outcome.orders_removed, outcome.orders_restored, outcome.customers_removed

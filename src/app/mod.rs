@@ -11,6 +11,7 @@ pub mod customer_table;
 pub mod dialogs;
 pub mod import;
 pub mod import_flow;
+pub mod loyalty;
 pub mod prefs;
 pub mod valuation;
 pub mod worker;
@@ -177,6 +178,8 @@ pub enum Command {
     ExportCustomers(PathBuf),
     /// Close the application.
     Quit,
+    /// A loyalty program action (see [`loyalty::LoyaltyCommand`]).
+    Loyalty(loyalty::LoyaltyCommand),
 }
 
 /// A short message at the bottom of the window after something finished.
@@ -246,6 +249,8 @@ pub struct AppState {
     pub quit_requested: bool,
     /// Files being imported: queue, preview, last result.
     pub import: ImportFlow,
+    /// The loyalty program's data, replay, ledger page and last voucher.
+    pub loyalty: loyalty::LoyaltyState,
     /// The inputs key of the last automatic valuation started, so a valuation that fails
     /// is not restarted every frame.
     valuation_started_for: Option<String>,
@@ -280,6 +285,7 @@ impl AppState {
             table_started_for: None,
             quit_requested: false,
             import: ImportFlow::default(),
+            loyalty: loyalty::LoyaltyState::default(),
             valuation_started_for: None,
             commands: Vec::new(),
             dialogs: dialogs::PendingDialog::default(),
@@ -596,6 +602,7 @@ impl AppState {
             self.customers.set_table(std::sync::Arc::new(table));
         }
         self.profile.take_results();
+        self.take_loyalty_update();
         match done.result {
             Ok(text) => {
                 self.status = Some(StatusLine {
@@ -695,6 +702,7 @@ impl AppState {
             Command::ShowAbout(show) => self.show_about = show,
             Command::DismissError => self.error_dialog = None,
             Command::Quit => self.quit_requested = true,
+            Command::Loyalty(command) => self.apply_loyalty(command),
         }
     }
 
@@ -768,6 +776,7 @@ impl AppState {
             "Saving settings",
             Box::new(move |store, _| {
                 store.save_business_settings(&settings)?;
+                loyalty::recompute_ledger(store)?;
                 Ok("Settings saved.".to_owned())
             }),
         );
@@ -887,6 +896,10 @@ pub fn load_demo(
         );
         !progress.is_cancelled()
     });
+    if outcome.is_ok() {
+        progress.set(0.95, "Setting up the sample loyalty program…");
+        loyalty::set_up_demo_program(store)?;
+    }
     match outcome {
         Ok(outcome) => Ok(format!(
             "Demo data loaded: {} customers, {} orders.",

@@ -706,6 +706,30 @@ pub struct Balance {
     pub tier: Option<String>,
     /// The last activity day (see the module documentation).
     pub last_activity: Option<NaiveDate>,
+    /// The tier above the one in force and how far the customer is from it (`None` at the
+    /// top, without tiers, or when only the ledger's sums are known).
+    pub next_tier: Option<NextTier>,
+}
+
+/// How far a customer is from the next tier up.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NextTier {
+    /// The tier's name.
+    pub name: String,
+    /// What its threshold measures.
+    pub kind: ThresholdKind,
+    /// Its entry threshold (cents or points).
+    pub threshold: i64,
+    /// The customer's qualifying measure for it at the start of tomorrow (today's purchases
+    /// included), in the same unit.
+    pub measure: i64,
+}
+
+impl NextTier {
+    /// What is still missing (cents or points; 0 when the threshold is met).
+    pub fn missing(&self) -> i64 {
+        (self.threshold - self.measure).max(0)
+    }
 }
 
 /// The complete desired ledger and the balances it leads to.
@@ -848,7 +872,8 @@ fn walk_customer(
         }
     }
     walk.expire_until(today);
-    let balance = walk.balance();
+    let mut balance = walk.balance();
+    balance.next_tier = walk.next_tier(today);
     (walk.entries, balance)
 }
 
@@ -1147,7 +1172,22 @@ impl Walk<'_> {
                 .and_then(|i| self.program.tiers.get(i))
                 .map(|t| t.name.clone()),
             last_activity: self.last_activity,
+            next_tier: None,
         }
+    }
+
+    /// The tier above the one in force, with the measure at the start of the day after
+    /// `today` (when today's purchases start to count).
+    fn next_tier(&self, today: NaiveDate) -> Option<NextTier> {
+        let rank = self.tier.map_or(0, |t| t + 1);
+        let tier = self.program.tiers.get(rank)?;
+        let tomorrow = today.succ_opt().unwrap_or(today);
+        Some(NextTier {
+            name: tier.name.clone(),
+            kind: tier.threshold_kind,
+            threshold: tier.threshold,
+            measure: tier_measure(&self.qualifying, tier, tomorrow),
+        })
     }
 }
 

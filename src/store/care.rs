@@ -540,7 +540,7 @@ impl Store {
     }
 
     /// Birthday (month, day) and consent per customer.
-    fn contact_facts(&self) -> Result<BTreeMap<i64, (Option<(u32, u32)>, bool)>, StoreError> {
+    fn contact_facts(&self) -> Result<BTreeMap<i64, ContactFacts>, StoreError> {
         let mut stmt = self
             .conn()
             .prepare(
@@ -702,6 +702,9 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 }
+
+/// A customer's birthday `(month, day)` and marketing consent.
+type ContactFacts = (Option<(u32, u32)>, bool);
 
 fn template_key(kind: TaskKind) -> String {
     format!("care_template:{}", kind.as_str())

@@ -328,6 +328,19 @@ impl Store {
         ledger_balances(self.conn()).map_err(|e| self.err(e))
     }
 
+    /// Every customer's display name by id (merged customers left out: they count for the
+    /// survivor), for the members list.
+    pub fn loyalty_member_names(&self) -> Result<BTreeMap<CustomerId, String>, StoreError> {
+        let read = || -> rusqlite::Result<BTreeMap<CustomerId, String>> {
+            let mut stmt = self
+                .conn()
+                .prepare("SELECT id, display_name FROM customers WHERE merged_into IS NULL")?;
+            stmt.query_map([], |r| Ok((CustomerId(r.get(0)?), r.get(1)?)))?
+                .collect()
+        };
+        read().map_err(|e| self.err(e))
+    }
+
     /// Points in the ledger for `customer` (merged customers included): what can be spent.
     pub fn ledger_available_points(&self, customer: CustomerId) -> Result<i64, StoreError> {
         ledger_sum(self.conn(), customer).map_err(|e| self.err(e))
@@ -573,6 +586,7 @@ fn ledger_balances(conn: &Connection) -> rusqlite::Result<Vec<Balance>> {
             expiring: None,
             tier: None,
             last_activity: None,
+            next_tier: None,
         })
     })?
     .collect()

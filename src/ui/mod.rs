@@ -38,6 +38,7 @@ pub struct ViewState {
     import: import::ImportViewState,
     charts: charts::ChartsViewState,
     customers: customers::CustomersViewState,
+    loyalty: loyalty::LoyaltyViewState,
 }
 
 /// The eframe application: [`AppState`] plus view-local state.
@@ -174,7 +175,7 @@ impl ClvDeskApp {
                 customers::customers_ui(ui, &mut self.state, &mut self.views.customers)
             }
             View::ValueCharts => charts::charts_ui(ui, &mut self.state, &mut self.views.charts),
-            View::Loyalty => loyalty::loyalty_ui(ui, &mut self.state),
+            View::Loyalty => loyalty::loyalty_ui(ui, &mut self.state, &mut self.views.loyalty),
             View::Referrals => referrals::referrals_ui(ui, &mut self.state),
             View::Care => care::care_ui(ui, &mut self.state),
             View::Settings => settings::settings_ui(ui, &mut self.state, &mut self.views.settings),
