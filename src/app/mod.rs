@@ -410,7 +410,9 @@ impl AppState {
             LOADING_CUSTOMERS_LABEL,
             Box::new(move |store, progress| {
                 progress.set(0.1, "Reading customers…");
-                let rows = store.customer_values()?;
+                let mut rows = store.customer_values()?;
+                // Rows without orders (left by an undone import) are nobody to list.
+                rows.retain(|r| r.orders > 0);
                 let minor = store.business_settings()?.currency.minor_per_major() as f64;
                 let cut = valuation::current_overview(store)?
                     .and_then(|run| run.summary.insights.at_risk.revenue_cut)

@@ -13,7 +13,7 @@ use crate::domain::Currency;
 /// The headline facts of the database.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Overview {
-    /// Customers (merged duplicates not counted twice).
+    /// Customers with at least one order (merged duplicates not counted twice).
     pub customers: u64,
     /// Customers with at least two orders.
     pub repeat_customers: u64,
@@ -152,13 +152,6 @@ impl Store {
     pub fn computed_overview(&self) -> Result<Overview, StoreError> {
         let conn = self.conn();
         let err = |e| self.err(e);
-        let customers: i64 = conn
-            .query_row(
-                "SELECT count(*) FROM customers WHERE merged_into IS NULL",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(err)?;
         // One pass over the orders instead of one query per figure (each a full scan).
         // Refund entries (a credit memo, a refund of an earlier import's sale) are stored as
         // order rows with status 'refund': they reduce revenue but are not orders.
@@ -205,6 +198,10 @@ impl Store {
                 *per_customer.entry(customer).or_default() += 1;
             }
         }
+        // Customers are the people with at least one order: a customer row can outlive its
+        // orders (an undone import whose customer earned loyalty points keeps the row, since
+        // the ledger is append-only), and such a row is nobody the owner sells to.
+        let customers = per_customer.len() as i64;
         let repeat_customers = per_customer.values().filter(|n| **n >= 2).count() as i64;
         revenue.sort_by_key(|(_, cents)| std::cmp::Reverse(*cents));
         let revenue_by_currency: Vec<(Currency, i64)> = revenue
