@@ -493,13 +493,7 @@ pub fn decide(rules: &ReferralRules, facts: &ReferralFacts) -> Decision {
     }
     let window_end = order.date + Duration::days(i64::from(rules.refund_window_days));
     if facts.rewarded {
-        let mut decision = Decision::new(
-            ReferralStatus::Rewarded,
-            format!(
-                "rewarded: first order of {} kept past {window_end}",
-                cents_text(order.paid_cents)
-            ),
-        );
+        let mut decision = rewarded(rules, facts, &order);
         decision.qualified_on = Some(window_end);
         return decision;
     }
@@ -602,6 +596,11 @@ fn reward_or_cap(rules: &ReferralRules, facts: &ReferralFacts, order: &FirstOrde
             "qualified; no referral reward is set up".to_owned(),
         );
     }
+    rewarded(rules, facts, order)
+}
+
+/// The `rewarded` decision and its reason (the same on every evaluation).
+fn rewarded(rules: &ReferralRules, facts: &ReferralFacts, order: &FirstOrder) -> Decision {
     let approved = if facts.owner == OwnerDecision::Approved {
         " (approved after review)"
     } else {
