@@ -610,3 +610,71 @@ fn demo_referrals_have_rewarded_pending_and_flagged_ones() {
     assert_eq!(count(ReferralStatus::Review), 1, "{rows:#?}");
     assert!(!store.referral_codes().unwrap().is_empty());
 }
+
+#[test]
+fn a_voucher_reward_is_issued_once_and_cancelled_on_reversal() {
+    let (_dir, mut store) = open();
+    let jane = shop_with_jane(&mut store);
+    let mut program = LoyaltyProgram::default();
+    program.rewards.push(clv_desk::programs::loyalty::Reward {
+        id: None,
+        name: "Free coffee".into(),
+        kind: clv_desk::programs::loyalty::RewardKind::FreeItem,
+        points_cost: 100,
+        value: 0.0,
+        min_tier: None,
+    });
+    store.save_loyalty_program(&program, false).unwrap();
+    let reward = store.loyalty_program().unwrap().program.rewards[0].id;
+    assert!(matches!(
+        store.save_referral_rules(&ReferralRules {
+            friend_reward_id: Some(999),
+            ..ReferralRules::default()
+        }),
+        Err(ReferralError::UnknownReward(999))
+    ));
+    store
+        .save_referral_rules(&ReferralRules {
+            friend_points: 0,
+            friend_reward_id: reward,
+            ..ReferralRules::default()
+        })
+        .unwrap();
+    import(
+        &mut store,
+        &[order(
+            "T1",
+            who("tom@example.com", "Tom Smith"),
+            "2024-03-01",
+            30_00,
+        )],
+        &[],
+    );
+    let tom = id_of(&store, "tom@example.com");
+    store.record_referral(jane, tom, d("2024-03-01")).unwrap();
+    store.evaluate_referrals(d(TODAY)).unwrap();
+    store.evaluate_referrals(d(TODAY)).unwrap();
+    let vouchers = |store: &Store| {
+        store
+            .ledger_entries(&LedgerFilter {
+                customer: Some(tom),
+                kinds: vec![EntryKind::Referral],
+                ..LedgerFilter::default()
+            })
+            .unwrap()
+    };
+    let rows = vouchers(&store);
+    assert_eq!(rows.len(), 1);
+    assert!(rows[0].voucher_code.as_deref().unwrap().starts_with("RF-"));
+    assert_eq!(rows[0].reward_id, reward);
+    import(
+        &mut store,
+        &[],
+        &[refund_of("T1", "R1", "2024-03-05", 30_00)],
+    );
+    store.evaluate_referrals(d(TODAY)).unwrap();
+    store.evaluate_referrals(d(TODAY)).unwrap();
+    let rows = vouchers(&store);
+    assert_eq!(rows.len(), 2);
+    assert!(rows[1].reason.contains("cancelled"), "{}", rows[1].reason);
+}
