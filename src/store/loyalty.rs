@@ -701,7 +701,7 @@ fn read_inputs(conn: &Connection, minor_per_major: i64) -> rusqlite::Result<Ledg
 
 /// The shop's day of a refund at `refunded_utc`: with the export's UTC offset exactly;
 /// without it, the order's day moved by the whole days between order and refund.
-fn refund_day(
+pub(super) fn refund_day(
     order_day: NaiveDate,
     placed_utc: i64,
     refunded_utc: i64,

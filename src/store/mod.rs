@@ -16,6 +16,7 @@ pub mod imports;
 pub mod loyalty;
 pub mod migrate;
 pub mod orders;
+pub mod referrals;
 pub mod scores;
 pub mod settings;
 pub mod stats;

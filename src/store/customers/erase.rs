@@ -189,6 +189,10 @@ const ERASE: &[&str] = &[
     "UPDATE care_tasks SET reason = '', outcome = NULL
      WHERE customer_id IN (SELECT value FROM json_each(?1))",
     "UPDATE referrals SET code = NULL WHERE referrer_id IN (SELECT value FROM json_each(?1))",
+    // Fraud evidence and review notes quote contact details of both people.
+    "UPDATE referrals SET flags = '', reason = '', review_reason = ''
+     WHERE referrer_id IN (SELECT value FROM json_each(?1))
+        OR referee_id IN (SELECT value FROM json_each(?1))",
     "DELETE FROM referral_codes WHERE customer_id IN (SELECT value FROM json_each(?1))",
 ];
 
