@@ -480,3 +480,39 @@ fn erasing_names_what_goes_and_keeps_the_totals() {
     );
     assert_eq!(after.orders, revenue_before.orders);
 }
+
+#[test]
+fn loyalty_points_and_tier_show_in_the_table_and_the_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.sqlite");
+    valued_demo(&db, 300);
+    let mut harness = harness_on(&db);
+    harness.get_by_label(SortColumn::Points.label()).click();
+    harness.run();
+    let rows = shown(&harness);
+    let points: Vec<i64> = rows.iter().map(|r| r.points.unwrap()).collect();
+    assert!(points.windows(2).all(|w| w[0] >= w[1]), "most points first");
+    assert!(points[0] > 0);
+    let top = rows[0].clone();
+    let today = chrono::Local::now().date_naive();
+    let balance = Store::open(&db)
+        .unwrap()
+        .loyalty_balances(today)
+        .unwrap()
+        .into_iter()
+        .find(|b| b.customer.0 == top.id)
+        .unwrap();
+    assert_eq!(top.points, Some(balance.available_points));
+    assert_eq!(top.tier, balance.tier);
+    harness.get_by_label(SortColumn::Tier.label());
+
+    open_profile(&mut harness, &top);
+    let tier = top
+        .tier
+        .as_ref()
+        .map_or_else(|| "no tier yet".to_owned(), |t| format!("tier {t}"));
+    harness.get_by_label(&format!(
+        "Loyalty: {} points to spend, {tier}. Redeem or adjust in Loyalty.",
+        balance.available_points
+    ));
+}

@@ -40,11 +40,15 @@ pub enum SortColumn {
     PAlive,
     /// RFM segment (in the order of [`Segment::ALL`]).
     Segment,
+    /// Loyalty points to spend.
+    Points,
+    /// Loyalty tier (by name).
+    Tier,
 }
 
 impl SortColumn {
     /// Every column, in the order the table shows them.
-    pub const ALL: [SortColumn; 9] = [
+    pub const ALL: [SortColumn; 11] = [
         SortColumn::Name,
         SortColumn::Email,
         SortColumn::Orders,
@@ -54,6 +58,8 @@ impl SortColumn {
         SortColumn::Clv,
         SortColumn::PAlive,
         SortColumn::Segment,
+        SortColumn::Points,
+        SortColumn::Tier,
     ];
 
     /// The column heading.
@@ -68,6 +74,8 @@ impl SortColumn {
             SortColumn::Clv => "Expected value",
             SortColumn::PAlive => "Still active",
             SortColumn::Segment => "Segment",
+            SortColumn::Points => "Points",
+            SortColumn::Tier => "Tier",
         }
     }
 
@@ -76,7 +84,7 @@ impl SortColumn {
     pub fn starts_descending(self) -> bool {
         !matches!(
             self,
-            SortColumn::Name | SortColumn::Email | SortColumn::Segment
+            SortColumn::Name | SortColumn::Email | SortColumn::Segment | SortColumn::Tier
         )
     }
 
@@ -196,6 +204,7 @@ impl CustomerTable {
             match column {
                 SortColumn::Orders => Some(row.orders as f64),
                 SortColumn::Revenue => Some(row.revenue_cents as f64),
+                SortColumn::Points => row.points.map(|p| p as f64),
                 SortColumn::Clv => score.map(|s| s.predicted_clv_cents),
                 SortColumn::PAlive => score.and_then(|s| s.p_alive),
                 SortColumn::Segment => self.segments[i as usize]
@@ -206,14 +215,14 @@ impl CustomerTable {
             .filter(|v| v.is_finite())
         };
         match column {
-            SortColumn::Name | SortColumn::Email => {
+            SortColumn::Name | SortColumn::Email | SortColumn::Tier => {
                 let keys: Vec<String> = rows
                     .iter()
                     .map(|r| {
-                        let text = if column == SortColumn::Name {
-                            r.name.as_str()
-                        } else {
-                            r.email.as_deref().unwrap_or("")
+                        let text = match column {
+                            SortColumn::Name => r.name.as_str(),
+                            SortColumn::Email => r.email.as_deref().unwrap_or(""),
+                            _ => r.tier.as_deref().unwrap_or(""),
                         };
                         text.trim().to_lowercase()
                     })
@@ -313,6 +322,30 @@ impl CustomerTable {
     fn row_text(&self, row: usize) -> &[u8] {
         &self.haystack[self.starts[row]..self.starts[row + 1]]
     }
+}
+
+/// Puts each customer's loyalty points and tier into `rows` when the shop has a loyalty
+/// program (the rules' balances with the program active, the ledger's sums otherwise).
+pub fn add_loyalty(
+    rows: &mut [CustomerValueRow],
+    store: &crate::store::Store,
+) -> Result<(), crate::store::StoreError> {
+    let program = store.loyalty_program()?;
+    if !program.active && store.ledger_entry_count()? == 0 {
+        return Ok(());
+    }
+    let today = chrono::Local::now().date_naive();
+    let balances: rustc_hash::FxHashMap<i64, (i64, Option<String>)> = store
+        .loyalty_balances(today)?
+        .into_iter()
+        .map(|b| (b.customer.0, (b.available_points, b.tier)))
+        .collect();
+    for row in rows.iter_mut() {
+        let (points, tier) = balances.get(&row.id).cloned().unwrap_or((0, None));
+        row.points = Some(points);
+        row.tier = tier;
+    }
+    Ok(())
 }
 
 /// What the owner asked the table to show.
@@ -732,6 +765,8 @@ mod tests {
             last_order: Some(format!("2025-02-{:02}", id)),
             revenue_cents: revenue,
             score: None,
+            points: None,
+            tier: None,
         }
     }
 

@@ -413,6 +413,8 @@ impl AppState {
                 let mut rows = store.customer_values()?;
                 // Rows without orders (left by an undone import) are nobody to list.
                 rows.retain(|r| r.orders > 0);
+                progress.set(0.4, "Reading loyalty points…");
+                customer_table::add_loyalty(&mut rows, store)?;
                 let minor = store.business_settings()?.currency.minor_per_major() as f64;
                 let cut = valuation::current_overview(store)?
                     .and_then(|run| run.summary.insights.at_risk.revenue_cut)

@@ -25,6 +25,10 @@ pub struct CustomerValueRow {
     /// The current score, when the customer was valued.
     #[serde(flatten)]
     pub score: Option<ScoreColumns>,
+    /// Loyalty points to spend, when the shop has a loyalty program.
+    pub points: Option<i64>,
+    /// Loyalty tier in force, when the customer is in one.
+    pub tier: Option<String>,
 }
 
 /// The score part of a [`CustomerValueRow`].

@@ -341,6 +341,16 @@ impl Store {
         read().map_err(|e| self.err(e))
     }
 
+    /// Rows in the points ledger (0: the shop never had points).
+    pub fn ledger_entry_count(&self) -> Result<u64, StoreError> {
+        self.conn()
+            .query_row("SELECT count(*) FROM points_ledger", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|n| n.max(0) as u64)
+            .map_err(|e| self.err(e))
+    }
+
     /// Points in the ledger for `customer` (merged customers included): what can be spent.
     pub fn ledger_available_points(&self, customer: CustomerId) -> Result<i64, StoreError> {
         ledger_sum(self.conn(), customer).map_err(|e| self.err(e))

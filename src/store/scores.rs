@@ -496,6 +496,8 @@ impl Store {
                     last_order: None,
                     revenue_cents: 0,
                     score: None,
+                    points: None,
+                    tier: None,
                 })
             })
             .map_err(err)?

@@ -82,6 +82,18 @@ pub fn profile_ui(
     if profile.is_erased() {
         ui.label("Personal details erased. The orders stay, anonymous, so your totals are right.");
     }
+    let loyalty = state.customers.table.as_ref().and_then(|t| {
+        t.rows
+            .binary_search_by_key(&profile.id, |r| r.id)
+            .ok()
+            .and_then(|at| t.rows[at].points.map(|p| (p, t.rows[at].tier.clone())))
+    });
+    if let Some((points, tier)) = loyalty {
+        let tier = tier.map_or_else(|| "no tier yet".to_owned(), |t| format!("tier {t}"));
+        ui.label(format!(
+            "Loyalty: {points} points to spend, {tier}. Redeem or adjust in Loyalty."
+        ));
+    }
     ui.separator();
     egui::ScrollArea::vertical()
         .id_salt("profile-scroll")

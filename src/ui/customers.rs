@@ -240,7 +240,12 @@ fn table_ui(ui: &mut egui::Ui, state: &mut AppState, table: &CustomerTable, curr
     let mut clicked_row: Option<i64> = None;
     let mut clicked_heading: Option<SortColumn> = None;
     let row_height = ui.text_style_height(&egui::TextStyle::Body) + 6.0;
-    TableBuilder::new(ui)
+    let loyalty = table.rows.first().is_some_and(|r| r.points.is_some());
+    let columns: Vec<SortColumn> = SortColumn::ALL
+        .into_iter()
+        .filter(|c| loyalty || !matches!(c, SortColumn::Points | SortColumn::Tier))
+        .collect();
+    let mut builder = TableBuilder::new(ui)
         .id_salt("customers-table")
         .striped(true)
         .sense(egui::Sense::click())
@@ -252,10 +257,18 @@ fn table_ui(ui: &mut egui::Ui, state: &mut AppState, table: &CustomerTable, curr
         .column(Column::initial(90.0).at_least(80.0))
         .column(Column::initial(100.0).at_least(70.0))
         .column(Column::initial(170.0).at_least(90.0).clip(true))
-        .column(Column::initial(80.0).at_least(70.0))
-        .column(Column::remainder().at_least(110.0).clip(true))
+        .column(Column::initial(80.0).at_least(70.0));
+    if loyalty {
+        builder = builder
+            .column(Column::initial(120.0).at_least(90.0).clip(true))
+            .column(Column::initial(70.0).at_least(60.0))
+            .column(Column::remainder().at_least(80.0).clip(true));
+    } else {
+        builder = builder.column(Column::remainder().at_least(110.0).clip(true));
+    }
+    builder
         .header(row_height + 4.0, |mut header| {
-            for column in SortColumn::ALL {
+            for column in columns.iter().copied() {
                 header.col(|ui| {
                     let sorted = (query.sort == Some(column)).then_some(query.descending);
                     let help = match sorted {
@@ -285,7 +298,8 @@ fn table_ui(ui: &mut egui::Ui, state: &mut AppState, table: &CustomerTable, curr
                     return;
                 };
                 row.set_selected(selected == Some(customer.id));
-                for cell in row_cells(customer, currency) {
+                let cells = row_cells(customer, currency);
+                for cell in cells.into_iter().take(columns.len()) {
                     row.col(|ui| {
                         ui.add(egui::Label::new(cell).truncate().selectable(false));
                     });
@@ -352,11 +366,13 @@ fn heading_help(column: SortColumn) -> &'static str {
             "Group by how recently, how often and how much they bought. Hover a segment in the \
              filter for its rule."
         }
+        SortColumn::Points => "Loyalty points they can spend now. Click to sort.",
+        SortColumn::Tier => "Loyalty tier they are in today. Click to sort.",
     }
 }
 
 /// The texts of one row, in [`SortColumn::ALL`] order.
-fn row_cells(customer: &CustomerValueRow, currency: Currency) -> [String; 9] {
+fn row_cells(customer: &CustomerValueRow, currency: Currency) -> [String; 11] {
     let score = customer.score.as_ref();
     let range = score.and_then(|s| match (s.clv_low_cents, s.clv_high_cents) {
         (Some(low), Some(high)) if low.is_finite() && high.is_finite() => Some(format!(
@@ -389,5 +405,15 @@ fn row_cells(customer: &CustomerValueRow, currency: Currency) -> [String; 9] {
             .filter(|p| p.is_finite())
             .map_or_else(String::new, |p| format!("{:.0}%", p * 100.0)),
         score.and_then(|s| s.segment.clone()).unwrap_or_default(),
+        customer
+            .points
+            .map_or_else(String::new, group_thousands_signed),
+        customer.tier.clone().unwrap_or_default(),
     ]
+}
+
+/// `1,234` or `-50`.
+fn group_thousands_signed(value: i64) -> String {
+    let sign = if value < 0 { "-" } else { "" };
+    format!("{sign}{}", group_thousands(value.unsigned_abs()))
 }
