@@ -363,8 +363,11 @@ fn section(ui: &mut egui::Ui, title: &str) {
 /// A labelled text box in a two-column grid with a sentence on what it means.
 fn field(ui: &mut egui::Ui, label: &str, text: &mut String, meaning: &str) {
     let name = ui.label(label);
-    ui.add(egui::TextEdit::singleline(text).desired_width(90.0))
-        .labelled_by(name.id);
+    ui.add_sized(
+        egui::vec2(90.0, ui.spacing().interact_size.y),
+        egui::TextEdit::singleline(text),
+    )
+    .labelled_by(name.id);
     ui.weak(meaning);
     ui.end_row();
 }
@@ -493,7 +496,10 @@ fn tiers_ui(ui: &mut egui::Ui, draft: &mut ProgramDraft, currency: Currency) {
                 ui.end_row();
                 for (i, tier) in draft.tiers.iter_mut().enumerate() {
                     let n = i + 1;
-                    let r = ui.add(egui::TextEdit::singleline(&mut tier.name).desired_width(90.0));
+                    let r = ui.add_sized(
+                        egui::vec2(90.0, ui.spacing().interact_size.y),
+                        egui::TextEdit::singleline(&mut tier.name),
+                    );
                     name_widget(ui, &r, &format!("Tier {n} name"));
                     let combo = egui::ComboBox::from_id_salt(("tier-kind", i))
                         .selected_text(kind_label(tier.kind))
@@ -527,11 +533,15 @@ fn tiers_ui(ui: &mut egui::Ui, draft: &mut ProgramDraft, currency: Currency) {
                         })
                         .response;
                     name_widget(ui, &combo, &format!("Tier {n} qualifying window"));
-                    let r = ui
-                        .add(egui::TextEdit::singleline(&mut tier.multiplier).desired_width(50.0));
+                    let r = ui.add_sized(
+                        egui::vec2(50.0, ui.spacing().interact_size.y),
+                        egui::TextEdit::singleline(&mut tier.multiplier),
+                    );
                     name_widget(ui, &r, &format!("Tier {n} points multiplier"));
-                    let r =
-                        ui.add(egui::TextEdit::singleline(&mut tier.benefits).desired_width(200.0));
+                    let r = ui.add_sized(
+                        egui::vec2(200.0, ui.spacing().interact_size.y),
+                        egui::TextEdit::singleline(&mut tier.benefits),
+                    );
                     name_widget(ui, &r, &format!("Tier {n} benefits"));
                     if ui
                         .button(format!("Remove tier {n}"))
@@ -604,7 +614,10 @@ fn reward_row_ui(
     remove: &mut Option<usize>,
 ) {
     let n = i + 1;
-    let r = ui.add(egui::TextEdit::singleline(&mut reward.name).desired_width(130.0));
+    let r = ui.add_sized(
+        egui::vec2(130.0, ui.spacing().interact_size.y),
+        egui::TextEdit::singleline(&mut reward.name),
+    );
     name_widget(ui, &r, &format!("Reward {n} name"));
     let combo = egui::ComboBox::from_id_salt(("reward-kind", i))
         .selected_text(reward_kind_label(reward.kind))
@@ -622,13 +635,19 @@ fn reward_row_ui(
         .response;
     name_widget(ui, &combo, &format!("Reward {n} kind"));
     ui.horizontal(|ui| {
-        let r = ui.add(egui::TextEdit::singleline(&mut reward.cost).desired_width(60.0));
+        let r = ui.add_sized(
+            egui::vec2(60.0, ui.spacing().interact_size.y),
+            egui::TextEdit::singleline(&mut reward.cost),
+        );
         name_widget(ui, &r, &format!("Reward {n} points cost"));
         ui.label("points");
     });
     ui.horizontal(|ui| match reward.kind {
         RewardKind::FixedDiscount | RewardKind::PercentDiscount => {
-            let r = ui.add(egui::TextEdit::singleline(&mut reward.value).desired_width(60.0));
+            let r = ui.add_sized(
+                egui::vec2(60.0, ui.spacing().interact_size.y),
+                egui::TextEdit::singleline(&mut reward.value),
+            );
             name_widget(ui, &r, &format!("Reward {n} value"));
             ui.label(if reward.kind == RewardKind::FixedDiscount {
                 format!("{} off", currency.code())
