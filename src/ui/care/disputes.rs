@@ -49,7 +49,7 @@ pub fn disputes_ui(
 ) {
     let busy = state.running_job().is_some();
     ui.label(format!(
-        "{} open disputes. {}",
+        "Open disputes (not resolved or rejected yet): {}. {}",
         group_thousands(data.open_disputes() as u64),
         average_words(&data.disputes)
     ));
