@@ -296,3 +296,56 @@ fn is_disabled(harness: &Harness<'_, ClvDeskApp>, label: &str) -> bool {
     use egui_kittest::kittest::NodeT as _;
     harness.get_by_label(label).accesskit_node().is_disabled()
 }
+
+#[test]
+fn switch_a_rule_off_and_edit_a_message_with_its_preview() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.sqlite");
+    valued_demo(&db, 120);
+    let mut harness = harness_on(&db);
+
+    // A rule switched off and saved.
+    click(&mut harness, "Rules");
+    assert!(is_disabled(&harness, "Save rules"), "nothing changed yet");
+    click(&mut harness, "Thank new customers");
+    harness.get_by_label("Your changes are not saved yet.");
+    click(&mut harness, "Save rules");
+    finish_job(&mut harness);
+    let rules = Store::open(&db).unwrap().care_rules().unwrap();
+    assert!(!rules.thank_new && rules.win_back);
+    assert!(!data(&harness).rules.thank_new);
+    assert!(
+        is_disabled(&harness, "Save rules"),
+        "saved: nothing to save"
+    );
+
+    // The win-back message with a live preview, saved and used by the queue.
+    click(&mut harness, "Messages");
+    click(&mut harness, TaskKind::WinBack.label());
+    harness.get_by_label("{code}: a voucher code");
+    set_text(
+        &mut harness,
+        Role::MultilineTextInput,
+        "Message template",
+        "Hello {first_name}, your code is {code}.",
+    );
+    harness.get_by_label("Hello Anna, your code is THANKS-4821.");
+    click(&mut harness, "Save message");
+    finish_job(&mut harness);
+    let saved = Store::open(&db)
+        .unwrap()
+        .care_template(TaskKind::WinBack)
+        .unwrap();
+    assert_eq!(saved, "Hello {first_name}, your code is {code}.");
+    let win_back: Vec<String> = data(&harness)
+        .tasks
+        .iter()
+        .filter(|t| t.task.kind == TaskKind::WinBack)
+        .map(|t| t.message.clone())
+        .collect();
+    assert!(!win_back.is_empty());
+    assert!(
+        win_back.iter().all(|m| m.starts_with("Hello ")),
+        "{win_back:?}"
+    );
+}
