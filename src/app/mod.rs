@@ -5,6 +5,7 @@
 //! are applied after the frame by [`AppState::apply_commands`]. This keeps each frame cheap
 //! and makes every user action a value tests can inspect.
 
+pub mod care;
 pub mod chart_filter;
 pub mod customer_profile;
 pub mod customer_table;
@@ -178,6 +179,8 @@ pub enum Command {
     ExportCustomers(PathBuf),
     /// Close the application.
     Quit,
+    /// A customer-care queue action (see [`care::CareCommand`]).
+    Care(care::CareCommand),
     /// A loyalty program action (see [`loyalty::LoyaltyCommand`]).
     Loyalty(loyalty::LoyaltyCommand),
 }
@@ -251,6 +254,8 @@ pub struct AppState {
     pub import: ImportFlow,
     /// The loyalty program's data, replay, ledger page and last voucher.
     pub loyalty: loyalty::LoyaltyState,
+    /// The care queue, its rules, templates and disputes, and the last mail merge.
+    pub care: care::CareState,
     /// The inputs key of the last automatic valuation started, so a valuation that fails
     /// is not restarted every frame.
     valuation_started_for: Option<String>,
@@ -286,6 +291,7 @@ impl AppState {
             quit_requested: false,
             import: ImportFlow::default(),
             loyalty: loyalty::LoyaltyState::default(),
+            care: care::CareState::default(),
             valuation_started_for: None,
             commands: Vec::new(),
             dialogs: dialogs::PendingDialog::default(),
@@ -607,6 +613,7 @@ impl AppState {
         }
         self.profile.take_results();
         self.take_loyalty_update();
+        self.take_care_update();
         match done.result {
             Ok(text) => {
                 self.status = Some(StatusLine {
@@ -707,6 +714,7 @@ impl AppState {
             Command::DismissError => self.error_dialog = None,
             Command::Quit => self.quit_requested = true,
             Command::Loyalty(command) => self.apply_loyalty(command),
+            Command::Care(command) => self.apply_care(command),
         }
     }
 

@@ -39,6 +39,7 @@ pub struct ViewState {
     charts: charts::ChartsViewState,
     customers: customers::CustomersViewState,
     loyalty: loyalty::LoyaltyViewState,
+    care: care::CareViewState,
 }
 
 /// The eframe application: [`AppState`] plus view-local state.
@@ -177,7 +178,7 @@ impl ClvDeskApp {
             View::ValueCharts => charts::charts_ui(ui, &mut self.state, &mut self.views.charts),
             View::Loyalty => loyalty::loyalty_ui(ui, &mut self.state, &mut self.views.loyalty),
             View::Referrals => referrals::referrals_ui(ui, &mut self.state),
-            View::Care => care::care_ui(ui, &mut self.state),
+            View::Care => care::care_ui(ui, &mut self.state, &mut self.views.care),
             View::Settings => settings::settings_ui(ui, &mut self.state, &mut self.views.settings),
         }
     }

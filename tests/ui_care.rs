@@ -1,0 +1,351 @@
+//! The care view as an owner uses it on the valued demo shop: today's queue with its
+//! reasons, a task done (with a touchpoint in the store), one snoozed and one skipped, two
+//! done at once, the mail merge leaving out customers without marketing consent, and a
+//! dispute logged, started and resolved with goodwill.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clv_desk::app::care::{CareCommand, CareData, mail_merge_words};
+use clv_desk::app::{Command, Progress, UiPrefs, View, load_demo};
+use clv_desk::demo::DemoOptions;
+use clv_desk::programs::care::TaskKind;
+use clv_desk::store::Store;
+use clv_desk::ui::ClvDeskApp;
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+
+/// A valued demo shop of `customers`.
+fn valued_demo(db: &Path, customers: usize) {
+    let mut store = Store::open(db).unwrap();
+    let options = DemoOptions {
+        customers,
+        seed: 5,
+        end_date: chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap(),
+        currency: clv_desk::domain::Currency::EUR,
+    };
+    load_demo(&mut store, &Progress::default(), &options).unwrap();
+    clv_desk::app::valuation::value_and_save(&mut store, &Progress::default()).unwrap();
+}
+
+fn harness_on(db: &Path) -> Harness<'static, ClvDeskApp> {
+    let prefs = UiPrefs {
+        last_view: View::Care,
+        ..UiPrefs::default()
+    };
+    let app = ClvDeskApp::new(db, prefs);
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1500.0, 1000.0))
+        .build_ui_state(|ui, app: &mut ClvDeskApp| app.show(ui), app);
+    harness.step(); // the queue is read in the background: a spinner until then
+    run_until(&mut harness, |app| {
+        app.state.running_job().is_none() && app.state.care_is_current()
+    });
+    harness
+}
+
+fn run_until(harness: &mut Harness<'_, ClvDeskApp>, done: impl Fn(&ClvDeskApp) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !done(harness.state()) {
+        assert!(Instant::now() < deadline, "timed out");
+        harness.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    harness.run();
+}
+
+/// Steps until the running job (started by the last click) has finished.
+fn finish_job(harness: &mut Harness<'_, ClvDeskApp>) {
+    harness.step();
+    run_until(harness, |app| app.state.running_job().is_none());
+}
+
+fn click(harness: &mut Harness<'_, ClvDeskApp>, label: &str) {
+    harness.get_by_label(label).click();
+    harness.run();
+}
+
+fn set_text(harness: &mut Harness<'_, ClvDeskApp>, role: Role, field: &str, text: &str) {
+    harness
+        .get_by_role_and_label(role, field)
+        .set_text_value_accesskit(text);
+    harness.run();
+}
+
+fn data(harness: &Harness<'_, ClvDeskApp>) -> Arc<CareData> {
+    harness.state().state.care.data.clone().unwrap()
+}
+
+fn open_ids(harness: &Harness<'_, ClvDeskApp>) -> Vec<i64> {
+    data(harness).tasks.iter().map(|t| t.task.id).collect()
+}
+
+/// The status of task `id` as the store has it.
+fn stored_status(db: &Path, customer: i64, id: i64) -> String {
+    let store = Store::open(db).unwrap();
+    let tasks = store.customer_care_tasks(customer).unwrap();
+    tasks.into_iter().find(|t| t.id == id).unwrap().status
+}
+
+#[test]
+fn work_through_the_queue_one_at_a_time_and_in_bulk() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.sqlite");
+    valued_demo(&db, 200);
+    let mut harness = harness_on(&db);
+    let before = data(&harness);
+    assert!(before.tasks.len() >= 5, "{} tasks", before.tasks.len());
+    harness.get_by_label_contains("customers to look after today");
+    for task in before.tasks.iter().take(5) {
+        assert!(!task.task.reason.is_empty());
+        let why = format!("Why: {}", task.task.reason);
+        assert!(harness.query_all_by_label(&why).count() >= 1, "{why}");
+        let message = format!("Suggested message: {}", task.message);
+        assert!(
+            harness.query_all_by_label(&message).count() >= 1,
+            "{message}"
+        );
+    }
+    let first_kind = before.tasks[0].task.kind;
+    harness.get_by_label_contains(first_kind.label());
+
+    // Done by phone, with a note: gone from the queue, a touchpoint in the store.
+    let done = before.tasks[0].task.clone();
+    click(&mut harness, "Phone");
+    set_text(
+        &mut harness,
+        Role::TextInput,
+        "Note for the customer's history",
+        "Called, all well",
+    );
+    click(&mut harness, &format!("Done task {}", done.id));
+    finish_job(&mut harness);
+    assert!(!open_ids(&harness).contains(&done.id));
+    assert_eq!(stored_status(&db, done.customer_id, done.id), "done");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let (channel, note): (String, String) = conn
+        .query_row(
+            "SELECT channel, note FROM touchpoints WHERE task_id = ?1",
+            [done.id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (channel.as_str(), note.as_str()),
+        ("phone", "Called, all well")
+    );
+    assert!(
+        harness
+            .query_all_by_label("Marked done (phone): 1 task.")
+            .count()
+            >= 1
+    );
+
+    // Snooze one and skip another.
+    let snoozed = before.tasks[1].task.clone();
+    click(&mut harness, &format!("Snooze task {}", snoozed.id));
+    finish_job(&mut harness);
+    let skipped = before.tasks[2].task.clone();
+    click(&mut harness, &format!("Skip task {}", skipped.id));
+    finish_job(&mut harness);
+    let open = open_ids(&harness);
+    assert!(!open.contains(&snoozed.id) && !open.contains(&skipped.id));
+    assert_eq!(
+        stored_status(&db, snoozed.customer_id, snoozed.id),
+        "snoozed"
+    );
+    assert_eq!(
+        stored_status(&db, skipped.customer_id, skipped.id),
+        "skipped"
+    );
+
+    // Two at once.
+    let (a, b) = (before.tasks[3].task.clone(), before.tasks[4].task.clone());
+    click(&mut harness, &format!("Select task {}", a.id));
+    click(&mut harness, &format!("Select task {}", b.id));
+    harness.get_by_label("2 selected.");
+    click(&mut harness, "Mark selected done");
+    finish_job(&mut harness);
+    let open = open_ids(&harness);
+    assert!(!open.contains(&a.id) && !open.contains(&b.id));
+    assert_eq!(stored_status(&db, a.customer_id, a.id), "done");
+    assert_eq!(stored_status(&db, b.customer_id, b.id), "done");
+    assert_eq!(data(&harness).open_tasks, before.open_tasks - 5);
+    harness.get_by_label("0 selected.");
+}
+
+#[test]
+fn the_mail_merge_honours_consent_and_a_dispute_is_resolved() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.sqlite");
+    valued_demo(&db, 200);
+    let mut harness = harness_on(&db);
+    let before = data(&harness);
+    assert!(!is_disabled(&harness, "Export mail merge (CSV)…"));
+
+    // The mail merge (the file dialog answer is pushed directly).
+    let out = dir.path().join("merge.csv");
+    harness
+        .state_mut()
+        .state
+        .push(Command::Care(CareCommand::ExportMailMerge(out.clone())));
+    finish_job(&mut harness);
+    let outcome = harness.state().state.care.mail_merge.unwrap();
+    assert_eq!(
+        (outcome.written + outcome.without_consent + outcome.without_email) as usize,
+        before.open_tasks
+    );
+    assert!(
+        outcome.written > 0 && outcome.without_consent > 0,
+        "{outcome:?}"
+    );
+    let words = mail_merge_words(&outcome);
+    assert!(words.contains(&format!(
+        "left out {} without marketing consent",
+        outcome.without_consent
+    )));
+    harness.get_by_label(&words);
+    let store = Store::open(&db).unwrap();
+    let tasks = store.open_care_tasks(before.today).unwrap();
+    let refused: Vec<String> = tasks
+        .iter()
+        .filter(|t| !t.marketing_consent && t.kind != TaskKind::DisputeFollowUp)
+        .filter_map(|t| t.email.clone())
+        .collect();
+    let mut reader = csv::Reader::from_path(&out).unwrap();
+    let emails: Vec<String> = reader
+        .records()
+        .map(|r| r.unwrap().get(0).unwrap().to_owned())
+        .collect();
+    assert_eq!(emails.len() as u64, outcome.written);
+    assert!(emails.iter().all(|e| !refused.contains(e)));
+
+    // A dispute: logged, started, resolved with goodwill.
+    let customer = before.tasks[0].task.customer_id;
+    click(&mut harness, "Disputes");
+    harness.get_by_label_contains("Open disputes (not resolved or rejected yet): 0.");
+    click(&mut harness, "Log a dispute…");
+    assert!(is_disabled(&harness, "Log dispute"));
+    set_text(
+        &mut harness,
+        Role::TextInput,
+        "Customer number",
+        &customer.to_string(),
+    );
+    click(&mut harness, "Damaged");
+    set_text(
+        &mut harness,
+        Role::MultilineTextInput,
+        "What happened",
+        "The bag arrived torn",
+    );
+    click(&mut harness, "Log dispute");
+    finish_job(&mut harness);
+    let dispute = data(&harness).disputes[0].clone();
+    assert_eq!(
+        (
+            dispute.customer_id,
+            dispute.category.as_str(),
+            dispute.status.as_str()
+        ),
+        (customer, "Damaged", "open")
+    );
+    harness.get_by_label_contains("Open disputes (not resolved or rejected yet): 1.");
+    let id = dispute.id;
+    assert!(
+        is_disabled(&harness, &format!("Resolve dispute {id}")),
+        "no resolution yet"
+    );
+    click(&mut harness, &format!("Start dispute {id}"));
+    finish_job(&mut harness);
+    assert_eq!(data(&harness).disputes[0].status, "in_progress");
+    set_text(
+        &mut harness,
+        Role::TextInput,
+        &format!("Resolution of dispute {id}"),
+        "Sent a new bag",
+    );
+    set_text(
+        &mut harness,
+        Role::TextInput,
+        &format!("Goodwill points for dispute {id}"),
+        "50",
+    );
+    set_text(
+        &mut harness,
+        Role::TextInput,
+        &format!("Goodwill refund for dispute {id}"),
+        "5",
+    );
+    click(&mut harness, &format!("Resolve dispute {id}"));
+    finish_job(&mut harness);
+    let stored = Store::open(&db).unwrap().disputes().unwrap()[0].clone();
+    assert_eq!(stored.status, "resolved");
+    assert_eq!(stored.resolution, "Sent a new bag");
+    assert_eq!((stored.goodwill_points, stored.goodwill_cents), (50, 500));
+    assert!(stored.days_to_resolve().is_some());
+    harness.get_by_label_contains("Open disputes (not resolved or rejected yet): 0.");
+    harness.get_by_label_contains("Resolved after");
+}
+
+fn is_disabled(harness: &Harness<'_, ClvDeskApp>, label: &str) -> bool {
+    use egui_kittest::kittest::NodeT as _;
+    harness.get_by_label(label).accesskit_node().is_disabled()
+}
+
+#[test]
+fn switch_a_rule_off_and_edit_a_message_with_its_preview() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.sqlite");
+    valued_demo(&db, 120);
+    let mut harness = harness_on(&db);
+
+    // A rule switched off and saved.
+    click(&mut harness, "Rules");
+    assert!(is_disabled(&harness, "Save rules"), "nothing changed yet");
+    click(&mut harness, "Thank new customers");
+    harness.get_by_label("Your changes are not saved yet.");
+    click(&mut harness, "Save rules");
+    finish_job(&mut harness);
+    let rules = Store::open(&db).unwrap().care_rules().unwrap();
+    assert!(!rules.thank_new && rules.win_back);
+    assert!(!data(&harness).rules.thank_new);
+    assert!(
+        is_disabled(&harness, "Save rules"),
+        "saved: nothing to save"
+    );
+
+    // The win-back message with a live preview, saved and used by the queue.
+    click(&mut harness, "Messages");
+    click(&mut harness, TaskKind::WinBack.label());
+    harness.get_by_label("{code}: a voucher code");
+    set_text(
+        &mut harness,
+        Role::MultilineTextInput,
+        "Message template",
+        "Hello {first_name}, your code is {code}.",
+    );
+    harness.get_by_label("Hello Anna, your code is THANKS-4821.");
+    click(&mut harness, "Save message");
+    finish_job(&mut harness);
+    let saved = Store::open(&db)
+        .unwrap()
+        .care_template(TaskKind::WinBack)
+        .unwrap();
+    assert_eq!(saved, "Hello {first_name}, your code is {code}.");
+    let win_back: Vec<String> = data(&harness)
+        .tasks
+        .iter()
+        .filter(|t| t.task.kind == TaskKind::WinBack)
+        .map(|t| t.message.clone())
+        .collect();
+    assert!(!win_back.is_empty());
+    assert!(
+        win_back.iter().all(|m| m.starts_with("Hello ")),
+        "{win_back:?}"
+    );
+}
