@@ -40,7 +40,7 @@ fn a_refresh_adds_each_task_once_and_actions_persist() {
     assert_eq!(again.added, 0, "no task twice");
     let open = store.open_care_tasks(today).unwrap();
     assert_eq!(open.len() as u64, first.added);
-    for kind in [TaskKind::ThankNew, TaskKind::Review] {
+    for kind in [TaskKind::WinBack, TaskKind::Review] {
         assert!(open.iter().any(|t| t.kind == kind), "{kind:?}");
     }
     assert!(open.iter().all(|t| !t.reason.is_empty()));

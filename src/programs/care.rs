@@ -29,14 +29,19 @@
 //!   `feature:<customer>:<year>`.
 //!
 //! Tasks are produced only when due on or before `today` (birthdays: when the offer day is
-//! inside the lead time), and a key already in the queue is never produced twice (the store
-//! keeps `rule_key` unique, and [`generate_tasks`] skips keys it is told exist).
+//! inside the lead time) and not more than [`CATCH_UP_DAYS`] days ago — the first refresh on
+//! years of history asks for this fortnight's thank-yous and reviews, not for every order
+//! ever — and a key already in the queue is never produced twice (the store keeps
+//! `rule_key` unique, and [`generate_tasks`] skips keys it is told exist).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Datelike as _, NaiveDate};
 
 use crate::domain::CustomerId;
+
+/// Tasks due longer ago than this are not produced: they are history, not today's work.
+pub const CATCH_UP_DAYS: u64 = 14;
 
 /// What kind of care a task asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -282,8 +287,9 @@ pub fn generate_tasks(
             continue;
         };
         let last = customer.orders.iter().map(|o| o.day).max().unwrap_or(first);
+        let oldest = today - chrono::Days::new(CATCH_UP_DAYS);
         let mut add = |kind, key: String, due, reason: String| {
-            if due <= today && !existing.contains(&key) {
+            if due <= today && due >= oldest && !existing.contains(&key) {
                 tasks.push(NewCareTask {
                     kind,
                     customer: customer.id,
@@ -426,9 +432,7 @@ fn slipping_reason(
     today: NaiveDate,
     money: &dyn Fn(f64) -> String,
 ) -> Option<String> {
-    let worth = customer
-        .clv_cents
-        .map_or_else(String::new, |v| format!("Worth {}; ", money(v)));
+    let worth = format!("Spent {} with you; ", money(customer.spent_cents as f64));
     if let Some(p) = customer.p_alive
         && p < rules.win_back_p_alive_below
     {
@@ -540,11 +544,9 @@ pub fn default_template(kind: TaskKind) -> &'static str {
             "Hi {first_name}, you are one of our favourite customers — thank you. You have {points} points waiting."
         }
         TaskKind::Birthday => {
-            "Happy birthday, {first_name}! Here is a present from us: {reward} with the code {code}."
+            "Happy birthday, {first_name}! Here is a present from us: {reward} on your next visit."
         }
-        TaskKind::WinBack => {
-            "Hi {first_name}, we miss you! Come back for {reward} — just use the code {code}."
-        }
+        TaskKind::WinBack => "Hi {first_name}, we miss you! Come back and enjoy {reward} on us.",
         TaskKind::Review => {
             "Hi {first_name}, how was the {last_product}? We would love to hear what you think."
         }
@@ -685,6 +687,10 @@ mod tests {
         let run = only(&rules);
         let people = [customer(1, &["2026-03-01", "2026-03-20"])];
         assert!(run(&people, "2026-03-02").is_empty(), "not due yet");
+        assert!(
+            run(&people, "2026-04-01").is_empty(),
+            "a month late is history"
+        );
         let tasks = run(&people, "2026-03-03");
         assert_eq!(tasks.len(), 1);
         assert_eq!(tasks[0].rule_key, "thank_new:1");
@@ -767,11 +773,11 @@ mod tests {
         assert_eq!(ids, [1, 2]);
         assert_eq!(
             tasks[0].reason,
-            "Worth €1240; chance still active fell from 82% to 35%."
+            "Spent €30 with you; chance still active fell from 82% to 35%."
         );
         assert_eq!(
             tasks[1].reason,
-            "usually orders every 10 days, last order 58 days ago."
+            "Spent €30 with you; usually orders every 10 days, last order 58 days ago."
         );
         assert_eq!(tasks[0].rule_key, "win_back:1:2025-03-01");
     }
@@ -786,18 +792,21 @@ mod tests {
         };
         let run = only(&rules);
         let mut regular = customer(1, &["2026-01-01", "2026-01-15", "2026-05-01"]);
-        let tasks = run(std::slice::from_ref(&regular), "2026-06-01");
-        let dues: Vec<NaiveDate> = tasks.iter().map(|t| t.due).collect();
+        let dues = |tasks: Vec<NewCareTask>| tasks.iter().map(|t| t.due).collect::<Vec<_>>();
+        let once = dues(run(std::slice::from_ref(&regular), "2026-01-20"));
         assert_eq!(
-            dues,
-            [day("2026-01-11"), day("2026-05-11")],
-            "15 Jan is too soon"
+            once,
+            [day("2026-01-11")],
+            "the 15 January order is too soon after"
         );
-        // A request already made on 20 April blocks the May one too.
+        // Asked on 11 January: 25 January is inside 90 days, 11 May is not.
+        regular.review_requests = vec![day("2026-01-11")];
+        assert!(run(std::slice::from_ref(&regular), "2026-01-26").is_empty());
+        let may = dues(run(std::slice::from_ref(&regular), "2026-05-12"));
+        assert_eq!(may, [day("2026-05-11")]);
+        // A request already made on 20 April blocks the May one.
         regular.review_requests = vec![day("2026-04-20")];
-        let tasks = run(&[regular], "2026-06-01");
-        let dues: Vec<NaiveDate> = tasks.iter().map(|t| t.due).collect();
-        assert_eq!(dues, [day("2026-01-11")]);
+        assert!(run(&[regular], "2026-05-12").is_empty());
     }
 
     #[test]
