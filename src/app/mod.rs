@@ -13,6 +13,7 @@ pub mod import;
 pub mod import_flow;
 pub mod loyalty;
 pub mod prefs;
+pub mod referrals;
 pub mod valuation;
 pub mod worker;
 
@@ -180,6 +181,8 @@ pub enum Command {
     Quit,
     /// A loyalty program action (see [`loyalty::LoyaltyCommand`]).
     Loyalty(loyalty::LoyaltyCommand),
+    /// A referral program action (see [`referrals::ReferralCommand`]).
+    Referrals(referrals::ReferralCommand),
 }
 
 /// A short message at the bottom of the window after something finished.
@@ -251,6 +254,8 @@ pub struct AppState {
     pub import: ImportFlow,
     /// The loyalty program's data, replay, ledger page and last voucher.
     pub loyalty: loyalty::LoyaltyState,
+    /// The referral program's data and last message.
+    pub referrals: referrals::ReferralsState,
     /// The inputs key of the last automatic valuation started, so a valuation that fails
     /// is not restarted every frame.
     valuation_started_for: Option<String>,
@@ -286,6 +291,7 @@ impl AppState {
             quit_requested: false,
             import: ImportFlow::default(),
             loyalty: loyalty::LoyaltyState::default(),
+            referrals: referrals::ReferralsState::default(),
             valuation_started_for: None,
             commands: Vec::new(),
             dialogs: dialogs::PendingDialog::default(),
@@ -605,6 +611,7 @@ impl AppState {
         }
         self.profile.take_results();
         self.take_loyalty_update();
+        self.take_referrals_update();
         match done.result {
             Ok(text) => {
                 self.status = Some(StatusLine {
@@ -705,6 +712,7 @@ impl AppState {
             Command::DismissError => self.error_dialog = None,
             Command::Quit => self.quit_requested = true,
             Command::Loyalty(command) => self.apply_loyalty(command),
+            Command::Referrals(command) => self.apply_referrals(command),
         }
     }
 
@@ -901,6 +909,9 @@ pub fn load_demo(
     if outcome.is_ok() {
         progress.set(0.95, "Setting up the sample loyalty program…");
         loyalty::set_up_demo_program(store)?;
+        progress.set(0.97, "Adding sample referrals…");
+        crate::store::referrals::create_demo_referrals(store, loyalty::today())?;
+        loyalty::recompute_ledger(store)?;
     }
     match outcome {
         Ok(outcome) => Ok(format!(

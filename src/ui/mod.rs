@@ -39,6 +39,7 @@ pub struct ViewState {
     charts: charts::ChartsViewState,
     customers: customers::CustomersViewState,
     loyalty: loyalty::LoyaltyViewState,
+    referrals: referrals::ReferralsViewState,
 }
 
 /// The eframe application: [`AppState`] plus view-local state.
@@ -176,7 +177,9 @@ impl ClvDeskApp {
             }
             View::ValueCharts => charts::charts_ui(ui, &mut self.state, &mut self.views.charts),
             View::Loyalty => loyalty::loyalty_ui(ui, &mut self.state, &mut self.views.loyalty),
-            View::Referrals => referrals::referrals_ui(ui, &mut self.state),
+            View::Referrals => {
+                referrals::referrals_ui(ui, &mut self.state, &mut self.views.referrals)
+            }
             View::Care => care::care_ui(ui, &mut self.state),
             View::Settings => settings::settings_ui(ui, &mut self.state, &mut self.views.settings),
         }
