@@ -259,6 +259,14 @@ fn the_rules_form_validates_and_saves() {
     set_text(&mut harness, "Points for the referrer", "lots");
     harness.get_by_label_contains("Points for the referrer must be a whole number");
     assert!(is_disabled(&harness, "Save rules"));
+    harness.get_by_label("Undo changes").click();
+    harness.run();
+    assert!(
+        harness
+            .query_by_label_contains("must be a whole number")
+            .is_none()
+    );
+    assert!(is_disabled(&harness, "Undo changes"));
     set_text(&mut harness, "Points for the referrer", "300");
     set_text(&mut harness, "Minimum first order", "15.50");
     harness.get_by_label("Your changes are not saved yet.");

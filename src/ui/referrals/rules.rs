@@ -12,7 +12,7 @@ use crate::programs::referral::ReferralRules;
 use super::field;
 
 /// The rules as typed, and the saved rules they started from.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq)]
 pub struct RulesForm {
     base: Option<ReferralRules>,
     referrer_points: String,
@@ -195,6 +195,8 @@ fn rules_form_ui(
     } else if changed {
         ui.label("Your changes are not saved yet.");
     }
+    let saved = RulesForm::from_rules(&data.rules, data.currency);
+    let edited = *form != saved;
     let busy = state.running_job().is_some();
     ui.horizontal(|ui| {
         if ui
@@ -206,13 +208,11 @@ fn rules_form_ui(
             state.push(Command::Referrals(ReferralCommand::SaveRules(rules)));
         }
         if ui
-            .add_enabled(
-                form.base.as_ref() != Some(&data.rules) || changed,
-                egui::Button::new("Undo changes"),
-            )
+            .add_enabled(edited, egui::Button::new("Undo changes"))
+            .on_hover_text("Puts the saved rules back in the form.")
             .clicked()
         {
-            *form = RulesForm::from_rules(&data.rules, data.currency);
+            *form = saved;
         }
     });
 }
