@@ -38,7 +38,11 @@ fn demo_fills_a_new_database() {
     let customers: i64 = conn
         .query_row("SELECT count(*) FROM customers", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(customers, 120);
+    assert_eq!(
+        customers,
+        120 + 2,
+        "plus the sample referrals' two coupon friends"
+    );
 }
 
 #[test]

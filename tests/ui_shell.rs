@@ -119,7 +119,8 @@ fn loading_demo_data_fills_the_dashboard() {
     let snapshot = harness.state().state.snapshot().cloned().unwrap();
     assert_eq!(
         snapshot.overview.customers,
-        clv_desk::app::DEMO_CUSTOMERS as u64
+        clv_desk::app::DEMO_CUSTOMERS as u64 + 2,
+        "plus the sample referrals' two coupon friends"
     );
     assert!(snapshot.overview.repeat_customers > 0);
     assert!(harness.query_by_label("No orders yet").is_none());

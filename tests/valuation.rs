@@ -112,7 +112,11 @@ fn scores_are_cached_until_orders_or_economics_change() {
     // Every customer has one score in the current run; opening the file again keeps them.
     let run = store.current_run().unwrap().unwrap();
     let rows = store.customer_values().unwrap();
-    assert_eq!(rows.len(), 400);
+    assert_eq!(
+        rows.len(),
+        400 + 2,
+        "plus the sample referrals' two coupon friends"
+    );
     assert!(rows.iter().all(|r| r.score.is_some()));
     let path = store.path().to_path_buf();
     drop(store);

@@ -339,7 +339,7 @@ impl AppState {
         match command {
             CareCommand::Refresh => self.start_care_read(),
             CareCommand::Act { ids, action } => self.start_act(ids, action),
-            CareCommand::SaveRules(rules) => self.start_save_rules(rules),
+            CareCommand::SaveRules(rules) => self.start_save_care_rules(rules),
             CareCommand::SaveTemplate(kind, text) => self.start_save_template(kind, text),
             CareCommand::ChooseMailMerge => self.care.ask_mail_merge(),
             CareCommand::ExportMailMerge(path) => self.start_mail_merge(path),
@@ -452,7 +452,7 @@ impl AppState {
         });
     }
 
-    fn start_save_rules(&mut self, rules: CareRules) {
+    fn start_save_care_rules(&mut self, rules: CareRules) {
         let problems = rules.problems();
         if !problems.is_empty() {
             self.error_dialog = Some(problems.join("\n"));

@@ -163,6 +163,7 @@ pub fn write(
         )?
     };
     if !dry_run {
+        super::referrals::refresh_referrals(store)?;
         super::loyalty::recompute_ledger(store)?;
     }
     Ok(ImportResult {
@@ -252,6 +253,7 @@ impl ImportResult {
 /// Undoes import `id`; the owner-facing result line.
 pub fn undo(store: &mut Store, id: ImportId) -> anyhow::Result<String> {
     let outcome = store.undo_import(id)?;
+    super::referrals::refresh_referrals(store)?;
     super::loyalty::recompute_ledger(store)?;
     Ok(format!(
         "Import undone: {} orders removed, {} restored, {} customers removed.",

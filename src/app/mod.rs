@@ -14,6 +14,7 @@ pub mod import;
 pub mod import_flow;
 pub mod loyalty;
 pub mod prefs;
+pub mod referrals;
 pub mod valuation;
 pub mod worker;
 
@@ -183,6 +184,8 @@ pub enum Command {
     Care(care::CareCommand),
     /// A loyalty program action (see [`loyalty::LoyaltyCommand`]).
     Loyalty(loyalty::LoyaltyCommand),
+    /// A referral program action (see [`referrals::ReferralCommand`]).
+    Referrals(referrals::ReferralCommand),
 }
 
 /// A short message at the bottom of the window after something finished.
@@ -256,6 +259,8 @@ pub struct AppState {
     pub loyalty: loyalty::LoyaltyState,
     /// The care queue, its rules, templates and disputes, and the last mail merge.
     pub care: care::CareState,
+    /// The referral program's data and last message.
+    pub referrals: referrals::ReferralsState,
     /// The inputs key of the last automatic valuation started, so a valuation that fails
     /// is not restarted every frame.
     valuation_started_for: Option<String>,
@@ -292,6 +297,7 @@ impl AppState {
             import: ImportFlow::default(),
             loyalty: loyalty::LoyaltyState::default(),
             care: care::CareState::default(),
+            referrals: referrals::ReferralsState::default(),
             valuation_started_for: None,
             commands: Vec::new(),
             dialogs: dialogs::PendingDialog::default(),
@@ -614,6 +620,7 @@ impl AppState {
         self.profile.take_results();
         self.take_loyalty_update();
         self.take_care_update();
+        self.take_referrals_update();
         match done.result {
             Ok(text) => {
                 self.status = Some(StatusLine {
@@ -715,6 +722,7 @@ impl AppState {
             Command::Quit => self.quit_requested = true,
             Command::Loyalty(command) => self.apply_loyalty(command),
             Command::Care(command) => self.apply_care(command),
+            Command::Referrals(command) => self.apply_referrals(command),
         }
     }
 
@@ -911,6 +919,9 @@ pub fn load_demo(
     if outcome.is_ok() {
         progress.set(0.95, "Setting up the sample loyalty program…");
         loyalty::set_up_demo_program(store)?;
+        progress.set(0.97, "Adding sample referrals…");
+        crate::store::referrals::create_demo_referrals(store, loyalty::today())?;
+        loyalty::recompute_ledger(store)?;
     }
     match outcome {
         Ok(outcome) => Ok(format!(

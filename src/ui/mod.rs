@@ -40,6 +40,7 @@ pub struct ViewState {
     customers: customers::CustomersViewState,
     loyalty: loyalty::LoyaltyViewState,
     care: care::CareViewState,
+    referrals: referrals::ReferralsViewState,
 }
 
 /// The eframe application: [`AppState`] plus view-local state.
@@ -177,7 +178,9 @@ impl ClvDeskApp {
             }
             View::ValueCharts => charts::charts_ui(ui, &mut self.state, &mut self.views.charts),
             View::Loyalty => loyalty::loyalty_ui(ui, &mut self.state, &mut self.views.loyalty),
-            View::Referrals => referrals::referrals_ui(ui, &mut self.state),
+            View::Referrals => {
+                referrals::referrals_ui(ui, &mut self.state, &mut self.views.referrals)
+            }
             View::Care => care::care_ui(ui, &mut self.state, &mut self.views.care),
             View::Settings => settings::settings_ui(ui, &mut self.state, &mut self.views.settings),
         }

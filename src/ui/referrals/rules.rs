@@ -1,0 +1,225 @@
+//! The codes and rules tab: create a referral code for every customer, export the codes,
+//! and the rules form (points for each side, minimum first order, refund window, cap,
+//! burst check) with validation and Save.
+
+use egui::RichText;
+
+use crate::app::referrals::{ReferralCommand, ReferralData};
+use crate::app::{AppState, Command};
+use crate::domain::{Currency, group_thousands};
+use crate::programs::referral::ReferralRules;
+
+use super::field;
+
+/// The rules as typed, and the saved rules they started from.
+#[derive(Debug, Default, PartialEq)]
+pub struct RulesForm {
+    base: Option<ReferralRules>,
+    referrer_points: String,
+    friend_points: String,
+    min_first_order: String,
+    refund_window_days: String,
+    cap: String,
+    cap_period_days: String,
+    burst_count: String,
+    burst_days: String,
+}
+
+impl RulesForm {
+    /// The form filled with `rules`.
+    fn from_rules(rules: &ReferralRules, currency: Currency) -> RulesForm {
+        let unit = currency.minor_per_major() as f64;
+        RulesForm {
+            base: Some(rules.clone()),
+            referrer_points: rules.referrer_points.to_string(),
+            friend_points: rules.friend_points.to_string(),
+            min_first_order: format!("{}", rules.min_first_order_cents as f64 / unit),
+            refund_window_days: rules.refund_window_days.to_string(),
+            cap: rules
+                .cap_per_referrer
+                .map_or_else(String::new, |c| c.to_string()),
+            cap_period_days: rules.cap_period_days.to_string(),
+            burst_count: rules.burst_count.to_string(),
+            burst_days: rules.burst_days.to_string(),
+        }
+    }
+
+    /// The typed rules, or every problem with them in words.
+    fn rules(&self, currency: Currency) -> Result<ReferralRules, Vec<String>> {
+        let mut problems = Vec::new();
+        let base = self.base.clone().unwrap_or_default();
+        let mut whole = |text: &str, what: &str| -> u32 {
+            text.trim().parse::<u32>().unwrap_or_else(|_| {
+                problems.push(format!("{what} must be a whole number, 0 or more."));
+                0
+            })
+        };
+        let referrer_points = whole(&self.referrer_points, "Points for the referrer");
+        let friend_points = whole(&self.friend_points, "Points for the friend");
+        let refund_window_days = whole(&self.refund_window_days, "The refund window");
+        let cap_period_days = whole(&self.cap_period_days, "The cap's period");
+        let burst_count = whole(&self.burst_count, "The burst count");
+        let burst_days = whole(&self.burst_days, "The burst days");
+        let cap = match self.cap.trim() {
+            "" => None,
+            text => Some(whole(text, "The cap")),
+        };
+        let min = self.min_first_order.trim().replace(',', ".");
+        let min_first_order_cents = match min.parse::<f64>() {
+            Ok(v) if v.is_finite() && v >= 0.0 => {
+                (v * currency.minor_per_major() as f64).round() as i64
+            }
+            _ => {
+                problems.push("The minimum first order must be an amount, 0 or more.".to_owned());
+                0
+            }
+        };
+        let rules = ReferralRules {
+            referrer_points: i64::from(referrer_points),
+            friend_points: i64::from(friend_points),
+            min_first_order_cents,
+            refund_window_days,
+            cap_per_referrer: cap,
+            cap_period_days,
+            burst_count,
+            burst_days,
+            ..base
+        };
+        if let Err(found) = rules.validate() {
+            problems.extend(found.into_iter().map(|p| p.message));
+        }
+        if problems.is_empty() {
+            Ok(rules)
+        } else {
+            Err(problems)
+        }
+    }
+}
+
+/// The codes and rules tab.
+pub fn rules_ui(
+    ui: &mut egui::Ui,
+    state: &mut AppState,
+    form: &mut RulesForm,
+    data: &ReferralData,
+) {
+    codes_ui(ui, state, data);
+    ui.separator();
+    if form.base.as_ref() != Some(&data.rules) {
+        *form = RulesForm::from_rules(&data.rules, data.currency);
+    }
+    rules_form_ui(ui, state, form, data);
+}
+
+/// The code counts and buttons.
+fn codes_ui(ui: &mut egui::Ui, state: &mut AppState, data: &ReferralData) {
+    ui.label(RichText::new("Referral codes").strong());
+    ui.label(format!(
+        "{} customers have a referral code. A friend who types a code as the coupon on their \
+         first order is recorded as referred by the code's owner at the next import.",
+        group_thousands(data.codes as u64)
+    ));
+    let busy = state.running_job().is_some();
+    ui.horizontal(|ui| {
+        if ui
+            .add_enabled(!busy, egui::Button::new("Create codes for everyone"))
+            .on_hover_text("Gives every customer who has no code yet a code of their own.")
+            .clicked()
+        {
+            state.push(Command::Referrals(ReferralCommand::CreateCodes));
+        }
+        if ui
+            .add_enabled(
+                data.codes > 0 && !busy && !state.referrals.dialog_is_open(),
+                egui::Button::new("Export codes as CSV…"),
+            )
+            .on_hover_text("Saves every customer's code, name and e-mail for a mailing.")
+            .clicked()
+        {
+            state.push(Command::Referrals(ReferralCommand::ChooseCodesCsv));
+        }
+    });
+}
+
+/// The rules form with its problems and Save.
+fn rules_form_ui(
+    ui: &mut egui::Ui,
+    state: &mut AppState,
+    form: &mut RulesForm,
+    data: &ReferralData,
+) {
+    ui.label(RichText::new("Rules").strong());
+    ui.label(
+        "A referral is rewarded once the friend's first order is big enough and the refund \
+         window has passed without a refund. Points go into the loyalty program.",
+    );
+    let code = data.currency.code();
+    egui::Grid::new("referral-rules")
+        .num_columns(2)
+        .show(ui, |ui| {
+            row(
+                ui,
+                &mut form.referrer_points,
+                "Points for the referrer",
+                "points",
+            );
+            row(
+                ui,
+                &mut form.friend_points,
+                "Points for the friend",
+                "points",
+            );
+            row(ui, &mut form.min_first_order, "Minimum first order", code);
+            row(ui, &mut form.refund_window_days, "Refund window", "days");
+            row(
+                ui,
+                &mut form.cap,
+                "Most rewarded referrals per referrer",
+                "empty: no cap",
+            );
+            row(ui, &mut form.cap_period_days, "Cap period", "days");
+            row(
+                ui,
+                &mut form.burst_count,
+                "Flag more referrals than",
+                "referrals",
+            );
+            row(ui, &mut form.burst_days, "Within", "days (0: no check)");
+        });
+    let rules = form.rules(data.currency);
+    let changed = rules.as_ref().is_ok_and(|r| *r != data.rules);
+    if let Err(problems) = &rules {
+        for problem in problems {
+            ui.colored_label(ui.visuals().error_fg_color, problem);
+        }
+    } else if changed {
+        ui.label("Your changes are not saved yet.");
+    }
+    let saved = RulesForm::from_rules(&data.rules, data.currency);
+    let edited = *form != saved;
+    let busy = state.running_job().is_some();
+    ui.horizontal(|ui| {
+        if ui
+            .add_enabled(changed && !busy, egui::Button::new("Save rules"))
+            .on_hover_text("Saves the rules and judges every referral again under them.")
+            .clicked()
+            && let Ok(rules) = rules
+        {
+            state.push(Command::Referrals(ReferralCommand::SaveRules(rules)));
+        }
+        if ui
+            .add_enabled(edited, egui::Button::new("Undo changes"))
+            .on_hover_text("Puts the saved rules back in the form.")
+            .clicked()
+        {
+            *form = saved;
+        }
+    });
+}
+
+/// One labelled field of the rules grid.
+fn row(ui: &mut egui::Ui, text: &mut String, name: &str, unit: &str) {
+    ui.horizontal(|ui| field(ui, text, name, unit, 90.0));
+    ui.label(RichText::new(unit).small());
+    ui.end_row();
+}

@@ -1,0 +1,283 @@
+//! The referrals view as an owner uses it on the demo shop (which comes with sample
+//! referrals, one of them flagged for review): reading the report, finding the referrals,
+//! recording one by hand (and being refused a second referral of the same friend),
+//! approving the flagged one, and exporting the referrals and codes as CSV.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use clv_desk::app::referrals::{ReferralCommand, ReferralData};
+use clv_desk::app::{Command, Progress, UiPrefs, View, load_demo};
+use clv_desk::demo::DemoOptions;
+use clv_desk::domain::group_thousands;
+use clv_desk::programs::referral::ReferralStatus;
+use clv_desk::store::Store;
+use clv_desk::ui::ClvDeskApp;
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT as _, Queryable as _};
+
+/// A valued demo shop of `customers` (with its sample referrals).
+fn valued_demo(db: &Path, customers: usize) {
+    let mut store = Store::open(db).unwrap();
+    let options = DemoOptions {
+        customers,
+        seed: 5,
+        end_date: chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap(),
+        currency: clv_desk::domain::Currency::EUR,
+    };
+    load_demo(&mut store, &Progress::default(), &options).unwrap();
+    clv_desk::app::valuation::value_and_save(&mut store, &Progress::default()).unwrap();
+}
+
+fn harness_on(db: &Path) -> Harness<'static, ClvDeskApp> {
+    let prefs = UiPrefs {
+        last_view: View::Referrals,
+        ..UiPrefs::default()
+    };
+    let app = ClvDeskApp::new(db, prefs);
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1500.0, 1000.0))
+        .build_ui_state(|ui, app: &mut ClvDeskApp| app.show(ui), app);
+    harness.step(); // the referrals are read in the background: a spinner until then
+    run_until(&mut harness, |app| {
+        app.state.running_job().is_none() && app.state.referrals_is_current()
+    });
+    harness
+}
+
+fn run_until(harness: &mut Harness<'_, ClvDeskApp>, done: impl Fn(&ClvDeskApp) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !done(harness.state()) {
+        assert!(Instant::now() < deadline, "timed out");
+        harness.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    harness.run();
+}
+
+/// Steps until the running job (started by the last click) has finished.
+fn finish_job(harness: &mut Harness<'_, ClvDeskApp>) {
+    harness.step();
+    run_until(harness, |app| app.state.running_job().is_none());
+}
+
+fn set_text(harness: &mut Harness<'_, ClvDeskApp>, field: &str, text: &str) {
+    harness
+        .get_by_role_and_label(Role::TextInput, field)
+        .set_text_value_accesskit(text);
+    harness.run();
+}
+
+fn is_disabled(harness: &Harness<'_, ClvDeskApp>, label: &str) -> bool {
+    harness.get_by_label(label).accesskit_node().is_disabled()
+}
+
+/// Whether some widget (the view's notice, the status line) says `text`.
+fn shown(harness: &Harness<'_, ClvDeskApp>, text: &str) {
+    assert!(
+        harness.query_all_by_label(text).next().is_some(),
+        "{text} is not shown"
+    );
+}
+
+fn data(harness: &Harness<'_, ClvDeskApp>) -> ReferralData {
+    (**harness.state().state.referrals.data.as_ref().unwrap()).clone()
+}
+
+#[test]
+fn the_report_and_the_referrals_of_the_demo_shop() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.sqlite");
+    valued_demo(&db, 300);
+    let mut harness = harness_on(&db);
+    let data = data(&harness);
+    let report = &data.report;
+    assert!(report.referred_customers > 0, "{report:?}");
+    harness.get_by_label_contains(&format!(
+        "Referrals brought {} customers who ordered",
+        group_thousands(report.referred_customers)
+    ));
+    harness.get_by_label_contains("Referral revenue:");
+    harness.get_by_label_contains("Referred customers (");
+    harness.get_by_label_contains("Other customers (");
+    harness.get_by_label("Best referrers by network value");
+    let top = &report.top_referrers[0];
+    harness.get_by_label(&format!("{} (#{})", top.name, top.customer));
+
+    harness.get_by_label("All referrals").click();
+    harness.run();
+    harness.get_by_label(&format!(
+        "{} referrals, newest first.",
+        group_thousands(data.referrals.len() as u64)
+    ));
+    let newest = &data.referrals[0];
+    harness.get_by_label(&format!("{} (#{})", newest.friend_name, newest.friend));
+    assert!(data.in_review().count() > 0, "the demo flags one referral");
+    harness.get_by_label_contains("need your review");
+}
+
+#[test]
+fn record_a_referral_by_hand_and_be_refused_a_second() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.sqlite");
+    valued_demo(&db, 300);
+    let mut harness = harness_on(&db);
+    let before = data(&harness);
+    let store = Store::open(&db).unwrap();
+    let in_referral = |id: i64| {
+        before
+            .referrals
+            .iter()
+            .any(|r| r.friend == id || r.referrer == id)
+    };
+    let mut free = store
+        .customer_values()
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.orders > 0 && c.email.is_some() && !in_referral(c.id));
+    let referrer = free.next().unwrap();
+    let friend = free.next().unwrap();
+    drop(store);
+
+    harness.get_by_label("All referrals").click();
+    harness.run();
+    harness.get_by_label("Record a referral…").click();
+    harness.run();
+    set_text(&mut harness, "Referrer", "Ann Smith");
+    harness.get_by_label_contains("is neither a customer number");
+    assert!(is_disabled(&harness, "Record referral"));
+
+    set_text(&mut harness, "Referrer", &format!("#{}", referrer.id));
+    set_text(&mut harness, "Friend", friend.email.as_deref().unwrap());
+    set_text(&mut harness, "Day of the referral", "2026-06-01");
+    harness.get_by_label("Record referral").click();
+    finish_job(&mut harness);
+    let after = data(&harness);
+    assert_eq!(after.referrals.len(), before.referrals.len() + 1);
+    let new = after
+        .referrals
+        .iter()
+        .find(|r| r.friend == friend.id)
+        .unwrap();
+    assert_eq!(new.referrer, referrer.id);
+    assert_eq!(new.referred_date, "2026-06-01");
+    assert_ne!(new.status, ReferralStatus::Pending, "evaluated at once");
+    let notice = harness.state().state.referrals.notice.clone().unwrap();
+    assert!(!notice.is_error, "{notice:?}");
+    shown(&harness, &notice.text);
+    harness.get_by_label_contains(&format!("{} (#{})", friend.name, friend.id));
+
+    // The same friend again: refused, in words.
+    harness.get_by_label("Record a referral…").click();
+    harness.run();
+    set_text(&mut harness, "Referrer", &referrer.id.to_string());
+    set_text(&mut harness, "Friend", &friend.id.to_string());
+    harness.get_by_label("Record referral").click();
+    finish_job(&mut harness);
+    let notice = harness.state().state.referrals.notice.clone().unwrap();
+    assert!(notice.is_error);
+    assert!(notice.text.contains("was already referred"), "{notice:?}");
+    shown(&harness, &notice.text);
+    assert_eq!(data(&harness).referrals.len(), after.referrals.len());
+}
+
+#[test]
+fn approve_the_flagged_referral_and_export_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.sqlite");
+    valued_demo(&db, 300);
+    let mut harness = harness_on(&db);
+    let flagged = data(&harness).in_review().next().unwrap().clone();
+    assert!(!flagged.flags.is_empty());
+
+    harness.get_by_label("All referrals").click();
+    harness.run();
+    let reject = format!("Reject referral {}", flagged.id);
+    assert!(is_disabled(&harness, &reject), "a reason is required");
+    harness
+        .get_by_label(&format!("Approve referral {}", flagged.id))
+        .click();
+    finish_job(&mut harness);
+    let after = data(&harness);
+    let approved = after.referrals.iter().find(|r| r.id == flagged.id).unwrap();
+    assert_ne!(approved.status, ReferralStatus::Review);
+    assert_eq!(approved.review_decision.as_deref(), Some("approved"));
+    assert!(harness.query_by_label(&reject).is_none());
+    let notice = harness.state().state.referrals.notice.clone().unwrap();
+    assert!(notice.text.contains("approved"), "{notice:?}");
+
+    let out = dir.path().join("referrals.csv");
+    harness
+        .state_mut()
+        .state
+        .push(Command::Referrals(ReferralCommand::ExportReferrals(
+            out.clone(),
+        )));
+    finish_job(&mut harness);
+    let text = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), after.referrals.len() + 1, "{text}");
+    assert!(lines[0].starts_with("id,"), "{text}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with(&format!("{},", flagged.id))),
+        "{text}"
+    );
+
+    // The codes: everyone has one; the export lists them.
+    harness.get_by_label("Codes and rules").click();
+    harness.run();
+    harness.get_by_label("Create codes for everyone").click();
+    finish_job(&mut harness);
+    let codes = data(&harness).codes;
+    assert!(codes > 0);
+    let out = dir.path().join("codes.csv");
+    harness
+        .state_mut()
+        .state
+        .push(Command::Referrals(ReferralCommand::ExportCodes(
+            out.clone(),
+        )));
+    finish_job(&mut harness);
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(text.lines().count(), codes + 1, "{text}");
+}
+
+#[test]
+fn the_rules_form_validates_and_saves() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.sqlite");
+    valued_demo(&db, 150);
+    let mut harness = harness_on(&db);
+    harness.get_by_label("Codes and rules").click();
+    harness.run();
+    assert!(is_disabled(&harness, "Save rules"), "nothing changed yet");
+    set_text(&mut harness, "Points for the referrer", "lots");
+    harness.get_by_label_contains("Points for the referrer must be a whole number");
+    assert!(is_disabled(&harness, "Save rules"));
+    harness.get_by_label("Undo changes").click();
+    harness.run();
+    assert!(
+        harness
+            .query_by_label_contains("must be a whole number")
+            .is_none()
+    );
+    assert!(is_disabled(&harness, "Undo changes"));
+    set_text(&mut harness, "Points for the referrer", "300");
+    set_text(&mut harness, "Minimum first order", "15.50");
+    harness.get_by_label("Your changes are not saved yet.");
+    harness.get_by_label("Save rules").click();
+    finish_job(&mut harness);
+    let rules = Store::open(&db).unwrap().referral_rules().unwrap();
+    assert_eq!(rules.referrer_points, 300);
+    assert_eq!(rules.min_first_order_cents, 1550);
+    assert_eq!(data(&harness).rules, rules);
+    assert!(
+        is_disabled(&harness, "Save rules"),
+        "saved: nothing to save"
+    );
+}
