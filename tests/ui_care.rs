@@ -99,7 +99,7 @@ fn work_through_the_queue_one_at_a_time_and_in_bulk() {
     let mut harness = harness_on(&db);
     let before = data(&harness);
     assert!(before.tasks.len() >= 5, "{} tasks", before.tasks.len());
-    harness.get_by_label_contains("customers to look after today");
+    harness.get_by_label_contains(&format!("{} care tasks due today", before.open_tasks));
     for task in before.tasks.iter().take(5) {
         assert!(!task.task.reason.is_empty());
         let why = format!("Why: {}", task.task.reason);

@@ -136,7 +136,7 @@ fn summary_ui(ui: &mut egui::Ui, state: &mut AppState, data: &CareData) {
     }
     ui.label(
         RichText::new(format!(
-            "{} customers to look after today ({}); {} open disputes.",
+            "{} care tasks due today ({}); {} open disputes.",
             group_thousands(data.open_tasks as u64),
             data.today,
             group_thousands(data.open_disputes() as u64)

@@ -152,6 +152,7 @@ fn bulk_ui(
         {
             act(state, ids.clone(), done(view));
             view.selected.clear();
+            view.note.clear();
         }
         let snooze_words = format!("Snooze selected {SNOOZE_DAYS} days");
         if ui
@@ -213,6 +214,7 @@ fn task_ui(
             name_widget(ui, &r, &format!("Done task {}", row.id));
             if r.clicked() {
                 act(state, vec![row.id], done(view));
+                view.note.clear();
             }
             let r = ui.add_enabled(
                 !busy,
