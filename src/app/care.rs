@@ -6,8 +6,8 @@
 //! Reading the queue first brings it up to date (`Store::refresh_care_queue`), so opening
 //! the view on a new day, or after new orders, adds the tasks that became due.
 
+use super::dialogs::DialogPurpose;
 use std::path::PathBuf;
-use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDate;
@@ -156,8 +156,6 @@ pub struct CareState {
     /// The key of the last read started, so a failing read is not restarted every frame.
     read_started_for: Option<String>,
     slot: CareSlot,
-    /// The open mail-merge save dialog's answer, if one is open.
-    dialog: Option<Receiver<Option<PathBuf>>>,
 }
 
 impl CareState {
@@ -182,48 +180,6 @@ impl CareState {
         }
         if update.mail_merge.is_some() {
             self.mail_merge = update.mail_merge;
-        }
-    }
-
-    /// Whether the mail-merge save dialog is open.
-    pub fn dialog_is_open(&self) -> bool {
-        self.dialog.is_some()
-    }
-
-    /// The path chosen in the mail-merge save dialog once the owner answered (`None` while
-    /// it is open or after Cancel). The view turns it into [`CareCommand::ExportMailMerge`].
-    pub fn take_dialog_answer(&mut self) -> Option<PathBuf> {
-        let receiver = self.dialog.as_ref()?;
-        match receiver.try_recv() {
-            Ok(answer) => {
-                self.dialog = None;
-                answer
-            }
-            Err(mpsc::TryRecvError::Empty) => None,
-            Err(mpsc::TryRecvError::Disconnected) => {
-                self.dialog = None;
-                None
-            }
-        }
-    }
-
-    fn ask_mail_merge(&mut self) {
-        if self.dialog.is_some() {
-            return;
-        }
-        let (tx, rx) = mpsc::channel();
-        let spawned = std::thread::Builder::new()
-            .name("clv-desk-file-dialog".to_owned())
-            .spawn(move || {
-                let path = rfd::FileDialog::new()
-                    .set_title("Export the mail merge")
-                    .set_file_name("care-mail-merge.csv")
-                    .add_filter("CSV (Excel, LibreOffice, mail programs)", &["csv"])
-                    .save_file();
-                let _ = tx.send(path);
-            });
-        if spawned.is_ok() {
-            self.dialog = Some(rx);
         }
     }
 }
@@ -341,7 +297,11 @@ impl AppState {
             CareCommand::Act { ids, action } => self.start_act(ids, action),
             CareCommand::SaveRules(rules) => self.start_save_care_rules(rules),
             CareCommand::SaveTemplate(kind, text) => self.start_save_template(kind, text),
-            CareCommand::ChooseMailMerge => self.care.ask_mail_merge(),
+            CareCommand::ChooseMailMerge => self.dialogs.save_csv(
+                DialogPurpose::MailMergeCsv,
+                "Export the mail merge",
+                "care-mail-merge.csv",
+            ),
             CareCommand::ExportMailMerge(path) => self.start_mail_merge(path),
             CareCommand::OpenDispute {
                 customer,

@@ -19,6 +19,14 @@ pub enum DialogPurpose {
     CustomersCsv,
     /// Where to save one customer's data as JSON.
     CustomerJson,
+    /// Where to save the points ledger as CSV.
+    LedgerCsv,
+    /// Where to save the care mail merge as CSV.
+    MailMergeCsv,
+    /// Where to save the referral codes as CSV.
+    ReferralCodesCsv,
+    /// Where to save the referrals as CSV.
+    ReferralsCsv,
 }
 
 /// At most one open file dialog and the channel its answer arrives on.
@@ -91,6 +99,24 @@ impl PendingDialog {
             rfd::FileDialog::new()
                 .set_title("Export the customers table")
                 .set_file_name("customers.csv")
+                .add_filter("CSV (Excel, LibreOffice)", &["csv"])
+                .save_file()
+                .into_iter()
+                .collect()
+        });
+    }
+
+    /// Asks where to save a CSV file for `purpose`, with this title and suggested name.
+    pub fn save_csv(
+        &mut self,
+        purpose: DialogPurpose,
+        title: &'static str,
+        file_name: &'static str,
+    ) {
+        self.spawn(purpose, move || {
+            rfd::FileDialog::new()
+                .set_title(title)
+                .set_file_name(file_name)
                 .add_filter("CSV (Excel, LibreOffice)", &["csv"])
                 .save_file()
                 .into_iter()

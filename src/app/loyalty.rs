@@ -7,8 +7,8 @@
 //! that can change it: imports, undos, the demo, business settings, program changes,
 //! adjustments. [`recompute_ledger`] is the one call those jobs make.
 
+use super::dialogs::DialogPurpose;
 use std::path::PathBuf;
-use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
 
 use chrono::{Local, NaiveDate};
@@ -188,8 +188,6 @@ pub struct LoyaltyState {
     /// The key of the last read started, so a failing read is not restarted every frame.
     read_started_for: Option<String>,
     slot: LoyaltySlot,
-    /// The open "Export ledger" save dialog's answer, if one is open.
-    dialog: Option<Receiver<Option<PathBuf>>>,
 }
 
 impl LoyaltyState {
@@ -220,49 +218,6 @@ impl LoyaltyState {
         if update.voucher.is_some() || update.notice.is_some() {
             self.voucher = update.voucher;
             self.notice = update.notice;
-        }
-    }
-
-    /// Whether the "Export ledger" save dialog is open.
-    pub fn dialog_is_open(&self) -> bool {
-        self.dialog.is_some()
-    }
-
-    /// The path chosen in the "Export ledger" save dialog once the owner answered (`None`
-    /// while it is open or after Cancel). The loyalty view asks every frame while it is open
-    /// and turns the answer into [`LoyaltyCommand::ExportLedger`].
-    pub fn take_dialog_answer(&mut self) -> Option<PathBuf> {
-        let receiver = self.dialog.as_ref()?;
-        match receiver.try_recv() {
-            Ok(answer) => {
-                self.dialog = None;
-                answer
-            }
-            Err(mpsc::TryRecvError::Empty) => None,
-            Err(mpsc::TryRecvError::Disconnected) => {
-                self.dialog = None;
-                None
-            }
-        }
-    }
-
-    fn ask_ledger_csv(&mut self) {
-        if self.dialog.is_some() {
-            return;
-        }
-        let (tx, rx) = mpsc::channel();
-        let spawned = std::thread::Builder::new()
-            .name("clv-desk-file-dialog".to_owned())
-            .spawn(move || {
-                let path = rfd::FileDialog::new()
-                    .set_title("Export the points ledger")
-                    .set_file_name("points-ledger.csv")
-                    .add_filter("CSV (Excel, LibreOffice)", &["csv"])
-                    .save_file();
-                let _ = tx.send(path);
-            });
-        if spawned.is_ok() {
-            self.dialog = Some(rx);
         }
     }
 }
@@ -518,7 +473,11 @@ impl AppState {
             LoyaltyCommand::SetActive(active) => self.start_set_active(active),
             LoyaltyCommand::Replay(draft) => self.start_replay(draft),
             LoyaltyCommand::FilterLedger(filter) => self.start_ledger_read(filter),
-            LoyaltyCommand::ChooseLedgerCsv => self.loyalty.ask_ledger_csv(),
+            LoyaltyCommand::ChooseLedgerCsv => self.dialogs.save_csv(
+                DialogPurpose::LedgerCsv,
+                "Export the points ledger",
+                "points-ledger.csv",
+            ),
             LoyaltyCommand::ExportLedger(path) => self.start_ledger_export(path),
             LoyaltyCommand::Redeem {
                 customer,

@@ -312,6 +312,11 @@ impl AppState {
         }
     }
 
+    /// Whether a file dialog is open (one at a time).
+    pub fn dialog_is_open(&self) -> bool {
+        self.dialogs.is_open()
+    }
+
     /// The background job in progress, if any.
     pub fn running_job(&self) -> Option<&RunningJob> {
         match &self.data {
@@ -349,6 +354,27 @@ impl AppState {
                         (self.profile.json_for.take(), paths.into_iter().next())
                     {
                         self.apply_profile(customer_profile::ProfileCommand::ExportJson(id, path));
+                    }
+                }
+                DialogPurpose::LedgerCsv
+                | DialogPurpose::MailMergeCsv
+                | DialogPurpose::ReferralCodesCsv
+                | DialogPurpose::ReferralsCsv => {
+                    if let Some(path) = paths.into_iter().next() {
+                        self.apply(match purpose {
+                            DialogPurpose::LedgerCsv => {
+                                Command::Loyalty(loyalty::LoyaltyCommand::ExportLedger(path))
+                            }
+                            DialogPurpose::MailMergeCsv => {
+                                Command::Care(care::CareCommand::ExportMailMerge(path))
+                            }
+                            DialogPurpose::ReferralCodesCsv => {
+                                Command::Referrals(referrals::ReferralCommand::ExportCodes(path))
+                            }
+                            _ => Command::Referrals(referrals::ReferralCommand::ExportReferrals(
+                                path,
+                            )),
+                        });
                     }
                 }
                 DialogPurpose::CustomersCsv => {

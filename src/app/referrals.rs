@@ -7,8 +7,8 @@
 //! `Store::evaluate_referrals`) after every import and undo: [`refresh_referrals`] is the
 //! one call those jobs make, before the loyalty ledger is brought up to date.
 
+use super::dialogs::DialogPurpose;
 use std::path::PathBuf;
-use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDate;
@@ -165,8 +165,6 @@ pub struct ReferralsState {
     /// The key of the last read started, so a failing read is not restarted every frame.
     read_started_for: Option<String>,
     slot: ReferralSlot,
-    /// The open save dialog's purpose and answer, if one is open.
-    dialog: Option<(CsvExport, Receiver<Option<PathBuf>>)>,
 }
 
 impl ReferralsState {
@@ -187,54 +185,6 @@ impl ReferralsState {
         }
         if update.notice.is_some() {
             self.notice = update.notice;
-        }
-    }
-
-    /// Whether a save dialog is open.
-    pub fn dialog_is_open(&self) -> bool {
-        self.dialog.is_some()
-    }
-
-    /// The export and path chosen in the save dialog once the owner answered (`None` while
-    /// it is open or after Cancel). The view asks every frame while it is open and turns the
-    /// answer into [`ReferralCommand::ExportCodes`] or [`ReferralCommand::ExportReferrals`].
-    pub fn take_dialog_answer(&mut self) -> Option<(CsvExport, PathBuf)> {
-        let (export, receiver) = self.dialog.as_ref()?;
-        let export = *export;
-        match receiver.try_recv() {
-            Ok(answer) => {
-                self.dialog = None;
-                answer.map(|path| (export, path))
-            }
-            Err(mpsc::TryRecvError::Empty) => None,
-            Err(mpsc::TryRecvError::Disconnected) => {
-                self.dialog = None;
-                None
-            }
-        }
-    }
-
-    fn ask_csv(&mut self, export: CsvExport) {
-        if self.dialog.is_some() {
-            return;
-        }
-        let (title, file) = match export {
-            CsvExport::Codes => ("Export the referral codes", "referral-codes.csv"),
-            CsvExport::Referrals => ("Export the referrals", "referrals.csv"),
-        };
-        let (tx, rx) = mpsc::channel();
-        let spawned = std::thread::Builder::new()
-            .name("clv-desk-file-dialog".to_owned())
-            .spawn(move || {
-                let path = rfd::FileDialog::new()
-                    .set_title(title)
-                    .set_file_name(file)
-                    .add_filter("CSV (Excel, LibreOffice)", &["csv"])
-                    .save_file();
-                let _ = tx.send(path);
-            });
-        if spawned.is_ok() {
-            self.dialog = Some((export, rx));
         }
     }
 }
@@ -338,8 +288,16 @@ impl AppState {
             ReferralCommand::Reject { id, reason } => self.start_reject(id, reason),
             ReferralCommand::SaveRules(rules) => self.start_save_referral_rules(rules),
             ReferralCommand::CreateCodes => self.start_create_codes(),
-            ReferralCommand::ChooseCodesCsv => self.referrals.ask_csv(CsvExport::Codes),
-            ReferralCommand::ChooseReferralsCsv => self.referrals.ask_csv(CsvExport::Referrals),
+            ReferralCommand::ChooseCodesCsv => self.dialogs.save_csv(
+                DialogPurpose::ReferralCodesCsv,
+                "Export the referral codes",
+                "referral-codes.csv",
+            ),
+            ReferralCommand::ChooseReferralsCsv => self.dialogs.save_csv(
+                DialogPurpose::ReferralsCsv,
+                "Export the referrals",
+                "referrals.csv",
+            ),
             ReferralCommand::ExportCodes(path) => self.start_export(CsvExport::Codes, path),
             ReferralCommand::ExportReferrals(path) => self.start_export(CsvExport::Referrals, path),
             ReferralCommand::DismissNotice => self.referrals.notice = None,

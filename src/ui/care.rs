@@ -69,13 +69,6 @@ pub fn care_ui(ui: &mut egui::Ui, state: &mut AppState, view: &mut CareViewState
     };
     let db_path = snapshot.db_path.clone();
     let no_orders = snapshot.overview.is_empty();
-    if let Some(path) = state.care.take_dialog_answer() {
-        state.push(Command::Care(CareCommand::ExportMailMerge(path)));
-    }
-    if state.care.dialog_is_open() {
-        ui.ctx()
-            .request_repaint_after(std::time::Duration::from_millis(100));
-    }
     let data = state.care.data.clone().filter(|d| d.db_path == db_path);
     if no_orders && data.is_none() {
         empty_state_ui(

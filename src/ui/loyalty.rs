@@ -69,13 +69,6 @@ pub fn loyalty_ui(ui: &mut egui::Ui, state: &mut AppState, view: &mut LoyaltyVie
     let db_path = snapshot.db_path.clone();
     let no_customers = snapshot.overview.customers == 0;
     let no_orders = snapshot.overview.is_empty();
-    if let Some(path) = state.loyalty.take_dialog_answer() {
-        state.push(Command::Loyalty(LoyaltyCommand::ExportLedger(path)));
-    }
-    if state.loyalty.dialog_is_open() {
-        ui.ctx()
-            .request_repaint_after(std::time::Duration::from_millis(100));
-    }
     let data = state.loyalty.data.clone().filter(|d| d.db_path == db_path);
     if no_orders && data.is_none() {
         empty_ui(ui, state);

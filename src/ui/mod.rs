@@ -84,6 +84,10 @@ impl ClvDeskApp {
     /// Draws one frame of the whole UI into `ui` and applies the commands it produced.
     pub fn show(&mut self, ui: &mut egui::Ui) {
         self.state.poll();
+        if self.state.dialog_is_open() {
+            // The answer of a file dialog is collected by `poll`: keep asking while it is open.
+            ui.ctx().request_repaint_after(Duration::from_millis(100));
+        }
         self.apply_theme(ui.ctx());
         self.handle_shortcuts(ui.ctx());
         self.handle_dropped_files(ui.ctx());

@@ -11,7 +11,7 @@ mod rules;
 
 use egui::RichText;
 
-use crate::app::referrals::{CsvExport, READING_REFERRALS_LABEL, ReferralCommand};
+use crate::app::referrals::{READING_REFERRALS_LABEL, ReferralCommand};
 use crate::app::{AppState, Command};
 use crate::domain::{Currency, format_money_rounded};
 
@@ -62,7 +62,6 @@ pub fn referrals_ui(ui: &mut egui::Ui, state: &mut AppState, view: &mut Referral
     };
     let db_path = snapshot.db_path.clone();
     let no_orders = snapshot.overview.is_empty();
-    collect_dialog_answer(ui, state);
     let data = state
         .referrals
         .data
@@ -105,21 +104,6 @@ pub fn referrals_ui(ui: &mut egui::Ui, state: &mut AppState, view: &mut Referral
         ReferralsTab::Report => report::report_ui(ui, &data),
         ReferralsTab::List => list::list_ui(ui, state, &mut view.list, &data),
         ReferralsTab::Rules => rules::rules_ui(ui, state, &mut view.rules, &data),
-    }
-}
-
-/// Turns a save dialog's answer into an export command; keeps painting while one is open.
-fn collect_dialog_answer(ui: &egui::Ui, state: &mut AppState) {
-    if let Some((export, path)) = state.referrals.take_dialog_answer() {
-        let command = match export {
-            CsvExport::Codes => ReferralCommand::ExportCodes(path),
-            CsvExport::Referrals => ReferralCommand::ExportReferrals(path),
-        };
-        state.push(Command::Referrals(command));
-    }
-    if state.referrals.dialog_is_open() {
-        ui.ctx()
-            .request_repaint_after(std::time::Duration::from_millis(100));
     }
 }
 

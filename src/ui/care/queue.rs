@@ -74,7 +74,7 @@ pub fn queue_ui(
 /// The mail-merge button and what the last one wrote.
 fn mail_merge_ui(ui: &mut egui::Ui, state: &mut AppState, data: &CareData, busy: bool) {
     ui.horizontal(|ui| {
-        let enabled = !busy && data.open_tasks > 0 && !state.care.dialog_is_open();
+        let enabled = !busy && data.open_tasks > 0 && !state.dialog_is_open();
         if ui
             .add_enabled(enabled, egui::Button::new("Export mail merge (CSV)…"))
             .on_hover_text(

@@ -108,7 +108,7 @@ pub fn ledger_ui(
         let rows = page.as_ref().map_or(0, |p| p.rows.len());
         if ui
             .add_enabled(
-                rows > 0 && !busy && !state.loyalty.dialog_is_open(),
+                rows > 0 && !busy && !state.dialog_is_open(),
                 egui::Button::new("Export ledger as CSV…"),
             )
             .on_hover_text(

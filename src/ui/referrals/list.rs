@@ -62,7 +62,7 @@ pub fn list_ui(
         let busy = state.running_job().is_some();
         if ui
             .add_enabled(
-                !data.referrals.is_empty() && !busy && !state.referrals.dialog_is_open(),
+                !data.referrals.is_empty() && !busy && !state.dialog_is_open(),
                 egui::Button::new("Export referrals as CSV…"),
             )
             .on_hover_text("Saves every referral as a CSV file that opens in Excel or LibreOffice.")

@@ -130,7 +130,7 @@ fn codes_ui(ui: &mut egui::Ui, state: &mut AppState, data: &ReferralData) {
         }
         if ui
             .add_enabled(
-                data.codes > 0 && !busy && !state.referrals.dialog_is_open(),
+                data.codes > 0 && !busy && !state.dialog_is_open(),
                 egui::Button::new("Export codes as CSV…"),
             )
             .on_hover_text("Saves every customer's code, name and e-mail for a mailing.")
