@@ -8,7 +8,9 @@ pub mod money;
 pub mod order;
 pub mod settings;
 
-pub use money::{Currency, Money, format_money, format_money_rounded, group_thousands};
+pub use money::{
+    Currency, Money, format_money, format_money_rounded, group_thousands, share_percent,
+};
 pub use order::{CustomerIdentity, NewOrder, NewOrderLine, Purchase, RefundOfOrder};
 pub use settings::BusinessSettings;
 

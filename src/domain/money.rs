@@ -158,9 +158,46 @@ pub fn group_thousands(value: u64) -> String {
     out
 }
 
+/// A share (0 to 1) as a percentage an owner can trust: whole percents, but one decimal
+/// when the whole number would claim 0% or 100% and the share is neither (`0.4%`,
+/// `99.7%`), and "less than 0.1%" / "more than 99.9%" beyond that.
+pub fn share_percent(share: f64) -> String {
+    if !share.is_finite() {
+        return "unknown".to_owned();
+    }
+    let percent = 100.0 * share;
+    let whole = format!("{percent:.0}");
+    let hides_some = whole == "0" && percent > 0.0;
+    let hides_rest = whole == "100" && percent < 100.0;
+    if !hides_some && !hides_rest {
+        return format!("{whole}%");
+    }
+    match format!("{percent:.1}").as_str() {
+        "0.0" => "less than 0.1%".to_owned(),
+        "100.0" => "more than 99.9%".to_owned(),
+        one_decimal => format!("{one_decimal}%"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shares_never_round_to_0_or_100_when_they_are_not() {
+        assert_eq!(share_percent(0.0), "0%");
+        assert_eq!(share_percent(1.0), "100%");
+        assert_eq!(share_percent(0.5), "50%");
+        assert_eq!(share_percent(0.456), "46%");
+        assert_eq!(share_percent(0.006), "1%");
+        // 9 of 2,002 customers: 0.45%, not "0%".
+        assert_eq!(share_percent(9.0 / 2002.0), "0.4%");
+        assert_eq!(share_percent(0.0004), "less than 0.1%");
+        assert_eq!(share_percent(0.997), "99.7%");
+        assert_eq!(share_percent(1993.0 / 2002.0), "99.6%");
+        assert_eq!(share_percent(0.99995), "more than 99.9%");
+        assert_eq!(share_percent(f64::NAN), "unknown");
+    }
 
     #[test]
     fn currency_parse_normalises_and_rejects() {

@@ -13,7 +13,7 @@ use egui::RichText;
 
 use crate::app::referrals::{READING_REFERRALS_LABEL, ReferralCommand};
 use crate::app::{AppState, Command};
-use crate::domain::{Currency, format_money_rounded};
+use crate::domain::{Currency, format_money_rounded, share_percent};
 
 use super::widgets::{empty_state_ui, first_steps_ui};
 
@@ -143,9 +143,9 @@ fn money(cents: f64, currency: Currency) -> String {
     format_money_rounded(cents, currency)
 }
 
-/// A share as a whole percentage.
+/// A share as a percentage (one decimal where a whole number would say 0% or 100%).
 fn percent(share: f64) -> String {
-    format!("{:.0}%", 100.0 * share)
+    share_percent(share)
 }
 
 /// Sets the accessible name of a widget (a screen reader reads it; tests find it by it).
