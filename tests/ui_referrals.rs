@@ -1,19 +1,25 @@
 //! The referrals view as an owner uses it on the demo shop (which comes with sample
 //! referrals, one of them flagged for review): reading the report, finding the referrals,
 //! recording one by hand (and being refused a second referral of the same friend),
-//! approving the flagged one, and exporting the referrals and codes as CSV.
+//! approving the flagged one, and exporting the referrals and codes as CSV; and on a
+//! small hand-built shop: saving gentler rules judges the referrals again at once.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use chrono::{NaiveDate, TimeZone as _, Utc};
+use clv_desk::app::loyalty::LoyaltyCommand;
 use clv_desk::app::referrals::{ReferralCommand, ReferralData};
 use clv_desk::app::{Command, Progress, UiPrefs, View, load_demo};
 use clv_desk::demo::DemoOptions;
-use clv_desk::domain::group_thousands;
+use clv_desk::domain::{Currency, CustomerId, CustomerIdentity, NewOrder, group_thousands};
+use clv_desk::programs::loyalty::EntryKind;
 use clv_desk::programs::referral::ReferralStatus;
 use clv_desk::store::Store;
+use clv_desk::store::loyalty::{LedgerFilter, LedgerRow};
+use clv_desk::store::orders::NewImport;
 use clv_desk::ui::ClvDeskApp;
 use egui::accesskit::Role;
 use egui_kittest::Harness;
@@ -25,8 +31,8 @@ fn valued_demo(db: &Path, customers: usize) {
     let options = DemoOptions {
         customers,
         seed: 5,
-        end_date: chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap(),
-        currency: clv_desk::domain::Currency::EUR,
+        end_date: NaiveDate::from_ymd_opt(2026, 6, 30).unwrap(),
+        currency: Currency::EUR,
     };
     load_demo(&mut store, &Progress::default(), &options).unwrap();
     clv_desk::app::valuation::value_and_save(&mut store, &Progress::default()).unwrap();
@@ -280,4 +286,155 @@ fn the_rules_form_validates_and_saves() {
         is_disabled(&harness, "Save rules"),
         "saved: nothing to save"
     );
+}
+
+fn day(text: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+}
+
+fn paid_order(id: &str, email: &str, name: &str, on: &str, cents: i64) -> NewOrder {
+    let on = day(on);
+    NewOrder {
+        source: "test".into(),
+        external_id: id.into(),
+        alt_external_id: None,
+        customer: CustomerIdentity {
+            email: Some(email.into()),
+            name: Some(name.into()),
+            ..CustomerIdentity::default()
+        },
+        placed_utc: Utc.from_utc_datetime(&on.and_hms_opt(10, 0, 0).unwrap()),
+        local_date: on,
+        utc_offset_minutes: Some(0),
+        currency: Currency::USD,
+        gross_cents: cents,
+        discount_cents: 0,
+        refunded_cents: 0,
+        refunded_utc: None,
+        shipping_cents: 0,
+        tax_cents: 0,
+        coupon_code: None,
+        status: "paid".into(),
+        channel: None,
+        lines: Vec::new(),
+    }
+}
+
+/// The customers of [`small_shop`].
+struct SmallShop {
+    ann: CustomerId,
+    bob: CustomerId,
+    cy: CustomerId,
+}
+
+/// Ann referred Bob (first order of 30.00 ten days before the data ends: waiting for the
+/// 30-day refund window) and Cy (first order of 15.00: below the 20.00 minimum, rejected).
+fn small_shop(db: &Path) -> SmallShop {
+    let mut store = Store::open(db).unwrap();
+    let orders = [
+        paid_order("1", "ann@example.com", "Ann Archer", "2025-01-05", 10_000),
+        paid_order("2", "cy@example.com", "Cy Cole", "2025-03-01", 15_00),
+        paid_order("3", "bob@example.com", "Bob Baker", "2025-06-20", 30_00),
+        paid_order("4", "dee@example.com", "Dee Dale", "2025-06-30", 40_00),
+    ];
+    store
+        .write_import(&NewImport::default(), &orders, &[], &mut |_| true)
+        .unwrap();
+    let id = |email: &str| {
+        let row = store
+            .customer_values()
+            .unwrap()
+            .into_iter()
+            .find(|c| c.email.as_deref() == Some(email))
+            .unwrap();
+        CustomerId(row.id)
+    };
+    let shop = SmallShop {
+        ann: id("ann@example.com"),
+        bob: id("bob@example.com"),
+        cy: id("cy@example.com"),
+    };
+    store
+        .record_referral(shop.ann, shop.bob, day("2025-06-01"))
+        .unwrap();
+    store
+        .record_referral(shop.ann, shop.cy, day("2025-02-01"))
+        .unwrap();
+    store.evaluate_referrals(day("2025-07-01")).unwrap();
+    shop
+}
+
+fn status_of(data: &ReferralData, friend: CustomerId) -> ReferralStatus {
+    data.referrals
+        .iter()
+        .find(|r| r.friend == friend.0)
+        .unwrap()
+        .status
+}
+
+fn referral_ledger(db: &Path) -> Vec<LedgerRow> {
+    Store::open(db)
+        .unwrap()
+        .ledger_entries(&LedgerFilter {
+            kinds: vec![EntryKind::Referral],
+            ..LedgerFilter::default()
+        })
+        .unwrap()
+}
+
+#[test]
+fn saving_gentler_rules_rewards_waiting_and_small_first_orders_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.sqlite");
+    let shop = small_shop(&db);
+    let mut harness = harness_on(&db);
+    let before = data(&harness);
+    assert_eq!(status_of(&before, shop.bob), ReferralStatus::Pending);
+    assert_eq!(status_of(&before, shop.cy), ReferralStatus::Rejected);
+    assert!(referral_ledger(&db).is_empty());
+    // The loyalty view has read the ledger: it must learn about the rewards.
+    harness
+        .state_mut()
+        .state
+        .push(Command::Loyalty(LoyaltyCommand::Refresh));
+    finish_job(&mut harness);
+    assert!(harness.state().state.loyalty_is_current());
+
+    harness.get_by_label("Codes and rules").click();
+    harness.run();
+    set_text(&mut harness, "Minimum first order", "10");
+    set_text(&mut harness, "Refund window", "7");
+    harness.get_by_label("Save rules").click();
+    finish_job(&mut harness);
+
+    let after = data(&harness);
+    assert_eq!(status_of(&after, shop.bob), ReferralStatus::Rewarded);
+    assert_eq!(status_of(&after, shop.cy), ReferralStatus::Rewarded);
+    let notice = harness.state().state.referrals.notice.clone().unwrap();
+    assert!(!notice.is_error, "{notice:?}");
+    assert!(notice.text.contains("2 rewarded now"), "{notice:?}");
+    shown(&harness, &notice.text);
+    let ledger = referral_ledger(&db);
+    let points = |who: CustomerId| -> i64 {
+        ledger
+            .iter()
+            .filter(|r| r.customer == who)
+            .map(|r| r.points)
+            .sum()
+    };
+    assert_eq!(points(shop.ann), 400, "{ledger:?}");
+    assert_eq!(points(shop.bob), 100, "{ledger:?}");
+    assert_eq!(points(shop.cy), 100, "{ledger:?}");
+    assert!(
+        !harness.state().state.loyalty_is_current(),
+        "the loyalty view reads the ledger again"
+    );
+
+    // Saving the same rules again judges again and changes nothing.
+    set_text(&mut harness, "Minimum first order", "12");
+    harness.get_by_label("Save rules").click();
+    finish_job(&mut harness);
+    assert_eq!(referral_ledger(&db).len(), ledger.len());
+    let notice = harness.state().state.referrals.notice.clone().unwrap();
+    assert!(notice.text.contains("0 changed"), "{notice:?}");
 }

@@ -169,6 +169,18 @@ fn read_profile(
     Ok(Some((profile, preview)))
 }
 
+/// Reads customer `id`'s profile again into `slot`, inside a job that changed what the
+/// profile shows (a referral recorded or judged again), so the open profile is current.
+pub fn reread_profile(
+    store: &Store,
+    id: i64,
+    slot: &ProfileSlot,
+) -> Result<(), crate::store::StoreError> {
+    let read = read_profile(store, id)?;
+    put(slot, |r| r.profile = Some(read));
+    Ok(())
+}
+
 fn put(slot: &ProfileSlot, fill: impl FnOnce(&mut ProfileResults)) {
     if let Ok(mut results) = slot.lock() {
         fill(&mut results);

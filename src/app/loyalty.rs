@@ -222,6 +222,18 @@ impl LoyaltyState {
     }
 }
 
+impl LoyaltyState {
+    /// Marks the data on screen as read before a change made elsewhere (referral rewards
+    /// written to the ledger), so the loyalty view reads it again; it stays on screen,
+    /// marked as being brought up to date, until then.
+    pub(super) fn mark_stale(&mut self) {
+        self.read_started_for = None;
+        if let Some(data) = &mut self.data {
+            Arc::make_mut(data).key.clear();
+        }
+    }
+}
+
 /// Today on this computer's calendar: the day every recompute, balance and redemption is
 /// as of.
 pub fn today() -> NaiveDate {

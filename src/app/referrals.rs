@@ -17,7 +17,7 @@ use super::AppState;
 use super::loyalty::{Notice, today};
 use crate::domain::{Currency, CustomerId, group_thousands};
 use crate::programs::referral::{ReferralReport, ReferralRules, ReferralStatus};
-use crate::store::referrals::ReferralRow;
+use crate::store::referrals::{EvaluationOutcome, ReferralRow};
 use crate::store::{Store, StoreError};
 
 /// The label of the job that reads the referrals view's data.
@@ -141,6 +141,8 @@ fn resolve_customer(store: &Store, text: &str) -> Result<CustomerId, String> {
 struct ReferralUpdate {
     data: Option<ReferralData>,
     notice: Option<Notice>,
+    /// A write ran: statuses and the loyalty ledger may have changed.
+    wrote: bool,
 }
 
 /// Where referral jobs leave their results.
@@ -168,10 +170,10 @@ pub struct ReferralsState {
 }
 
 impl ReferralsState {
-    /// Takes what a finished job left in the slot.
-    fn take_update(&mut self) {
+    /// Takes what a finished job left in the slot; whether it came from a write.
+    fn take_update(&mut self) -> bool {
         let Some(update) = self.slot.lock().ok().and_then(|mut s| s.take()) else {
-            return;
+            return false;
         };
         if let Some(data) = update.data {
             let other_file = self
@@ -186,16 +188,40 @@ impl ReferralsState {
         if update.notice.is_some() {
             self.notice = update.notice;
         }
+        update.wrote
     }
 }
 
 /// Records the referrals coupon codes show and evaluates every referral as of today.
-/// Called by every job that changes orders (imports, undos), before the loyalty ledger is
-/// brought up to date.
-pub fn refresh_referrals(store: &mut Store) -> Result<(), StoreError> {
+/// Called by every job that changes orders (imports, undos) or the rules, before the
+/// loyalty ledger is brought up to date.
+pub fn refresh_referrals(store: &mut Store) -> Result<EvaluationOutcome, StoreError> {
     store.match_coupon_referrals()?;
-    store.evaluate_referrals(today())?;
-    Ok(())
+    store.evaluate_referrals(today())
+}
+
+/// What saving the rules changed, in words: "Referral rules saved. 12 referrals judged
+/// again: 3 changed status, 2 rewarded now."
+pub fn rules_saved_words(outcome: &EvaluationOutcome) -> String {
+    let mut words = format!(
+        "Referral rules saved. {} referrals judged again: {} changed",
+        group_thousands(outcome.evaluated as u64),
+        group_thousands(outcome.changed as u64)
+    );
+    if outcome.rewarded_now > 0 {
+        words.push_str(&format!(
+            ", {} rewarded now",
+            group_thousands(outcome.rewarded_now as u64)
+        ));
+    }
+    if outcome.reversed_now > 0 {
+        words.push_str(&format!(
+            ", {} rewards taken back",
+            group_thousands(outcome.reversed_now as u64)
+        ));
+    }
+    words.push('.');
+    words
 }
 
 /// Reads the rules, report and referrals.
@@ -270,9 +296,12 @@ impl AppState {
             .is_some_and(|key| self.referrals.read_started_for.as_ref() != Some(&key))
     }
 
-    /// Collects what a finished referral job left (called when any job finishes).
+    /// Collects what a finished referral job left (called when any job finishes). After a
+    /// write the loyalty view reads the ledger again: referral rewards live in it.
     pub(super) fn take_referrals_update(&mut self) {
-        self.referrals.take_update();
+        if self.referrals.take_update() {
+            self.loyalty.mark_stale();
+        }
     }
 
     /// Applies one referral command.
@@ -324,6 +353,7 @@ impl AppState {
                     ReferralUpdate {
                         data: Some(data),
                         notice: None,
+                        wrote: false,
                     },
                 );
                 Ok(words)
@@ -331,8 +361,9 @@ impl AppState {
         );
     }
 
-    /// A write job that ends by reading the data again; `write` says what it did or why
-    /// it was refused (shown as the notice either way).
+    /// A write job that ends by reading the data again (and the open customer profile,
+    /// which lists the customer's referrals); `write` says what it did or why it was
+    /// refused (shown as the notice either way).
     fn start_referral_write(
         &mut self,
         label: &str,
@@ -342,6 +373,10 @@ impl AppState {
             return;
         };
         let slot = Arc::clone(&self.referrals.slot);
+        let profile = self
+            .profile
+            .open_id()
+            .map(|id| (id, Arc::clone(&self.profile.slot)));
         self.start_job(
             label,
             Box::new(move |store, progress| {
@@ -349,6 +384,9 @@ impl AppState {
                 let written = write(store);
                 progress.set(0.6, "Reading referrals and their value…");
                 let data = read_data(store, key)?;
+                if let Some((id, profile_slot)) = &profile {
+                    super::customer_profile::reread_profile(store, *id, profile_slot)?;
+                }
                 let (text, is_error) = match &written {
                     Ok(words) => (words.clone(), false),
                     Err(words) => (capitalised(words), true),
@@ -359,6 +397,7 @@ impl AppState {
                     ReferralUpdate {
                         data: Some(data),
                         notice,
+                        wrote: true,
                     },
                 );
                 written.map_err(|words| anyhow::anyhow!(words))
@@ -425,15 +464,9 @@ impl AppState {
             store
                 .save_referral_rules(&rules)
                 .map_err(|e| e.to_string())?;
-            let outcome = store
-                .evaluate_referrals(today())
-                .map_err(|e| e.to_string())?;
+            let outcome = refresh_referrals(store).map_err(|e| e.to_string())?;
             super::loyalty::recompute_ledger(store).map_err(|e| e.to_string())?;
-            Ok(format!(
-                "Referral rules saved; {} referrals evaluated again, {} changed.",
-                group_thousands(outcome.evaluated as u64),
-                group_thousands(outcome.changed as u64)
-            ))
+            Ok(rules_saved_words(&outcome))
         });
     }
 

@@ -24,8 +24,9 @@
 //!   referral over the cap is `qualified` (not rewarded), with the reason.
 //! * **Rewards** are issued once: a `rewarded` referral stays rewarded unless its first
 //!   order is refunded within the window (learnt from a later import) or the owner rejects
-//!   it; then it is `rejected` and the store appends reversing entries. Later fraud flags or
-//!   a full cap never take an issued reward back.
+//!   it; then it is `rejected` and the store appends reversing entries. Later fraud flags,
+//!   a full cap or a minimum first order raised after the reward never take an issued
+//!   reward back.
 //! * **Fraud checks** (each returns its evidence in words): *self-referral* — the same
 //!   mailbox (canonical e-mail: case, Gmail dots and `+tags` ignored), the same phone (last
 //!   9 digits) or the same full name; *shared contact details* — the same postcode, or the
@@ -530,7 +531,9 @@ fn hard_failure(
             ),
         ));
     }
-    if order.paid_cents < min {
+    // The paid amount was judged when the reward was issued: a minimum raised later (a
+    // rules save judges every referral again) does not take the reward back.
+    if order.paid_cents < min && !facts.rewarded {
         return Some(Decision::new(
             ReferralStatus::Rejected,
             format!(
@@ -1126,6 +1129,19 @@ mod tests {
         );
         assert_eq!(closed.status, ReferralStatus::Rewarded);
         assert_eq!(closed.qualified_on, Some(d("2024-02-09")));
+    }
+
+    #[test]
+    fn a_raised_minimum_does_not_take_an_issued_reward_back() {
+        let raised = ReferralRules {
+            min_first_order_cents: 50_00,
+            ..ReferralRules::default()
+        };
+        let mut rewarded = facts(Some(first("2024-01-10", 25_00)), "2024-06-01");
+        rewarded.rewarded = true;
+        assert_eq!(decide(&raised, &rewarded).status, ReferralStatus::Rewarded);
+        let not_yet = facts(Some(first("2024-01-10", 25_00)), "2024-06-01");
+        assert_eq!(decide(&raised, &not_yet).status, ReferralStatus::Rejected);
     }
 
     #[test]
