@@ -2,7 +2,8 @@
 //! referrals, one of them flagged for review): reading the report, finding the referrals,
 //! recording one by hand (and being refused a second referral of the same friend),
 //! approving the flagged one, and exporting the referrals and codes as CSV; and on a
-//! small hand-built shop: saving gentler rules judges the referrals again at once.
+//! small hand-built shop: saving gentler rules judges the referrals again at once, and a
+//! friend can be given a voucher for a reward of the loyalty catalogue instead of points.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
@@ -402,6 +403,7 @@ fn saving_gentler_rules_rewards_waiting_and_small_first_orders_at_once() {
 
     harness.get_by_label("Codes and rules").click();
     harness.run();
+    harness.get_by_label_contains("Your loyalty catalogue has no rewards yet");
     set_text(&mut harness, "Minimum first order", "10");
     set_text(&mut harness, "Refund window", "7");
     harness.get_by_label("Save rules").click();
@@ -437,4 +439,87 @@ fn saving_gentler_rules_rewards_waiting_and_small_first_orders_at_once() {
     assert_eq!(referral_ledger(&db).len(), ledger.len());
     let notice = harness.state().state.referrals.notice.clone().unwrap();
     assert!(notice.text.contains("0 changed"), "{notice:?}");
+}
+
+#[test]
+fn give_the_friend_a_catalogue_voucher_instead_of_points() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.sqlite");
+    let shop = small_shop(&db);
+    let mut store = Store::open(&db).unwrap();
+    clv_desk::app::loyalty::set_up_demo_program(&mut store).unwrap();
+    let drink = store
+        .loyalty_program()
+        .unwrap()
+        .program
+        .rewards
+        .into_iter()
+        .find(|r| r.name == "Free drink")
+        .unwrap();
+    drop(store);
+    let mut harness = harness_on(&db);
+    harness.get_by_label("Codes and rules").click();
+    harness.run();
+    assert!(
+        harness
+            .query_by_label_contains("Your loyalty catalogue has no rewards yet")
+            .is_none()
+    );
+    harness
+        .get_by_role_and_label(Role::ComboBox, "Friend's reward")
+        .click();
+    harness.run();
+    harness.get_by_label_contains("Voucher: Free drink").click();
+    harness.run();
+    assert!(
+        harness
+            .query_by_role_and_label(Role::TextInput, "Points for the friend")
+            .is_none(),
+        "a voucher replaces the friend's points"
+    );
+    set_text(&mut harness, "Minimum first order", "10");
+    set_text(&mut harness, "Refund window", "7");
+    harness.get_by_label("Save rules").click();
+    finish_job(&mut harness);
+
+    let rules = Store::open(&db).unwrap().referral_rules().unwrap();
+    assert_eq!(rules.friend_reward_id, drink.id);
+    assert_eq!(rules.friend_points, 0);
+    assert_eq!(rules.referrer_reward_id, None);
+    assert_eq!(rules.referrer_points, 200);
+    let after = data(&harness);
+    assert_eq!(status_of(&after, shop.bob), ReferralStatus::Rewarded);
+    assert_eq!(status_of(&after, shop.cy), ReferralStatus::Rewarded);
+    let combo = harness.get_by_role_and_label(Role::ComboBox, "Friend's reward");
+    assert_eq!(
+        combo.accesskit_node().value().as_deref(),
+        Some("Voucher: Free drink"),
+        "the saved rules come back into the form"
+    );
+
+    let ledger = referral_ledger(&db);
+    for friend in [shop.bob, shop.cy] {
+        let rows: Vec<&LedgerRow> = ledger.iter().filter(|r| r.customer == friend).collect();
+        assert_eq!(rows.len(), 1, "{ledger:?}");
+        assert_eq!(rows[0].points, 0);
+        assert_eq!(rows[0].reward_id, drink.id);
+        let code = rows[0].voucher_code.clone().unwrap();
+        assert!(code.starts_with("RF-"), "{code}");
+        assert!(rows[0].reason.contains(&code), "{:?}", rows[0]);
+    }
+    let ann: i64 = ledger
+        .iter()
+        .filter(|r| r.customer == shop.ann)
+        .map(|r| r.points)
+        .sum();
+    assert_eq!(ann, 400);
+    // The referral list shows the voucher beside the status.
+    harness.get_by_label("All referrals").click();
+    harness.run();
+    let bob_voucher = ledger
+        .iter()
+        .find(|r| r.customer == shop.bob)
+        .and_then(|r| r.voucher_code.clone())
+        .unwrap();
+    harness.get_by_label_contains(&bob_voucher);
 }

@@ -16,6 +16,7 @@ use chrono::NaiveDate;
 use super::AppState;
 use super::loyalty::{Notice, today};
 use crate::domain::{Currency, CustomerId, group_thousands};
+use crate::programs::loyalty::Reward;
 use crate::programs::referral::{ReferralReport, ReferralRules, ReferralStatus};
 use crate::store::referrals::{EvaluationOutcome, ReferralRow};
 use crate::store::{Store, StoreError};
@@ -81,6 +82,10 @@ pub struct ReferralData {
     pub referrals: Vec<ReferralRow>,
     /// Customers with a referral code.
     pub codes: usize,
+    /// The loyalty catalogue's active rewards, which the rules can give as vouchers.
+    pub catalogue: Vec<Reward>,
+    /// Whether the loyalty program is switched on.
+    pub loyalty_active: bool,
 }
 
 impl ReferralData {
@@ -226,7 +231,10 @@ pub fn rules_saved_words(outcome: &EvaluationOutcome) -> String {
 
 /// Reads the rules, report and referrals.
 fn read_data(store: &Store, key: String) -> Result<ReferralData, StoreError> {
+    let loyalty = store.loyalty_program()?;
     Ok(ReferralData {
+        catalogue: loyalty.program.rewards,
+        loyalty_active: loyalty.active,
         key,
         db_path: store.path().to_path_buf(),
         today: today(),

@@ -174,6 +174,9 @@ pub struct ReferralRow {
     pub review_decision: Option<String>,
     /// Day it qualified.
     pub qualified_date: Option<String>,
+    /// What its rewards gave and still stand, in words ("200 points to the referrer;
+    /// voucher RF-ABCD-EFGH (Free drink) to the friend"); '' when nothing.
+    pub rewards: String,
 }
 
 fn status_name<S: serde::Serializer>(status: &ReferralStatus, s: S) -> Result<S::Ok, S::Error> {
@@ -1375,7 +1378,62 @@ fn referral_status(conn: &Connection, id: i64) -> Result<ReferralStatus, Fail> {
         .ok_or_else(|| ReferralError::UnknownReferral(id).into())
 }
 
+/// What one side of a referral holds in the ledger.
+#[derive(Default)]
+struct SideRewards {
+    points: i64,
+    /// The latest voucher row's code and reward name (no code: cancelled).
+    voucher: Option<(Option<String>, Option<String>)>,
+}
+
+/// The standing rewards of every referral in words, by referral id.
+fn rewards_given(conn: &Connection) -> rusqlite::Result<BTreeMap<i64, String>> {
+    let mut stmt = conn.prepare(
+        "SELECT l.source_ref, l.points, l.voucher_code, w.name
+         FROM points_ledger l LEFT JOIN rewards w ON w.id = l.reward_id
+         WHERE l.kind = 'referral' AND l.source_ref LIKE 'referral:%'
+         ORDER BY l.id",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut sides: BTreeMap<(i64, bool), SideRewards> = BTreeMap::new();
+    while let Some(row) = rows.next()? {
+        let source_ref: String = row.get(0)?;
+        let mut parts = base_ref(&source_ref).split(':').skip(1);
+        let Some(id) = parts.next().and_then(|id| id.parse::<i64>().ok()) else {
+            continue;
+        };
+        let friend = parts.next() == Some("friend");
+        let side = sides.entry((id, friend)).or_default();
+        if parts.next() == Some("voucher") {
+            side.voucher = Some((row.get(2)?, row.get(3)?));
+        } else {
+            side.points += row.get::<_, i64>(1)?;
+        }
+    }
+    let mut words: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+    for ((id, friend), side) in sides {
+        let to = if friend {
+            "to the friend"
+        } else {
+            "to the referrer"
+        };
+        let list = words.entry(id).or_default();
+        if side.points != 0 {
+            list.push(format!("{} points {to}", side.points));
+        }
+        if let Some((Some(code), name)) = side.voucher {
+            let name = name.map_or_else(String::new, |n| format!(" ({n})"));
+            list.push(format!("voucher {code}{name} {to}"));
+        }
+    }
+    Ok(words
+        .into_iter()
+        .map(|(id, list)| (id, list.join("; ")))
+        .collect())
+}
+
 fn read_referrals(conn: &Connection) -> rusqlite::Result<Vec<ReferralRow>> {
+    let mut rewards = rewards_given(conn)?;
     conn.prepare(
         "SELECT r.id, r.referred_date, b.id, b.display_name, f.id, f.display_name, r.code,
                 r.origin, r.order_id, r.status, r.reason, r.flags, r.review_decision,
@@ -1389,8 +1447,10 @@ fn read_referrals(conn: &Connection) -> rusqlite::Result<Vec<ReferralRow>> {
     )?
     .query_map([], |r| {
         let status: String = r.get(9)?;
+        let id: i64 = r.get(0)?;
         Ok(ReferralRow {
-            id: r.get(0)?,
+            id,
+            rewards: rewards.remove(&id).unwrap_or_default(),
             referred_date: r.get(1)?,
             referrer: r.get(2)?,
             referrer_name: r.get(3)?,
@@ -1410,7 +1470,7 @@ fn read_referrals(conn: &Connection) -> rusqlite::Result<Vec<ReferralRow>> {
 }
 
 /// Columns of the referrals CSV.
-const REFERRAL_CSV_COLUMNS: [&str; 13] = [
+const REFERRAL_CSV_COLUMNS: [&str; 14] = [
     "id",
     "referred_date",
     "referrer_id",
@@ -1424,6 +1484,7 @@ const REFERRAL_CSV_COLUMNS: [&str; 13] = [
     "reason",
     "flags",
     "qualified_date",
+    "rewards",
 ];
 
 /// Writes `rows` as CSV; text cells go through [`crate::export::spreadsheet_safe`].
@@ -1446,6 +1507,7 @@ pub fn write_referrals_rows_csv(rows: &[ReferralRow], out: &mut dyn Write) -> cs
             safe(&row.reason),
             safe(&row.flags),
             safe(row.qualified_date.as_deref().unwrap_or("")),
+            safe(&row.rewards),
         ])?;
     }
     writer.flush()?;

@@ -221,6 +221,7 @@ fn table_ui(ui: &mut egui::Ui, rows: &[ReferralRow]) {
         .column(Column::initial(160.0).at_least(80.0).clip(true))
         .column(Column::initial(130.0).at_least(80.0).clip(true))
         .column(Column::initial(130.0).at_least(80.0).clip(true))
+        .column(Column::initial(220.0).at_least(100.0).clip(true))
         .column(Column::initial(260.0).at_least(100.0).clip(true))
         .column(Column::remainder().at_least(100.0).clip(true))
         .header(row_height + 4.0, |mut header| {
@@ -237,6 +238,10 @@ fn table_ui(ui: &mut egui::Ui, rows: &[ReferralRow]) {
                     "Recorded by hand, or found as a code on the friend's first order.",
                 ),
                 ("Status", "Where the referral stands."),
+                (
+                    "Rewards",
+                    "The points and vouchers it gave that still stand (vouchers with their code).",
+                ),
                 ("Why", "The reason for the status, in words."),
                 ("Flags", "What the fraud checks found, if anything."),
             ] {
@@ -259,7 +264,7 @@ fn table_ui(ui: &mut egui::Ui, rows: &[ReferralRow]) {
         });
 }
 
-fn cells(referral: &ReferralRow) -> [String; 8] {
+fn cells(referral: &ReferralRow) -> [String; 9] {
     let how = match (referral.origin.as_str(), &referral.code) {
         ("coupon", Some(code)) => format!("Code {code}"),
         ("coupon", None) => "Code on an order".to_owned(),
@@ -276,6 +281,7 @@ fn cells(referral: &ReferralRow) -> [String; 8] {
         format!("{} (#{})", referral.friend_name, referral.friend),
         how,
         status,
+        referral.rewards.clone(),
         referral.reason.clone(),
         referral.flags.clone(),
     ]

@@ -1,12 +1,14 @@
 //! The codes and rules tab: create a referral code for every customer, export the codes,
-//! and the rules form (points for each side, minimum first order, refund window, cap,
-//! burst check) with validation and Save.
+//! and the rules form (for each side loyalty points or a voucher for a reward of the
+//! loyalty catalogue; minimum first order, refund window, cap, burst check) with
+//! validation and Save.
 
 use egui::RichText;
 
 use crate::app::referrals::{ReferralCommand, ReferralData};
 use crate::app::{AppState, Command};
 use crate::domain::{Currency, group_thousands};
+use crate::programs::loyalty::Reward;
 use crate::programs::referral::ReferralRules;
 
 use super::field;
@@ -15,7 +17,11 @@ use super::field;
 #[derive(Debug, Default, PartialEq)]
 pub struct RulesForm {
     base: Option<ReferralRules>,
+    /// The catalogue reward the referrer gets as a voucher; `None`: points.
+    referrer_voucher: Option<i64>,
     referrer_points: String,
+    /// The catalogue reward the friend gets as a voucher; `None`: points.
+    friend_voucher: Option<i64>,
     friend_points: String,
     min_first_order: String,
     refund_window_days: String,
@@ -31,7 +37,9 @@ impl RulesForm {
         let unit = currency.minor_per_major() as f64;
         RulesForm {
             base: Some(rules.clone()),
+            referrer_voucher: rules.referrer_reward_id,
             referrer_points: rules.referrer_points.to_string(),
+            friend_voucher: rules.friend_reward_id,
             friend_points: rules.friend_points.to_string(),
             min_first_order: format!("{}", rules.min_first_order_cents as f64 / unit),
             refund_window_days: rules.refund_window_days.to_string(),
@@ -44,18 +52,28 @@ impl RulesForm {
         }
     }
 
-    /// The typed rules, or every problem with them in words.
-    fn rules(&self, currency: Currency) -> Result<ReferralRules, Vec<String>> {
+    /// The typed rules, or every problem with them in words. A side given a voucher gets
+    /// no points; `catalogue` is the loyalty catalogue's active rewards.
+    fn rules(
+        &self,
+        currency: Currency,
+        catalogue: &[Reward],
+    ) -> Result<ReferralRules, Vec<String>> {
         let mut problems = Vec::new();
-        let base = self.base.clone().unwrap_or_default();
         let mut whole = |text: &str, what: &str| -> u32 {
             text.trim().parse::<u32>().unwrap_or_else(|_| {
                 problems.push(format!("{what} must be a whole number, 0 or more."));
                 0
             })
         };
-        let referrer_points = whole(&self.referrer_points, "Points for the referrer");
-        let friend_points = whole(&self.friend_points, "Points for the friend");
+        let referrer_points = match self.referrer_voucher {
+            None => whole(&self.referrer_points, "Points for the referrer"),
+            Some(_) => 0,
+        };
+        let friend_points = match self.friend_voucher {
+            None => whole(&self.friend_points, "Points for the friend"),
+            Some(_) => 0,
+        };
         let refund_window_days = whole(&self.refund_window_days, "The refund window");
         let cap_period_days = whole(&self.cap_period_days, "The cap's period");
         let burst_count = whole(&self.burst_count, "The burst count");
@@ -74,16 +92,29 @@ impl RulesForm {
                 0
             }
         };
+        for (voucher, who) in [
+            (self.referrer_voucher, "referrer"),
+            (self.friend_voucher, "friend"),
+        ] {
+            if let Some(id) = voucher
+                && !catalogue.iter().any(|r| r.id == Some(id))
+            {
+                problems.push(format!(
+                    "The {who}'s reward is no longer in the loyalty catalogue; choose another."
+                ));
+            }
+        }
         let rules = ReferralRules {
             referrer_points: i64::from(referrer_points),
             friend_points: i64::from(friend_points),
+            referrer_reward_id: self.referrer_voucher,
+            friend_reward_id: self.friend_voucher,
             min_first_order_cents,
             refund_window_days,
             cap_per_referrer: cap,
             cap_period_days,
             burst_count,
             burst_days,
-            ..base
         };
         if let Err(found) = rules.validate() {
             problems.extend(found.into_iter().map(|p| p.message));
@@ -151,24 +182,32 @@ fn rules_form_ui(
     ui.label(RichText::new("Rules").strong());
     ui.label(
         "A referral is rewarded once the friend's first order is big enough and the refund \
-         window has passed without a refund. Points go into the loyalty program.",
+         window has passed without a refund. Each side gets loyalty points or a voucher for \
+         a reward of your loyalty catalogue; both are written in the loyalty ledger.",
     );
+    catalogue_note_ui(ui, data);
     let code = data.currency.code();
     egui::Grid::new("referral-rules")
         .num_columns(2)
         .show(ui, |ui| {
-            row(
-                ui,
-                &mut form.referrer_points,
-                "Points for the referrer",
-                "points",
-            );
-            row(
-                ui,
-                &mut form.friend_points,
-                "Points for the friend",
-                "points",
-            );
+            gift_row(ui, &mut form.referrer_voucher, "Referrer's reward", data);
+            if form.referrer_voucher.is_none() {
+                row(
+                    ui,
+                    &mut form.referrer_points,
+                    "Points for the referrer",
+                    "points",
+                );
+            }
+            gift_row(ui, &mut form.friend_voucher, "Friend's reward", data);
+            if form.friend_voucher.is_none() {
+                row(
+                    ui,
+                    &mut form.friend_points,
+                    "Points for the friend",
+                    "points",
+                );
+            }
             row(ui, &mut form.min_first_order, "Minimum first order", code);
             row(ui, &mut form.refund_window_days, "Refund window", "days");
             row(
@@ -186,7 +225,7 @@ fn rules_form_ui(
             );
             row(ui, &mut form.burst_days, "Within", "days (0: no check)");
         });
-    let rules = form.rules(data.currency);
+    let rules = form.rules(data.currency, &data.catalogue);
     let changed = rules.as_ref().is_ok_and(|r| *r != data.rules);
     if let Err(problems) = &rules {
         for problem in problems {
@@ -215,6 +254,57 @@ fn rules_form_ui(
             *form = saved;
         }
     });
+}
+
+/// Why the vouchers list is empty or may not be used yet, when it is.
+fn catalogue_note_ui(ui: &mut egui::Ui, data: &ReferralData) {
+    let note = if data.catalogue.is_empty() {
+        "Your loyalty catalogue has no rewards yet, so referrals can give points only. \
+         Add rewards under Loyalty to give a voucher instead."
+    } else if !data.loyalty_active {
+        "Your loyalty program is switched off: points and vouchers are still recorded in \
+         the ledger, and customers can use them once you switch it on under Loyalty."
+    } else {
+        return;
+    };
+    ui.label(
+        RichText::new(note)
+            .small()
+            .color(ui.visuals().weak_text_color()),
+    );
+}
+
+/// The words for a side's gift: "Loyalty points" or "Voucher: Free drink".
+fn gift_text(voucher: Option<i64>, catalogue: &[Reward]) -> String {
+    match voucher {
+        None => "Loyalty points".to_owned(),
+        Some(id) => catalogue.iter().find(|r| r.id == Some(id)).map_or_else(
+            || format!("Voucher: reward number {id} (no longer in the catalogue)"),
+            |r| format!("Voucher: {}", r.name),
+        ),
+    }
+}
+
+/// A rules-grid row choosing what one side gets: points, or a catalogue reward as a voucher.
+fn gift_row(ui: &mut egui::Ui, voucher: &mut Option<i64>, name: &str, data: &ReferralData) {
+    let label = ui.label(name);
+    egui::ComboBox::from_id_salt(name)
+        .selected_text(gift_text(*voucher, &data.catalogue))
+        .width(260.0)
+        .show_ui(ui, |ui| {
+            ui.selectable_value(voucher, None, gift_text(None, &data.catalogue));
+            for reward in &data.catalogue {
+                let text = format!(
+                    "{} (worth {} points)",
+                    gift_text(reward.id, &data.catalogue),
+                    group_thousands(reward.points_cost.max(0) as u64)
+                );
+                ui.selectable_value(voucher, reward.id, text);
+            }
+        })
+        .response
+        .labelled_by(label.id);
+    ui.end_row();
 }
 
 /// One labelled field of the rules grid.
