@@ -3,7 +3,8 @@
 //! recording one by hand (and being refused a second referral of the same friend),
 //! approving the flagged one, and exporting the referrals and codes as CSV; and on a
 //! small hand-built shop: saving gentler rules judges the referrals again at once, and a
-//! friend can be given a voucher for a reward of the loyalty catalogue instead of points.
+//! friend can be given a voucher for a reward of the loyalty catalogue instead of points;
+//! a customer's profile shows their code, who referred them and the friends they brought.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
@@ -522,4 +523,80 @@ fn give_the_friend_a_catalogue_voucher_instead_of_points() {
         .and_then(|r| r.voucher_code.clone())
         .unwrap();
     harness.get_by_label_contains(&bob_voucher);
+}
+
+#[test]
+fn the_profile_shows_the_code_the_referrer_and_the_friends() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.sqlite");
+    let shop = small_shop(&db);
+    let code = Store::open(&db)
+        .unwrap()
+        .ensure_referral_code(shop.ann)
+        .unwrap();
+    let prefs = UiPrefs {
+        last_view: View::Customers,
+        ..UiPrefs::default()
+    };
+    let app = ClvDeskApp::new(&db, prefs);
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1500.0, 1000.0))
+        .build_ui_state(|ui, app: &mut ClvDeskApp| app.show(ui), app);
+    harness.step();
+    run_until(&mut harness, |app| {
+        app.state.running_job().is_none() && app.state.customers_table_is_current()
+    });
+    let open = |harness: &mut Harness<'_, ClvDeskApp>, who: CustomerId| {
+        harness.step();
+        run_until(harness, |app| {
+            app.state.running_job().is_none() && app.state.profile.open_id() == Some(who.0)
+        });
+    };
+
+    // Ann, from the table: her code and the two friends she brought.
+    harness
+        .query_all_by_label("Ann Archer")
+        .last()
+        .unwrap()
+        .click();
+    open(&mut harness, shop.ann);
+    harness.get_by_label(&format!("Referral code: {code}"));
+    harness.get_by_label("Nobody referred them.");
+    let spent = clv_desk::domain::format_money(45_00, Currency::USD);
+    harness.get_by_label(&format!(
+        "They brought 2 friends, who have spent {spent} so far:"
+    ));
+    harness.get_by_label("waiting");
+    harness.get_by_label("rejected");
+
+    // Bob, through the link: who referred him, and the way back.
+    harness
+        .get_by_label(&format!("Bob Baker (#{})", shop.bob.0))
+        .click();
+    open(&mut harness, shop.bob);
+    harness.get_by_label(&format!(
+        "Referred by Ann Archer (#{}) on 2025-06-01: waiting.",
+        shop.ann.0
+    ));
+    harness.get_by_label("They have not brought any friends yet.");
+    harness.get_by_label_contains("No referral code yet");
+
+    // Gentler rules saved meanwhile: the open profile is read again with the new status.
+    let rules = clv_desk::programs::referral::ReferralRules {
+        refund_window_days: 7,
+        ..Store::open(&db).unwrap().referral_rules().unwrap()
+    };
+    harness
+        .state_mut()
+        .state
+        .push(Command::Referrals(ReferralCommand::SaveRules(rules)));
+    finish_job(&mut harness);
+    harness.get_by_label(&format!(
+        "Referred by Ann Archer (#{}) on 2025-06-01: rewarded.",
+        shop.ann.0
+    ));
+    harness.get_by_label("Open Ann Archer").click();
+    open(&mut harness, shop.ann);
+    harness.get_by_label("rewarded");
+    harness.get_by_label_contains("200 points to the referrer; 100 points to the friend");
 }

@@ -1,6 +1,7 @@
 //! One customer's profile and what the owner does with it: edit tags, notes and consent,
 //! merge a duplicate in or take it out again, export everything held about them, erase
-//! their personal details. Also the shop-wide list of likely duplicates.
+//! their personal details. The profile is read with the customer's referrals. Also the
+//! shop-wide list of likely duplicates.
 //!
 //! Every read and write runs as a background job on the writer thread; the results land in
 //! [`ProfileSlot`] and are taken by [`crate::app::AppState`] after the job. Views read
@@ -9,10 +10,12 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+use crate::domain::CustomerId;
 use crate::store::Store;
 use crate::store::customers::{
     CustomerEdits, CustomerProfile, DuplicateSuggestion, ErasurePreview,
 };
+use crate::store::referrals::CustomerReferrals;
 
 /// What a background job read for the views.
 #[derive(Debug, Default)]
@@ -21,6 +24,8 @@ pub struct ProfileResults {
     pub profile: Option<Option<(CustomerProfile, ErasurePreview)>>,
     /// A freshly computed list of likely duplicates.
     pub duplicates: Option<Vec<DuplicateSuggestion>>,
+    /// The profile's customer's referrals, read with the profile.
+    pub referrals: Option<CustomerReferrals>,
 }
 
 /// Where the jobs leave their results for the UI thread.
@@ -35,6 +40,8 @@ pub struct ProfileState {
     pub reading: Option<i64>,
     /// Likely duplicates, once looked for.
     pub duplicates: Option<Vec<DuplicateSuggestion>>,
+    /// The open profile's referral code, referrer and friends (read with it).
+    pub referrals: Option<CustomerReferrals>,
     /// Where jobs leave their results.
     pub(crate) slot: ProfileSlot,
     /// A JSON export waiting for its file dialog: the customer.
@@ -82,6 +89,16 @@ impl ProfileState {
         if let Some(duplicates) = slot.duplicates.take() {
             self.duplicates = Some(duplicates);
         }
+        if let Some(referrals) = slot.referrals.take() {
+            self.referrals = Some(referrals);
+        }
+    }
+
+    /// The open profile's referrals, when they were read for it.
+    pub fn open_referrals(&self) -> Option<&CustomerReferrals> {
+        let open = self.open.as_ref()?;
+        let survivor = open.0.merged_into.unwrap_or(open.0.id);
+        self.referrals.as_ref().filter(|r| r.customer == survivor)
     }
 
     /// The id of the open profile.
@@ -94,6 +111,8 @@ impl ProfileState {
 pub fn read_profile_job(id: i64, slot: ProfileSlot) -> super::worker::JobFn {
     Box::new(move |store, _| {
         let read = read_profile(store, id)?;
+        let referrals = store.customer_referrals(CustomerId(id))?;
+        put(&slot, |r| r.referrals = Some(referrals));
         let words = match &read {
             Some((profile, _)) => format!("Opened {}.", profile_name(profile)),
             None => format!("Customer #{id} is no longer in the database."),
@@ -115,6 +134,7 @@ pub fn change_job(
     Box::new(move |store, _| {
         let words = change(store)?;
         let read = read_profile(store, show)?;
+        let referrals = store.customer_referrals(CustomerId(show))?;
         let found = if duplicates {
             Some(store.duplicate_suggestions()?)
         } else {
@@ -123,6 +143,7 @@ pub fn change_job(
         put(&slot, |r| {
             r.profile = Some(read);
             r.duplicates = found;
+            r.referrals = Some(referrals);
         });
         Ok(words)
     })
@@ -177,7 +198,11 @@ pub fn reread_profile(
     slot: &ProfileSlot,
 ) -> Result<(), crate::store::StoreError> {
     let read = read_profile(store, id)?;
-    put(slot, |r| r.profile = Some(read));
+    let referrals = store.customer_referrals(CustomerId(id))?;
+    put(slot, |r| {
+        r.profile = Some(read);
+        r.referrals = Some(referrals);
+    });
     Ok(())
 }
 

@@ -183,6 +183,28 @@ fn status_name<S: serde::Serializer>(status: &ReferralStatus, s: S) -> Result<S:
     s.serialize_str(status.as_str())
 }
 
+/// A friend a customer brought, for their profile.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReferredFriend {
+    /// The referral (friend, status, reason, rewards).
+    pub referral: ReferralRow,
+    /// What the friend has spent so far (refunds taken off), in minor units.
+    pub revenue_cents: i64,
+}
+
+/// One customer's part in the referral program, for their profile.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CustomerReferrals {
+    /// The customer (a survivor: merged customers' referrals count for them).
+    pub customer: i64,
+    /// Their referral code, when they have one.
+    pub code: Option<String>,
+    /// The referral that brought them, when one did.
+    pub referred_by: Option<ReferralRow>,
+    /// The friends they brought, newest referral first.
+    pub friends: Vec<ReferredFriend>,
+}
+
 /// What [`Store::match_coupon_referrals`] did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CouponMatchOutcome {
@@ -394,6 +416,15 @@ impl Store {
     /// Every referral, newest first.
     pub fn referrals(&self) -> Result<Vec<ReferralRow>, StoreError> {
         read_referrals(self.conn()).map_err(|e| self.err(e))
+    }
+
+    /// `customer`'s code, who referred them and the friends they brought with what each
+    /// has spent (for their profile). `customer` is read as the survivor of any merge.
+    pub fn customer_referrals(
+        &self,
+        customer: CustomerId,
+    ) -> Result<CustomerReferrals, StoreError> {
+        read_customer_referrals(self.conn(), customer).map_err(|e| self.err(e))
     }
 
     /// The referral figures (see [`build_report`]) with CLV from the current valuation.
@@ -1430,6 +1461,49 @@ fn rewards_given(conn: &Connection) -> rusqlite::Result<BTreeMap<i64, String>> {
         .into_iter()
         .map(|(id, list)| (id, list.join("; ")))
         .collect())
+}
+
+fn read_customer_referrals(
+    conn: &Connection,
+    customer: CustomerId,
+) -> rusqlite::Result<CustomerReferrals> {
+    let survivor: i64 = conn
+        .query_row(
+            "SELECT coalesce(merged_into, id) FROM customers WHERE id = ?1",
+            [customer.0],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(customer.0);
+    let code: Option<String> = conn
+        .query_row(
+            "SELECT code FROM referral_codes WHERE customer_id = ?1",
+            [survivor],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let mut revenue = conn.prepare(
+        "SELECT coalesce(sum(o.net_cents), 0)
+         FROM orders o JOIN customers c ON c.id = o.customer_id
+         WHERE coalesce(c.merged_into, c.id) = ?1",
+    )?;
+    let mut found = CustomerReferrals {
+        customer: survivor,
+        code,
+        ..CustomerReferrals::default()
+    };
+    for row in read_referrals(conn)? {
+        if row.friend == survivor && found.referred_by.is_none() {
+            found.referred_by = Some(row);
+        } else if row.referrer == survivor {
+            let revenue_cents = revenue.query_row([row.friend], |r| r.get(0))?;
+            found.friends.push(ReferredFriend {
+                referral: row,
+                revenue_cents,
+            });
+        }
+    }
+    Ok(found)
 }
 
 fn read_referrals(conn: &Connection) -> rusqlite::Result<Vec<ReferralRow>> {

@@ -1,8 +1,11 @@
 //! One customer's profile beside the customers table: what they are worth and how sure we
 //! are, contact details, tags, notes and consent (editable), their orders with lines and
 //! refunds, value across valuation runs, merges, and the privacy actions (export everything
-//! held about them, erase their personal details after a confirmation that names it all).
+//! held about them, erase their personal details after a confirmation that names it all),
+//! and their referrals (in [`referrals`]).
 //! Also the shop-wide list of likely duplicates with the evidence and a merge button.
+
+mod referrals;
 
 use egui::RichText;
 
@@ -106,6 +109,7 @@ pub fn profile_ui(
             }
             merges_ui(ui, state, draft, &profile);
             privacy_ui(ui, state, draft, &profile, &preview);
+            referrals::referrals_ui(ui, state, currency);
             orders_ui(ui, &profile, currency);
         });
 }
