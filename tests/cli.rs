@@ -72,6 +72,45 @@ fn a_bad_view_name_lists_the_choices() {
 }
 
 #[test]
+fn a_referrals_tab_is_checked_by_name_and_view() {
+    let output = run(clv_desk().args([
+        "screenshot",
+        "--view",
+        "referrals",
+        "--tab",
+        "nope",
+        "--out",
+        "x.png",
+    ]));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("choose one of: report, list, rules"),
+        "{}",
+        stderr(&output)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let output = run(clv_desk()
+        .arg("--db")
+        .arg(dir.path().join("x.sqlite"))
+        .args([
+            "screenshot",
+            "--view",
+            "dashboard",
+            "--tab",
+            "list",
+            "--out",
+        ])
+        .arg(dir.path().join("x.png")));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("--tab is for --view referrals"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!dir.path().join("x.png").exists());
+}
+
+#[test]
 fn screenshot_without_a_display_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let output = run(clv_desk()

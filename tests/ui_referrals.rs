@@ -124,7 +124,15 @@ fn the_report_and_the_referrals_of_the_demo_shop() {
     let newest = &data.referrals[0];
     harness.get_by_label(&format!("{} (#{})", newest.friend_name, newest.friend));
     assert!(data.in_review().count() > 0, "the demo flags one referral");
-    harness.get_by_label_contains("need your review");
+    harness.get_by_label_contains("1 referral needs your review");
+    // The flags show in the review line and in the table's Why cell.
+    let flagged = data.in_review().next().unwrap();
+    assert_eq!(
+        harness
+            .query_all_by_label_contains(&format!("Flagged: {}", flagged.flags))
+            .count(),
+        2
+    );
 }
 
 #[test]

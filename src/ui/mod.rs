@@ -26,6 +26,8 @@ use std::time::Duration;
 
 use egui::{Key, Modifiers};
 
+pub use referrals::ReferralsTab;
+
 use crate::app::{AppState, Command, DataState, ThemeChoice, UiPrefs, View, prefs::PREFS_KEY};
 
 /// The window title.

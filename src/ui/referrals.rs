@@ -37,6 +37,20 @@ impl ReferralsTab {
         ReferralsTab::Rules,
     ];
 
+    /// The tab's short name on the command line (`clv-desk screenshot --tab`).
+    pub fn slug(self) -> &'static str {
+        match self {
+            ReferralsTab::Report => "report",
+            ReferralsTab::List => "list",
+            ReferralsTab::Rules => "rules",
+        }
+    }
+
+    /// The tab with this short name.
+    pub fn from_slug(slug: &str) -> Option<ReferralsTab> {
+        ReferralsTab::ALL.into_iter().find(|t| t.slug() == slug)
+    }
+
     /// The tab's button text (also how tests find it).
     pub fn label(self) -> &'static str {
         match self {
@@ -53,6 +67,13 @@ pub struct ReferralsViewState {
     tab: ReferralsTab,
     list: list::ListViewState,
     rules: rules::RulesForm,
+}
+
+impl ReferralsViewState {
+    /// Shows `tab` (the screenshot command's `--tab`).
+    pub fn show_tab(&mut self, tab: ReferralsTab) {
+        self.tab = tab;
+    }
 }
 
 /// The referrals view.

@@ -39,6 +39,8 @@ pub struct ScreenshotRequest {
     pub chart: Option<String>,
     /// Open this customer's profile (customers view) before the picture is taken.
     pub customer: Option<i64>,
+    /// Show this tab of the referrals view.
+    pub referrals_tab: Option<super::ReferralsTab>,
 }
 
 /// Why no screenshot was written.
@@ -175,6 +177,9 @@ pub fn take_screenshot(request: &ScreenshotRequest) -> Result<[u32; 2], Screensh
             if let Some(id) = request_copy.customer {
                 app.state.push(Command::SelectCustomer(Some(id)));
                 app.state.apply_commands();
+            }
+            if let Some(tab) = request_copy.referrals_tab {
+                app.views.referrals.show_tab(tab);
             }
             app.screenshot = Some(ScreenshotRun {
                 out: request_copy.out.clone(),

@@ -87,9 +87,12 @@ fn review_ui(
     }
     ui.label(
         RichText::new(format!(
-            "{} referrals need your review: a fraud check flagged them, so no rewards are given \
-             until you approve them.",
-            waiting.len()
+            "{} your review: a fraud check flagged them, so no rewards are given until you \
+             approve them.",
+            match waiting.len() {
+                1 => "1 referral needs".to_owned(),
+                n => format!("{n} referrals need"),
+            }
         ))
         .strong(),
     );
@@ -215,15 +218,14 @@ fn table_ui(ui: &mut egui::Ui, rows: &[ReferralRow]) {
         .striped(true)
         .max_scroll_height(420.0)
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-        .column(Column::initial(50.0).at_least(40.0))
-        .column(Column::initial(90.0).at_least(80.0))
-        .column(Column::initial(160.0).at_least(80.0).clip(true))
-        .column(Column::initial(160.0).at_least(80.0).clip(true))
-        .column(Column::initial(130.0).at_least(80.0).clip(true))
-        .column(Column::initial(130.0).at_least(80.0).clip(true))
-        .column(Column::initial(220.0).at_least(100.0).clip(true))
-        .column(Column::initial(260.0).at_least(100.0).clip(true))
-        .column(Column::remainder().at_least(100.0).clip(true))
+        .column(Column::initial(40.0).at_least(36.0))
+        .column(Column::initial(86.0).at_least(80.0))
+        .column(Column::initial(140.0).at_least(80.0).clip(true))
+        .column(Column::initial(140.0).at_least(80.0).clip(true))
+        .column(Column::initial(120.0).at_least(70.0).clip(true))
+        .column(Column::initial(135.0).at_least(80.0).clip(true))
+        .column(Column::initial(230.0).at_least(100.0).clip(true))
+        .column(Column::remainder().at_least(120.0).clip(true))
         .header(row_height + 4.0, |mut header| {
             for (title, help) in [
                 ("No.", "The referral's number."),
@@ -242,8 +244,11 @@ fn table_ui(ui: &mut egui::Ui, rows: &[ReferralRow]) {
                     "Rewards",
                     "The points and vouchers it gave that still stand (vouchers with their code).",
                 ),
-                ("Why", "The reason for the status, in words."),
-                ("Flags", "What the fraud checks found, if anything."),
+                (
+                    "Why",
+                    "The reason for the status, and what the fraud checks found, if anything. \
+                     Hover a cell to read all of it.",
+                ),
             ] {
                 header.col(|ui| {
                     ui.strong(title).on_hover_text(help);
@@ -257,6 +262,7 @@ fn table_ui(ui: &mut egui::Ui, rows: &[ReferralRow]) {
                 };
                 for cell in cells(referral) {
                     row.col(|ui| {
+                        // A cut-off cell shows all of its text on hover.
                         ui.add(egui::Label::new(cell).truncate());
                     });
                 }
@@ -264,7 +270,7 @@ fn table_ui(ui: &mut egui::Ui, rows: &[ReferralRow]) {
         });
 }
 
-fn cells(referral: &ReferralRow) -> [String; 9] {
+fn cells(referral: &ReferralRow) -> [String; 8] {
     let how = match (referral.origin.as_str(), &referral.code) {
         ("coupon", Some(code)) => format!("Code {code}"),
         ("coupon", None) => "Code on an order".to_owned(),
@@ -274,6 +280,11 @@ fn cells(referral: &ReferralRow) -> [String; 9] {
         Some("approved") => format!("{} (approved)", status_label(referral.status)),
         _ => status_label(referral.status).to_owned(),
     };
+    let why = if referral.flags.is_empty() {
+        referral.reason.clone()
+    } else {
+        format!("{}. Flagged: {}.", referral.reason, referral.flags)
+    };
     [
         referral.id.to_string(),
         referral.referred_date.clone(),
@@ -282,7 +293,6 @@ fn cells(referral: &ReferralRow) -> [String; 9] {
         how,
         status,
         referral.rewards.clone(),
-        referral.reason.clone(),
-        referral.flags.clone(),
+        why,
     ]
 }

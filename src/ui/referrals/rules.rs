@@ -11,7 +11,7 @@ use crate::domain::{Currency, group_thousands};
 use crate::programs::loyalty::Reward;
 use crate::programs::referral::ReferralRules;
 
-use super::field;
+use super::name_widget;
 
 /// The rules as typed, and the saved rules they started from.
 #[derive(Debug, Default, PartialEq)]
@@ -307,9 +307,18 @@ fn gift_row(ui: &mut egui::Ui, voucher: &mut Option<i64>, name: &str, data: &Ref
     ui.end_row();
 }
 
-/// One labelled field of the rules grid.
+/// One labelled field of the rules grid: the name in the first column, the field and its
+/// unit in the second, so every field lines up whatever the length of its name.
 fn row(ui: &mut egui::Ui, text: &mut String, name: &str, unit: &str) {
-    ui.horizontal(|ui| field(ui, text, name, unit, 90.0));
-    ui.label(RichText::new(unit).small());
+    ui.label(name);
+    ui.horizontal(|ui| {
+        let response = ui.add(
+            egui::TextEdit::singleline(text)
+                .hint_text(unit)
+                .desired_width(90.0),
+        );
+        name_widget(ui, &response, name);
+        ui.label(RichText::new(unit).small());
+    });
     ui.end_row();
 }
