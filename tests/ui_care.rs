@@ -349,3 +349,118 @@ fn switch_a_rule_off_and_edit_a_message_with_its_preview() {
         "{win_back:?}"
     );
 }
+
+/// The text lines a PDF's content streams show (`(…) Tj`), decoded from WinAnsi.
+fn pdf_lines(bytes: &[u8]) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut rest = bytes;
+    while let Some(end) = rest.windows(4).position(|w| w == b") Tj") {
+        let before = &rest[..end];
+        // The literal starts at the last unescaped "(" before the end.
+        let start = (0..before.len())
+            .rev()
+            .find(|&i| before[i] == b'(' && (i == 0 || before[i - 1] != b'\\'))
+            .unwrap();
+        let mut raw = Vec::new();
+        let mut escaped = false;
+        for &b in &before[start + 1..] {
+            if !escaped && b == b'\\' {
+                escaped = true;
+                continue;
+            }
+            escaped = false;
+            raw.push(b);
+        }
+        lines.push(encoding_rs::WINDOWS_1252.decode(&raw).0.into_owned());
+        rest = &rest[end + 4..];
+    }
+    lines
+}
+
+#[test]
+fn print_thank_you_cards_for_every_thank_you_and_for_a_selection() {
+    use clv_desk::app::care::{card_tasks, cards_words};
+    use clv_desk::export::pdf::check_file;
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.sqlite");
+    valued_demo(&db, 200);
+    let mut harness = harness_on(&db);
+    let before = data(&harness);
+    let thanks = before.thank_you_tasks;
+    assert!(thanks > 0, "the demo has thank-you tasks");
+    harness.get_by_label(&format!(
+        "Cards for all {thanks} thank-you tasks (select tasks to print cards for others)."
+    ));
+    assert!(!is_disabled(&harness, "Print thank-you cards…"));
+
+    // Every thank-you task (the file dialog's answer is pushed directly).
+    let all = dir.path().join("all.pdf");
+    harness
+        .state_mut()
+        .state
+        .push(Command::Care(CareCommand::PrintCards {
+            ids: Vec::new(),
+            path: all.clone(),
+        }));
+    finish_job(&mut harness);
+    let bytes = std::fs::read(&all).unwrap();
+    let (_, pages) = check_file(&bytes).unwrap();
+    assert_eq!(pages, thanks.div_ceil(4));
+    let store = Store::open(&db).unwrap();
+    let tasks = card_tasks(store.open_care_tasks(before.today).unwrap(), &[]);
+    assert_eq!(tasks.len(), thanks);
+    let text = pdf_lines(&bytes).join(" ");
+    for task in &tasks {
+        let first = task.name.split_whitespace().next().unwrap_or("");
+        assert!(text.contains(&format!("Thank you, {first}!")), "{first}");
+        let message = store.care_message(task).unwrap();
+        assert!(text.contains(&message), "{message}");
+    }
+    let outcome = clv_desk::store::care::CardsOutcome {
+        cards: thanks as u64,
+        pages: pages as u64,
+        shortened: 0,
+    };
+    let words = cards_words(&outcome);
+    assert!(
+        harness.query_all_by_label_contains(&words).count() >= 1,
+        "{words}"
+    );
+
+    // Two selected tasks of other kinds: one page with just their two cards.
+    let others: Vec<_> = before
+        .tasks
+        .iter()
+        .filter(|t| !matches!(t.task.kind, TaskKind::ThankNew | TaskKind::ThankTop))
+        .take(2)
+        .cloned()
+        .collect();
+    for task in &others {
+        click(&mut harness, &format!("Select task {}", task.task.id));
+    }
+    harness.get_by_label("Cards for the 2 selected tasks.");
+    let two = dir.path().join("two.pdf");
+    harness
+        .state_mut()
+        .state
+        .push(Command::Care(CareCommand::PrintCards {
+            ids: others.iter().map(|t| t.task.id).collect(),
+            path: two.clone(),
+        }));
+    finish_job(&mut harness);
+    let bytes = std::fs::read(&two).unwrap();
+    assert_eq!(check_file(&bytes).unwrap().1, 1);
+    let lines = pdf_lines(&bytes);
+    let headings: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.starts_with("Thank you"))
+        .collect();
+    assert_eq!(headings.len(), 2, "{headings:?}");
+    let text = lines.join(" ");
+    for task in &others {
+        assert!(text.contains(&task.message), "{}", task.message);
+    }
+    let words = "Printed 2 thank-you cards on 1 page";
+    assert!(harness.query_all_by_label_contains(words).count() >= 1);
+}

@@ -377,6 +377,13 @@ impl AppState {
                         });
                     }
                 }
+                DialogPurpose::ThankYouCardsPdf => {
+                    if let (Some(ids), Some(path)) =
+                        (self.care.cards_for.take(), paths.into_iter().next())
+                    {
+                        self.apply(Command::Care(care::CareCommand::PrintCards { ids, path }));
+                    }
+                }
                 DialogPurpose::CustomersCsv => {
                     if let Some(path) = paths.into_iter().next() {
                         self.apply(Command::ExportCustomers(path));

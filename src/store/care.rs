@@ -16,6 +16,7 @@ use rusqlite::{OptionalExtension as _, params};
 use super::{Store, StoreError, now_utc};
 use crate::domain::CustomerId;
 use crate::export::spreadsheet_safe;
+use crate::export::thank_you_cards::{Card, card_sheet};
 use crate::programs::care::{
     CareCustomer, CareOrder, CareRules, TaskKind, default_template, fill_template, generate_tasks,
 };
@@ -80,6 +81,17 @@ pub struct MailMergeOutcome {
     pub without_consent: u64,
     /// Tasks left out: no e-mail address.
     pub without_email: u64,
+}
+
+/// What printing thank-you cards wrote.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CardsOutcome {
+    /// Cards printed.
+    pub cards: u64,
+    /// A4 pages they fill.
+    pub pages: u64,
+    /// Cards whose message was too long for the card even in small type and was shortened.
+    pub shortened: u64,
 }
 
 /// A dispute as listed.
@@ -334,6 +346,35 @@ impl Store {
         }
         writer.flush().map_err(|e| csv_err(e.into()))?;
         Ok(outcome)
+    }
+
+    /// Writes a printable PDF of thank-you cards for `tasks`, four A6 cards to an A4 page,
+    /// each with the customer's first name and the task's suggested message. Cards are
+    /// handed over or posted by the owner, so consent is not needed as for a mail merge.
+    pub fn write_thank_you_cards_pdf(
+        &self,
+        tasks: &[CareTaskRow],
+        out: &mut dyn Write,
+    ) -> Result<CardsOutcome, StoreError> {
+        let cards = tasks
+            .iter()
+            .map(|task| {
+                Ok(Card {
+                    first_name: first_name(&task.name),
+                    message: self.care_message(task)?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let sheet = card_sheet(&cards);
+        out.write_all(&sheet.document.to_bytes())
+            .map_err(|e| StoreError::Refused {
+                reason: format!("the thank-you cards could not be written: {e}"),
+            })?;
+        Ok(CardsOutcome {
+            cards: sheet.cards as u64,
+            pages: sheet.document.pages.len() as u64,
+            shortened: sheet.shortened as u64,
+        })
     }
 
     /// Logs a complaint; returns its id.
