@@ -230,12 +230,31 @@ fn the_mail_merge_honours_consent_and_a_dispute_is_resolved() {
     harness.get_by_label_contains("Open disputes (not resolved or rejected yet): 0.");
     click(&mut harness, "Log a dispute…");
     assert!(is_disabled(&harness, "Log dispute"));
+    // The customer's number shows their name; part of the name offers them to pick.
+    let name = before.tasks[0].task.name.clone();
     set_text(
         &mut harness,
         Role::TextInput,
-        "Customer number",
+        "Customer name or number",
         &customer.to_string(),
     );
+    harness.get_by_label(&format!("Customer: {name} (customer {customer})"));
+    set_text(
+        &mut harness,
+        Role::TextInput,
+        "Customer name or number",
+        "no such customer zz",
+    );
+    harness.get_by_label("No customer has this number or a name containing it.");
+    let part: String = name.chars().take(name.chars().count().min(5)).collect();
+    set_text(
+        &mut harness,
+        Role::TextInput,
+        "Customer name or number",
+        &part.to_lowercase(),
+    );
+    click(&mut harness, &format!("{name} (customer {customer})"));
+    harness.get_by_label(&format!("Customer: {name} (customer {customer})"));
     click(&mut harness, "Damaged");
     set_text(
         &mut harness,
@@ -256,6 +275,10 @@ fn the_mail_merge_honours_consent_and_a_dispute_is_resolved() {
     );
     harness.get_by_label_contains("Open disputes (not resolved or rejected yet): 1.");
     let id = dispute.id;
+    assert_eq!(dispute.customer_name, name);
+    harness.get_by_label(&format!(
+        "Dispute {id}: {name} (customer {customer}), Damaged (Open)"
+    ));
     assert!(
         is_disabled(&harness, &format!("Resolve dispute {id}")),
         "no resolution yet"

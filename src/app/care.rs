@@ -118,9 +118,19 @@ pub struct CareData {
     pub templates: Vec<(TaskKind, String)>,
     /// Disputes, open ones first.
     pub disputes: Vec<DisputeRow>,
+    /// Every customer by number with their name, for logging a dispute by name.
+    pub customer_names: Vec<(i64, String)>,
 }
 
 impl CareData {
+    /// The name of customer `id`, when there is such a customer.
+    pub fn customer_name(&self, id: i64) -> Option<&str> {
+        self.customer_names
+            .binary_search_by_key(&id, |(n, _)| *n)
+            .ok()
+            .map(|at| self.customer_names[at].1.as_str())
+    }
+
     /// Disputes not resolved or rejected yet.
     pub fn open_disputes(&self) -> usize {
         self.disputes
@@ -235,6 +245,7 @@ fn refresh_and_read(
         rules: store.care_rules()?,
         templates,
         disputes: store.disputes()?,
+        customer_names: store.customer_names()?,
     })
 }
 
@@ -514,9 +525,12 @@ impl AppState {
     fn start_open_dispute(&mut self, customer: i64, category: String, description: String) {
         self.start_care_write("Logging a dispute", move |store| {
             let id = store.open_dispute(customer, None, &category, &description)?;
-            Ok(format!(
-                "Dispute {id} logged for customer {customer} ({category})."
-            ))
+            let name = store
+                .disputes()?
+                .into_iter()
+                .find(|d| d.id == id)
+                .map_or_else(|| format!("customer {customer}"), |d| d.customer_name);
+            Ok(format!("Dispute {id} logged for {name} ({category})."))
         });
     }
 

@@ -101,6 +101,8 @@ pub struct DisputeRow {
     pub id: i64,
     /// The customer.
     pub customer_id: i64,
+    /// The customer's name as shown ("Customer #12" when they have none).
+    pub customer_name: String,
     /// The order it is about, if any.
     pub order_id: Option<i64>,
     /// Category (late delivery, damaged, wrong item, billing, service, other).
@@ -466,17 +468,21 @@ impl Store {
         let mut stmt = self
             .conn()
             .prepare(
-                "SELECT id, customer_id, order_id, category, description, status, resolution,
-                        goodwill_points, goodwill_cents, opened_utc, resolved_utc
-                 FROM disputes
-                 ORDER BY status IN ('resolved', 'rejected'), opened_utc DESC, id DESC",
+                "SELECT d.id, d.customer_id, d.order_id, d.category, d.description, d.status,
+                        d.resolution, d.goodwill_points, d.goodwill_cents, d.opened_utc,
+                        d.resolved_utc, coalesce(c.display_name, '')
+                 FROM disputes d LEFT JOIN customers c ON c.id = d.customer_id
+                 ORDER BY d.status IN ('resolved', 'rejected'), d.opened_utc DESC, d.id DESC",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([], |r| {
+                let customer_id: i64 = r.get(1)?;
+                let name: String = r.get(11)?;
                 Ok(DisputeRow {
                     id: r.get(0)?,
-                    customer_id: r.get(1)?,
+                    customer_id,
+                    customer_name: shown_name(customer_id, &name),
                     order_id: r.get(2)?,
                     category: r.get(3)?,
                     description: r.get(4)?,
@@ -487,6 +493,24 @@ impl Store {
                     opened_utc: r.get(9)?,
                     resolved_utc: r.get(10)?,
                 })
+            })
+            .map_err(|e| self.err(e))?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))?;
+        Ok(rows)
+    }
+
+    /// Every customer in their own right (not merged into another) by number, with the
+    /// name shown for them, for picking a customer by name.
+    pub fn customer_names(&self) -> Result<Vec<(i64, String)>, StoreError> {
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT id, display_name FROM customers WHERE merged_into IS NULL ORDER BY id")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                let id: i64 = r.get(0)?;
+                Ok((id, shown_name(id, &r.get::<_, String>(1)?)))
             })
             .map_err(|e| self.err(e))?
             .collect::<rusqlite::Result<Vec<_>>>()
@@ -754,6 +778,15 @@ fn template_key(kind: TaskKind) -> String {
 /// The first word of a name ("Jane" of "Jane Doe"); the whole text when it is one word.
 fn first_name(name: &str) -> String {
     name.split_whitespace().next().unwrap_or("").to_owned()
+}
+
+/// The name shown for customer `id`: their display name, else "Customer #id".
+fn shown_name(id: i64, display_name: &str) -> String {
+    if display_name.trim().is_empty() {
+        format!("Customer #{id}")
+    } else {
+        display_name.trim().to_owned()
+    }
 }
 
 /// `(month, day)` of a stored birthday (`YYYY-MM-DD` or `--MM-DD`).
