@@ -487,3 +487,62 @@ fn print_thank_you_cards_for_every_thank_you_and_for_a_selection() {
     let words = "Printed 2 thank-you cards on 1 page";
     assert!(harness.query_all_by_label_contains(words).count() >= 1);
 }
+
+fn harness_on_view(db: &Path, view: View) -> Harness<'static, ClvDeskApp> {
+    let prefs = UiPrefs {
+        last_view: view,
+        ..UiPrefs::default()
+    };
+    let app = ClvDeskApp::new(db, prefs);
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1500.0, 1000.0))
+        .build_ui_state(|ui, app: &mut ClvDeskApp| app.show(ui), app);
+    harness.step();
+    run_until(&mut harness, |app| app.state.running_job().is_none());
+    harness
+}
+
+#[test]
+fn the_dashboard_counts_open_disputes_and_opens_the_disputes_tab() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.sqlite");
+    valued_demo(&db, 120);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute("DELETE FROM disputes", []).unwrap();
+
+    // None open: nothing about disputes on the dashboard.
+    let harness = harness_on_view(&db, View::Dashboard);
+    harness.get_by_label("Came back");
+    assert_eq!(
+        harness.query_all_by_label_contains("open dispute").count(),
+        0
+    );
+    drop(harness);
+
+    // Two open (one 12 days old, one in progress), one resolved: "2 open disputes".
+    let mut store = Store::open(&db).unwrap();
+    let old = store.open_dispute(1, None, "Late delivery", "").unwrap();
+    let newer = store.open_dispute(2, None, "Damaged", "").unwrap();
+    store
+        .update_dispute(newer, "in_progress", "", 0, 0)
+        .unwrap();
+    let closed = store.open_dispute(3, None, "Billing", "").unwrap();
+    store
+        .update_dispute(closed, "resolved", "Refunded", 0, 0)
+        .unwrap();
+    let twelve_days_ago = chrono::Utc::now().timestamp() - 12 * 86_400 - 600;
+    conn.execute(
+        "UPDATE disputes SET opened_utc = ?1 WHERE id = ?2",
+        rusqlite::params![twelve_days_ago, old],
+    )
+    .unwrap();
+    let mut harness = harness_on_view(&db, View::Dashboard);
+    harness.get_by_label("2 open disputes (oldest 12 days).");
+    harness.get_by_label("See the disputes").click();
+    harness.step();
+    run_until(&mut harness, |app| {
+        app.state.running_job().is_none() && app.state.care_is_current()
+    });
+    assert_eq!(harness.state().state.view, View::Care);
+    harness.get_by_label_contains("Open disputes (not resolved or rejected yet): 2.");
+}

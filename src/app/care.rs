@@ -81,8 +81,55 @@ pub enum CareCommand {
         /// Goodwill refund given, in minor units.
         goodwill_cents: i64,
     },
+    /// Open the care view on its disputes tab (from the dashboard).
+    ShowDisputes,
     /// Forget the last message shown.
     DismissNotice,
+}
+
+/// Disputes not resolved or rejected yet: how many and since when (for the dashboard).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OpenDisputes {
+    /// How many.
+    pub count: u64,
+    /// When the oldest was opened (seconds since the epoch, UTC).
+    pub oldest_opened_utc: Option<i64>,
+}
+
+impl OpenDisputes {
+    /// Reads them through `store`.
+    pub fn load(store: &Store) -> Result<OpenDisputes, StoreError> {
+        let (count, oldest_opened_utc) = store.open_disputes_summary()?;
+        Ok(OpenDisputes {
+            count,
+            oldest_opened_utc,
+        })
+    }
+
+    /// "3 open disputes (oldest 12 days)" as of `now_utc`; `None` when there are none.
+    pub fn words(&self, now_utc: i64) -> Option<String> {
+        if self.count == 0 {
+            return None;
+        }
+        let what = if self.count == 1 {
+            "1 open dispute".to_owned()
+        } else {
+            format!("{} open disputes", group_thousands(self.count))
+        };
+        let Some(oldest) = self.oldest_opened_utc else {
+            return Some(what);
+        };
+        let days = ((now_utc - oldest).max(0) / 86_400).unsigned_abs();
+        let age = match (self.count, days) {
+            (1, 0) => "opened today".to_owned(),
+            (1, 1) => "open 1 day".to_owned(),
+            (1, d) => format!("open {} days", group_thousands(d)),
+            (_, 0) => "oldest opened today".to_owned(),
+            (_, 1) => "oldest 1 day".to_owned(),
+            (_, d) => format!("oldest {} days", group_thousands(d)),
+        };
+        Some(format!("{what} ({age})"))
+    }
 }
 
 /// One open task with its suggested message.
@@ -177,6 +224,8 @@ pub struct CareState {
     pub notice: Option<CareNotice>,
     /// What the last mail merge wrote and left out.
     pub mail_merge: Option<MailMergeOutcome>,
+    /// The care view should open on its disputes tab (asked for from the dashboard).
+    pub show_disputes: bool,
     /// Thank-you cards waiting for their file dialog: the tasks (empty for all thank-yous).
     pub(crate) cards_for: Option<Vec<i64>>,
     /// The key of the last read started, so a failing read is not restarted every frame.
@@ -405,6 +454,10 @@ impl AppState {
                 store.update_dispute(id, &status, &resolution, goodwill_points, goodwill_cents)?;
                 Ok(format!("Dispute {id} is now {}.", status.replace('_', " ")))
             }),
+            CareCommand::ShowDisputes => {
+                self.care.show_disputes = true;
+                self.apply(super::Command::Navigate(super::View::Care));
+            }
             CareCommand::DismissNotice => {
                 self.care.notice = None;
                 self.care.mail_merge = None;
@@ -641,6 +694,29 @@ mod tests {
             "{words}"
         );
         assert!(words.contains("1 message was too long"));
+    }
+
+    #[test]
+    fn open_disputes_say_how_many_and_how_old() {
+        let day = 86_400;
+        let none = OpenDisputes::default();
+        assert_eq!(none.words(10 * day), None);
+        let one = OpenDisputes {
+            count: 1,
+            oldest_opened_utc: Some(day),
+        };
+        assert_eq!(
+            one.words(day + 3600).unwrap(),
+            "1 open dispute (opened today)"
+        );
+        let three = OpenDisputes {
+            count: 3,
+            oldest_opened_utc: Some(day),
+        };
+        assert_eq!(
+            three.words(13 * day + 5).unwrap(),
+            "3 open disputes (oldest 12 days)"
+        );
     }
 
     #[test]

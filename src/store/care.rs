@@ -463,6 +463,19 @@ impl Store {
         Ok(())
     }
 
+    /// How many disputes are not resolved or rejected yet, and when the oldest of them was
+    /// opened (seconds since the epoch, UTC).
+    pub fn open_disputes_summary(&self) -> Result<(u64, Option<i64>), StoreError> {
+        self.conn()
+            .query_row(
+                "SELECT count(*), min(opened_utc) FROM disputes
+                 WHERE status IN ('open', 'in_progress')",
+                [],
+                |r| Ok((r.get::<_, i64>(0)?.max(0) as u64, r.get(1)?)),
+            )
+            .map_err(|e| self.err(e))
+    }
+
     /// Disputes, open ones first, newest first within each.
     pub fn disputes(&self) -> Result<Vec<DisputeRow>, StoreError> {
         let mut stmt = self
