@@ -546,3 +546,81 @@ fn the_dashboard_counts_open_disputes_and_opens_the_disputes_tab() {
     assert_eq!(harness.state().state.view, View::Care);
     harness.get_by_label_contains("Open disputes (not resolved or rejected yet): 2.");
 }
+
+#[test]
+fn the_profile_shows_the_customers_care_tasks_and_disputes() {
+    use clv_desk::store::care::TaskAction;
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.sqlite");
+    valued_demo(&db, 120);
+    let mut store = Store::open(&db).unwrap();
+    let today = chrono::Local::now().date_naive();
+    store
+        .refresh_care_queue(today, &|c| format!("{c}"))
+        .unwrap();
+    let task = store
+        .open_care_tasks(today)
+        .unwrap()
+        .into_iter()
+        .find(|t| t.email.is_some())
+        .unwrap();
+    let done = TaskAction::Done {
+        channel: "phone".to_owned(),
+        note: "Called, all well".to_owned(),
+    };
+    store.act_on_care_tasks(&[task.id], &done).unwrap();
+    let dispute = store
+        .open_dispute(task.customer_id, None, "Wrong item", "Got decaf")
+        .unwrap();
+    store
+        .update_dispute(dispute, "resolved", "Swapped the bag", 0, 0)
+        .unwrap();
+    drop(store);
+
+    let mut harness = harness_on_view(&db, View::Customers);
+    run_until(&mut harness, |app| {
+        app.state.running_job().is_none() && app.state.customers_table_is_current()
+    });
+    // Find the customer by e-mail and open their profile as an owner would.
+    harness
+        .query_all_by_role(Role::TextInput)
+        .next()
+        .unwrap()
+        .click();
+    harness.run();
+    harness
+        .query_all_by_role(Role::TextInput)
+        .next()
+        .unwrap()
+        .type_text(task.email.as_deref().unwrap());
+    harness.step();
+    run_until(&mut harness, |app| {
+        app.state.running_job().is_none() && app.state.customers.visible_rows().count() == 1
+    });
+    harness
+        .query_all_by_label(&task.name)
+        .last()
+        .unwrap()
+        .click();
+    harness.step();
+    run_until(&mut harness, |app| {
+        app.state.running_job().is_none() && app.state.profile.open_id() == Some(task.customer_id)
+    });
+    let history = Store::open(&db)
+        .unwrap()
+        .customer_care_history(task.customer_id)
+        .unwrap();
+    harness.get_by_label(&format!("Care history ({})", history.tasks.len()));
+    harness.get_by_label(task.kind.label());
+    harness.get_by_label("Done");
+    harness.get_by_label("Called, all well");
+    assert_eq!(
+        harness.query_all_by_label_contains("Phone, ").count(),
+        1,
+        "how and when they were contacted"
+    );
+    harness.get_by_label("Disputes (1)");
+    harness.get_by_label_contains(&format!("Dispute {dispute}, opened "));
+    harness.get_by_label_contains(": Wrong item. Resolved on ");
+}

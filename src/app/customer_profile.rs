@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use crate::store::Store;
+use crate::store::care::CustomerCareHistory;
 use crate::store::customers::{
     CustomerEdits, CustomerProfile, DuplicateSuggestion, ErasurePreview,
 };
@@ -21,6 +22,8 @@ pub struct ProfileResults {
     pub profile: Option<Option<(CustomerProfile, ErasurePreview)>>,
     /// A freshly computed list of likely duplicates.
     pub duplicates: Option<Vec<DuplicateSuggestion>>,
+    /// The care history of the freshly read profile.
+    pub care: Option<CustomerCareHistory>,
 }
 
 /// Where the jobs leave their results for the UI thread.
@@ -35,6 +38,8 @@ pub struct ProfileState {
     pub reading: Option<i64>,
     /// Likely duplicates, once looked for.
     pub duplicates: Option<Vec<DuplicateSuggestion>>,
+    /// The open profile's care tasks, contacts and disputes.
+    pub care: Option<CustomerCareHistory>,
     /// Where jobs leave their results.
     pub(crate) slot: ProfileSlot,
     /// A JSON export waiting for its file dialog: the customer.
@@ -78,6 +83,7 @@ impl ProfileState {
         if let Some(profile) = slot.profile.take() {
             self.reading = None;
             self.open = profile;
+            self.care = slot.care.take();
         }
         if let Some(duplicates) = slot.duplicates.take() {
             self.duplicates = Some(duplicates);
@@ -94,11 +100,15 @@ impl ProfileState {
 pub fn read_profile_job(id: i64, slot: ProfileSlot) -> super::worker::JobFn {
     Box::new(move |store, _| {
         let read = read_profile(store, id)?;
+        let care = read_care(store, &read)?;
         let words = match &read {
             Some((profile, _)) => format!("Opened {}.", profile_name(profile)),
             None => format!("Customer #{id} is no longer in the database."),
         };
-        put(&slot, |r| r.profile = Some(read));
+        put(&slot, |r| {
+            r.profile = Some(read);
+            r.care = care;
+        });
         Ok(words)
     })
 }
@@ -115,6 +125,7 @@ pub fn change_job(
     Box::new(move |store, _| {
         let words = change(store)?;
         let read = read_profile(store, show)?;
+        let care = read_care(store, &read)?;
         let found = if duplicates {
             Some(store.duplicate_suggestions()?)
         } else {
@@ -122,6 +133,7 @@ pub fn change_job(
         };
         put(&slot, |r| {
             r.profile = Some(read);
+            r.care = care;
             r.duplicates = found;
         });
         Ok(words)
@@ -167,6 +179,16 @@ fn read_profile(
     };
     let preview = store.erasure_preview(id)?;
     Ok(Some((profile, preview)))
+}
+
+/// The care history of the profile read, if one was.
+fn read_care(
+    store: &Store,
+    read: &Option<(CustomerProfile, ErasurePreview)>,
+) -> Result<Option<CustomerCareHistory>, crate::store::StoreError> {
+    read.as_ref()
+        .map(|(profile, _)| store.customer_care_history(profile.id))
+        .transpose()
 }
 
 fn put(slot: &ProfileSlot, fill: impl FnOnce(&mut ProfileResults)) {

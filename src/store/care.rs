@@ -94,6 +94,44 @@ pub struct CardsOutcome {
     pub shortened: u64,
 }
 
+/// One contact logged with a customer (a task marked done, or a note).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TouchpointRow {
+    /// The task it did, if any.
+    pub task_id: Option<i64>,
+    /// The task kind it was for (`thank_new`, …) or what it was.
+    pub kind: String,
+    /// How they were contacted (e-mail, phone, in person, card, other).
+    pub channel: String,
+    /// When (seconds since the epoch, UTC).
+    pub at_utc: i64,
+    /// The owner's note.
+    pub note: String,
+}
+
+/// Everything the care program did with one customer, for their profile.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CustomerCareHistory {
+    /// Their care tasks, newest first.
+    pub tasks: Vec<CareTaskRow>,
+    /// Contacts logged, newest first.
+    pub touchpoints: Vec<TouchpointRow>,
+    /// Their disputes, open ones first.
+    pub disputes: Vec<DisputeRow>,
+}
+
+impl CustomerCareHistory {
+    /// The contact logged for task `id`, if it was done.
+    pub fn touchpoint_of(&self, task: i64) -> Option<&TouchpointRow> {
+        self.touchpoints.iter().find(|t| t.task_id == Some(task))
+    }
+
+    /// Whether there is nothing to show.
+    pub fn is_empty(&self) -> bool {
+        self.tasks.is_empty() && self.touchpoints.is_empty() && self.disputes.is_empty()
+    }
+}
+
 /// A dispute as listed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DisputeRow {
@@ -241,6 +279,65 @@ impl Store {
     pub fn customer_care_tasks(&self, customer: i64) -> Result<Vec<CareTaskRow>, StoreError> {
         let mut rows = self.task_rows("WHERE t.customer_id = ?1", &customer.to_string())?;
         rows.sort_by(|a, b| b.due.cmp(&a.due).then(b.id.cmp(&a.id)));
+        Ok(rows)
+    }
+
+    /// Customer `customer`'s care history: tasks, contacts and disputes, including those of
+    /// customers merged into them.
+    pub fn customer_care_history(&self, customer: i64) -> Result<CustomerCareHistory, StoreError> {
+        let ids: Vec<i64> = std::iter::once(customer)
+            .chain(self.merged_ids_of(customer)?)
+            .collect();
+        let mut history = CustomerCareHistory::default();
+        for id in &ids {
+            history.tasks.extend(self.customer_care_tasks(*id)?);
+            let mut stmt = self
+                .conn()
+                .prepare(
+                    "SELECT task_id, kind, channel, at_utc, note FROM touchpoints
+                     WHERE customer_id = ?1",
+                )
+                .map_err(|e| self.err(e))?;
+            let rows = stmt
+                .query_map([id], |r| {
+                    Ok(TouchpointRow {
+                        task_id: r.get(0)?,
+                        kind: r.get(1)?,
+                        channel: r.get(2)?,
+                        at_utc: r.get(3)?,
+                        note: r.get(4)?,
+                    })
+                })
+                .map_err(|e| self.err(e))?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(|e| self.err(e))?;
+            history.touchpoints.extend(rows);
+        }
+        history
+            .tasks
+            .sort_by(|a, b| b.due.cmp(&a.due).then(b.id.cmp(&a.id)));
+        history
+            .touchpoints
+            .sort_by_key(|t| std::cmp::Reverse(t.at_utc));
+        history.disputes = self
+            .disputes()?
+            .into_iter()
+            .filter(|d| ids.contains(&d.customer_id))
+            .collect();
+        Ok(history)
+    }
+
+    /// Customers merged into `customer`.
+    fn merged_ids_of(&self, customer: i64) -> Result<Vec<i64>, StoreError> {
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT id FROM customers WHERE merged_into = ?1")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([customer], |r| r.get(0))
+            .map_err(|e| self.err(e))?
+            .collect::<rusqlite::Result<Vec<i64>>>()
+            .map_err(|e| self.err(e))?;
         Ok(rows)
     }
 
