@@ -230,12 +230,31 @@ fn the_mail_merge_honours_consent_and_a_dispute_is_resolved() {
     harness.get_by_label_contains("Open disputes (not resolved or rejected yet): 0.");
     click(&mut harness, "Log a dispute…");
     assert!(is_disabled(&harness, "Log dispute"));
+    // The customer's number shows their name; part of the name offers them to pick.
+    let name = before.tasks[0].task.name.clone();
     set_text(
         &mut harness,
         Role::TextInput,
-        "Customer number",
+        "Customer name or number",
         &customer.to_string(),
     );
+    harness.get_by_label(&format!("Customer: {name} (customer {customer})"));
+    set_text(
+        &mut harness,
+        Role::TextInput,
+        "Customer name or number",
+        "no such customer zz",
+    );
+    harness.get_by_label("No customer has this number or a name containing it.");
+    let part: String = name.chars().take(name.chars().count().min(5)).collect();
+    set_text(
+        &mut harness,
+        Role::TextInput,
+        "Customer name or number",
+        &part.to_lowercase(),
+    );
+    click(&mut harness, &format!("{name} (customer {customer})"));
+    harness.get_by_label(&format!("Customer: {name} (customer {customer})"));
     click(&mut harness, "Damaged");
     set_text(
         &mut harness,
@@ -256,6 +275,10 @@ fn the_mail_merge_honours_consent_and_a_dispute_is_resolved() {
     );
     harness.get_by_label_contains("Open disputes (not resolved or rejected yet): 1.");
     let id = dispute.id;
+    assert_eq!(dispute.customer_name, name);
+    harness.get_by_label(&format!(
+        "Dispute {id}: {name} (customer {customer}), Damaged (Open)"
+    ));
     assert!(
         is_disabled(&harness, &format!("Resolve dispute {id}")),
         "no resolution yet"
@@ -348,4 +371,256 @@ fn switch_a_rule_off_and_edit_a_message_with_its_preview() {
         win_back.iter().all(|m| m.starts_with("Hello ")),
         "{win_back:?}"
     );
+}
+
+/// The text lines a PDF's content streams show (`(…) Tj`), decoded from WinAnsi.
+fn pdf_lines(bytes: &[u8]) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut rest = bytes;
+    while let Some(end) = rest.windows(4).position(|w| w == b") Tj") {
+        let before = &rest[..end];
+        // The literal starts at the last unescaped "(" before the end.
+        let start = (0..before.len())
+            .rev()
+            .find(|&i| before[i] == b'(' && (i == 0 || before[i - 1] != b'\\'))
+            .unwrap();
+        let mut raw = Vec::new();
+        let mut escaped = false;
+        for &b in &before[start + 1..] {
+            if !escaped && b == b'\\' {
+                escaped = true;
+                continue;
+            }
+            escaped = false;
+            raw.push(b);
+        }
+        lines.push(encoding_rs::WINDOWS_1252.decode(&raw).0.into_owned());
+        rest = &rest[end + 4..];
+    }
+    lines
+}
+
+#[test]
+fn print_thank_you_cards_for_every_thank_you_and_for_a_selection() {
+    use clv_desk::app::care::{card_tasks, cards_words};
+    use clv_desk::export::pdf::check_file;
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.sqlite");
+    valued_demo(&db, 200);
+    let mut harness = harness_on(&db);
+    let before = data(&harness);
+    let thanks = before.thank_you_tasks;
+    assert!(thanks > 0, "the demo has thank-you tasks");
+    harness.get_by_label(&format!(
+        "Cards for all {thanks} thank-you tasks (select tasks to print cards for others)."
+    ));
+    assert!(!is_disabled(&harness, "Print thank-you cards…"));
+
+    // Every thank-you task (the file dialog's answer is pushed directly).
+    let all = dir.path().join("all.pdf");
+    harness
+        .state_mut()
+        .state
+        .push(Command::Care(CareCommand::PrintCards {
+            ids: Vec::new(),
+            path: all.clone(),
+        }));
+    finish_job(&mut harness);
+    let bytes = std::fs::read(&all).unwrap();
+    let (_, pages) = check_file(&bytes).unwrap();
+    assert_eq!(pages, thanks.div_ceil(4));
+    let store = Store::open(&db).unwrap();
+    let tasks = card_tasks(store.open_care_tasks(before.today).unwrap(), &[]);
+    assert_eq!(tasks.len(), thanks);
+    let text = pdf_lines(&bytes).join(" ");
+    for task in &tasks {
+        let first = task.name.split_whitespace().next().unwrap_or("");
+        assert!(text.contains(&format!("Thank you, {first}!")), "{first}");
+        let message = store.care_message(task).unwrap();
+        assert!(text.contains(&message), "{message}");
+    }
+    let outcome = clv_desk::store::care::CardsOutcome {
+        cards: thanks as u64,
+        pages: pages as u64,
+        shortened: 0,
+    };
+    let words = cards_words(&outcome);
+    assert!(
+        harness.query_all_by_label_contains(&words).count() >= 1,
+        "{words}"
+    );
+
+    // Two selected tasks of other kinds: one page with just their two cards.
+    let others: Vec<_> = before
+        .tasks
+        .iter()
+        .filter(|t| !matches!(t.task.kind, TaskKind::ThankNew | TaskKind::ThankTop))
+        .take(2)
+        .cloned()
+        .collect();
+    for task in &others {
+        click(&mut harness, &format!("Select task {}", task.task.id));
+    }
+    harness.get_by_label("Cards for the 2 selected tasks.");
+    let two = dir.path().join("two.pdf");
+    harness
+        .state_mut()
+        .state
+        .push(Command::Care(CareCommand::PrintCards {
+            ids: others.iter().map(|t| t.task.id).collect(),
+            path: two.clone(),
+        }));
+    finish_job(&mut harness);
+    let bytes = std::fs::read(&two).unwrap();
+    assert_eq!(check_file(&bytes).unwrap().1, 1);
+    let lines = pdf_lines(&bytes);
+    let headings: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.starts_with("Thank you"))
+        .collect();
+    assert_eq!(headings.len(), 2, "{headings:?}");
+    let text = lines.join(" ");
+    for task in &others {
+        assert!(text.contains(&task.message), "{}", task.message);
+    }
+    let words = "Printed 2 thank-you cards on 1 page";
+    assert!(harness.query_all_by_label_contains(words).count() >= 1);
+}
+
+fn harness_on_view(db: &Path, view: View) -> Harness<'static, ClvDeskApp> {
+    let prefs = UiPrefs {
+        last_view: view,
+        ..UiPrefs::default()
+    };
+    let app = ClvDeskApp::new(db, prefs);
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1500.0, 1000.0))
+        .build_ui_state(|ui, app: &mut ClvDeskApp| app.show(ui), app);
+    harness.step();
+    run_until(&mut harness, |app| app.state.running_job().is_none());
+    harness
+}
+
+#[test]
+fn the_dashboard_counts_open_disputes_and_opens_the_disputes_tab() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.sqlite");
+    valued_demo(&db, 120);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute("DELETE FROM disputes", []).unwrap();
+
+    // None open: nothing about disputes on the dashboard.
+    let harness = harness_on_view(&db, View::Dashboard);
+    harness.get_by_label("Came back");
+    assert_eq!(
+        harness.query_all_by_label_contains("open dispute").count(),
+        0
+    );
+    drop(harness);
+
+    // Two open (one 12 days old, one in progress), one resolved: "2 open disputes".
+    let mut store = Store::open(&db).unwrap();
+    let old = store.open_dispute(1, None, "Late delivery", "").unwrap();
+    let newer = store.open_dispute(2, None, "Damaged", "").unwrap();
+    store
+        .update_dispute(newer, "in_progress", "", 0, 0)
+        .unwrap();
+    let closed = store.open_dispute(3, None, "Billing", "").unwrap();
+    store
+        .update_dispute(closed, "resolved", "Refunded", 0, 0)
+        .unwrap();
+    let twelve_days_ago = chrono::Utc::now().timestamp() - 12 * 86_400 - 600;
+    conn.execute(
+        "UPDATE disputes SET opened_utc = ?1 WHERE id = ?2",
+        rusqlite::params![twelve_days_ago, old],
+    )
+    .unwrap();
+    let mut harness = harness_on_view(&db, View::Dashboard);
+    harness.get_by_label("2 open disputes (oldest 12 days).");
+    harness.get_by_label("See the disputes").click();
+    harness.step();
+    run_until(&mut harness, |app| {
+        app.state.running_job().is_none() && app.state.care_is_current()
+    });
+    assert_eq!(harness.state().state.view, View::Care);
+    harness.get_by_label_contains("Open disputes (not resolved or rejected yet): 2.");
+}
+
+#[test]
+fn the_profile_shows_the_customers_care_tasks_and_disputes() {
+    use clv_desk::store::care::TaskAction;
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.sqlite");
+    valued_demo(&db, 120);
+    let mut store = Store::open(&db).unwrap();
+    let today = chrono::Local::now().date_naive();
+    store
+        .refresh_care_queue(today, &|c| format!("{c}"))
+        .unwrap();
+    let task = store
+        .open_care_tasks(today)
+        .unwrap()
+        .into_iter()
+        .find(|t| t.email.is_some())
+        .unwrap();
+    let done = TaskAction::Done {
+        channel: "phone".to_owned(),
+        note: "Called, all well".to_owned(),
+    };
+    store.act_on_care_tasks(&[task.id], &done).unwrap();
+    let dispute = store
+        .open_dispute(task.customer_id, None, "Wrong item", "Got decaf")
+        .unwrap();
+    store
+        .update_dispute(dispute, "resolved", "Swapped the bag", 0, 0)
+        .unwrap();
+    drop(store);
+
+    let mut harness = harness_on_view(&db, View::Customers);
+    run_until(&mut harness, |app| {
+        app.state.running_job().is_none() && app.state.customers_table_is_current()
+    });
+    // Find the customer by e-mail and open their profile as an owner would.
+    harness
+        .query_all_by_role(Role::TextInput)
+        .next()
+        .unwrap()
+        .click();
+    harness.run();
+    harness
+        .query_all_by_role(Role::TextInput)
+        .next()
+        .unwrap()
+        .type_text(task.email.as_deref().unwrap());
+    harness.step();
+    run_until(&mut harness, |app| {
+        app.state.running_job().is_none() && app.state.customers.visible_rows().count() == 1
+    });
+    harness
+        .query_all_by_label(&task.name)
+        .last()
+        .unwrap()
+        .click();
+    harness.step();
+    run_until(&mut harness, |app| {
+        app.state.running_job().is_none() && app.state.profile.open_id() == Some(task.customer_id)
+    });
+    let history = Store::open(&db)
+        .unwrap()
+        .customer_care_history(task.customer_id)
+        .unwrap();
+    harness.get_by_label(&format!("Care history ({})", history.tasks.len()));
+    harness.get_by_label(task.kind.label());
+    harness.get_by_label("Done");
+    harness.get_by_label("Called, all well");
+    assert_eq!(
+        harness.query_all_by_label_contains("Phone, ").count(),
+        1,
+        "how and when they were contacted"
+    );
+    harness.get_by_label("Disputes (1)");
+    harness.get_by_label_contains(&format!("Dispute {dispute}, opened "));
+    harness.get_by_label_contains(": Wrong item. Resolved on ");
 }

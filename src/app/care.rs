@@ -16,7 +16,7 @@ use super::AppState;
 use super::loyalty::today;
 use crate::domain::{Currency, format_money_rounded, group_thousands};
 use crate::programs::care::{CareRules, TaskKind};
-use crate::store::care::{CareTaskRow, DisputeRow, MailMergeOutcome, TaskAction};
+use crate::store::care::{CardsOutcome, CareTaskRow, DisputeRow, MailMergeOutcome, TaskAction};
 use crate::store::{Store, StoreError};
 
 /// The label of the job that reads the care queue.
@@ -48,6 +48,17 @@ pub enum CareCommand {
     ChooseMailMerge,
     /// Write today's open tasks as a mail merge CSV at this path.
     ExportMailMerge(PathBuf),
+    /// Ask where to save thank-you cards for these tasks (file dialog); no ids means
+    /// every open thank-you task.
+    ChooseCards(Vec<i64>),
+    /// Write thank-you cards for these open tasks (no ids: every open thank-you task) as a
+    /// printable PDF at this path.
+    PrintCards {
+        /// The tasks' row ids; empty for all open thank-you tasks.
+        ids: Vec<i64>,
+        /// Where to write the PDF.
+        path: PathBuf,
+    },
     /// Log a dispute.
     OpenDispute {
         /// The customer's number.
@@ -70,8 +81,55 @@ pub enum CareCommand {
         /// Goodwill refund given, in minor units.
         goodwill_cents: i64,
     },
+    /// Open the care view on its disputes tab (from the dashboard).
+    ShowDisputes,
     /// Forget the last message shown.
     DismissNotice,
+}
+
+/// Disputes not resolved or rejected yet: how many and since when (for the dashboard).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OpenDisputes {
+    /// How many.
+    pub count: u64,
+    /// When the oldest was opened (seconds since the epoch, UTC).
+    pub oldest_opened_utc: Option<i64>,
+}
+
+impl OpenDisputes {
+    /// Reads them through `store`.
+    pub fn load(store: &Store) -> Result<OpenDisputes, StoreError> {
+        let (count, oldest_opened_utc) = store.open_disputes_summary()?;
+        Ok(OpenDisputes {
+            count,
+            oldest_opened_utc,
+        })
+    }
+
+    /// "3 open disputes (oldest 12 days)" as of `now_utc`; `None` when there are none.
+    pub fn words(&self, now_utc: i64) -> Option<String> {
+        if self.count == 0 {
+            return None;
+        }
+        let what = if self.count == 1 {
+            "1 open dispute".to_owned()
+        } else {
+            format!("{} open disputes", group_thousands(self.count))
+        };
+        let Some(oldest) = self.oldest_opened_utc else {
+            return Some(what);
+        };
+        let days = ((now_utc - oldest).max(0) / 86_400).unsigned_abs();
+        let age = match (self.count, days) {
+            (1, 0) => "opened today".to_owned(),
+            (1, 1) => "open 1 day".to_owned(),
+            (1, d) => format!("open {} days", group_thousands(d)),
+            (_, 0) => "oldest opened today".to_owned(),
+            (_, 1) => "oldest 1 day".to_owned(),
+            (_, d) => format!("oldest {} days", group_thousands(d)),
+        };
+        Some(format!("{what} ({age})"))
+    }
 }
 
 /// One open task with its suggested message.
@@ -98,15 +156,28 @@ pub struct CareData {
     pub tasks: Vec<QueueTask>,
     /// How many open tasks there are in all.
     pub open_tasks: usize,
+    /// How many of them are thank-yous (new or top customers): the cards printed when
+    /// no task is selected.
+    pub thank_you_tasks: usize,
     /// The owner's rules.
     pub rules: CareRules,
     /// The message template of each kind, in [`TaskKind::ALL`] order.
     pub templates: Vec<(TaskKind, String)>,
     /// Disputes, open ones first.
     pub disputes: Vec<DisputeRow>,
+    /// Every customer by number with their name, for logging a dispute by name.
+    pub customer_names: Vec<(i64, String)>,
 }
 
 impl CareData {
+    /// The name of customer `id`, when there is such a customer.
+    pub fn customer_name(&self, id: i64) -> Option<&str> {
+        self.customer_names
+            .binary_search_by_key(&id, |(n, _)| *n)
+            .ok()
+            .map(|at| self.customer_names[at].1.as_str())
+    }
+
     /// Disputes not resolved or rejected yet.
     pub fn open_disputes(&self) -> usize {
         self.disputes
@@ -153,6 +224,10 @@ pub struct CareState {
     pub notice: Option<CareNotice>,
     /// What the last mail merge wrote and left out.
     pub mail_merge: Option<MailMergeOutcome>,
+    /// The care view should open on its disputes tab (asked for from the dashboard).
+    pub show_disputes: bool,
+    /// Thank-you cards waiting for their file dialog: the tasks (empty for all thank-yous).
+    pub(crate) cards_for: Option<Vec<i64>>,
     /// The key of the last read started, so a failing read is not restarted every frame.
     read_started_for: Option<String>,
     slot: CareSlot,
@@ -195,6 +270,7 @@ fn refresh_and_read(
     store.refresh_care_queue(today, &money)?;
     let open = store.open_care_tasks(today)?;
     let open_tasks = open.len();
+    let thank_you_tasks = open.iter().filter(|t| is_thank_you(t.kind)).count();
     let tasks = open
         .into_iter()
         .take(TASKS_SHOWN)
@@ -214,10 +290,59 @@ fn refresh_and_read(
         currency,
         tasks,
         open_tasks,
+        thank_you_tasks,
         rules: store.care_rules()?,
         templates,
         disputes: store.disputes()?,
+        customer_names: store.customer_names()?,
     })
+}
+
+/// Whether a task of `kind` thanks the customer (a card suits it).
+pub fn is_thank_you(kind: TaskKind) -> bool {
+    matches!(kind, TaskKind::ThankNew | TaskKind::ThankTop)
+}
+
+/// The tasks to print cards for: those of `open` whose id is in `ids`, or every thank-you
+/// task when `ids` is empty. Queue order is kept.
+pub fn card_tasks(open: Vec<CareTaskRow>, ids: &[i64]) -> Vec<CareTaskRow> {
+    open.into_iter()
+        .filter(|t| {
+            if ids.is_empty() {
+                is_thank_you(t.kind)
+            } else {
+                ids.contains(&t.id)
+            }
+        })
+        .collect()
+}
+
+/// "Printed 6 thank-you cards on 2 pages." with any shortened messages.
+pub fn cards_words(outcome: &CardsOutcome) -> String {
+    let cards = if outcome.cards == 1 {
+        "1 thank-you card".to_owned()
+    } else {
+        format!("{} thank-you cards", group_thousands(outcome.cards))
+    };
+    let pages = if outcome.pages == 1 {
+        "1 page".to_owned()
+    } else {
+        format!("{} pages", group_thousands(outcome.pages))
+    };
+    let mut words =
+        format!("Printed {cards} on {pages} (four to a page, cut along the dashed lines).");
+    match outcome.shortened {
+        0 => {}
+        1 => words.push_str(
+            " 1 message was too long for a card and was shortened: shorten its message template.",
+        ),
+        n => words.push_str(&format!(
+            " {} messages were too long for a card and were shortened: shorten their message \
+             templates.",
+            group_thousands(n)
+        )),
+    }
+    words
 }
 
 fn put(slot: &CareSlot, update: CareUpdate) {
@@ -303,6 +428,17 @@ impl AppState {
                 "care-mail-merge.csv",
             ),
             CareCommand::ExportMailMerge(path) => self.start_mail_merge(path),
+            CareCommand::ChooseCards(ids) => {
+                if !self.dialogs.is_open() {
+                    self.care.cards_for = Some(ids);
+                    self.dialogs.save_pdf(
+                        DialogPurpose::ThankYouCardsPdf,
+                        "Save the thank-you cards to print",
+                        "thank-you-cards.pdf",
+                    );
+                }
+            }
+            CareCommand::PrintCards { ids, path } => self.start_print_cards(ids, path),
             CareCommand::OpenDispute {
                 customer,
                 category,
@@ -318,6 +454,10 @@ impl AppState {
                 store.update_dispute(id, &status, &resolution, goodwill_points, goodwill_cents)?;
                 Ok(format!("Dispute {id} is now {}.", status.replace('_', " ")))
             }),
+            CareCommand::ShowDisputes => {
+                self.care.show_disputes = true;
+                self.apply(super::Command::Navigate(super::View::Care));
+            }
             CareCommand::DismissNotice => {
                 self.care.notice = None;
                 self.care.mail_merge = None;
@@ -438,10 +578,44 @@ impl AppState {
     fn start_open_dispute(&mut self, customer: i64, category: String, description: String) {
         self.start_care_write("Logging a dispute", move |store| {
             let id = store.open_dispute(customer, None, &category, &description)?;
-            Ok(format!(
-                "Dispute {id} logged for customer {customer} ({category})."
-            ))
+            let name = store
+                .disputes()?
+                .into_iter()
+                .find(|d| d.id == id)
+                .map_or_else(|| format!("customer {customer}"), |d| d.customer_name);
+            Ok(format!("Dispute {id} logged for {name} ({category})."))
         });
+    }
+
+    fn start_print_cards(&mut self, ids: Vec<i64>, path: PathBuf) {
+        let slot = Arc::clone(&self.care.slot);
+        self.start_job(
+            "Printing thank-you cards",
+            Box::new(move |store, _| {
+                let tasks = card_tasks(store.open_care_tasks(today())?, &ids);
+                if tasks.is_empty() {
+                    anyhow::bail!("There are no open thank-you tasks to print cards for.");
+                }
+                let file = std::fs::File::create(&path)
+                    .map_err(|e| anyhow::anyhow!("could not create {}: {e}", path.display()))?;
+                let mut out = std::io::BufWriter::new(file);
+                let outcome = store.write_thank_you_cards_pdf(&tasks, &mut out)?;
+                std::io::Write::flush(&mut out)
+                    .map_err(|e| anyhow::anyhow!("could not write {}: {e}", path.display()))?;
+                let words = format!("{} Saved to {}", cards_words(&outcome), path.display());
+                put(
+                    &slot,
+                    CareUpdate {
+                        notice: Some(CareNotice {
+                            text: words.clone(),
+                            is_error: outcome.shortened > 0,
+                        }),
+                        ..CareUpdate::default()
+                    },
+                );
+                Ok(words)
+            }),
+        );
     }
 
     fn start_mail_merge(&mut self, path: PathBuf) {
@@ -485,6 +659,64 @@ mod tests {
             note: String::new(),
         };
         assert_eq!(action_words(&done, 2), "Marked done (phone): 2 tasks.");
+    }
+
+    #[test]
+    fn cards_go_to_the_selected_tasks_or_every_thank_you() {
+        let task = |id: i64, kind: TaskKind| CareTaskRow {
+            id,
+            kind,
+            customer_id: id,
+            name: format!("C{id}"),
+            email: None,
+            marketing_consent: false,
+            reason: String::new(),
+            due: "2026-06-30".to_owned(),
+            status: "open".to_owned(),
+        };
+        let open = vec![
+            task(1, TaskKind::WinBack),
+            task(2, TaskKind::ThankNew),
+            task(3, TaskKind::Review),
+            task(4, TaskKind::ThankTop),
+        ];
+        let ids = |tasks: Vec<CareTaskRow>| tasks.iter().map(|t| t.id).collect::<Vec<_>>();
+        assert_eq!(ids(card_tasks(open.clone(), &[])), [2, 4]);
+        assert_eq!(ids(card_tasks(open.clone(), &[3, 1])), [1, 3]);
+        assert!(card_tasks(open, &[9]).is_empty());
+        let words = cards_words(&CardsOutcome {
+            cards: 5,
+            pages: 2,
+            shortened: 1,
+        });
+        assert!(
+            words.starts_with("Printed 5 thank-you cards on 2 pages"),
+            "{words}"
+        );
+        assert!(words.contains("1 message was too long"));
+    }
+
+    #[test]
+    fn open_disputes_say_how_many_and_how_old() {
+        let day = 86_400;
+        let none = OpenDisputes::default();
+        assert_eq!(none.words(10 * day), None);
+        let one = OpenDisputes {
+            count: 1,
+            oldest_opened_utc: Some(day),
+        };
+        assert_eq!(
+            one.words(day + 3600).unwrap(),
+            "1 open dispute (opened today)"
+        );
+        let three = OpenDisputes {
+            count: 3,
+            oldest_opened_utc: Some(day),
+        };
+        assert_eq!(
+            three.words(13 * day + 5).unwrap(),
+            "3 open disputes (oldest 12 days)"
+        );
     }
 
     #[test]

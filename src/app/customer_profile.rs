@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::domain::CustomerId;
 use crate::store::Store;
+use crate::store::care::CustomerCareHistory;
 use crate::store::customers::{
     CustomerEdits, CustomerProfile, DuplicateSuggestion, ErasurePreview,
 };
@@ -26,6 +27,8 @@ pub struct ProfileResults {
     pub duplicates: Option<Vec<DuplicateSuggestion>>,
     /// The profile's customer's referrals, read with the profile.
     pub referrals: Option<CustomerReferrals>,
+    /// The care history of the freshly read profile.
+    pub care: Option<CustomerCareHistory>,
 }
 
 /// Where the jobs leave their results for the UI thread.
@@ -42,6 +45,8 @@ pub struct ProfileState {
     pub duplicates: Option<Vec<DuplicateSuggestion>>,
     /// The open profile's referral code, referrer and friends (read with it).
     pub referrals: Option<CustomerReferrals>,
+    /// The open profile's care tasks, contacts and disputes.
+    pub care: Option<CustomerCareHistory>,
     /// Where jobs leave their results.
     pub(crate) slot: ProfileSlot,
     /// A JSON export waiting for its file dialog: the customer.
@@ -85,6 +90,7 @@ impl ProfileState {
         if let Some(profile) = slot.profile.take() {
             self.reading = None;
             self.open = profile;
+            self.care = slot.care.take();
         }
         if let Some(duplicates) = slot.duplicates.take() {
             self.duplicates = Some(duplicates);
@@ -112,12 +118,16 @@ pub fn read_profile_job(id: i64, slot: ProfileSlot) -> super::worker::JobFn {
     Box::new(move |store, _| {
         let read = read_profile(store, id)?;
         let referrals = store.customer_referrals(CustomerId(id))?;
-        put(&slot, |r| r.referrals = Some(referrals));
+        let care = read_care(store, &read)?;
         let words = match &read {
             Some((profile, _)) => format!("Opened {}.", profile_name(profile)),
             None => format!("Customer #{id} is no longer in the database."),
         };
-        put(&slot, |r| r.profile = Some(read));
+        put(&slot, |r| {
+            r.profile = Some(read);
+            r.care = care;
+            r.referrals = Some(referrals);
+        });
         Ok(words)
     })
 }
@@ -135,6 +145,7 @@ pub fn change_job(
         let words = change(store)?;
         let read = read_profile(store, show)?;
         let referrals = store.customer_referrals(CustomerId(show))?;
+        let care = read_care(store, &read)?;
         let found = if duplicates {
             Some(store.duplicate_suggestions()?)
         } else {
@@ -142,6 +153,7 @@ pub fn change_job(
         };
         put(&slot, |r| {
             r.profile = Some(read);
+            r.care = care;
             r.duplicates = found;
             r.referrals = Some(referrals);
         });
@@ -199,11 +211,23 @@ pub fn reread_profile(
 ) -> Result<(), crate::store::StoreError> {
     let read = read_profile(store, id)?;
     let referrals = store.customer_referrals(CustomerId(id))?;
+    let care = read_care(store, &read)?;
     put(slot, |r| {
         r.profile = Some(read);
+        r.care = care;
         r.referrals = Some(referrals);
     });
     Ok(())
+}
+
+/// The care history of the profile read, if one was.
+fn read_care(
+    store: &Store,
+    read: &Option<(CustomerProfile, ErasurePreview)>,
+) -> Result<Option<CustomerCareHistory>, crate::store::StoreError> {
+    read.as_ref()
+        .map(|(profile, _)| store.customer_care_history(profile.id))
+        .transpose()
 }
 
 fn put(slot: &ProfileSlot, fill: impl FnOnce(&mut ProfileResults)) {

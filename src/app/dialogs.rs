@@ -23,6 +23,8 @@ pub enum DialogPurpose {
     LedgerCsv,
     /// Where to save the care mail merge as CSV.
     MailMergeCsv,
+    /// Where to save the printable thank-you cards (PDF).
+    ThankYouCardsPdf,
     /// Where to save the referral codes as CSV.
     ReferralCodesCsv,
     /// Where to save the referrals as CSV.
@@ -118,6 +120,24 @@ impl PendingDialog {
                 .set_title(title)
                 .set_file_name(file_name)
                 .add_filter("CSV (Excel, LibreOffice)", &["csv"])
+                .save_file()
+                .into_iter()
+                .collect()
+        });
+    }
+
+    /// Asks where to save a printable PDF for `purpose`, with this title and suggested name.
+    pub fn save_pdf(
+        &mut self,
+        purpose: DialogPurpose,
+        title: &'static str,
+        file_name: &'static str,
+    ) {
+        self.spawn(purpose, move || {
+            rfd::FileDialog::new()
+                .set_title(title)
+                .set_file_name(file_name)
+                .add_filter("PDF (print it)", &["pdf"])
                 .save_file()
                 .into_iter()
                 .collect()

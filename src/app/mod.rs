@@ -90,6 +90,8 @@ pub struct Snapshot {
     pub inputs_key: String,
     /// Whether this database holds the demo shop rather than the owner's data.
     pub is_demo: bool,
+    /// Disputes not resolved or rejected yet, for the dashboard.
+    pub open_disputes: care::OpenDisputes,
 }
 
 impl Snapshot {
@@ -118,6 +120,7 @@ impl Snapshot {
             previous_valuation: valuation::previous_overview(store)?,
             inputs_key: valuation::inputs_key(store, &store.business_settings()?)?,
             is_demo: store.is_demo()?,
+            open_disputes: care::OpenDisputes::load(store)?,
         })
     }
 }
@@ -375,6 +378,13 @@ impl AppState {
                                 path,
                             )),
                         });
+                    }
+                }
+                DialogPurpose::ThankYouCardsPdf => {
+                    if let (Some(ids), Some(path)) =
+                        (self.care.cards_for.take(), paths.into_iter().next())
+                    {
+                        self.apply(Command::Care(care::CareCommand::PrintCards { ids, path }));
                     }
                 }
                 DialogPurpose::CustomersCsv => {

@@ -16,6 +16,7 @@ use rusqlite::{OptionalExtension as _, params};
 use super::{Store, StoreError, now_utc};
 use crate::domain::CustomerId;
 use crate::export::spreadsheet_safe;
+use crate::export::thank_you_cards::{Card, card_sheet};
 use crate::programs::care::{
     CareCustomer, CareOrder, CareRules, TaskKind, default_template, fill_template, generate_tasks,
 };
@@ -82,6 +83,55 @@ pub struct MailMergeOutcome {
     pub without_email: u64,
 }
 
+/// What printing thank-you cards wrote.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CardsOutcome {
+    /// Cards printed.
+    pub cards: u64,
+    /// A4 pages they fill.
+    pub pages: u64,
+    /// Cards whose message was too long for the card even in small type and was shortened.
+    pub shortened: u64,
+}
+
+/// One contact logged with a customer (a task marked done, or a note).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TouchpointRow {
+    /// The task it did, if any.
+    pub task_id: Option<i64>,
+    /// The task kind it was for (`thank_new`, …) or what it was.
+    pub kind: String,
+    /// How they were contacted (e-mail, phone, in person, card, other).
+    pub channel: String,
+    /// When (seconds since the epoch, UTC).
+    pub at_utc: i64,
+    /// The owner's note.
+    pub note: String,
+}
+
+/// Everything the care program did with one customer, for their profile.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CustomerCareHistory {
+    /// Their care tasks, newest first.
+    pub tasks: Vec<CareTaskRow>,
+    /// Contacts logged, newest first.
+    pub touchpoints: Vec<TouchpointRow>,
+    /// Their disputes, open ones first.
+    pub disputes: Vec<DisputeRow>,
+}
+
+impl CustomerCareHistory {
+    /// The contact logged for task `id`, if it was done.
+    pub fn touchpoint_of(&self, task: i64) -> Option<&TouchpointRow> {
+        self.touchpoints.iter().find(|t| t.task_id == Some(task))
+    }
+
+    /// Whether there is nothing to show.
+    pub fn is_empty(&self) -> bool {
+        self.tasks.is_empty() && self.touchpoints.is_empty() && self.disputes.is_empty()
+    }
+}
+
 /// A dispute as listed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DisputeRow {
@@ -89,6 +139,8 @@ pub struct DisputeRow {
     pub id: i64,
     /// The customer.
     pub customer_id: i64,
+    /// The customer's name as shown ("Customer #12" when they have none).
+    pub customer_name: String,
     /// The order it is about, if any.
     pub order_id: Option<i64>,
     /// Category (late delivery, damaged, wrong item, billing, service, other).
@@ -230,6 +282,65 @@ impl Store {
         Ok(rows)
     }
 
+    /// Customer `customer`'s care history: tasks, contacts and disputes, including those of
+    /// customers merged into them.
+    pub fn customer_care_history(&self, customer: i64) -> Result<CustomerCareHistory, StoreError> {
+        let ids: Vec<i64> = std::iter::once(customer)
+            .chain(self.merged_ids_of(customer)?)
+            .collect();
+        let mut history = CustomerCareHistory::default();
+        for id in &ids {
+            history.tasks.extend(self.customer_care_tasks(*id)?);
+            let mut stmt = self
+                .conn()
+                .prepare(
+                    "SELECT task_id, kind, channel, at_utc, note FROM touchpoints
+                     WHERE customer_id = ?1",
+                )
+                .map_err(|e| self.err(e))?;
+            let rows = stmt
+                .query_map([id], |r| {
+                    Ok(TouchpointRow {
+                        task_id: r.get(0)?,
+                        kind: r.get(1)?,
+                        channel: r.get(2)?,
+                        at_utc: r.get(3)?,
+                        note: r.get(4)?,
+                    })
+                })
+                .map_err(|e| self.err(e))?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(|e| self.err(e))?;
+            history.touchpoints.extend(rows);
+        }
+        history
+            .tasks
+            .sort_by(|a, b| b.due.cmp(&a.due).then(b.id.cmp(&a.id)));
+        history
+            .touchpoints
+            .sort_by_key(|t| std::cmp::Reverse(t.at_utc));
+        history.disputes = self
+            .disputes()?
+            .into_iter()
+            .filter(|d| ids.contains(&d.customer_id))
+            .collect();
+        Ok(history)
+    }
+
+    /// Customers merged into `customer`.
+    fn merged_ids_of(&self, customer: i64) -> Result<Vec<i64>, StoreError> {
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT id FROM customers WHERE merged_into = ?1")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([customer], |r| r.get(0))
+            .map_err(|e| self.err(e))?
+            .collect::<rusqlite::Result<Vec<i64>>>()
+            .map_err(|e| self.err(e))?;
+        Ok(rows)
+    }
+
     /// Applies `action` to each task in `ids` in one transaction (done logs a touchpoint);
     /// returns how many changed. Tasks already done or skipped are left as they are.
     pub fn act_on_care_tasks(
@@ -336,6 +447,35 @@ impl Store {
         Ok(outcome)
     }
 
+    /// Writes a printable PDF of thank-you cards for `tasks`, four A6 cards to an A4 page,
+    /// each with the customer's first name and the task's suggested message. Cards are
+    /// handed over or posted by the owner, so consent is not needed as for a mail merge.
+    pub fn write_thank_you_cards_pdf(
+        &self,
+        tasks: &[CareTaskRow],
+        out: &mut dyn Write,
+    ) -> Result<CardsOutcome, StoreError> {
+        let cards = tasks
+            .iter()
+            .map(|task| {
+                Ok(Card {
+                    first_name: first_name(&task.name),
+                    message: self.care_message(task)?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let sheet = card_sheet(&cards);
+        out.write_all(&sheet.document.to_bytes())
+            .map_err(|e| StoreError::Refused {
+                reason: format!("the thank-you cards could not be written: {e}"),
+            })?;
+        Ok(CardsOutcome {
+            cards: sheet.cards as u64,
+            pages: sheet.document.pages.len() as u64,
+            shortened: sheet.shortened as u64,
+        })
+    }
+
     /// Logs a complaint; returns its id.
     pub fn open_dispute(
         &mut self,
@@ -420,22 +560,39 @@ impl Store {
         Ok(())
     }
 
+    /// How many disputes are not resolved or rejected yet, and when the oldest of them was
+    /// opened (seconds since the epoch, UTC).
+    pub fn open_disputes_summary(&self) -> Result<(u64, Option<i64>), StoreError> {
+        self.conn()
+            .query_row(
+                "SELECT count(*), min(opened_utc) FROM disputes
+                 WHERE status IN ('open', 'in_progress')",
+                [],
+                |r| Ok((r.get::<_, i64>(0)?.max(0) as u64, r.get(1)?)),
+            )
+            .map_err(|e| self.err(e))
+    }
+
     /// Disputes, open ones first, newest first within each.
     pub fn disputes(&self) -> Result<Vec<DisputeRow>, StoreError> {
         let mut stmt = self
             .conn()
             .prepare(
-                "SELECT id, customer_id, order_id, category, description, status, resolution,
-                        goodwill_points, goodwill_cents, opened_utc, resolved_utc
-                 FROM disputes
-                 ORDER BY status IN ('resolved', 'rejected'), opened_utc DESC, id DESC",
+                "SELECT d.id, d.customer_id, d.order_id, d.category, d.description, d.status,
+                        d.resolution, d.goodwill_points, d.goodwill_cents, d.opened_utc,
+                        d.resolved_utc, coalesce(c.display_name, '')
+                 FROM disputes d LEFT JOIN customers c ON c.id = d.customer_id
+                 ORDER BY d.status IN ('resolved', 'rejected'), d.opened_utc DESC, d.id DESC",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([], |r| {
+                let customer_id: i64 = r.get(1)?;
+                let name: String = r.get(11)?;
                 Ok(DisputeRow {
                     id: r.get(0)?,
-                    customer_id: r.get(1)?,
+                    customer_id,
+                    customer_name: shown_name(customer_id, &name),
                     order_id: r.get(2)?,
                     category: r.get(3)?,
                     description: r.get(4)?,
@@ -446,6 +603,24 @@ impl Store {
                     opened_utc: r.get(9)?,
                     resolved_utc: r.get(10)?,
                 })
+            })
+            .map_err(|e| self.err(e))?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))?;
+        Ok(rows)
+    }
+
+    /// Every customer in their own right (not merged into another) by number, with the
+    /// name shown for them, for picking a customer by name.
+    pub fn customer_names(&self) -> Result<Vec<(i64, String)>, StoreError> {
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT id, display_name FROM customers WHERE merged_into IS NULL ORDER BY id")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                let id: i64 = r.get(0)?;
+                Ok((id, shown_name(id, &r.get::<_, String>(1)?)))
             })
             .map_err(|e| self.err(e))?
             .collect::<rusqlite::Result<Vec<_>>>()
@@ -713,6 +888,15 @@ fn template_key(kind: TaskKind) -> String {
 /// The first word of a name ("Jane" of "Jane Doe"); the whole text when it is one word.
 fn first_name(name: &str) -> String {
     name.split_whitespace().next().unwrap_or("").to_owned()
+}
+
+/// The name shown for customer `id`: their display name, else "Customer #id".
+fn shown_name(id: i64, display_name: &str) -> String {
+    if display_name.trim().is_empty() {
+        format!("Customer #{id}")
+    } else {
+        display_name.trim().to_owned()
+    }
 }
 
 /// `(month, day)` of a stored birthday (`YYYY-MM-DD` or `--MM-DD`).

@@ -87,6 +87,9 @@ pub fn care_ui(ui: &mut egui::Ui, state: &mut AppState, view: &mut CareViewState
         reading_ui(ui, state);
         return;
     };
+    if std::mem::take(&mut state.care.show_disputes) {
+        view.tab = CareTab::Disputes;
+    }
     summary_ui(ui, state, &data);
     ui.add_space(6.0);
     ui.horizontal(|ui| {

@@ -110,6 +110,9 @@ pub fn profile_ui(
             merges_ui(ui, state, draft, &profile);
             privacy_ui(ui, state, draft, &profile, &preview);
             referrals::referrals_ui(ui, state, currency);
+            if let Some(history) = state.profile.care.as_ref() {
+                super::customer_care::care_history_ui(ui, history);
+            }
             orders_ui(ui, &profile, currency);
         });
 }

@@ -1,7 +1,9 @@
-//! Dashboard: the headline numbers of the business, each with what it means.
+//! Dashboard: the headline numbers of the business, each with what it means, and the open
+//! disputes waiting for the owner.
 
 use egui::RichText;
 
+use crate::app::care::CareCommand;
 use crate::app::customer_table::{CustomerQuery, SortColumn};
 use crate::app::valuation::RunOverview;
 use crate::app::{AppState, Command, VALUING_LABEL, View};
@@ -82,6 +84,7 @@ pub fn dashboard_ui(ui: &mut egui::Ui, state: &mut AppState) {
     if let Some(view) = clicked {
         state.push(Command::Navigate(view));
     }
+    open_disputes_ui(ui, state);
     value_figures_ui(ui, state);
     let Some(snapshot) = state.snapshot() else {
         return;
@@ -104,6 +107,29 @@ pub fn dashboard_ui(ui: &mut egui::Ui, state: &mut AppState) {
         ui.label("Data comes from your imports.");
         if ui.link("See the import history").clicked() {
             state.push(Command::Navigate(View::Import));
+        }
+    });
+}
+
+/// "3 open disputes (oldest 12 days)" with a link to the care view's disputes tab; nothing
+/// when every dispute is resolved or rejected.
+fn open_disputes_ui(ui: &mut egui::Ui, state: &mut AppState) {
+    let Some(snapshot) = state.snapshot() else {
+        return;
+    };
+    let Some(words) = snapshot.open_disputes.words(chrono::Utc::now().timestamp()) else {
+        return;
+    };
+    ui.add_space(8.0);
+    ui.horizontal_wrapped(|ui| {
+        ui.label(
+            RichText::new(format!("{words}."))
+                .strong()
+                .color(ui.visuals().warn_fg_color),
+        );
+        ui.label("Unhappy customers are the first to leave: resolve them soon.");
+        if ui.link("See the disputes").clicked() {
+            state.push(Command::Care(CareCommand::ShowDisputes));
         }
     });
 }

@@ -26,7 +26,13 @@ pub const CATEGORIES: [&str; 6] = [
 #[derive(Debug, Default)]
 pub struct DisputesViewState {
     logging: bool,
+    /// The customer's name or number as typed.
     customer: String,
+    /// The customer picked (a number typed, or a name clicked among the matches).
+    chosen: Option<i64>,
+    /// Customers whose name contains the typed text: `(text, matches)`, kept until the
+    /// text changes so the names are not searched every frame.
+    found: (String, Vec<(i64, String)>),
     category: Option<usize>,
     description: String,
     closing: BTreeMap<i64, ClosingDraft>,
@@ -57,7 +63,7 @@ pub fn disputes_ui(
         view.logging = !view.logging;
     }
     if view.logging {
-        log_form_ui(ui, state, view, busy);
+        log_form_ui(ui, state, view, data, busy);
     }
     ui.separator();
     if data.disputes.is_empty() {
@@ -83,13 +89,18 @@ fn average_words(disputes: &[DisputeRow]) -> String {
     )
 }
 
-fn log_form_ui(ui: &mut egui::Ui, state: &mut AppState, view: &mut DisputesViewState, busy: bool) {
+/// At most this many customers are offered for a typed name.
+const MATCHES_SHOWN: usize = 6;
+
+fn log_form_ui(
+    ui: &mut egui::Ui,
+    state: &mut AppState,
+    view: &mut DisputesViewState,
+    data: &CareData,
+    busy: bool,
+) {
     egui::Frame::group(ui.style()).show(ui, |ui| {
-        ui.horizontal(|ui| {
-            ui.label("Customer number:");
-            let r = ui.text_edit_singleline(&mut view.customer);
-            name_widget(ui, &r, "Customer number");
-        });
+        customer_picker_ui(ui, view, data);
         ui.horizontal_wrapped(|ui| {
             ui.label("About:");
             for (n, category) in CATEGORIES.iter().enumerate() {
@@ -99,19 +110,12 @@ fn log_form_ui(ui: &mut egui::Ui, state: &mut AppState, view: &mut DisputesViewS
         ui.label("What happened:");
         let r = ui.text_edit_multiline(&mut view.description);
         name_widget(ui, &r, "What happened");
-        let customer = view.customer.trim().parse::<i64>().ok();
         let category = view.category.and_then(|n| CATEGORIES.get(n));
-        if !view.customer.trim().is_empty() && customer.is_none() {
-            ui.colored_label(
-                ui.visuals().error_fg_color,
-                "The customer number is a whole number.",
-            );
-        }
-        let ready = customer.is_some() && category.is_some() && !busy;
+        let ready = view.chosen.is_some() && category.is_some() && !busy;
         if ui
             .add_enabled(ready, egui::Button::new("Log dispute"))
             .clicked()
-            && let (Some(customer), Some(category)) = (customer, category)
+            && let (Some(customer), Some(category)) = (view.chosen, category)
         {
             state.push(Command::Care(CareCommand::OpenDispute {
                 customer,
@@ -120,10 +124,71 @@ fn log_form_ui(ui: &mut egui::Ui, state: &mut AppState, view: &mut DisputesViewS
             }));
             view.logging = false;
             view.customer.clear();
+            view.chosen = None;
             view.category = None;
             view.description.clear();
         }
     });
+}
+
+/// Who the dispute is from: a customer number, or part of a name with the matching
+/// customers to click.
+fn customer_picker_ui(ui: &mut egui::Ui, view: &mut DisputesViewState, data: &CareData) {
+    ui.horizontal(|ui| {
+        ui.label("Customer (name or number):");
+        let r = ui.text_edit_singleline(&mut view.customer);
+        name_widget(ui, &r, "Customer name or number");
+        if r.changed() {
+            view.chosen = view
+                .customer
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|id| data.customer_name(*id).is_some());
+        }
+    });
+    let typed = view.customer.trim().to_owned();
+    if let Some(id) = view.chosen {
+        let name = data.customer_name(id).unwrap_or("");
+        ui.label(format!("Customer: {name} (customer {id})"));
+        return;
+    }
+    if typed.is_empty() {
+        return;
+    }
+    if view.found.0 != typed {
+        view.found = (
+            typed.clone(),
+            matching_customers(&data.customer_names, &typed),
+        );
+    }
+    if view.found.1.is_empty() {
+        ui.colored_label(
+            ui.visuals().error_fg_color,
+            "No customer has this number or a name containing it.",
+        );
+        return;
+    }
+    ui.horizontal_wrapped(|ui| {
+        ui.label("Pick the customer:");
+        for (id, name) in &view.found.1 {
+            if ui.button(format!("{name} (customer {id})")).clicked() {
+                view.chosen = Some(*id);
+                view.customer = name.clone();
+            }
+        }
+    });
+}
+
+/// Customers whose name contains `text` (ignoring case), at most [`MATCHES_SHOWN`].
+fn matching_customers(names: &[(i64, String)], text: &str) -> Vec<(i64, String)> {
+    let wanted = text.to_lowercase();
+    names
+        .iter()
+        .filter(|(_, name)| name.to_lowercase().contains(&wanted))
+        .take(MATCHES_SHOWN)
+        .cloned()
+        .collect()
 }
 
 fn status_words(status: &str) -> &'static str {
@@ -148,8 +213,9 @@ fn dispute_ui(
         ui.set_width(ui.available_width());
         ui.label(
             RichText::new(format!(
-                "Dispute {}: customer {}, {} ({})",
+                "Dispute {}: {} (customer {}), {} ({})",
                 dispute.id,
+                dispute.customer_name,
                 dispute.customer_id,
                 dispute.category,
                 status_words(&dispute.status)
@@ -303,5 +369,19 @@ mod tests {
         assert_eq!(amount_cents("", Currency::EUR), Some(0));
         assert_eq!(amount_cents("-1", Currency::EUR), None);
         assert_eq!(whole_or_zero("abc"), None);
+    }
+
+    #[test]
+    fn customers_are_found_by_part_of_their_name() {
+        let names: Vec<(i64, String)> = (1..=10)
+            .map(|n| (n, format!("Anna Smith {n}")))
+            .chain([(11, "Zoë Müller".to_owned())])
+            .collect();
+        assert_eq!(
+            matching_customers(&names, "müll"),
+            [(11, "Zoë Müller".to_owned())]
+        );
+        assert_eq!(matching_customers(&names, "ANNA").len(), MATCHES_SHOWN);
+        assert!(matching_customers(&names, "Bob").is_empty());
     }
 }

@@ -44,6 +44,7 @@ pub fn queue_ui(
     view.selected.retain(|id| shown.contains(id));
     let busy = state.running_job().is_some();
     mail_merge_ui(ui, state, data, busy);
+    cards_ui(ui, state, view, data, busy);
     ui.separator();
     if data.tasks.is_empty() {
         ui.label("Nothing to do today: every customer the rules pick has been looked after.");
@@ -88,6 +89,53 @@ fn mail_merge_ui(ui: &mut egui::Ui, state: &mut AppState, data: &CareData, busy:
         if let Some(outcome) = state.care.mail_merge {
             ui.label(mail_merge_words(&outcome));
         }
+    });
+}
+
+/// The button that prints thank-you cards: for the selected tasks, or for every open
+/// thank-you task when none is selected; and what the cards will cover.
+fn cards_ui(
+    ui: &mut egui::Ui,
+    state: &mut AppState,
+    view: &QueueViewState,
+    data: &CareData,
+    busy: bool,
+) {
+    let selected = view.selected.len();
+    let (count, words) = if selected == 1 {
+        (1, "A card for the selected task.".to_owned())
+    } else if selected > 1 {
+        (
+            selected,
+            format!(
+                "Cards for the {} selected tasks.",
+                group_thousands(selected as u64)
+            ),
+        )
+    } else {
+        (
+            data.thank_you_tasks,
+            format!(
+                "Cards for all {} thank-you tasks (select tasks to print cards for others).",
+                group_thousands(data.thank_you_tasks as u64)
+            ),
+        )
+    };
+    ui.horizontal(|ui| {
+        let enabled = !busy && count > 0 && !state.dialog_is_open();
+        if ui
+            .add_enabled(enabled, egui::Button::new("Print thank-you cards…"))
+            .on_hover_text(
+                "Saves a PDF to print: four postcard-size cards to an A4 page, each with the \
+                 customer's first name and the suggested message. Mark the tasks done \
+                 (contacted by Card) once you have sent them.",
+            )
+            .clicked()
+        {
+            let ids = view.selected.iter().copied().collect();
+            state.push(Command::Care(CareCommand::ChooseCards(ids)));
+        }
+        ui.label(words);
     });
 }
 

@@ -1,0 +1,173 @@
+//! The care section of a customer's profile: every care task the queue made for them
+//! (when, what, what became of it, how they were contacted and the note kept), and their
+//! disputes with how each ended.
+//!
+//! It lives in its own file, apart from `customer_profile.rs`, so the profile's other
+//! program sections (loyalty, referrals) can grow beside it without touching it. The data
+//! is read with the profile ([`crate::app::customer_profile::ProfileState::care`]).
+
+use egui::RichText;
+
+use crate::store::care::{CustomerCareHistory, DisputeRow};
+
+/// The profile's "Care history" section.
+pub fn care_history_ui(ui: &mut egui::Ui, history: &CustomerCareHistory) {
+    egui::CollapsingHeader::new(format!("Care history ({})", history.tasks.len()))
+        .id_salt("profile-care")
+        .default_open(true)
+        .show(ui, |ui| {
+            if history.tasks.is_empty() {
+                ui.label("No care tasks for this customer yet.");
+            } else {
+                tasks_grid_ui(ui, history);
+            }
+            let loose: Vec<_> = history
+                .touchpoints
+                .iter()
+                .filter(|t| t.task_id.is_none())
+                .collect();
+            for touch in loose {
+                ui.label(format!(
+                    "{}: {} by {}{}",
+                    day_of(touch.at_utc),
+                    touch.kind.replace('_', " "),
+                    channel_words(&touch.channel),
+                    note_words(&touch.note)
+                ));
+            }
+            ui.add_space(4.0);
+            ui.label(RichText::new(format!("Disputes ({})", history.disputes.len())).strong());
+            if history.disputes.is_empty() {
+                ui.label("No disputes.");
+            }
+            for dispute in &history.disputes {
+                ui.label(dispute_words(dispute));
+            }
+        });
+}
+
+/// One row per task: due day, kind, status, how they were contacted, note.
+fn tasks_grid_ui(ui: &mut egui::Ui, history: &CustomerCareHistory) {
+    egui::Grid::new("profile-care-tasks")
+        .striped(true)
+        .num_columns(5)
+        .show(ui, |ui| {
+            for heading in ["Due", "Task", "Status", "Contacted", "Note"] {
+                ui.label(RichText::new(heading).strong());
+            }
+            ui.end_row();
+            for task in history.tasks.iter().take(100) {
+                let touch = history.touchpoint_of(task.id);
+                ui.label(&task.due);
+                ui.label(task.kind.label());
+                ui.label(status_words(&task.status));
+                ui.label(touch.map_or_else(String::new, |t| {
+                    format!("{}, {}", channel_words(&t.channel), day_of(t.at_utc))
+                }));
+                ui.label(touch.map_or("", |t| t.note.as_str()));
+                ui.end_row();
+            }
+        });
+    if history.tasks.len() > 100 {
+        ui.label(format!(
+            "The 100 latest of {} tasks are shown.",
+            history.tasks.len()
+        ));
+    }
+}
+
+/// A task's status in words.
+fn status_words(status: &str) -> &'static str {
+    match status {
+        "open" => "Open",
+        "done" => "Done",
+        "snoozed" => "Snoozed",
+        "skipped" => "Skipped",
+        _ => "Unknown",
+    }
+}
+
+/// A contact channel in words.
+fn channel_words(channel: &str) -> String {
+    match channel {
+        "email" => "E-mail".to_owned(),
+        "phone" => "Phone".to_owned(),
+        "in_person" => "In person".to_owned(),
+        "card" => "Card".to_owned(),
+        "other" => "Other".to_owned(),
+        other => other.replace('_', " "),
+    }
+}
+
+fn note_words(note: &str) -> String {
+    if note.trim().is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", note.trim())
+    }
+}
+
+/// "Dispute 3, opened 5 Mar 2026: Damaged. Resolved on 8 Mar 2026: sent a new bag."
+fn dispute_words(dispute: &DisputeRow) -> String {
+    let mut words = format!(
+        "Dispute {}, opened {}: {}.",
+        dispute.id,
+        day_of(dispute.opened_utc),
+        dispute.category
+    );
+    match (dispute.status.as_str(), dispute.resolved_utc) {
+        ("resolved" | "rejected", Some(at)) => {
+            let how = if dispute.status == "resolved" {
+                "Resolved"
+            } else {
+                "Rejected"
+            };
+            words.push_str(&format!(
+                " {how} on {}: {}.",
+                day_of(at),
+                dispute.resolution
+            ));
+        }
+        ("in_progress", _) => words.push_str(" In progress."),
+        _ => words.push_str(" Open."),
+    }
+    words
+}
+
+/// The local day of a UTC instant, "5 Mar 2026".
+fn day_of(utc_seconds: i64) -> String {
+    chrono::DateTime::from_timestamp(utc_seconds, 0)
+        .map(|t| {
+            t.with_timezone(&chrono::Local)
+                .format("%-d %b %Y")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn disputes_read_as_a_sentence() {
+        let dispute = DisputeRow {
+            id: 3,
+            customer_id: 1,
+            customer_name: "Ann".to_owned(),
+            order_id: None,
+            category: "Damaged".to_owned(),
+            description: String::new(),
+            status: "resolved".to_owned(),
+            resolution: "Sent a new bag".to_owned(),
+            goodwill_points: 0,
+            goodwill_cents: 0,
+            opened_utc: 1_772_700_000,
+            resolved_utc: Some(1_772_900_000),
+        };
+        let words = dispute_words(&dispute);
+        assert!(words.starts_with("Dispute 3, opened "), "{words}");
+        assert!(words.ends_with(": Sent a new bag."), "{words}");
+        assert_eq!(channel_words("in_person"), "In person");
+    }
+}
