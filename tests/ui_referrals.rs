@@ -261,6 +261,33 @@ fn approve_the_flagged_referral_and_export_csv() {
     finish_job(&mut harness);
     let text = std::fs::read_to_string(&out).unwrap();
     assert_eq!(text.lines().count(), codes + 1, "{text}");
+
+    // The printable list: every code, the header on every page, the pages it needs.
+    assert!(!is_disabled(&harness, "Print codes…"));
+    let pdf = dir.path().join("codes.pdf");
+    harness
+        .state_mut()
+        .state
+        .push(Command::Referrals(ReferralCommand::PrintCodes(pdf.clone())));
+    finish_job(&mut harness);
+    let bytes = std::fs::read(&pdf).unwrap();
+    let pages = codes.div_ceil(clv_desk::export::referral_codes_pdf::rows_per_page());
+    assert!(pages >= 2, "{codes} codes");
+    assert_eq!(clv_desk::export::pdf::check_file(&bytes).unwrap().1, pages);
+    let content = String::from_utf8_lossy(&bytes);
+    for row in Store::open(&db).unwrap().referral_codes().unwrap() {
+        assert!(content.contains(&format!("({})", row.code)), "{}", row.code);
+    }
+    assert_eq!(content.matches("(Referral code)").count(), pages);
+    assert!(content.contains(&format!("(Page {pages} of {pages})")));
+    shown(
+        &harness,
+        &format!(
+            "Printed {} referral codes on {pages} A4 pages to {}",
+            group_thousands(codes as u64),
+            pdf.display()
+        ),
+    );
 }
 
 #[test]

@@ -27,6 +27,8 @@ pub enum DialogPurpose {
     ThankYouCardsPdf,
     /// Where to save the referral codes as CSV.
     ReferralCodesCsv,
+    /// Where to save the printable list of referral codes (PDF).
+    ReferralCodesPdf,
     /// Where to save the referrals as CSV.
     ReferralsCsv,
 }

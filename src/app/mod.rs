@@ -380,6 +380,13 @@ impl AppState {
                         });
                     }
                 }
+                DialogPurpose::ReferralCodesPdf => {
+                    if let Some(path) = paths.into_iter().next() {
+                        self.apply(Command::Referrals(referrals::ReferralCommand::PrintCodes(
+                            path,
+                        )));
+                    }
+                }
                 DialogPurpose::ThankYouCardsPdf => {
                     if let (Some(ids), Some(path)) =
                         (self.care.cards_for.take(), paths.into_iter().next())

@@ -55,6 +55,10 @@ pub enum ReferralCommand {
     ChooseCodesCsv,
     /// Ask where to save the referrals as CSV (file dialog).
     ChooseReferralsCsv,
+    /// Ask where to save the printable list of codes (file dialog).
+    ChoosePrintCodes,
+    /// Save the printable list of every code (A4 PDF) at this path.
+    PrintCodes(PathBuf),
     /// Save every referral code as CSV at this path.
     ExportCodes(PathBuf),
     /// Save every referral as CSV at this path.
@@ -335,6 +339,12 @@ impl AppState {
                 "Export the referrals",
                 "referrals.csv",
             ),
+            ReferralCommand::ChoosePrintCodes => self.dialogs.save_pdf(
+                DialogPurpose::ReferralCodesPdf,
+                "Print the referral codes",
+                "referral-codes.pdf",
+            ),
+            ReferralCommand::PrintCodes(path) => self.start_print_codes(path),
             ReferralCommand::ExportCodes(path) => self.start_export(CsvExport::Codes, path),
             ReferralCommand::ExportReferrals(path) => self.start_export(CsvExport::Referrals, path),
             ReferralCommand::DismissNotice => self.referrals.notice = None,
@@ -489,6 +499,26 @@ impl AppState {
                 n => format!("{} referral codes created.", group_thousands(n as u64)),
             })
         });
+    }
+
+    fn start_print_codes(&mut self, path: PathBuf) {
+        self.start_job(
+            "Printing the referral codes",
+            Box::new(move |store, _| {
+                let file = std::fs::File::create(&path)
+                    .map_err(|e| anyhow::anyhow!("could not create {}: {e}", path.display()))?;
+                let mut out = std::io::BufWriter::new(file);
+                let printed = store.write_referral_codes_pdf(&mut out)?;
+                std::io::Write::flush(&mut out)
+                    .map_err(|e| anyhow::anyhow!("could not write {}: {e}", path.display()))?;
+                Ok(format!(
+                    "Printed {} referral codes on {} A4 pages to {}",
+                    group_thousands(printed.codes as u64),
+                    group_thousands(printed.pages as u64),
+                    path.display()
+                ))
+            }),
+        );
     }
 
     fn start_export(&mut self, export: CsvExport, path: PathBuf) {

@@ -1,5 +1,5 @@
 //! Getting data out of CLV Desk in files the owner asked for: CSV files and printable PDF
-//! sheets ([`pdf`], [`thank_you_cards`]). Every CSV ends up in a spreadsheet, so text cells are neutralised
+//! sheets ([`pdf`], [`thank_you_cards`], [`referral_codes_pdf`]). Every CSV ends up in a spreadsheet, so text cells are neutralised
 //! against formula injection: a cell that starts with `=`, `+`, `-`, `@`, a tab or a
 //! carriage return would be run as a formula by Excel or LibreOffice, so it is prefixed
 //! with an apostrophe (design §8).
@@ -10,6 +10,7 @@ use std::borrow::Cow;
 pub mod customers_csv;
 pub mod orders_csv;
 pub mod pdf;
+pub mod referral_codes_pdf;
 pub mod thank_you_cards;
 
 /// `text` made safe to open in a spreadsheet: prefixed with `'` when it starts with a

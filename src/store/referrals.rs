@@ -37,6 +37,7 @@ use rusqlite::{Connection, OptionalExtension as _, Transaction, params};
 use super::customers::{canonical_email, phone_key};
 use super::{Store, StoreError, now_utc};
 use crate::domain::CustomerId;
+use crate::export::referral_codes_pdf::{CodeLine, code_list};
 use crate::programs::referral::{
     CODE_ALPHABET, Contact, DatedReferral, Decision, FirstOrder, FraudFlag, FraudRule,
     OwnerDecision, ReferralFacts, ReferralReport, ReferralRules, ReferralStatus, ReportCustomer,
@@ -98,6 +99,9 @@ pub enum ReferralError {
     /// Writing a CSV file failed.
     #[error("could not write the CSV file: {0}")]
     Csv(String),
+    /// Writing the printable PDF failed.
+    #[error("could not write the PDF file: {0}")]
+    Pdf(String),
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -205,6 +209,15 @@ pub struct CustomerReferrals {
     pub friends: Vec<ReferredFriend>,
 }
 
+/// What [`Store::write_referral_codes_pdf`] printed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CodesPrinted {
+    /// Codes listed.
+    pub codes: usize,
+    /// A4 pages.
+    pub pages: usize,
+}
+
 /// What [`Store::match_coupon_referrals`] did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CouponMatchOutcome {
@@ -299,6 +312,31 @@ impl Store {
         let rows = self.referral_codes()?;
         write_codes_csv(&rows, out).map_err(|e| ReferralError::Csv(e.to_string()))?;
         Ok(rows.len())
+    }
+
+    /// Writes the printable list of every customer's code (an A4 PDF table: name, code,
+    /// e-mail; customers by name) to `out`.
+    pub fn write_referral_codes_pdf(
+        &self,
+        out: &mut dyn Write,
+    ) -> Result<CodesPrinted, ReferralError> {
+        let mut lines: Vec<CodeLine> = self
+            .referral_codes()?
+            .into_iter()
+            .map(|row| CodeLine {
+                name: row.name,
+                code: row.code,
+                email: row.email.unwrap_or_default(),
+            })
+            .collect();
+        lines.sort_by_cached_key(|l| (l.name.to_lowercase(), l.code.clone()));
+        let document = code_list("Referral codes", &lines);
+        out.write_all(&document.to_bytes())
+            .map_err(|e| ReferralError::Pdf(e.to_string()))?;
+        Ok(CodesPrinted {
+            codes: lines.len(),
+            pages: document.pages.len(),
+        })
     }
 
     /// Records by hand that `referrer` referred `friend` on `date` (both counted as the

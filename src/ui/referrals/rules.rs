@@ -1,7 +1,7 @@
-//! The codes and rules tab: create a referral code for every customer, export the codes,
-//! and the rules form (for each side loyalty points or a voucher for a reward of the
-//! loyalty catalogue; minimum first order, refund window, cap, burst check) with
-//! validation and Save.
+//! The codes and rules tab: create a referral code for every customer, export the codes
+//! as CSV or print them (an A4 PDF list), and the rules form (for each side loyalty points
+//! or a voucher for a reward of the loyalty catalogue; minimum first order, refund window,
+//! cap, burst check) with validation and Save.
 
 use egui::RichText;
 
@@ -168,6 +168,18 @@ fn codes_ui(ui: &mut egui::Ui, state: &mut AppState, data: &ReferralData) {
             .clicked()
         {
             state.push(Command::Referrals(ReferralCommand::ChooseCodesCsv));
+        }
+        if ui
+            .add_enabled(
+                data.codes > 0 && !busy && !state.dialog_is_open(),
+                egui::Button::new("Print codes…"),
+            )
+            .on_hover_text(
+                "Saves an A4 PDF listing every customer's name, code and e-mail, ready to print.",
+            )
+            .clicked()
+        {
+            state.push(Command::Referrals(ReferralCommand::ChoosePrintCodes));
         }
     });
 }
