@@ -675,6 +675,13 @@ fn did_it_help_compares_contacted_customers_and_disputes_say_who_came_back() {
             >= 1
     );
     harness.get_by_label(&format!("{:+.0} points", lift.points().unwrap()));
+    let small_note = harness
+        .query_all_by_label_contains("fewer than 30 customers")
+        .count();
+    assert_eq!(
+        small_note,
+        usize::from(lift.contacted.min(lift.others) < 30)
+    );
 
     // Marking a task done now does not change the results: its 90 days have not passed.
     let task = data.tasks[0].task.id;

@@ -749,7 +749,7 @@ impl DisputeRetention {
             self.disputed,
             100.0 * disputed,
             100.0 * similar,
-            self.similar
+            crate::domain::group_thousands(self.similar)
         )
     }
 }

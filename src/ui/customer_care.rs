@@ -115,7 +115,7 @@ fn dispute_words(dispute: &DisputeRow) -> String {
             words.push_str(&format!(
                 " {how} on {}: {}.",
                 day_of(at),
-                dispute.resolution
+                dispute.resolution.trim().trim_end_matches('.')
             ));
         }
         ("in_progress", _) => words.push_str(" In progress."),

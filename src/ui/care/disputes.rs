@@ -243,7 +243,7 @@ fn closed_words(dispute: &DisputeRow, days: f64, currency: Currency) -> String {
     let mut words = format!(
         "{} after {days:.1} days: {}.",
         status_words(&dispute.status),
-        dispute.resolution
+        dispute.resolution.trim().trim_end_matches('.')
     );
     if dispute.goodwill_points > 0 {
         words.push_str(&format!(

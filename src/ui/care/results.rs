@@ -61,7 +61,20 @@ pub fn results_ui(ui: &mut egui::Ui, data: &CareData) {
                 ui.end_row();
             }
         });
+    let small = lifts
+        .iter()
+        .any(|(_, l)| l.contacted.min(l.others) < SMALL_GROUP);
+    if small {
+        ui.add_space(4.0);
+        ui.label(format!(
+            "Some groups have fewer than {SMALL_GROUP} customers: a difference of 10 points or \
+             more can be chance there."
+        ));
+    }
 }
+
+/// Below this many customers in a group, differences are easily chance.
+const SMALL_GROUP: u64 = 30;
 
 /// "40% (2)" or "-" when nobody is in the group.
 fn share_words(back: u64, of: u64) -> String {
