@@ -64,9 +64,12 @@ fn finish_job(harness: &mut Harness<'_, ClvDeskApp>) {
     run_until(harness, |app| app.state.running_job().is_none());
 }
 
+/// Clicks the widget labelled `label` and lets any job the click started finish (a job
+/// finishing while `Harness::run` waits for the frame to settle would make it fail).
 fn click(harness: &mut Harness<'_, ClvDeskApp>, label: &str) {
     harness.get_by_label(label).click();
-    harness.run();
+    harness.step();
+    run_until(harness, |app| app.state.running_job().is_none());
 }
 
 fn set_text(harness: &mut Harness<'_, ClvDeskApp>, role: Role, field: &str, text: &str) {

@@ -786,6 +786,9 @@ pub fn dispute_retention(
     let empty = Vec::new();
     let mut out = DisputeRetention::default();
     let mut shares = Vec::new();
+    // Per opening day, (similar, came back) for each band: one pass over the customers per
+    // distinct day, however many disputes were opened on it.
+    let mut by_day: BTreeMap<NaiveDate, [(u64, u64); 6]> = BTreeMap::new();
     for dispute in disputes {
         if dispute.opened + chrono::Days::new(OUTCOME_DAYS) > today {
             out.too_recent += 1;
@@ -794,15 +797,20 @@ pub fn dispute_retention(
         let days = order_days.get(&dispute.customer).unwrap_or(&empty);
         out.disputed += 1;
         out.disputed_back += u64::from(came_back_within(days, dispute.opened));
-        let band = order_band(days, dispute.opened).max(1);
-        let (mut similar, mut back) = (0_u64, 0_u64);
-        for (customer, days) in order_days {
-            if disputed.contains(customer) || order_band(days, dispute.opened) != band {
-                continue;
+        let band = usize::from(order_band(days, dispute.opened).max(1));
+        let bands = by_day.entry(dispute.opened).or_insert_with(|| {
+            let mut bands = [(0, 0); 6];
+            for (customer, days) in order_days {
+                if disputed.contains(customer) {
+                    continue;
+                }
+                let slot = &mut bands[usize::from(order_band(days, dispute.opened))];
+                slot.0 += 1;
+                slot.1 += u64::from(came_back_within(days, dispute.opened));
             }
-            similar += 1;
-            back += u64::from(came_back_within(days, dispute.opened));
-        }
+            bands
+        });
+        let (similar, back) = bands[band];
         if similar > 0 {
             shares.push(back as f64 / similar as f64);
         }

@@ -883,9 +883,9 @@ impl Store {
         let points: i64 = self
             .conn()
             .query_row(
-                "SELECT coalesce(sum(l.points), 0) FROM points_ledger l
-                 JOIN customers c ON c.id = l.customer_id
-                 WHERE coalesce(c.merged_into, c.id) = ?1",
+                "SELECT coalesce(sum(points), 0) FROM points_ledger
+                 WHERE customer_id IN (SELECT id FROM customers
+                                       WHERE id = ?1 OR merged_into = ?1)",
                 [customer],
                 |r| r.get(0),
             )
@@ -903,8 +903,9 @@ impl Store {
             .conn()
             .query_row(
                 "SELECT l.name FROM order_lines l JOIN orders o ON o.id = l.order_id
-                 JOIN customers c ON c.id = o.customer_id
-                 WHERE coalesce(c.merged_into, c.id) = ?1 AND l.name <> ''
+                 WHERE o.customer_id IN (SELECT id FROM customers
+                                         WHERE id = ?1 OR merged_into = ?1)
+                   AND l.name <> ''
                  ORDER BY o.placed_utc DESC, l.line_no LIMIT 1",
                 [customer],
                 |r| r.get(0),
