@@ -187,3 +187,176 @@ fn a_dispute_moves_through_its_states_and_asks_for_a_follow_up() {
             .is_err()
     );
 }
+
+/// A customer with orders on `days` (one import each call), returning their id.
+fn customer_with_orders(store: &mut Store, n: usize, days: &[&str]) -> i64 {
+    use chrono::TimeZone as _;
+    let orders: Vec<clv_desk::domain::NewOrder> = days
+        .iter()
+        .enumerate()
+        .map(|(i, day)| {
+            let day = NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap();
+            clv_desk::domain::NewOrder {
+                source: "test".into(),
+                external_id: format!("{n}-{i}"),
+                alt_external_id: None,
+                customer: clv_desk::domain::CustomerIdentity {
+                    email: Some(format!("c{n}@example.com")),
+                    name: Some(format!("Customer {n}")),
+                    ..Default::default()
+                },
+                placed_utc: chrono::Utc.from_utc_datetime(&day.and_hms_opt(10, 0, 0).unwrap()),
+                local_date: day,
+                utc_offset_minutes: Some(0),
+                currency: clv_desk::domain::Currency::EUR,
+                gross_cents: 2_000,
+                discount_cents: 0,
+                refunded_cents: 0,
+                refunded_utc: None,
+                shipping_cents: 0,
+                tax_cents: 0,
+                coupon_code: None,
+                status: "paid".into(),
+                channel: None,
+                lines: Vec::new(),
+            }
+        })
+        .collect();
+    store
+        .write_import(
+            &clv_desk::store::orders::NewImport::default(),
+            &orders,
+            &[],
+            &mut |_| true,
+        )
+        .unwrap();
+    let conn = rusqlite::Connection::open(store.path()).unwrap();
+    conn.query_row(
+        "SELECT id FROM customers WHERE email = ?1",
+        [format!("c{n}@example.com")],
+        |r| r.get(0),
+    )
+    .unwrap()
+}
+
+fn utc(day: &str) -> i64 {
+    NaiveDate::parse_from_str(day, "%Y-%m-%d")
+        .unwrap()
+        .and_hms_opt(12, 0, 0)
+        .unwrap()
+        .and_utc()
+        .timestamp()
+}
+
+#[test]
+fn outcomes_compare_contacted_customers_and_disputes_on_a_hand_built_shop() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("outcomes.sqlite")).unwrap();
+    // Thank-you tasks on 3 January: customers 1 and 2 contacted (1 came back), customer 3
+    // skipped (came back), customer 4's task left open (did not come back).
+    let c1 = customer_with_orders(&mut store, 1, &["2026-01-01", "2026-02-01"]);
+    let c2 = customer_with_orders(&mut store, 2, &["2026-01-01"]);
+    let c3 = customer_with_orders(&mut store, 3, &["2026-01-01", "2026-03-01"]);
+    let c4 = customer_with_orders(&mut store, 4, &["2026-01-01"]);
+    // Customer 5: a dispute opened 10 January, resolved, and back on 1 March; customer 6
+    // one rejected, not back. Customer 7 a dispute still open (not counted).
+    let c5 = customer_with_orders(&mut store, 5, &["2025-12-01", "2026-01-08", "2026-03-01"]);
+    let c6 = customer_with_orders(&mut store, 6, &["2025-12-01", "2026-01-08"]);
+    let c7 = customer_with_orders(&mut store, 7, &["2025-12-01", "2026-01-08"]);
+    // Customer 8: no dispute, two orders by 10 January like 5 and 6, back on 20 February.
+    customer_with_orders(&mut store, 8, &["2025-12-05", "2026-01-05", "2026-02-20"]);
+    let conn = rusqlite::Connection::open(store.path()).unwrap();
+    for (customer, status, done) in [
+        (c1, "done", Some(utc("2026-01-03"))),
+        (c2, "done", Some(utc("2026-01-03"))),
+        (c3, "skipped", None),
+        (c4, "open", None),
+    ] {
+        conn.execute(
+            "INSERT INTO care_tasks (kind, customer_id, rule_key, due_date, status, done_utc,
+                                     created_utc)
+             VALUES ('thank_new', ?1, ?2, '2026-01-03', ?3, ?4, 0)",
+            rusqlite::params![customer, format!("thank_new:{customer}"), status, done],
+        )
+        .unwrap();
+    }
+    for (customer, status) in [(c5, "resolved"), (c6, "rejected"), (c7, "open")] {
+        conn.execute(
+            "INSERT INTO disputes (customer_id, category, opened_utc, status, resolved_utc)
+             VALUES (?1, 'Damaged', ?2, ?3, ?4)",
+            rusqlite::params![customer, utc("2026-01-10"), status, utc("2026-01-12")],
+        )
+        .unwrap();
+    }
+    let today = NaiveDate::from_ymd_opt(2026, 6, 30).unwrap();
+    let outcomes = store.care_outcomes(today).unwrap();
+    assert_eq!(outcomes.lift_by_kind.len(), 1);
+    let (kind, lift) = outcomes.lift_by_kind[0];
+    assert_eq!(kind, TaskKind::ThankNew);
+    assert_eq!(
+        (
+            lift.contacted,
+            lift.contacted_back,
+            lift.others,
+            lift.others_back
+        ),
+        (2, 1, 2, 1)
+    );
+    assert_eq!(lift.points(), Some(0.0));
+    let after = outcomes.after_disputes;
+    assert_eq!((after.disputed, after.disputed_back), (2, 1));
+    // Similar on 10 January (two orders by then, no dispute): only customer 8. Customer 7
+    // has a dispute (still open) and customers 1 to 4 had one order then.
+    assert_eq!((after.similar, after.similar_back), (2, 2));
+    assert_eq!(after.similar_share, Some(1.0));
+    let words = after.words();
+    assert!(words.contains("1 of 2 customers ordered again"), "{words}");
+    assert!(words.contains("50 points less often than"), "{words}");
+
+    // Too recent: as of 1 March nothing has had its 90 days.
+    let early = store
+        .care_outcomes(NaiveDate::from_ymd_opt(2026, 3, 1).unwrap())
+        .unwrap();
+    assert!(early.lift_by_kind.is_empty());
+    assert_eq!(early.after_disputes.too_recent, 2);
+}
+
+#[test]
+fn the_demo_has_a_queue_past_thank_yous_and_disputes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, today) = demo_store(dir.path());
+    assert!(store.refresh_care_queue(today, &money).unwrap().added > 0);
+    assert!(!store.open_care_tasks(today).unwrap().is_empty());
+    let disputes = store.disputes().unwrap();
+    let status = |s: &str| disputes.iter().filter(|d| d.status == s).count();
+    assert_eq!(
+        (
+            status("open"),
+            status("in_progress"),
+            status("resolved"),
+            status("rejected")
+        ),
+        (1, 1, 4, 2)
+    );
+    assert!(disputes.iter().all(|d| !d.customer_name.is_empty()));
+    let (open, oldest) = store.open_disputes_summary().unwrap();
+    assert_eq!(open, 2);
+    assert!(oldest.is_some());
+    // Past thank-yous, done (with a touchpoint) or skipped, none left in today's queue.
+    let conn = rusqlite::Connection::open(store.path()).unwrap();
+    let (done, skipped, touchpoints): (i64, i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT count(*) FROM care_tasks WHERE status = 'done'),
+                    (SELECT count(*) FROM care_tasks WHERE status = 'skipped'),
+                    (SELECT count(*) FROM touchpoints)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert!(done > 10 && skipped > 5, "{done} done, {skipped} skipped");
+    assert_eq!(done, touchpoints);
+    let outcomes = store
+        .care_outcomes(clv_desk::app::loyalty::today())
+        .unwrap();
+    assert!(!outcomes.lift_by_kind.is_empty());
+}

@@ -16,7 +16,9 @@ use super::AppState;
 use super::loyalty::today;
 use crate::domain::{Currency, format_money_rounded, group_thousands};
 use crate::programs::care::{CareRules, TaskKind};
-use crate::store::care::{CardsOutcome, CareTaskRow, DisputeRow, MailMergeOutcome, TaskAction};
+use crate::store::care::{
+    CardsOutcome, CareOutcomes, CareTaskRow, DisputeRow, MailMergeOutcome, TaskAction,
+};
 use crate::store::{Store, StoreError};
 
 /// The label of the job that reads the care queue.
@@ -167,6 +169,8 @@ pub struct CareData {
     pub disputes: Vec<DisputeRow>,
     /// Every customer by number with their name, for logging a dispute by name.
     pub customer_names: Vec<(i64, String)>,
+    /// Whether contacting customers and resolving disputes went with them coming back.
+    pub outcomes: CareOutcomes,
 }
 
 impl CareData {
@@ -295,6 +299,7 @@ fn refresh_and_read(
         templates,
         disputes: store.disputes()?,
         customer_names: store.customer_names()?,
+        outcomes: store.care_outcomes(today)?,
     })
 }
 

@@ -964,6 +964,8 @@ pub fn load_demo(
         loyalty::set_up_demo_program(store)?;
         progress.set(0.97, "Adding sample referrals…");
         crate::store::referrals::create_demo_referrals(store, loyalty::today())?;
+        progress.set(0.98, "Adding a sample care history and disputes…");
+        crate::store::care::create_demo_care(store, loyalty::today())?;
         loyalty::recompute_ledger(store)?;
     }
     match outcome {

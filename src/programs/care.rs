@@ -1,6 +1,7 @@
 //! The customer-care queue as pure rules: which customers to look after today and why,
 //! the suggested message with its fields filled in, which tasks may go into a mail merge,
-//! and whether contacted customers came back more often than similar ones who were not.
+//! whether contacted customers came back more often than similar ones who were not, and
+//! whether customers came back after a dispute as often as similar customers without one.
 //!
 //! It exists apart from `store` so the rules are tested on hand-built facts and the store
 //! only persists what they produce. No SQLite, no egui, nothing is sent: the owner writes
@@ -631,6 +632,197 @@ impl Lift {
     }
 }
 
+/// Days after a task (or a dispute) in which an order counts as coming back.
+pub const OUTCOME_DAYS: u64 = 90;
+
+/// Whether one of `order_days` (sorted) falls in the [`OUTCOME_DAYS`] days after `day`
+/// (not on `day` itself: that order is what the task or dispute was about).
+pub fn came_back_within(order_days: &[NaiveDate], day: NaiveDate) -> bool {
+    let end = day + chrono::Days::new(OUTCOME_DAYS);
+    let after = order_days.partition_point(|d| *d <= day);
+    order_days.get(after).is_some_and(|d| *d <= end)
+}
+
+/// A past task as the outcome comparison sees it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PastTask {
+    /// The kind.
+    pub kind: TaskKind,
+    /// The customer.
+    pub customer: CustomerId,
+    /// The day it was done, or (not done) the day it was due.
+    pub day: NaiveDate,
+    /// Done: the customer was contacted.
+    pub contacted: bool,
+}
+
+/// Per task kind, whether contacted customers came back more often than customers the
+/// same rule picked who were not contacted (the task skipped, or left open or snoozed).
+/// Only tasks whose [`OUTCOME_DAYS`] have passed by `today` count. `order_days` holds each
+/// customer's order days, sorted. Kinds without any counted task are left out; the rest
+/// follow [`TaskKind::ALL`].
+pub fn lift_by_kind(
+    tasks: &[PastTask],
+    order_days: &BTreeMap<CustomerId, Vec<NaiveDate>>,
+    today: NaiveDate,
+) -> Vec<(TaskKind, Lift)> {
+    TaskKind::ALL
+        .into_iter()
+        .filter_map(|kind| {
+            let outcomes: Vec<Outcome> = tasks
+                .iter()
+                .filter(|t| t.kind == kind)
+                .filter(|t| t.day + chrono::Days::new(OUTCOME_DAYS) <= today)
+                .map(|t| Outcome {
+                    contacted: t.contacted,
+                    came_back: order_days
+                        .get(&t.customer)
+                        .is_some_and(|days| came_back_within(days, t.day)),
+                })
+                .collect();
+            (!outcomes.is_empty()).then(|| (kind, Lift::of(&outcomes)))
+        })
+        .collect()
+}
+
+/// A resolved or rejected dispute: who, and the day it was opened.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ClosedDispute {
+    /// The customer.
+    pub customer: CustomerId,
+    /// The day the dispute was opened.
+    pub opened: NaiveDate,
+}
+
+/// How customers with a closed dispute came back, against similar customers without one.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct DisputeRetention {
+    /// Customers with a closed dispute whose 90 days have passed (one per dispute).
+    pub disputed: u64,
+    /// Of them, ordered again within 90 days of opening it.
+    pub disputed_back: u64,
+    /// Comparisons with similar customers without a dispute (summed over the disputes; a
+    /// customer may be compared with several disputes).
+    pub similar: u64,
+    /// Of those comparisons, the similar customer ordered within the same 90 days.
+    pub similar_back: u64,
+    /// The share of similar customers who came back, averaged over the disputes so each
+    /// disputed customer counts once (`None` without comparisons).
+    pub similar_share: Option<f64>,
+    /// Closed disputes opened less than 90 days ago: too recent to tell.
+    pub too_recent: u64,
+}
+
+impl DisputeRetention {
+    /// The share of disputed customers who came back (`None` without any).
+    pub fn disputed_share(&self) -> Option<f64> {
+        (self.disputed > 0).then(|| self.disputed_back as f64 / self.disputed as f64)
+    }
+
+    /// The comparison in plain words, labelled as observational.
+    pub fn words(&self) -> String {
+        let recent = match self.too_recent {
+            0 => String::new(),
+            1 => " 1 closed dispute is too recent to tell.".to_owned(),
+            n => format!(" {n} closed disputes are too recent to tell."),
+        };
+        let (Some(disputed), Some(similar)) = (self.disputed_share(), self.similar_share) else {
+            return format!(
+                "Not enough closed disputes older than {OUTCOME_DAYS} days yet to compare \
+                 how customers came back after one.{recent}"
+            );
+        };
+        let points = 100.0 * (disputed - similar);
+        let verdict = if points.abs() < 5.0 {
+            "about as often as".to_owned()
+        } else if points > 0.0 {
+            format!("{:.0} points more often than", points.abs())
+        } else {
+            format!("{:.0} points less often than", points.abs())
+        };
+        format!(
+            "After a dispute was closed, {} of {} customers ordered again within {OUTCOME_DAYS} \
+             days of raising it ({:.0}%): {verdict} similar customers without a dispute, with \
+             the same number of orders by the same day ({:.0}%, from {} comparisons). \
+             Observational, not proof: customers who complain may differ in other ways.{recent}",
+            self.disputed_back,
+            self.disputed,
+            100.0 * disputed,
+            100.0 * similar,
+            crate::domain::group_thousands(self.similar)
+        )
+    }
+}
+
+/// Orders up to `day` put in bands (1, 2, 3-4, 5-9, 10 or more) so customers with a
+/// similar history are compared; 0 when they had not ordered yet.
+fn order_band(order_days: &[NaiveDate], day: NaiveDate) -> u8 {
+    match order_days.partition_point(|d| *d <= day) {
+        0 => 0,
+        1 => 1,
+        2 => 2,
+        3..=4 => 3,
+        5..=9 => 4,
+        _ => 5,
+    }
+}
+
+/// For each closed dispute whose [`OUTCOME_DAYS`] have passed by `today`: did the
+/// customer order again within 90 days of opening it; and, on the same day, did
+/// customers without any dispute (none of `with_any_dispute`, which also holds those with
+/// a dispute still open) in the same band of orders so far. `order_days` holds every
+/// customer's order days, sorted.
+pub fn dispute_retention(
+    disputes: &[ClosedDispute],
+    with_any_dispute: &BTreeSet<CustomerId>,
+    order_days: &BTreeMap<CustomerId, Vec<NaiveDate>>,
+    today: NaiveDate,
+) -> DisputeRetention {
+    let disputed: BTreeSet<CustomerId> = disputes
+        .iter()
+        .map(|d| d.customer)
+        .chain(with_any_dispute.iter().copied())
+        .collect();
+    let empty = Vec::new();
+    let mut out = DisputeRetention::default();
+    let mut shares = Vec::new();
+    // Per opening day, (similar, came back) for each band: one pass over the customers per
+    // distinct day, however many disputes were opened on it.
+    let mut by_day: BTreeMap<NaiveDate, [(u64, u64); 6]> = BTreeMap::new();
+    for dispute in disputes {
+        if dispute.opened + chrono::Days::new(OUTCOME_DAYS) > today {
+            out.too_recent += 1;
+            continue;
+        }
+        let days = order_days.get(&dispute.customer).unwrap_or(&empty);
+        out.disputed += 1;
+        out.disputed_back += u64::from(came_back_within(days, dispute.opened));
+        let band = usize::from(order_band(days, dispute.opened).max(1));
+        let bands = by_day.entry(dispute.opened).or_insert_with(|| {
+            let mut bands = [(0, 0); 6];
+            for (customer, days) in order_days {
+                if disputed.contains(customer) {
+                    continue;
+                }
+                let slot = &mut bands[usize::from(order_band(days, dispute.opened))];
+                slot.0 += 1;
+                slot.1 += u64::from(came_back_within(days, dispute.opened));
+            }
+            bands
+        });
+        let (similar, back) = bands[band];
+        if similar > 0 {
+            shares.push(back as f64 / similar as f64);
+        }
+        out.similar += similar;
+        out.similar_back += back;
+    }
+    if !shares.is_empty() {
+        out.similar_share = Some(shares.iter().sum::<f64>() / shares.len() as f64);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -888,6 +1080,149 @@ mod tests {
         assert!((lift.points().unwrap() - (200.0 / 3.0 - 25.0)).abs() < 1e-9);
         assert!(lift.words().contains("Observed, not an experiment"));
         assert_eq!(Lift::of(&[]).points(), None);
+    }
+
+    fn days(list: &[&str]) -> Vec<NaiveDate> {
+        list.iter().map(|d| day(d)).collect()
+    }
+
+    #[test]
+    fn coming_back_counts_orders_in_the_90_days_after() {
+        let orders = days(&["2026-01-01", "2026-04-01"]);
+        assert!(
+            came_back_within(&orders, day("2026-01-01")),
+            "90 days later"
+        );
+        assert!(came_back_within(&orders, day("2025-12-31")), "the next day");
+        assert!(
+            !came_back_within(&orders, day("2026-04-01")),
+            "not the same day"
+        );
+        assert!(!came_back_within(
+            &days(&["2026-01-01", "2026-04-02"]),
+            day("2026-01-01")
+        ));
+        assert!(!came_back_within(&[], day("2026-01-01")));
+    }
+
+    #[test]
+    fn lift_by_kind_compares_done_with_skipped_once_90_days_passed() {
+        let orders: BTreeMap<CustomerId, Vec<NaiveDate>> = [
+            (1, days(&["2026-01-01", "2026-02-01"])), // back after the task
+            (2, days(&["2026-01-01", "2026-02-15"])), // back
+            (3, days(&["2026-01-01"])),               // never back
+            (4, days(&["2026-01-01", "2026-05-01"])), // back, but after 90 days
+            (5, days(&["2026-01-01", "2026-01-20"])), // back
+            (6, days(&["2026-03-01", "2026-03-05"])), // too recent to count
+        ]
+        .into_iter()
+        .map(|(id, d)| (CustomerId(id), d))
+        .collect();
+        let task = |kind, id, d: &str, contacted| PastTask {
+            kind,
+            customer: CustomerId(id),
+            day: day(d),
+            contacted,
+        };
+        let tasks = [
+            task(TaskKind::ThankNew, 1, "2026-01-03", true),
+            task(TaskKind::ThankNew, 2, "2026-01-03", true),
+            task(TaskKind::ThankNew, 3, "2026-01-03", true),
+            task(TaskKind::ThankNew, 4, "2026-01-03", false),
+            task(TaskKind::ThankNew, 5, "2026-01-03", false),
+            task(TaskKind::ThankNew, 6, "2026-03-03", true),
+            task(TaskKind::Review, 3, "2026-01-11", false),
+        ];
+        let lifts = lift_by_kind(&tasks, &orders, day("2026-05-01"));
+        let kinds: Vec<TaskKind> = lifts.iter().map(|(k, _)| *k).collect();
+        assert_eq!(kinds, [TaskKind::ThankNew, TaskKind::Review]);
+        let thank = lifts[0].1;
+        assert_eq!(
+            (
+                thank.contacted,
+                thank.contacted_back,
+                thank.others,
+                thank.others_back
+            ),
+            (3, 2, 2, 1)
+        );
+        assert!((thank.points().unwrap() - (200.0 / 3.0 - 50.0)).abs() < 1e-9);
+        let review = lifts[1].1;
+        assert_eq!(
+            (review.contacted, review.others, review.others_back),
+            (0, 1, 0)
+        );
+        assert_eq!(review.points(), None);
+    }
+
+    #[test]
+    fn dispute_retention_compares_with_customers_of_the_same_history() {
+        let orders: BTreeMap<CustomerId, Vec<NaiveDate>> = [
+            // Disputed customers: 10 came back, 11 did not.
+            (10, days(&["2025-12-01", "2026-01-01", "2026-02-01"])),
+            (11, days(&["2026-01-01"])),
+            // Similar (two orders by 5 January): one back of two.
+            (20, days(&["2025-11-01", "2026-01-02", "2026-03-01"])),
+            (21, days(&["2025-10-01", "2025-12-20"])),
+            // Similar to 11 (one order): none back.
+            (22, days(&["2025-12-30"])),
+            // Not similar to either: six orders, always back.
+            (
+                23,
+                days(&[
+                    "2025-07-01",
+                    "2025-08-01",
+                    "2025-09-01",
+                    "2025-10-01",
+                    "2025-11-01",
+                    "2026-01-10",
+                ]),
+            ),
+            // Not a customer yet on 5 January.
+            (24, days(&["2026-02-01", "2026-02-10"])),
+        ]
+        .into_iter()
+        .map(|(id, d)| (CustomerId(id), d))
+        .collect();
+        let closed = [
+            ClosedDispute {
+                customer: CustomerId(10),
+                opened: day("2026-01-05"),
+            },
+            ClosedDispute {
+                customer: CustomerId(11),
+                opened: day("2026-01-05"),
+            },
+            ClosedDispute {
+                customer: CustomerId(11),
+                opened: day("2026-06-01"),
+            },
+        ];
+        let open_dispute: BTreeSet<CustomerId> = [CustomerId(21)].into_iter().collect();
+        let r = dispute_retention(&closed, &BTreeSet::new(), &orders, day("2026-06-30"));
+        assert_eq!((r.disputed, r.disputed_back, r.too_recent), (2, 1, 1));
+        assert_eq!((r.similar, r.similar_back), (3, 1));
+        assert!(
+            (r.similar_share.unwrap() - 0.25).abs() < 1e-9,
+            "mean of 1/2 and 0/1"
+        );
+        let words = r.words();
+        assert!(
+            words.contains("1 of 2 customers ordered again within 90 days"),
+            "{words}"
+        );
+        assert!(words.contains("25 points more often than"), "{words}");
+        assert!(words.contains("Observational, not proof"));
+        assert!(words.contains("1 closed dispute is too recent to tell."));
+        // Customer 21 with a dispute still open is not a customer "without a dispute".
+        let r = dispute_retention(&closed, &open_dispute, &orders, day("2026-06-30"));
+        assert_eq!((r.similar, r.similar_back), (2, 1));
+        assert!(
+            (r.similar_share.unwrap() - 0.5).abs() < 1e-9,
+            "mean of 1/1 and 0/1"
+        );
+        let none = dispute_retention(&[], &BTreeSet::new(), &orders, day("2026-06-30"));
+        assert!(none.words().starts_with("Not enough closed disputes"));
     }
 
     #[test]

@@ -18,7 +18,8 @@ use crate::domain::CustomerId;
 use crate::export::spreadsheet_safe;
 use crate::export::thank_you_cards::{Card, card_sheet};
 use crate::programs::care::{
-    CareCustomer, CareOrder, CareRules, TaskKind, default_template, fill_template, generate_tasks,
+    CareCustomer, CareOrder, CareRules, ClosedDispute, DisputeRetention, Lift, PastTask, TaskKind,
+    default_template, dispute_retention, fill_template, generate_tasks, lift_by_kind,
 };
 
 /// The `settings` key of the rules (JSON).
@@ -130,6 +131,17 @@ impl CustomerCareHistory {
     pub fn is_empty(&self) -> bool {
         self.tasks.is_empty() && self.touchpoints.is_empty() && self.disputes.is_empty()
     }
+}
+
+/// Whether care paid off, as far as the data shows: per task kind, contacted customers
+/// against those not contacted; and customers after a closed dispute against similar
+/// customers without one. Both observational.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CareOutcomes {
+    /// Per task kind with counted tasks, in [`TaskKind::ALL`] order.
+    pub lift_by_kind: Vec<(TaskKind, Lift)>,
+    /// After closed disputes.
+    pub after_disputes: DisputeRetention,
 }
 
 /// A dispute as listed.
@@ -280,6 +292,108 @@ impl Store {
         let mut rows = self.task_rows("WHERE t.customer_id = ?1", &customer.to_string())?;
         rows.sort_by(|a, b| b.due.cmp(&a.due).then(b.id.cmp(&a.id)));
         Ok(rows)
+    }
+
+    /// Whether care paid off as of `today` (see [`CareOutcomes`]): every task done, skipped
+    /// or left undone and every closed dispute, against the customers' order days.
+    pub fn care_outcomes(&self, today: NaiveDate) -> Result<CareOutcomes, StoreError> {
+        let order_days = self.order_days_by_customer()?;
+        let mut stmt = self
+            .conn()
+            .prepare(
+                "SELECT t.kind, coalesce(c.merged_into, c.id), t.status, t.due_date, t.done_utc
+                 FROM care_tasks t JOIN customers c ON c.id = t.customer_id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, Option<i64>>(4)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))?;
+        let tasks: Vec<PastTask> = rows
+            .into_iter()
+            .filter_map(|(kind, customer, status, due, done_utc)| {
+                let kind = TaskKind::parse(&kind)?;
+                let contacted = status == "done";
+                let day = match done_utc.filter(|_| contacted) {
+                    Some(done) => utc_day(done)?,
+                    None => NaiveDate::parse_from_str(&due, "%Y-%m-%d").ok()?,
+                };
+                Some(PastTask {
+                    kind,
+                    customer: CustomerId(customer),
+                    day,
+                    contacted,
+                })
+            })
+            .collect();
+        let mut stmt = self
+            .conn()
+            .prepare(
+                "SELECT coalesce(c.merged_into, c.id), d.opened_utc
+                 FROM disputes d JOIN customers c ON c.id = d.customer_id
+                 WHERE d.status IN ('resolved', 'rejected')",
+            )
+            .map_err(|e| self.err(e))?;
+        let closed: Vec<ClosedDispute> = stmt
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))
+            .map_err(|e| self.err(e))?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))?
+            .into_iter()
+            .filter_map(|(customer, opened)| {
+                Some(ClosedDispute {
+                    customer: CustomerId(customer),
+                    opened: utc_day(opened)?,
+                })
+            })
+            .collect();
+        let with_any_dispute: BTreeSet<CustomerId> = self
+            .column(
+                "SELECT DISTINCT CAST(coalesce(c.merged_into, c.id) AS TEXT)
+                 FROM disputes d JOIN customers c ON c.id = d.customer_id",
+            )?
+            .into_iter()
+            .filter_map(|id| id.parse().ok().map(CustomerId))
+            .collect();
+        Ok(CareOutcomes {
+            lift_by_kind: lift_by_kind(&tasks, &order_days, today),
+            after_disputes: dispute_retention(&closed, &with_any_dispute, &order_days, today),
+        })
+    }
+
+    /// Every customer's purchase days (refund entries and fully refunded orders left out;
+    /// merged customers under the customer they were merged into), sorted.
+    fn order_days_by_customer(&self) -> Result<BTreeMap<CustomerId, Vec<NaiveDate>>, StoreError> {
+        let mut stmt = self
+            .conn()
+            .prepare(
+                "SELECT coalesce(c.merged_into, c.id), o.local_date
+                 FROM orders o JOIN customers c ON c.id = o.customer_id
+                 WHERE o.status <> 'refund' AND NOT (o.refunded_cents > 0 AND o.net_cents <= 0)",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut days: BTreeMap<CustomerId, Vec<NaiveDate>> = BTreeMap::new();
+        let mut found = stmt.query([]).map_err(|e| self.err(e))?;
+        while let Some(r) = found.next().map_err(|e| self.err(e))? {
+            let customer: i64 = r.get(0).map_err(|e| self.err(e))?;
+            let day: String = r.get(1).map_err(|e| self.err(e))?;
+            if let Ok(day) = NaiveDate::parse_from_str(&day, "%Y-%m-%d") {
+                days.entry(CustomerId(customer)).or_default().push(day);
+            }
+        }
+        for list in days.values_mut() {
+            list.sort_unstable();
+        }
+        Ok(days)
     }
 
     /// Customer `customer`'s care history: tasks, contacts and disputes, including those of
@@ -769,9 +883,9 @@ impl Store {
         let points: i64 = self
             .conn()
             .query_row(
-                "SELECT coalesce(sum(l.points), 0) FROM points_ledger l
-                 JOIN customers c ON c.id = l.customer_id
-                 WHERE coalesce(c.merged_into, c.id) = ?1",
+                "SELECT coalesce(sum(points), 0) FROM points_ledger
+                 WHERE customer_id IN (SELECT id FROM customers
+                                       WHERE id = ?1 OR merged_into = ?1)",
                 [customer],
                 |r| r.get(0),
             )
@@ -789,8 +903,9 @@ impl Store {
             .conn()
             .query_row(
                 "SELECT l.name FROM order_lines l JOIN orders o ON o.id = l.order_id
-                 JOIN customers c ON c.id = o.customer_id
-                 WHERE coalesce(c.merged_into, c.id) = ?1 AND l.name <> ''
+                 WHERE o.customer_id IN (SELECT id FROM customers
+                                         WHERE id = ?1 OR merged_into = ?1)
+                   AND l.name <> ''
                  ORDER BY o.placed_utc DESC, l.line_no LIMIT 1",
                 [customer],
                 |r| r.get(0),
@@ -878,6 +993,175 @@ impl Store {
     }
 }
 
+/// What [`create_demo_care`] added.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DemoCare {
+    /// Past thank-you tasks, done or skipped.
+    pub past_tasks: u64,
+    /// Disputes, closed and open.
+    pub disputes: u64,
+}
+
+/// Complaints the demo shop received: category, what happened, and how it ended (an
+/// empty resolution: still open).
+const DEMO_DISPUTES: [(&str, &str, &str, &str); 8] = [
+    (
+        "Late delivery",
+        "The parcel arrived nine days late.",
+        "resolved",
+        "Refunded the shipping and apologised.",
+    ),
+    (
+        "Damaged",
+        "The bag of beans was torn open in the box.",
+        "resolved",
+        "Sent a new bag with a sample of the house blend.",
+    ),
+    (
+        "Wrong item",
+        "Received decaf instead of the espresso blend.",
+        "resolved",
+        "Swapped the bag; they kept the decaf.",
+    ),
+    (
+        "Billing",
+        "Charged twice for one order.",
+        "resolved",
+        "Refunded the duplicate charge the same day.",
+    ),
+    (
+        "Late delivery",
+        "Says the order never arrived.",
+        "rejected",
+        "Tracking shows it was delivered to the front desk.",
+    ),
+    (
+        "Service",
+        "Unhappy with how the counter staff spoke to them.",
+        "rejected",
+        "Spoke with the team; no fault found, apologised for the experience.",
+    ),
+    ("Damaged", "The grinder lid cracked in transit.", "open", ""),
+    (
+        "Billing",
+        "Asks why the welcome coupon was not applied.",
+        "in_progress",
+        "",
+    ),
+];
+
+/// Sample care history for the demo shop, after its orders are loaded: thank-you tasks of
+/// the past year done (by card or e-mail) or skipped, so "Did it help?" has results, and
+/// a few disputes — closed ones on past orders, two still open — so the disputes tab and
+/// the dashboard have something to show. One transaction; `today` is the day the demo
+/// is loaded.
+pub fn create_demo_care(store: &mut Store, today: NaiveDate) -> Result<DemoCare, StoreError> {
+    let order_days = store.order_days_by_customer()?;
+    let day_utc = |day: NaiveDate| {
+        day.and_hms_opt(12, 0, 0)
+            .map_or(0, |t| t.and_utc().timestamp())
+    };
+    let ago = |days: u64| today - chrono::Days::new(days);
+    // Thank-you tasks for customers whose first order was 100 to 400 days ago.
+    let mut newcomers: Vec<(NaiveDate, CustomerId)> = order_days
+        .iter()
+        .filter_map(|(id, days)| days.first().map(|first| (*first, *id)))
+        .filter(|(first, _)| *first >= ago(400) && *first <= ago(100))
+        .collect();
+    newcomers.sort();
+    let step = (newcomers.len() / 60).max(1);
+    // Closed disputes: customers with an order 100 days ago or more and another after it.
+    let mut regulars: Vec<(CustomerId, NaiveDate)> = order_days
+        .iter()
+        .filter_map(|(id, days)| {
+            let earlier = days.iter().rev().find(|d| **d <= ago(100))?;
+            (days.len() >= 2).then_some((*id, *earlier))
+        })
+        .collect();
+    regulars.sort_by_key(|(id, day)| (std::cmp::Reverse(*day), *id));
+    // Open disputes: the two customers who ordered last.
+    let mut latest: Vec<(NaiveDate, CustomerId)> = order_days
+        .iter()
+        .filter_map(|(id, days)| days.last().map(|d| (*d, *id)))
+        .collect();
+    latest.sort();
+    let path = store.path().to_path_buf();
+    let sql = |e| StoreError::from_sqlite(&path, e);
+    let tx = store.conn_mut().transaction().map_err(sql)?;
+    let mut out = DemoCare::default();
+    for (n, (first, customer)) in newcomers.iter().step_by(step).take(60).enumerate() {
+        let due = *first + chrono::Days::new(2);
+        let done = n % 3 != 2;
+        let channel = if n % 2 == 0 { "card" } else { "email" };
+        let added = tx
+            .execute(
+                "INSERT OR IGNORE INTO care_tasks (kind, customer_id, rule_key, reason, due_date,
+                                                  status, done_utc, outcome, created_utc)
+                 VALUES ('thank_new', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    customer.0,
+                    format!("thank_new:{}", customer.0),
+                    format!(
+                        "First order on {first}: a personal thank-you makes a second order more likely."
+                    ),
+                    due.to_string(),
+                    if done { "done" } else { "skipped" },
+                    done.then(|| day_utc(due)),
+                    done.then_some(channel),
+                    day_utc(*first)
+                ],
+            )
+            .map_err(sql)?;
+        if added == 1 && done {
+            tx.execute(
+                "INSERT INTO touchpoints (customer_id, task_id, kind, channel, at_utc, note)
+                 VALUES (?1, ?2, 'thank_new', ?3, ?4, '')",
+                params![customer.0, tx.last_insert_rowid(), channel, day_utc(due)],
+            )
+            .map_err(sql)?;
+        }
+        out.past_tasks += added as u64;
+    }
+    let closed = DEMO_DISPUTES.iter().filter(|d| !d.3.is_empty());
+    let open = DEMO_DISPUTES.iter().filter(|d| d.3.is_empty());
+    let regular_step = (regulars.len() / 6).max(1);
+    for ((category, what, status, resolution), (customer, day)) in
+        closed.zip(regulars.iter().step_by(regular_step))
+    {
+        let opened = day_utc(*day + chrono::Days::new(1));
+        tx.execute(
+            "INSERT INTO disputes (customer_id, category, description, opened_utc, status,
+                                   resolution, goodwill_points, resolved_utc)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                customer.0,
+                category,
+                what,
+                opened,
+                status,
+                resolution,
+                if *status == "resolved" { 50 } else { 0 },
+                opened + 3 * 86_400
+            ],
+        )
+        .map_err(sql)?;
+        out.disputes += 1;
+    }
+    for ((category, what, status, _), (customer, days_ago)) in
+        open.zip(latest.iter().rev().map(|(_, id)| id).zip([3_u64, 9]))
+    {
+        tx.execute(
+            "INSERT INTO disputes (customer_id, category, description, opened_utc, status)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![customer.0, category, what, day_utc(ago(days_ago)), status],
+        )
+        .map_err(sql)?;
+        out.disputes += 1;
+    }
+    tx.commit().map_err(sql)?;
+    Ok(out)
+}
+
 /// A customer's birthday `(month, day)` and marketing consent.
 type ContactFacts = (Option<(u32, u32)>, bool);
 
@@ -888,6 +1172,11 @@ fn template_key(kind: TaskKind) -> String {
 /// The first word of a name ("Jane" of "Jane Doe"); the whole text when it is one word.
 fn first_name(name: &str) -> String {
     name.split_whitespace().next().unwrap_or("").to_owned()
+}
+
+/// The UTC day of an instant (seconds since the epoch).
+fn utc_day(utc_seconds: i64) -> Option<NaiveDate> {
+    chrono::DateTime::from_timestamp(utc_seconds, 0).map(|t| t.date_naive())
 }
 
 /// The name shown for customer `id`: their display name, else "Customer #id".

@@ -1,12 +1,14 @@
 //! Customer care: today's queue of customers to thank, win back or ask for a review (done,
 //! snoozed or skipped one at a time or in bulk, and a mail merge for the owner's own mail
-//! program), the rules that fill it, the suggested messages, and disputes — one tab each.
+//! program), the rules that fill it, the suggested messages, disputes, and whether
+//! contacted customers came back more often — one tab each.
 //!
 //! Everything shown comes from [`crate::app::care`], read in the background and cached;
 //! the view only lays it out and pushes [`CareCommand`]s.
 
 mod disputes;
 mod queue;
+mod results;
 mod rules;
 mod templates;
 
@@ -30,15 +32,18 @@ pub enum CareTab {
     Messages,
     /// Complaints and their resolution.
     Disputes,
+    /// Whether contacted customers came back more often.
+    Results,
 }
 
 impl CareTab {
     /// Every tab in order.
-    pub const ALL: [CareTab; 4] = [
+    pub const ALL: [CareTab; 5] = [
         CareTab::Queue,
         CareTab::Rules,
         CareTab::Messages,
         CareTab::Disputes,
+        CareTab::Results,
     ];
 
     /// The tab's button text (also how tests find it).
@@ -48,6 +53,7 @@ impl CareTab {
             CareTab::Rules => "Rules",
             CareTab::Messages => "Messages",
             CareTab::Disputes => "Disputes",
+            CareTab::Results => "Did it help?",
         }
     }
 }
@@ -105,6 +111,7 @@ pub fn care_ui(ui: &mut egui::Ui, state: &mut AppState, view: &mut CareViewState
             CareTab::Rules => rules::rules_ui(ui, state, &mut view.rules, &data),
             CareTab::Messages => templates::templates_ui(ui, state, &mut view.templates, &data),
             CareTab::Disputes => disputes::disputes_ui(ui, state, &mut view.disputes, &data),
+            CareTab::Results => results::results_ui(ui, &data),
         });
 }
 

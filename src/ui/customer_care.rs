@@ -8,7 +8,7 @@
 
 use egui::RichText;
 
-use crate::store::care::{CustomerCareHistory, DisputeRow};
+use crate::store::care::{CustomerCareHistory, DisputeRow, TouchpointRow};
 
 /// The profile's "Care history" section.
 pub fn care_history_ui(ui: &mut egui::Ui, history: &CustomerCareHistory) {
@@ -19,7 +19,7 @@ pub fn care_history_ui(ui: &mut egui::Ui, history: &CustomerCareHistory) {
             if history.tasks.is_empty() {
                 ui.label("No care tasks for this customer yet.");
             } else {
-                tasks_grid_ui(ui, history);
+                tasks_list_ui(ui, history);
             }
             let loose: Vec<_> = history
                 .touchpoints
@@ -28,11 +28,9 @@ pub fn care_history_ui(ui: &mut egui::Ui, history: &CustomerCareHistory) {
                 .collect();
             for touch in loose {
                 ui.label(format!(
-                    "{}: {} by {}{}",
-                    day_of(touch.at_utc),
+                    "{}: {}",
                     touch.kind.replace('_', " "),
-                    channel_words(&touch.channel),
-                    note_words(&touch.note)
+                    contact_words(touch)
                 ));
             }
             ui.add_space(4.0);
@@ -46,34 +44,46 @@ pub fn care_history_ui(ui: &mut egui::Ui, history: &CustomerCareHistory) {
         });
 }
 
-/// One row per task: due day, kind, status, how they were contacted, note.
-fn tasks_grid_ui(ui: &mut egui::Ui, history: &CustomerCareHistory) {
-    egui::Grid::new("profile-care-tasks")
-        .striped(true)
-        .num_columns(5)
-        .show(ui, |ui| {
-            for heading in ["Due", "Task", "Status", "Contacted", "Note"] {
-                ui.label(RichText::new(heading).strong());
-            }
-            ui.end_row();
-            for task in history.tasks.iter().take(100) {
-                let touch = history.touchpoint_of(task.id);
-                ui.label(&task.due);
-                ui.label(task.kind.label());
-                ui.label(status_words(&task.status));
-                ui.label(touch.map_or_else(String::new, |t| {
-                    format!("{}, {}", channel_words(&t.channel), day_of(t.at_utc))
-                }));
-                ui.label(touch.map_or("", |t| t.note.as_str()));
-                ui.end_row();
-            }
+/// One entry per task, wrapped to the panel's width: due day, kind and status, then how
+/// and when the customer was contacted, with the note kept.
+fn tasks_list_ui(ui: &mut egui::Ui, history: &CustomerCareHistory) {
+    for task in history.tasks.iter().take(100) {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new(format!("{}: {}", task.due, task.kind.label())).strong());
+            ui.label(format!("({})", status_words(&task.status)));
         });
+        if let Some(touch) = history.touchpoint_of(task.id) {
+            ui.horizontal_wrapped(|ui| {
+                ui.add_space(12.0);
+                ui.label(contact_words(touch));
+            });
+        }
+    }
     if history.tasks.len() > 100 {
         ui.label(format!(
             "The 100 latest of {} tasks are shown.",
             history.tasks.len()
         ));
     }
+}
+
+/// "Contacted by phone on 6 Dec 2026: called, all well."
+fn contact_words(touch: &TouchpointRow) -> String {
+    let how = match touch.channel.as_str() {
+        "email" => "by e-mail".to_owned(),
+        "phone" => "by phone".to_owned(),
+        "in_person" => "in person".to_owned(),
+        "card" => "with a card".to_owned(),
+        "other" => "another way".to_owned(),
+        other => format!("by {}", other.replace('_', " ")),
+    };
+    let mut words = format!("Contacted {how} on {}", day_of(touch.at_utc));
+    if touch.note.trim().is_empty() {
+        words.push('.');
+    } else {
+        words.push_str(&format!(": {}", touch.note.trim()));
+    }
+    words
 }
 
 /// A task's status in words.
@@ -84,26 +94,6 @@ fn status_words(status: &str) -> &'static str {
         "snoozed" => "Snoozed",
         "skipped" => "Skipped",
         _ => "Unknown",
-    }
-}
-
-/// A contact channel in words.
-fn channel_words(channel: &str) -> String {
-    match channel {
-        "email" => "E-mail".to_owned(),
-        "phone" => "Phone".to_owned(),
-        "in_person" => "In person".to_owned(),
-        "card" => "Card".to_owned(),
-        "other" => "Other".to_owned(),
-        other => other.replace('_', " "),
-    }
-}
-
-fn note_words(note: &str) -> String {
-    if note.trim().is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", note.trim())
     }
 }
 
@@ -125,7 +115,7 @@ fn dispute_words(dispute: &DisputeRow) -> String {
             words.push_str(&format!(
                 " {how} on {}: {}.",
                 day_of(at),
-                dispute.resolution
+                dispute.resolution.trim().trim_end_matches('.')
             ));
         }
         ("in_progress", _) => words.push_str(" In progress."),
@@ -168,6 +158,15 @@ mod tests {
         let words = dispute_words(&dispute);
         assert!(words.starts_with("Dispute 3, opened "), "{words}");
         assert!(words.ends_with(": Sent a new bag."), "{words}");
-        assert_eq!(channel_words("in_person"), "In person");
+        let touch = TouchpointRow {
+            task_id: Some(1),
+            kind: "thank_new".to_owned(),
+            channel: "in_person".to_owned(),
+            at_utc: 1_772_700_000,
+            note: " Gave a card ".to_owned(),
+        };
+        let words = contact_words(&touch);
+        assert!(words.starts_with("Contacted in person on "), "{words}");
+        assert!(words.ends_with(": Gave a card"), "{words}");
     }
 }

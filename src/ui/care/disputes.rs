@@ -1,5 +1,7 @@
-//! Disputes: logging a complaint, moving it along open, in progress, resolved or rejected
-//! (with the resolution and any goodwill), and how long they took to resolve.
+//! Disputes: logging a complaint (for a customer found by name or number), moving it along
+//! open, in progress, resolved or rejected (with the resolution and any goodwill), how
+//! long they took to resolve, and whether customers came back after one as often as
+//! similar customers without one.
 
 use std::collections::BTreeMap;
 
@@ -59,6 +61,7 @@ pub fn disputes_ui(
         group_thousands(data.open_disputes() as u64),
         average_words(&data.disputes)
     ));
+    ui.label(data.outcomes.after_disputes.words());
     if ui.button("Log a dispute…").clicked() {
         view.logging = !view.logging;
     }
@@ -240,7 +243,7 @@ fn closed_words(dispute: &DisputeRow, days: f64, currency: Currency) -> String {
     let mut words = format!(
         "{} after {days:.1} days: {}.",
         status_words(&dispute.status),
-        dispute.resolution
+        dispute.resolution.trim().trim_end_matches('.')
     );
     if dispute.goodwill_points > 0 {
         words.push_str(&format!(
