@@ -5,13 +5,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
+mod common;
+
+use common::ui::{click, finish_job, is_disabled, run_until, set_text_in, valued_demo};
+
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use clv_desk::app::care::{CareCommand, CareData, mail_merge_words};
-use clv_desk::app::{Command, Progress, UiPrefs, View, load_demo};
-use clv_desk::demo::DemoOptions;
+use clv_desk::app::{Command, UiPrefs, View};
 use clv_desk::programs::care::TaskKind;
 use clv_desk::store::Store;
 use clv_desk::ui::ClvDeskApp;
@@ -19,64 +21,10 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 
-/// A valued demo shop of `customers`.
-fn valued_demo(db: &Path, customers: usize) {
-    let mut store = Store::open(db).unwrap();
-    let options = DemoOptions {
-        customers,
-        seed: 5,
-        end_date: chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap(),
-        currency: clv_desk::domain::Currency::EUR,
-    };
-    load_demo(&mut store, &Progress::default(), &options).unwrap();
-    clv_desk::app::valuation::value_and_save(&mut store, &Progress::default()).unwrap();
-}
-
 fn harness_on(db: &Path) -> Harness<'static, ClvDeskApp> {
-    let prefs = UiPrefs {
-        last_view: View::Care,
-        ..UiPrefs::default()
-    };
-    let app = ClvDeskApp::new(db, prefs);
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1500.0, 1000.0))
-        .build_ui_state(|ui, app: &mut ClvDeskApp| app.show(ui), app);
-    harness.step(); // the queue is read in the background: a spinner until then
-    run_until(&mut harness, |app| {
-        app.state.running_job().is_none() && app.state.care_is_current()
-    });
-    harness
-}
-
-fn run_until(harness: &mut Harness<'_, ClvDeskApp>, done: impl Fn(&ClvDeskApp) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !done(harness.state()) {
-        assert!(Instant::now() < deadline, "timed out");
-        harness.step();
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    harness.run();
-}
-
-/// Steps until the running job (started by the last click) has finished.
-fn finish_job(harness: &mut Harness<'_, ClvDeskApp>) {
-    harness.step();
-    run_until(harness, |app| app.state.running_job().is_none());
-}
-
-/// Clicks the widget labelled `label` and lets any job the click started finish (a job
-/// finishing while `Harness::run` waits for the frame to settle would make it fail).
-fn click(harness: &mut Harness<'_, ClvDeskApp>, label: &str) {
-    harness.get_by_label(label).click();
-    harness.step();
-    run_until(harness, |app| app.state.running_job().is_none());
-}
-
-fn set_text(harness: &mut Harness<'_, ClvDeskApp>, role: Role, field: &str, text: &str) {
-    harness
-        .get_by_role_and_label(role, field)
-        .set_text_value_accesskit(text);
-    harness.run();
+    common::ui::harness_on(db, View::Care, [1500.0, 1000.0], |app| {
+        app.state.care_is_current()
+    })
 }
 
 fn data(harness: &Harness<'_, ClvDeskApp>) -> Arc<CareData> {
@@ -119,7 +67,7 @@ fn work_through_the_queue_one_at_a_time_and_in_bulk() {
     // Done by phone, with a note: gone from the queue, a touchpoint in the store.
     let done = before.tasks[0].task.clone();
     click(&mut harness, "Phone");
-    set_text(
+    set_text_in(
         &mut harness,
         Role::TextInput,
         "Note for the customer's history",
@@ -239,14 +187,14 @@ fn the_mail_merge_honours_consent_and_a_dispute_is_resolved() {
     assert!(is_disabled(&harness, "Log dispute"));
     // The customer's number shows their name; part of the name offers them to pick.
     let name = before.tasks[0].task.name.clone();
-    set_text(
+    set_text_in(
         &mut harness,
         Role::TextInput,
         "Customer name or number",
         &customer.to_string(),
     );
     harness.get_by_label(&format!("Customer: {name} (customer {customer})"));
-    set_text(
+    set_text_in(
         &mut harness,
         Role::TextInput,
         "Customer name or number",
@@ -254,7 +202,7 @@ fn the_mail_merge_honours_consent_and_a_dispute_is_resolved() {
     );
     harness.get_by_label("No customer has this number or a name containing it.");
     let part: String = name.chars().take(name.chars().count().min(5)).collect();
-    set_text(
+    set_text_in(
         &mut harness,
         Role::TextInput,
         "Customer name or number",
@@ -263,7 +211,7 @@ fn the_mail_merge_honours_consent_and_a_dispute_is_resolved() {
     click(&mut harness, &format!("{name} (customer {customer})"));
     harness.get_by_label(&format!("Customer: {name} (customer {customer})"));
     click(&mut harness, "Damaged");
-    set_text(
+    set_text_in(
         &mut harness,
         Role::MultilineTextInput,
         "What happened",
@@ -296,19 +244,19 @@ fn the_mail_merge_honours_consent_and_a_dispute_is_resolved() {
     click(&mut harness, &format!("Start dispute {id}"));
     finish_job(&mut harness);
     assert_eq!(data(&harness).disputes[0].status, "in_progress");
-    set_text(
+    set_text_in(
         &mut harness,
         Role::TextInput,
         &format!("Resolution of dispute {id}"),
         "Sent a new bag",
     );
-    set_text(
+    set_text_in(
         &mut harness,
         Role::TextInput,
         &format!("Goodwill points for dispute {id}"),
         "50",
     );
-    set_text(
+    set_text_in(
         &mut harness,
         Role::TextInput,
         &format!("Goodwill refund for dispute {id}"),
@@ -338,11 +286,6 @@ fn the_mail_merge_honours_consent_and_a_dispute_is_resolved() {
     );
 }
 
-fn is_disabled(harness: &Harness<'_, ClvDeskApp>, label: &str) -> bool {
-    use egui_kittest::kittest::NodeT as _;
-    harness.get_by_label(label).accesskit_node().is_disabled()
-}
-
 #[test]
 fn switch_a_rule_off_and_edit_a_message_with_its_preview() {
     let dir = tempfile::tempdir().unwrap();
@@ -369,7 +312,7 @@ fn switch_a_rule_off_and_edit_a_message_with_its_preview() {
     click(&mut harness, "Messages");
     click(&mut harness, TaskKind::WinBack.label());
     harness.get_by_label("{code}: a voucher code");
-    set_text(
+    set_text_in(
         &mut harness,
         Role::MultilineTextInput,
         "Message template",

@@ -4,12 +4,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
+mod common;
+
+use common::ui::run_until;
+
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use clv_desk::app::customer_table::SortColumn;
-use clv_desk::app::{Command, Progress, UiPrefs, View, load_demo};
-use clv_desk::demo::DemoOptions;
+use clv_desk::app::{Command, View};
 use clv_desk::domain::group_thousands;
 use clv_desk::store::Store;
 use clv_desk::ui::ClvDeskApp;
@@ -18,15 +20,7 @@ use egui_kittest::kittest::{NodeT as _, Queryable as _};
 
 /// A demo shop of `customers`, valued, with one customer renamed to a formula.
 fn valued_demo(db: &Path, customers: usize) {
-    let mut store = Store::open(db).unwrap();
-    let options = DemoOptions {
-        customers,
-        seed: 11,
-        end_date: chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap(),
-        currency: clv_desk::domain::Currency::EUR,
-    };
-    load_demo(&mut store, &Progress::default(), &options).unwrap();
-    drop(store);
+    common::ui::demo_shop(db, customers, 11);
     let conn = rusqlite::Connection::open(db).unwrap();
     conn.execute(
         "UPDATE customers SET display_name = '=HYPERLINK(\"http://evil\")' WHERE id = 1",
@@ -34,34 +28,13 @@ fn valued_demo(db: &Path, customers: usize) {
     )
     .unwrap();
     drop(conn);
-    let mut store = Store::open(db).unwrap();
-    clv_desk::app::valuation::value_and_save(&mut store, &Progress::default()).unwrap();
+    common::ui::value(db);
 }
 
 fn harness_on(db: &Path) -> Harness<'static, ClvDeskApp> {
-    let prefs = UiPrefs {
-        last_view: View::Customers,
-        ..UiPrefs::default()
-    };
-    let app = ClvDeskApp::new(db, prefs);
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1400.0, 1300.0))
-        .build_ui_state(|ui, app: &mut ClvDeskApp| app.show(ui), app);
-    harness.step(); // the table is read in the background: a spinner until then
-    run_until(&mut harness, |app| {
-        app.state.running_job().is_none() && app.state.customers_table_is_current()
-    });
-    harness
-}
-
-fn run_until(harness: &mut Harness<'_, ClvDeskApp>, done: impl Fn(&ClvDeskApp) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !done(harness.state()) {
-        assert!(Instant::now() < deadline, "timed out");
-        harness.step();
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    harness.run();
+    common::ui::harness_on(db, View::Customers, [1400.0, 1300.0], |app| {
+        app.state.customers_table_is_current()
+    })
 }
 
 /// The customers the table shows, in order.

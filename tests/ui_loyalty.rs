@@ -5,73 +5,25 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
+mod common;
+
+use common::ui::{finish_job, is_disabled, set_text, valued_demo};
+
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use clv_desk::app::loyalty::{LoyaltyCommand, MemberRow};
-use clv_desk::app::{Command, Progress, UiPrefs, View, load_demo};
-use clv_desk::demo::DemoOptions;
+use clv_desk::app::{Command, View};
 use clv_desk::domain::group_thousands;
 use clv_desk::store::Store;
 use clv_desk::ui::ClvDeskApp;
 use egui::accesskit::Role;
 use egui_kittest::Harness;
-use egui_kittest::kittest::{NodeT as _, Queryable as _};
-
-/// A valued demo shop of `customers` (with its sample loyalty program, active).
-fn valued_demo(db: &Path, customers: usize) {
-    let mut store = Store::open(db).unwrap();
-    let options = DemoOptions {
-        customers,
-        seed: 5,
-        end_date: chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap(),
-        currency: clv_desk::domain::Currency::EUR,
-    };
-    load_demo(&mut store, &Progress::default(), &options).unwrap();
-    clv_desk::app::valuation::value_and_save(&mut store, &Progress::default()).unwrap();
-}
+use egui_kittest::kittest::Queryable as _;
 
 fn harness_on(db: &Path) -> Harness<'static, ClvDeskApp> {
-    let prefs = UiPrefs {
-        last_view: View::Loyalty,
-        ..UiPrefs::default()
-    };
-    let app = ClvDeskApp::new(db, prefs);
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1500.0, 1000.0))
-        .build_ui_state(|ui, app: &mut ClvDeskApp| app.show(ui), app);
-    harness.step(); // the program is read in the background: a spinner until then
-    run_until(&mut harness, |app| {
-        app.state.running_job().is_none() && app.state.loyalty_is_current()
-    });
-    harness
-}
-
-fn run_until(harness: &mut Harness<'_, ClvDeskApp>, done: impl Fn(&ClvDeskApp) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !done(harness.state()) {
-        assert!(Instant::now() < deadline, "timed out");
-        harness.step();
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    harness.run();
-}
-
-/// Steps until the running job (started by the last click) has finished.
-fn finish_job(harness: &mut Harness<'_, ClvDeskApp>) {
-    harness.step();
-    run_until(harness, |app| app.state.running_job().is_none());
-}
-
-fn set_text(harness: &mut Harness<'_, ClvDeskApp>, field: &str, text: &str) {
-    harness
-        .get_by_role_and_label(Role::TextInput, field)
-        .set_text_value_accesskit(text);
-    harness.run();
-}
-
-fn is_disabled(harness: &Harness<'_, ClvDeskApp>, label: &str) -> bool {
-    harness.get_by_label(label).accesskit_node().is_disabled()
+    common::ui::harness_on(db, View::Loyalty, [1500.0, 1000.0], |app| {
+        app.state.loyalty_is_current()
+    })
 }
 
 fn members(harness: &Harness<'_, ClvDeskApp>) -> Vec<MemberRow> {

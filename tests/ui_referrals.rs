@@ -8,14 +8,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
+mod common;
+
+use common::ui::{finish_job, is_disabled, run_until, set_text, valued_demo};
+
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, TimeZone as _, Utc};
 use clv_desk::app::loyalty::LoyaltyCommand;
 use clv_desk::app::referrals::{ReferralCommand, ReferralData};
-use clv_desk::app::{Command, Progress, UiPrefs, View, load_demo};
-use clv_desk::demo::DemoOptions;
+use clv_desk::app::{Command, UiPrefs, View};
 use clv_desk::domain::{Currency, CustomerId, CustomerIdentity, NewOrder, group_thousands};
 use clv_desk::programs::loyalty::EntryKind;
 use clv_desk::programs::referral::ReferralStatus;
@@ -27,60 +29,10 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 
-/// A valued demo shop of `customers` (with its sample referrals).
-fn valued_demo(db: &Path, customers: usize) {
-    let mut store = Store::open(db).unwrap();
-    let options = DemoOptions {
-        customers,
-        seed: 5,
-        end_date: NaiveDate::from_ymd_opt(2026, 6, 30).unwrap(),
-        currency: Currency::EUR,
-    };
-    load_demo(&mut store, &Progress::default(), &options).unwrap();
-    clv_desk::app::valuation::value_and_save(&mut store, &Progress::default()).unwrap();
-}
-
 fn harness_on(db: &Path) -> Harness<'static, ClvDeskApp> {
-    let prefs = UiPrefs {
-        last_view: View::Referrals,
-        ..UiPrefs::default()
-    };
-    let app = ClvDeskApp::new(db, prefs);
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1500.0, 1000.0))
-        .build_ui_state(|ui, app: &mut ClvDeskApp| app.show(ui), app);
-    harness.step(); // the referrals are read in the background: a spinner until then
-    run_until(&mut harness, |app| {
-        app.state.running_job().is_none() && app.state.referrals_is_current()
-    });
-    harness
-}
-
-fn run_until(harness: &mut Harness<'_, ClvDeskApp>, done: impl Fn(&ClvDeskApp) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !done(harness.state()) {
-        assert!(Instant::now() < deadline, "timed out");
-        harness.step();
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    harness.run();
-}
-
-/// Steps until the running job (started by the last click) has finished.
-fn finish_job(harness: &mut Harness<'_, ClvDeskApp>) {
-    harness.step();
-    run_until(harness, |app| app.state.running_job().is_none());
-}
-
-fn set_text(harness: &mut Harness<'_, ClvDeskApp>, field: &str, text: &str) {
-    harness
-        .get_by_role_and_label(Role::TextInput, field)
-        .set_text_value_accesskit(text);
-    harness.run();
-}
-
-fn is_disabled(harness: &Harness<'_, ClvDeskApp>, label: &str) -> bool {
-    harness.get_by_label(label).accesskit_node().is_disabled()
+    common::ui::harness_on(db, View::Referrals, [1500.0, 1000.0], |app| {
+        app.state.referrals_is_current()
+    })
 }
 
 /// Whether some widget (the view's notice, the status line) says `text`.

@@ -8,12 +8,13 @@
 
 use super::dialogs::DialogPurpose;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 
 use super::AppState;
 use super::loyalty::today;
+use super::view_data::{self, Slot};
 use crate::domain::{Currency, format_money_rounded, group_thousands};
 use crate::programs::care::{CareRules, TaskKind};
 use crate::store::care::{
@@ -217,7 +218,7 @@ struct CareUpdate {
 }
 
 /// Where care jobs leave their results.
-type CareSlot = Arc<Mutex<Option<CareUpdate>>>;
+type CareSlot = Slot<CareUpdate>;
 
 /// The care side of [`AppState`].
 #[derive(Debug, Default)]
@@ -240,7 +241,7 @@ pub struct CareState {
 impl CareState {
     /// Takes what a finished job left in the slot.
     fn take_update(&mut self) {
-        let Some(update) = self.slot.lock().ok().and_then(|mut s| s.take()) else {
+        let Some(update) = self.slot.take() else {
             return;
         };
         if let Some(data) = update.data {
@@ -350,12 +351,6 @@ pub fn cards_words(outcome: &CardsOutcome) -> String {
     words
 }
 
-fn put(slot: &CareSlot, update: CareUpdate) {
-    if let Ok(mut slot) = slot.lock() {
-        *slot = Some(update);
-    }
-}
-
 /// "Done: 2 tasks." and the like.
 fn action_words(action: &TaskAction, changed: u64) -> String {
     let tasks = if changed == 1 {
@@ -387,32 +382,23 @@ impl AppState {
     /// What the care data must have been read from to be current: the data and settings,
     /// the file, and the day.
     pub fn care_key(&self) -> Option<String> {
-        let snapshot = self.snapshot()?;
-        Some(format!(
-            "{}; {}; {}",
-            snapshot.inputs_key,
-            snapshot.db_path.display(),
-            today()
-        ))
+        self.program_data_key("")
     }
 
     /// Whether the care data on screen was read from the data as it is now.
     pub fn care_is_current(&self) -> bool {
-        let key = self.care_key();
-        self.care
-            .data
-            .as_ref()
-            .is_some_and(|d| Some(&d.key) == key.as_ref())
+        let data_key = self.care.data.as_ref().map(|d| d.key.as_str());
+        view_data::is_current(data_key, self.care_key().as_deref())
     }
 
     /// Whether the care view should ask for a read: its data is missing or stale, nothing
     /// runs, and no read was started for the data as it is now.
     pub fn care_needs_read(&self) -> bool {
-        if self.running_job().is_some() || self.care_is_current() {
-            return false;
-        }
-        self.care_key()
-            .is_some_and(|key| self.care.read_started_for.as_ref() != Some(&key))
+        self.program_needs_read(
+            self.care_is_current(),
+            self.care_key(),
+            self.care.read_started_for.as_ref(),
+        )
     }
 
     /// Collects what a finished care job left (called when any job finishes).
@@ -475,7 +461,7 @@ impl AppState {
             return;
         };
         self.care.read_started_for = Some(key.clone());
-        let slot = Arc::clone(&self.care.slot);
+        let slot = self.care.slot.clone();
         self.start_job(
             READING_CARE_LABEL,
             Box::new(move |store, progress| {
@@ -485,13 +471,10 @@ impl AppState {
                     "Care: {} tasks for today.",
                     group_thousands(data.open_tasks as u64)
                 );
-                put(
-                    &slot,
-                    CareUpdate {
-                        data: Some(data),
-                        ..CareUpdate::default()
-                    },
-                );
+                slot.put(CareUpdate {
+                    data: Some(data),
+                    ..CareUpdate::default()
+                });
                 Ok(words)
             }),
         );
@@ -507,7 +490,7 @@ impl AppState {
         let Some(key) = self.care_key() else {
             return;
         };
-        let slot = Arc::clone(&self.care.slot);
+        let slot = self.care.slot.clone();
         self.start_job(
             label,
             Box::new(move |store, progress| {
@@ -534,14 +517,11 @@ impl AppState {
                         )
                     }
                 };
-                put(
-                    &slot,
-                    CareUpdate {
-                        data: Some(data),
-                        notice: Some(notice),
-                        ..CareUpdate::default()
-                    },
-                );
+                slot.put(CareUpdate {
+                    data: Some(data),
+                    notice: Some(notice),
+                    ..CareUpdate::default()
+                });
                 result
             }),
         );
@@ -593,7 +573,7 @@ impl AppState {
     }
 
     fn start_print_cards(&mut self, ids: Vec<i64>, path: PathBuf) {
-        let slot = Arc::clone(&self.care.slot);
+        let slot = self.care.slot.clone();
         self.start_job(
             "Printing thank-you cards",
             Box::new(move |store, _| {
@@ -608,23 +588,20 @@ impl AppState {
                 std::io::Write::flush(&mut out)
                     .map_err(|e| anyhow::anyhow!("could not write {}: {e}", path.display()))?;
                 let words = format!("{} Saved to {}", cards_words(&outcome), path.display());
-                put(
-                    &slot,
-                    CareUpdate {
-                        notice: Some(CareNotice {
-                            text: words.clone(),
-                            is_error: outcome.shortened > 0,
-                        }),
-                        ..CareUpdate::default()
-                    },
-                );
+                slot.put(CareUpdate {
+                    notice: Some(CareNotice {
+                        text: words.clone(),
+                        is_error: outcome.shortened > 0,
+                    }),
+                    ..CareUpdate::default()
+                });
                 Ok(words)
             }),
         );
     }
 
     fn start_mail_merge(&mut self, path: PathBuf) {
-        let slot = Arc::clone(&self.care.slot);
+        let slot = self.care.slot.clone();
         self.start_job(
             "Exporting the mail merge",
             Box::new(move |store, _| {
@@ -635,13 +612,10 @@ impl AppState {
                 let outcome = store.write_mail_merge_csv(&tasks, &mut out)?;
                 std::io::Write::flush(&mut out)
                     .map_err(|e| anyhow::anyhow!("could not write {}: {e}", path.display()))?;
-                put(
-                    &slot,
-                    CareUpdate {
-                        mail_merge: Some(outcome),
-                        ..CareUpdate::default()
-                    },
-                );
+                slot.put(CareUpdate {
+                    mail_merge: Some(outcome),
+                    ..CareUpdate::default()
+                });
                 Ok(format!(
                     "{} Saved to {}",
                     mail_merge_words(&outcome),

@@ -9,11 +9,12 @@
 
 use super::dialogs::DialogPurpose;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use chrono::{Local, NaiveDate};
 
 use super::AppState;
+use super::view_data::{self, Slot};
 use crate::domain::{Currency, CustomerId};
 use crate::programs::loyalty::{
     Balance, EarnRules, LoyaltyProgram, QualificationWindow, ReplayComparison, Reward, RewardKind,
@@ -168,7 +169,7 @@ struct LoyaltyUpdate {
 }
 
 /// Where loyalty jobs leave their results.
-type LoyaltySlot = Arc<Mutex<Option<LoyaltyUpdate>>>;
+type LoyaltySlot = Slot<LoyaltyUpdate>;
 
 /// The loyalty side of [`AppState`].
 #[derive(Debug, Default)]
@@ -193,7 +194,7 @@ pub struct LoyaltyState {
 impl LoyaltyState {
     /// Takes what a finished job left in the slot.
     fn take_update(&mut self) {
-        let Some(update) = self.slot.lock().ok().and_then(|mut s| s.take()) else {
+        let Some(update) = self.slot.take() else {
             return;
         };
         if let Some(data) = update.data {
@@ -419,12 +420,6 @@ fn read_all(
     })
 }
 
-fn put(slot: &LoyaltySlot, update: LoyaltyUpdate) {
-    if let Ok(mut slot) = slot.lock() {
-        *slot = Some(update);
-    }
-}
-
 /// "12 entries added to the ledger." or nothing new.
 fn recompute_words(outcome: RecomputeOutcome) -> String {
     match (outcome.active, outcome.appended) {
@@ -442,32 +437,23 @@ impl AppState {
     /// What the loyalty data must have been read from to be current: the data and
     /// settings, the file, and the day.
     pub fn loyalty_key(&self) -> Option<String> {
-        let snapshot = self.snapshot()?;
-        Some(format!(
-            "{}; {}; {}",
-            snapshot.inputs_key,
-            snapshot.db_path.display(),
-            today()
-        ))
+        self.program_data_key("")
     }
 
     /// Whether the loyalty data on screen was read from the data as it is now.
     pub fn loyalty_is_current(&self) -> bool {
-        let key = self.loyalty_key();
-        self.loyalty
-            .data
-            .as_ref()
-            .is_some_and(|d| Some(&d.key) == key.as_ref())
+        let data_key = self.loyalty.data.as_ref().map(|d| d.key.as_str());
+        view_data::is_current(data_key, self.loyalty_key().as_deref())
     }
 
     /// Whether the loyalty view should ask for a read: its data is missing or stale,
     /// nothing runs, and no read was started for the data as it is now.
     pub fn loyalty_needs_read(&self) -> bool {
-        if self.running_job().is_some() || self.loyalty_is_current() {
-            return false;
-        }
-        self.loyalty_key()
-            .is_some_and(|key| self.loyalty.read_started_for.as_ref() != Some(&key))
+        self.program_needs_read(
+            self.loyalty_is_current(),
+            self.loyalty_key(),
+            self.loyalty.read_started_for.as_ref(),
+        )
     }
 
     /// Collects what a finished loyalty job left (called when any job finishes).
@@ -512,7 +498,7 @@ impl AppState {
             return;
         };
         self.loyalty.read_started_for = Some(key.clone());
-        let slot = Arc::clone(&self.loyalty.slot);
+        let slot = self.loyalty.slot.clone();
         let filter = self.loyalty.ledger_filter.clone();
         self.start_job(
             READING_LOYALTY_LABEL,
@@ -520,7 +506,7 @@ impl AppState {
                 progress.set(0.2, "Reading points and tiers…");
                 let update = read_all(store, key, &filter)?;
                 let members = update.data.as_ref().map_or(0, |d| d.members.len());
-                put(&slot, update);
+                slot.put(update);
                 Ok(format!(
                     "Loyalty: {} members read.",
                     crate::domain::group_thousands(members as u64)
@@ -538,7 +524,7 @@ impl AppState {
         let Some(key) = self.loyalty_key() else {
             return;
         };
-        let slot = Arc::clone(&self.loyalty.slot);
+        let slot = self.loyalty.slot.clone();
         let filter = self.loyalty.ledger_filter.clone();
         self.start_job(
             label,
@@ -563,7 +549,7 @@ impl AppState {
                 let fresh = read_all(store, key, &filter)?;
                 update.data = fresh.data;
                 update.ledger = fresh.ledger;
-                put(&slot, update);
+                slot.put(update);
                 if failed {
                     Err(anyhow::anyhow!(words))
                 } else {
@@ -666,7 +652,7 @@ impl AppState {
             );
             return;
         }
-        let slot = Arc::clone(&self.loyalty.slot);
+        let slot = self.loyalty.slot.clone();
         self.start_job(
             REPLAY_LABEL,
             Box::new(move |store, progress| {
@@ -677,17 +663,14 @@ impl AppState {
                     "Replayed: the draft would have issued {} points.",
                     crate::domain::group_thousands(comparison.draft.points_issued.max(0) as u64)
                 );
-                put(
-                    &slot,
-                    LoyaltyUpdate {
-                        replay: Some(ReplayResult {
-                            draft,
-                            comparison,
-                            today,
-                        }),
-                        ..LoyaltyUpdate::default()
-                    },
-                );
+                slot.put(LoyaltyUpdate {
+                    replay: Some(ReplayResult {
+                        draft,
+                        comparison,
+                        today,
+                    }),
+                    ..LoyaltyUpdate::default()
+                });
                 Ok(words)
             }),
         );
@@ -695,7 +678,7 @@ impl AppState {
 
     fn start_ledger_read(&mut self, filter: LedgerFilter) {
         self.loyalty.ledger_filter = filter.clone();
-        let slot = Arc::clone(&self.loyalty.slot);
+        let slot = self.loyalty.slot.clone();
         self.start_job(
             "Reading the points ledger",
             Box::new(move |store, _| {
@@ -705,13 +688,10 @@ impl AppState {
                     if page.truncated { "More than " } else { "" },
                     crate::domain::group_thousands(page.rows.len() as u64)
                 );
-                put(
-                    &slot,
-                    LoyaltyUpdate {
-                        ledger: Some(page),
-                        ..LoyaltyUpdate::default()
-                    },
-                );
+                slot.put(LoyaltyUpdate {
+                    ledger: Some(page),
+                    ..LoyaltyUpdate::default()
+                });
                 Ok(words)
             }),
         );

@@ -16,6 +16,7 @@ pub mod loyalty;
 pub mod prefs;
 pub mod referrals;
 pub mod valuation;
+pub mod view_data;
 pub mod worker;
 
 use std::path::{Path, PathBuf};

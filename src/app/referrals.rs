@@ -9,12 +9,13 @@
 
 use super::dialogs::DialogPurpose;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 
 use super::AppState;
 use super::loyalty::{Notice, today};
+use super::view_data::{self, Slot};
 use crate::domain::{Currency, CustomerId, group_thousands};
 use crate::programs::loyalty::Reward;
 use crate::programs::referral::{ReferralReport, ReferralRules, ReferralStatus};
@@ -155,7 +156,7 @@ struct ReferralUpdate {
 }
 
 /// Where referral jobs leave their results.
-type ReferralSlot = Arc<Mutex<Option<ReferralUpdate>>>;
+type ReferralSlot = Slot<ReferralUpdate>;
 
 /// Which export a save dialog was opened for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -181,7 +182,7 @@ pub struct ReferralsState {
 impl ReferralsState {
     /// Takes what a finished job left in the slot; whether it came from a write.
     fn take_update(&mut self) -> bool {
-        let Some(update) = self.slot.lock().ok().and_then(|mut s| s.take()) else {
+        let Some(update) = self.slot.take() else {
             return false;
         };
         if let Some(data) = update.data {
@@ -250,12 +251,6 @@ fn read_data(store: &Store, key: String) -> Result<ReferralData, StoreError> {
     })
 }
 
-fn put(slot: &ReferralSlot, update: ReferralUpdate) {
-    if let Ok(mut slot) = slot.lock() {
-        *slot = Some(update);
-    }
-}
-
 /// The first letter in upper case (store errors start in lower case).
 fn capitalised(text: &str) -> String {
     let mut chars = text.chars();
@@ -279,33 +274,26 @@ impl AppState {
     /// What the referral data must have been read from to be current: the data and
     /// settings, the valuation, the file, and the day.
     pub fn referrals_key(&self) -> Option<String> {
-        let snapshot = self.snapshot()?;
-        Some(format!(
-            "{}; {:?}; {}; {}",
-            snapshot.inputs_key,
-            snapshot.valuation.as_ref().map(|v| v.run_id),
-            snapshot.db_path.display(),
-            today()
+        self.program_data_key(&format!(
+            "; run {:?}",
+            self.snapshot()?.valuation.as_ref().map(|v| v.run_id)
         ))
     }
 
     /// Whether the referral data on screen was read from the data as it is now.
     pub fn referrals_is_current(&self) -> bool {
-        let key = self.referrals_key();
-        self.referrals
-            .data
-            .as_ref()
-            .is_some_and(|d| Some(&d.key) == key.as_ref())
+        let data_key = self.referrals.data.as_ref().map(|d| d.key.as_str());
+        view_data::is_current(data_key, self.referrals_key().as_deref())
     }
 
     /// Whether the referrals view should ask for a read: its data is missing or stale,
     /// nothing runs, and no read was started for the data as it is now.
     pub fn referrals_need_read(&self) -> bool {
-        if self.running_job().is_some() || self.referrals_is_current() {
-            return false;
-        }
-        self.referrals_key()
-            .is_some_and(|key| self.referrals.read_started_for.as_ref() != Some(&key))
+        self.program_needs_read(
+            self.referrals_is_current(),
+            self.referrals_key(),
+            self.referrals.read_started_for.as_ref(),
+        )
     }
 
     /// Collects what a finished referral job left (called when any job finishes). After a
@@ -356,7 +344,7 @@ impl AppState {
             return;
         };
         self.referrals.read_started_for = Some(key.clone());
-        let slot = Arc::clone(&self.referrals.slot);
+        let slot = self.referrals.slot.clone();
         self.start_job(
             READING_REFERRALS_LABEL,
             Box::new(move |store, progress| {
@@ -366,14 +354,11 @@ impl AppState {
                     "Referrals: {} read.",
                     group_thousands(data.referrals.len() as u64)
                 );
-                put(
-                    &slot,
-                    ReferralUpdate {
-                        data: Some(data),
-                        notice: None,
-                        wrote: false,
-                    },
-                );
+                slot.put(ReferralUpdate {
+                    data: Some(data),
+                    notice: None,
+                    wrote: false,
+                });
                 Ok(words)
             }),
         );
@@ -390,7 +375,7 @@ impl AppState {
         let Some(key) = self.referrals_key() else {
             return;
         };
-        let slot = Arc::clone(&self.referrals.slot);
+        let slot = self.referrals.slot.clone();
         let profile = self
             .profile
             .open_id()
@@ -410,14 +395,11 @@ impl AppState {
                     Err(words) => (capitalised(words), true),
                 };
                 let notice = Some(Notice { text, is_error });
-                put(
-                    &slot,
-                    ReferralUpdate {
-                        data: Some(data),
-                        notice,
-                        wrote: true,
-                    },
-                );
+                slot.put(ReferralUpdate {
+                    data: Some(data),
+                    notice,
+                    wrote: true,
+                });
                 written.map_err(|words| anyhow::anyhow!(words))
             }),
         );

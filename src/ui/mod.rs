@@ -279,6 +279,17 @@ impl eframe::App for ClvDeskApp {
         }
     }
 
+    /// A screenshot shows the view as it is, not as it is under the pointer: wherever the
+    /// display's pointer happens to rest (the middle of a virtual screen), it would draw a
+    /// chart's crosshair and hover tooltips into the picture. Pointer input is dropped and
+    /// the pointer reported gone.
+    fn raw_input_hook(&mut self, _ctx: &egui::Context, raw_input: &mut egui::RawInput) {
+        if self.screenshot.is_some() {
+            raw_input.events.retain(|event| !is_pointer_event(event));
+            raw_input.events.push(egui::Event::PointerGone);
+        }
+    }
+
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         if self.screenshot.is_none() {
             eframe::set_value(storage, PREFS_KEY, &self.state.prefs);
@@ -288,6 +299,18 @@ impl eframe::App for ClvDeskApp {
     fn persist_egui_memory(&self) -> bool {
         self.screenshot.is_none()
     }
+}
+
+/// Whether `event` comes from the mouse or a touch (what a screenshot ignores).
+fn is_pointer_event(event: &egui::Event) -> bool {
+    matches!(
+        event,
+        egui::Event::PointerMoved(_)
+            | egui::Event::MouseMoved(_)
+            | egui::Event::PointerButton { .. }
+            | egui::Event::MouseWheel { .. }
+            | egui::Event::Touch { .. }
+    )
 }
 
 /// The bottom bar: the running job with its progress and a Cancel button, or the last result.

@@ -1,7 +1,10 @@
 //! Running the `clv-desk` binary from the integration tests, away from the user's real data
-//! folder and preferences. Each test binary uses some of these helpers.
+//! folder and preferences, and (in [`ui`]) the harness the view tests share. Each test
+//! binary uses some of these helpers.
 
 #![allow(dead_code, clippy::expect_used)] // shared by several test binaries; a panic is the failure report
+
+pub mod ui;
 
 use std::process::{Command, Output};
 
