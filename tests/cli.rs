@@ -72,7 +72,7 @@ fn a_bad_view_name_lists_the_choices() {
 }
 
 #[test]
-fn a_referrals_tab_is_checked_by_name_and_view() {
+fn a_tab_is_checked_by_name_and_view() {
     let output = run(clv_desk().args([
         "screenshot",
         "--view",
@@ -82,9 +82,10 @@ fn a_referrals_tab_is_checked_by_name_and_view() {
         "--out",
         "x.png",
     ]));
-    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(output.status.code(), Some(1));
     assert!(
-        stderr(&output).contains("choose one of: report, list, rules"),
+        stderr(&output)
+            .contains("the referrals view has no tab 'nope'; choose one of: report, list, rules"),
         "{}",
         stderr(&output)
     );
@@ -103,7 +104,7 @@ fn a_referrals_tab_is_checked_by_name_and_view() {
         .arg(dir.path().join("x.png")));
     assert_eq!(output.status.code(), Some(1));
     assert!(
-        stderr(&output).contains("--tab is for --view referrals"),
+        stderr(&output).contains("the dashboard view has no tabs"),
         "{}",
         stderr(&output)
     );

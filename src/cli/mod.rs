@@ -16,7 +16,6 @@ use crate::domain::Currency;
 use crate::import::{DateOrder, DecimalSeparator, Field, ImportOptions, PresetId};
 use crate::store::{self, Store};
 use crate::ui;
-use crate::ui::ReferralsTab;
 use chrono::NaiveDate;
 
 mod values;
@@ -61,9 +60,10 @@ pub enum CliCommand {
         /// Open this customer's profile first (with --view customers).
         #[arg(long, value_name = "ID")]
         customer: Option<i64>,
-        /// Show this tab of the referrals view: report, list, rules (with --view referrals).
-        #[arg(long, value_name = "NAME", value_parser = parse_referrals_tab)]
-        tab: Option<ReferralsTab>,
+        /// Show this tab of the view: loyalty (program, replay, members, ledger), referrals
+        /// (report, list, rules) or care (queue, rules, messages, disputes, results).
+        #[arg(long, value_name = "NAME")]
+        tab: Option<String>,
     },
     /// Import sales exports (Shopify, Square, Stripe, PayPal, Etsy, WooCommerce, Amazon, eBay,
     /// QuickBooks, Online Retail, CDNOW, or any spreadsheet).
@@ -341,13 +341,6 @@ fn parse_view(name: &str) -> Result<View, String> {
     })
 }
 
-fn parse_referrals_tab(name: &str) -> Result<ReferralsTab, String> {
-    ReferralsTab::from_slug(name).ok_or_else(|| {
-        let names: Vec<&str> = ReferralsTab::ALL.iter().map(|t| t.slug()).collect();
-        format!("unknown tab '{name}'; choose one of: {}", names.join(", "))
-    })
-}
-
 fn parse_size(text: &str) -> Result<[u32; 2], String> {
     let (w, h) = text
         .split_once(['x', 'X'])
@@ -416,9 +409,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             customer,
             tab,
         }) => {
-            if tab.is_some() && view != View::Referrals {
-                anyhow::bail!("--tab is for --view referrals");
-            }
+            let tab = tab
+                .map(|slug| ui::ViewTab::of(view, &slug))
+                .transpose()
+                .map_err(anyhow::Error::msg)?;
             // Refuse a broken database here, with its message, rather than photographing
             // the error screen.
             drop(Store::open(&db_path)?);
@@ -434,7 +428,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 import_preview,
                 chart,
                 customer,
-                referrals_tab: tab,
+                tab,
             };
             let [w, h] = ui::screenshot::take_screenshot(&request)?;
             println!(

@@ -46,6 +46,22 @@ impl CareTab {
         CareTab::Results,
     ];
 
+    /// The tab's short name on the command line (`clv-desk screenshot --tab`).
+    pub fn slug(self) -> &'static str {
+        match self {
+            CareTab::Queue => "queue",
+            CareTab::Rules => "rules",
+            CareTab::Messages => "messages",
+            CareTab::Disputes => "disputes",
+            CareTab::Results => "results",
+        }
+    }
+
+    /// The tab with this short name.
+    pub fn from_slug(slug: &str) -> Option<CareTab> {
+        CareTab::ALL.into_iter().find(|t| t.slug() == slug)
+    }
+
     /// The tab's button text (also how tests find it).
     pub fn label(self) -> &'static str {
         match self {
@@ -66,6 +82,13 @@ pub struct CareViewState {
     rules: rules::RulesForm,
     templates: templates::TemplatesForm,
     disputes: disputes::DisputesViewState,
+}
+
+impl CareViewState {
+    /// Shows `tab` (the screenshot command's `--tab`).
+    pub fn show_tab(&mut self, tab: CareTab) {
+        self.tab = tab;
+    }
 }
 
 /// The care view.

@@ -41,6 +41,21 @@ impl LoyaltyTab {
         LoyaltyTab::Ledger,
     ];
 
+    /// The tab's short name on the command line (`clv-desk screenshot --tab`).
+    pub fn slug(self) -> &'static str {
+        match self {
+            LoyaltyTab::Program => "program",
+            LoyaltyTab::Replay => "replay",
+            LoyaltyTab::Members => "members",
+            LoyaltyTab::Ledger => "ledger",
+        }
+    }
+
+    /// The tab with this short name.
+    pub fn from_slug(slug: &str) -> Option<LoyaltyTab> {
+        LoyaltyTab::ALL.into_iter().find(|t| t.slug() == slug)
+    }
+
     /// The tab's button text (also how tests find it).
     pub fn label(self) -> &'static str {
         match self {
@@ -59,6 +74,13 @@ pub struct LoyaltyViewState {
     program: program::ProgramForm,
     members: members::MembersViewState,
     ledger: ledger::LedgerViewState,
+}
+
+impl LoyaltyViewState {
+    /// Shows `tab` (the screenshot command's `--tab`).
+    pub fn show_tab(&mut self, tab: LoyaltyTab) {
+        self.tab = tab;
+    }
 }
 
 /// The loyalty view.

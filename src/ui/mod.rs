@@ -29,6 +29,51 @@ use egui::{Key, Modifiers};
 
 pub use referrals::ReferralsTab;
 
+/// One tab of a view that has tabs (loyalty, referrals, care): what `clv-desk screenshot
+/// --tab NAME` shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ViewTab {
+    /// A tab of the loyalty view.
+    Loyalty(loyalty::LoyaltyTab),
+    /// A tab of the referrals view.
+    Referrals(ReferralsTab),
+    /// A tab of the care view.
+    Care(care::CareTab),
+}
+
+impl ViewTab {
+    /// The tab of `view` with the short name `slug`; the error names the tabs there are.
+    pub fn of(view: View, slug: &str) -> Result<ViewTab, String> {
+        let (found, names): (Option<ViewTab>, Vec<&str>) = match view {
+            View::Loyalty => (
+                loyalty::LoyaltyTab::from_slug(slug).map(ViewTab::Loyalty),
+                loyalty::LoyaltyTab::ALL.iter().map(|t| t.slug()).collect(),
+            ),
+            View::Referrals => (
+                ReferralsTab::from_slug(slug).map(ViewTab::Referrals),
+                ReferralsTab::ALL.iter().map(|t| t.slug()).collect(),
+            ),
+            View::Care => (
+                care::CareTab::from_slug(slug).map(ViewTab::Care),
+                care::CareTab::ALL.iter().map(|t| t.slug()).collect(),
+            ),
+            _ => {
+                return Err(format!(
+                    "the {} view has no tabs; --tab is for the loyalty, referrals and care views",
+                    view.slug()
+                ));
+            }
+        };
+        found.ok_or_else(|| {
+            format!(
+                "the {} view has no tab '{slug}'; choose one of: {}",
+                view.slug(),
+                names.join(", ")
+            )
+        })
+    }
+}
+
 use crate::app::{AppState, Command, DataState, ThemeChoice, UiPrefs, View, prefs::PREFS_KEY};
 
 /// The window title.
@@ -408,5 +453,35 @@ fn native_options(size: Option<[f32; 2]>) -> eframe::NativeOptions {
         renderer: eframe::Renderer::Glow,
         persist_window: size.is_none(),
         ..eframe::NativeOptions::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_tab_of_every_view_with_tabs_is_found_by_its_short_name() {
+        for tab in loyalty::LoyaltyTab::ALL {
+            assert_eq!(
+                ViewTab::of(View::Loyalty, tab.slug()),
+                Ok(ViewTab::Loyalty(tab))
+            );
+        }
+        for tab in ReferralsTab::ALL {
+            assert_eq!(
+                ViewTab::of(View::Referrals, tab.slug()),
+                Ok(ViewTab::Referrals(tab))
+            );
+        }
+        for tab in care::CareTab::ALL {
+            assert_eq!(ViewTab::of(View::Care, tab.slug()), Ok(ViewTab::Care(tab)));
+        }
+        let wrong = ViewTab::of(View::Care, "ledger").unwrap_err();
+        assert!(
+            wrong.contains("queue, rules, messages, disputes, results"),
+            "{wrong}"
+        );
+        assert!(ViewTab::of(View::Dashboard, "queue").is_err());
     }
 }

@@ -39,8 +39,8 @@ pub struct ScreenshotRequest {
     pub chart: Option<String>,
     /// Open this customer's profile (customers view) before the picture is taken.
     pub customer: Option<i64>,
-    /// Show this tab of the referrals view.
-    pub referrals_tab: Option<super::ReferralsTab>,
+    /// Show this tab of the view.
+    pub tab: Option<super::ViewTab>,
 }
 
 /// Why no screenshot was written.
@@ -178,8 +178,11 @@ pub fn take_screenshot(request: &ScreenshotRequest) -> Result<[u32; 2], Screensh
                 app.state.push(Command::SelectCustomer(Some(id)));
                 app.state.apply_commands();
             }
-            if let Some(tab) = request_copy.referrals_tab {
-                app.views.referrals.show_tab(tab);
+            match request_copy.tab {
+                Some(super::ViewTab::Loyalty(tab)) => app.views.loyalty.show_tab(tab),
+                Some(super::ViewTab::Referrals(tab)) => app.views.referrals.show_tab(tab),
+                Some(super::ViewTab::Care(tab)) => app.views.care.show_tab(tab),
+                None => {}
             }
             app.screenshot = Some(ScreenshotRun {
                 out: request_copy.out.clone(),

@@ -151,7 +151,7 @@ fn filters_ui(ui: &mut egui::Ui, view: &mut LedgerViewState) {
             );
             name_widget(ui, &r, &format!("Ledger filter: {name}"));
         };
-        edit(ui, &mut view.customer, "Customer", "number", 60.0);
+        edit(ui, &mut view.customer, "Customer", "number", 80.0);
         let kind_label_response = ui.label("Kind");
         egui::ComboBox::from_id_salt("ledger-kind")
             .selected_text(view.kind.map_or("All kinds", kind_label))
@@ -163,9 +163,9 @@ fn filters_ui(ui: &mut egui::Ui, view: &mut LedgerViewState) {
             })
             .response
             .labelled_by(kind_label_response.id);
-        edit(ui, &mut view.from, "From", "YYYY-MM-DD", 90.0);
-        edit(ui, &mut view.to, "To", "YYYY-MM-DD", 90.0);
-        edit(ui, &mut view.text, "Text", "order, reason, voucher", 150.0);
+        edit(ui, &mut view.from, "From", "YYYY-MM-DD", 130.0);
+        edit(ui, &mut view.to, "To", "YYYY-MM-DD", 130.0);
+        edit(ui, &mut view.text, "Text", "order, reason, voucher", 200.0);
     });
 }
 
