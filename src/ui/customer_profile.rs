@@ -5,6 +5,7 @@
 //! and their referrals (in [`referrals`]).
 //! Also the shop-wide list of likely duplicates with the evidence and a merge button.
 
+mod care;
 mod referrals;
 
 use egui::RichText;
@@ -111,7 +112,7 @@ pub fn profile_ui(
             privacy_ui(ui, state, draft, &profile, &preview);
             referrals::referrals_ui(ui, state, currency);
             if let Some(history) = state.profile.care.as_ref() {
-                super::customer_care::care_history_ui(ui, history);
+                care::care_history_ui(ui, history);
             }
             orders_ui(ui, &profile, currency);
         });

@@ -8,7 +8,6 @@
 mod about;
 mod care;
 mod charts;
-mod customer_care;
 mod customer_profile;
 mod customers;
 mod dashboard;
