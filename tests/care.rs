@@ -360,3 +360,43 @@ fn the_demo_has_a_queue_past_thank_yous_and_disputes() {
         .unwrap();
     assert!(!outcomes.lift_by_kind.is_empty());
 }
+
+#[test]
+fn the_mail_merge_neutralises_cells_a_spreadsheet_would_run_as_formulas() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, today) = demo_store(dir.path());
+    store.refresh_care_queue(today, &money).unwrap();
+    let open = store.open_care_tasks(today).unwrap();
+    let target = open
+        .iter()
+        .find(|t| t.marketing_consent && t.email.is_some())
+        .unwrap()
+        .clone();
+    let formula = "=HYPERLINK(\"http://evil.example\",\"Click\")";
+    let conn = rusqlite::Connection::open(dir.path().join("care.sqlite")).unwrap();
+    conn.execute(
+        "UPDATE customers SET display_name = ?1 WHERE id = ?2",
+        rusqlite::params![formula, target.customer_id],
+    )
+    .unwrap();
+    drop(conn);
+    let open = store.open_care_tasks(today).unwrap();
+    let renamed: Vec<_> = open
+        .iter()
+        .filter(|t| t.customer_id == target.customer_id)
+        .cloned()
+        .collect();
+    assert!(!renamed.is_empty() && renamed.iter().all(|t| t.name == formula));
+    let mut out = Vec::new();
+    let outcome = store.write_mail_merge_csv(&renamed, &mut out).unwrap();
+    assert_eq!(outcome.written as usize, renamed.len());
+    let mut reader = csv::Reader::from_reader(out.as_slice());
+    for record in reader.records() {
+        let record = record.unwrap();
+        // first_name and name: the formula as text, behind the apostrophe a spreadsheet hides.
+        assert!(record[1].starts_with("'="), "{:?}", &record[1]);
+        assert_eq!(&record[2], format!("'{formula}"));
+        // The message starts with its greeting, so it needs no apostrophe.
+        assert!(!record[5].starts_with('\''), "{:?}", &record[5]);
+    }
+}
