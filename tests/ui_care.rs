@@ -584,7 +584,7 @@ fn the_profile_shows_the_customers_care_tasks_and_disputes() {
     harness.get_by_label_contains(": Called, all well");
     harness.get_by_label("Disputes (1)");
     harness.get_by_label_contains(&format!("Dispute {dispute}, opened "));
-    harness.get_by_label_contains(": Wrong item. Resolved on ");
+    harness.get_by_label_contains(": Wrong item (Got decaf). Resolved on ");
 }
 
 #[test]
@@ -645,4 +645,38 @@ fn did_it_help_compares_contacted_customers_and_disputes_say_who_came_back() {
     assert!(after.disputed > 0, "the demo's closed disputes: {after:?}");
     harness.get_by_label(&after.words());
     assert!(after.words().contains("Observational, not proof"));
+}
+
+#[test]
+fn a_dispute_opens_its_customers_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.sqlite");
+    valued_demo(&db, 120);
+    let store = Store::open(&db).unwrap();
+    let dispute = store.disputes().unwrap().into_iter().next().unwrap();
+    drop(store);
+    let mut harness = harness_on(&db);
+    harness.get_by_label("Disputes").click();
+    harness.run();
+    let link = format!("Open the profile of {}", dispute.customer_name);
+    // (A customer with two disputes has a link on each.)
+    harness.query_all_by_label(&link).next().unwrap().click();
+    harness.step();
+    run_until(&mut harness, |app| {
+        app.state.running_job().is_none()
+            && app.state.profile.open_id() == Some(dispute.customer_id)
+            && app.state.profile.care.is_some()
+    });
+    assert_eq!(harness.state().state.view, View::Customers);
+    assert_eq!(
+        harness.state().state.customers.selected,
+        Some(dispute.customer_id)
+    );
+    // The profile beside the table shows the dispute in the customer's care history.
+    assert!(
+        harness
+            .query_all_by_label_contains(dispute.description.trim_end_matches('.'))
+            .next()
+            .is_some()
+    );
 }

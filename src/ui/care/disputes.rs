@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use egui::RichText;
 
 use crate::app::care::{CareCommand, CareData};
-use crate::app::{AppState, Command};
+use crate::app::{AppState, Command, View};
 use crate::domain::{Currency, format_money_rounded, group_thousands};
 use crate::store::care::DisputeRow;
 
@@ -214,17 +214,27 @@ fn dispute_ui(
 ) {
     egui::Frame::group(ui.style()).show(ui, |ui| {
         ui.set_width(ui.available_width());
-        ui.label(
-            RichText::new(format!(
-                "Dispute {}: {} (customer {}), {} ({})",
-                dispute.id,
-                dispute.customer_name,
-                dispute.customer_id,
-                dispute.category,
-                status_words(&dispute.status)
-            ))
-            .strong(),
-        );
+        ui.horizontal_wrapped(|ui| {
+            ui.label(
+                RichText::new(format!(
+                    "Dispute {}: {} (customer {}), {} ({})",
+                    dispute.id,
+                    dispute.customer_name,
+                    dispute.customer_id,
+                    dispute.category,
+                    status_words(&dispute.status)
+                ))
+                .strong(),
+            );
+            if ui
+                .link(profile_link_text(dispute))
+                .on_hover_text("Their orders, value, contact details and care history.")
+                .clicked()
+            {
+                state.push(Command::Navigate(View::Customers));
+                state.push(Command::SelectCustomer(Some(dispute.customer_id)));
+            }
+        });
         if !dispute.description.is_empty() {
             ui.label(&dispute.description);
         }
@@ -237,6 +247,12 @@ fn dispute_ui(
             }
         }
     });
+}
+
+/// The link from a dispute to its customer's profile (unique per customer, so a test or a
+/// screen reader can tell the links apart).
+fn profile_link_text(dispute: &DisputeRow) -> String {
+    format!("Open the profile of {}", dispute.customer_name)
 }
 
 fn closed_words(dispute: &DisputeRow, days: f64, currency: Currency) -> String {

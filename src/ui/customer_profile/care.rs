@@ -97,14 +97,20 @@ fn status_words(status: &str) -> &'static str {
     }
 }
 
-/// "Dispute 3, opened 5 Mar 2026: Damaged. Resolved on 8 Mar 2026: sent a new bag."
+/// "Dispute 3, opened 5 Mar 2026: Damaged (the lid cracked). Resolved on 8 Mar 2026: sent a
+/// new bag."
 fn dispute_words(dispute: &DisputeRow) -> String {
     let mut words = format!(
-        "Dispute {}, opened {}: {}.",
+        "Dispute {}, opened {}: {}",
         dispute.id,
         day_of(dispute.opened_utc),
         dispute.category
     );
+    let description = dispute.description.trim().trim_end_matches('.');
+    if !description.is_empty() {
+        words.push_str(&format!(" ({description})"));
+    }
+    words.push('.');
     match (dispute.status.as_str(), dispute.resolved_utc) {
         ("resolved" | "rejected", Some(at)) => {
             let how = if dispute.status == "resolved" {
@@ -157,7 +163,19 @@ mod tests {
         };
         let words = dispute_words(&dispute);
         assert!(words.starts_with("Dispute 3, opened "), "{words}");
+        assert!(words.contains(": Damaged. Resolved on "), "{words}");
         assert!(words.ends_with(": Sent a new bag."), "{words}");
+        let described = DisputeRow {
+            description: "The lid cracked.".to_owned(),
+            status: "open".to_owned(),
+            resolved_utc: None,
+            ..dispute
+        };
+        let words = dispute_words(&described);
+        assert!(
+            words.ends_with(": Damaged (The lid cracked). Open."),
+            "{words}"
+        );
         let touch = TouchpointRow {
             task_id: Some(1),
             kind: "thank_new".to_owned(),
