@@ -5,6 +5,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
+mod common;
+
 use chrono::NaiveDate;
 use clv_desk::app::{Progress, load_demo};
 use clv_desk::demo::DemoOptions;
@@ -190,36 +192,17 @@ fn a_dispute_moves_through_its_states_and_asks_for_a_follow_up() {
 
 /// A customer with orders on `days` (one import each call), returning their id.
 fn customer_with_orders(store: &mut Store, n: usize, days: &[&str]) -> i64 {
-    use chrono::TimeZone as _;
     let orders: Vec<clv_desk::domain::NewOrder> = days
         .iter()
         .enumerate()
-        .map(|(i, day)| {
-            let day = NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap();
-            clv_desk::domain::NewOrder {
-                source: "test".into(),
-                external_id: format!("{n}-{i}"),
-                alt_external_id: None,
-                customer: clv_desk::domain::CustomerIdentity {
-                    email: Some(format!("c{n}@example.com")),
-                    name: Some(format!("Customer {n}")),
-                    ..Default::default()
-                },
-                placed_utc: chrono::Utc.from_utc_datetime(&day.and_hms_opt(10, 0, 0).unwrap()),
-                local_date: day,
-                utc_offset_minutes: Some(0),
-                currency: clv_desk::domain::Currency::EUR,
-                gross_cents: 2_000,
-                discount_cents: 0,
-                refunded_cents: 0,
-                refunded_utc: None,
-                shipping_cents: 0,
-                tax_cents: 0,
-                coupon_code: None,
-                status: "paid".into(),
-                channel: None,
-                lines: Vec::new(),
-            }
+        .map(|(i, day)| clv_desk::domain::NewOrder {
+            currency: clv_desk::domain::Currency::EUR,
+            ..common::orders::paid_order(
+                &format!("{n}-{i}"),
+                common::orders::who(&format!("c{n}@example.com"), &format!("Customer {n}")),
+                day,
+                2_000,
+            )
         })
         .collect();
     store

@@ -5,10 +5,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is the test failure report
 
+mod common;
+
 use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, TimeZone as _, Utc};
-use clv_desk::domain::{Currency, CustomerId, CustomerIdentity, NewOrder, RefundOfOrder};
+use clv_desk::domain::{CustomerId, CustomerIdentity, NewOrder, RefundOfOrder};
 use clv_desk::programs::loyalty::{
     EarnRules, EntryKind, LoyaltyProgram, QualificationWindow, RedeemRefusal, Reward, RewardKind,
     Rounding, ThresholdKind, Tier,
@@ -17,35 +19,16 @@ use clv_desk::store::Store;
 use clv_desk::store::loyalty::{LedgerFilter, LoyaltyError};
 use clv_desk::store::orders::NewImport;
 
-fn d(text: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+fn order(id: &str, email: Option<&str>, on: &str, cents: i64) -> NewOrder {
+    let customer = CustomerIdentity {
+        email: email.map(Into::into),
+        ..CustomerIdentity::default()
+    };
+    common::orders::paid_order(id, customer, on, cents)
 }
 
-fn order(id: &str, email: Option<&str>, day: &str, cents: i64) -> NewOrder {
-    let day = d(day);
-    NewOrder {
-        source: "test".into(),
-        external_id: id.into(),
-        alt_external_id: None,
-        customer: CustomerIdentity {
-            email: email.map(Into::into),
-            ..CustomerIdentity::default()
-        },
-        placed_utc: Utc.from_utc_datetime(&day.and_hms_opt(10, 0, 0).unwrap()),
-        local_date: day,
-        utc_offset_minutes: Some(0),
-        currency: Currency::USD,
-        gross_cents: cents,
-        discount_cents: 0,
-        refunded_cents: 0,
-        refunded_utc: None,
-        shipping_cents: 0,
-        tax_cents: 0,
-        coupon_code: None,
-        status: "paid".into(),
-        channel: None,
-        lines: Vec::new(),
-    }
+fn d(text: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
 }
 
 fn refund_of(id: &str, refund_id: &str, day: &str, cents: i64) -> RefundOfOrder {

@@ -6,7 +6,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is the test failure report
 
-use chrono::{NaiveDate, TimeZone as _, Utc};
+mod common;
+
+use common::orders::{paid_order as order, who};
+
+use chrono::NaiveDate;
 use clv_desk::domain::{Currency, CustomerId, CustomerIdentity, NewOrder, RefundOfOrder};
 use clv_desk::programs::loyalty::{EntryKind, LoyaltyProgram};
 use clv_desk::programs::referral::{ReferralRules, ReferralStatus};
@@ -17,38 +21,6 @@ use clv_desk::store::referrals::{ReferralError, create_demo_referrals};
 
 fn d(text: &str) -> NaiveDate {
     NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
-}
-
-fn who(email: &str, name: &str) -> CustomerIdentity {
-    CustomerIdentity {
-        email: Some(email.into()),
-        name: Some(name.into()),
-        ..CustomerIdentity::default()
-    }
-}
-
-fn order(id: &str, customer: CustomerIdentity, day: &str, cents: i64) -> NewOrder {
-    let day = d(day);
-    NewOrder {
-        source: "test".into(),
-        external_id: id.into(),
-        alt_external_id: None,
-        customer,
-        placed_utc: Utc.from_utc_datetime(&day.and_hms_opt(10, 0, 0).unwrap()),
-        local_date: day,
-        utc_offset_minutes: Some(0),
-        currency: Currency::USD,
-        gross_cents: cents,
-        discount_cents: 0,
-        refunded_cents: 0,
-        refunded_utc: None,
-        shipping_cents: 0,
-        tax_cents: 0,
-        coupon_code: None,
-        status: "paid".into(),
-        channel: None,
-        lines: Vec::new(),
-    }
 }
 
 fn coupon(mut order: NewOrder, code: &str) -> NewOrder {

@@ -14,11 +14,11 @@ use common::ui::{finish_job, is_disabled, run_until, set_text, valued_demo};
 
 use std::path::Path;
 
-use chrono::{NaiveDate, TimeZone as _, Utc};
+use chrono::NaiveDate;
 use clv_desk::app::loyalty::LoyaltyCommand;
 use clv_desk::app::referrals::{ReferralCommand, ReferralData};
 use clv_desk::app::{Command, UiPrefs, View};
-use clv_desk::domain::{Currency, CustomerId, CustomerIdentity, NewOrder, group_thousands};
+use clv_desk::domain::{Currency, CustomerId, NewOrder, group_thousands};
 use clv_desk::programs::loyalty::EntryKind;
 use clv_desk::programs::referral::ReferralStatus;
 use clv_desk::store::Store;
@@ -277,36 +277,12 @@ fn the_rules_form_validates_and_saves() {
     );
 }
 
-fn day(text: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+fn paid_order(id: &str, email: &str, name: &str, on: &str, cents: i64) -> NewOrder {
+    common::orders::paid_order(id, common::orders::who(email, name), on, cents)
 }
 
-fn paid_order(id: &str, email: &str, name: &str, on: &str, cents: i64) -> NewOrder {
-    let on = day(on);
-    NewOrder {
-        source: "test".into(),
-        external_id: id.into(),
-        alt_external_id: None,
-        customer: CustomerIdentity {
-            email: Some(email.into()),
-            name: Some(name.into()),
-            ..CustomerIdentity::default()
-        },
-        placed_utc: Utc.from_utc_datetime(&on.and_hms_opt(10, 0, 0).unwrap()),
-        local_date: on,
-        utc_offset_minutes: Some(0),
-        currency: Currency::USD,
-        gross_cents: cents,
-        discount_cents: 0,
-        refunded_cents: 0,
-        refunded_utc: None,
-        shipping_cents: 0,
-        tax_cents: 0,
-        coupon_code: None,
-        status: "paid".into(),
-        channel: None,
-        lines: Vec::new(),
-    }
+fn day(text: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
 }
 
 /// The customers of [`small_shop`].

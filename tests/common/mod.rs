@@ -4,6 +4,7 @@
 
 #![allow(dead_code, clippy::expect_used)] // shared by several test binaries; a panic is the failure report
 
+pub mod orders;
 pub mod ui;
 
 use std::process::{Command, Output};

@@ -8,6 +8,8 @@
 
 use egui::RichText;
 
+use super::day_of;
+
 use crate::store::care::{CustomerCareHistory, DisputeRow, TouchpointRow};
 
 /// The profile's "Care history" section.
@@ -128,17 +130,6 @@ fn dispute_words(dispute: &DisputeRow) -> String {
         _ => words.push_str(" Open."),
     }
     words
-}
-
-/// The local day of a UTC instant, "5 Mar 2026".
-fn day_of(utc_seconds: i64) -> String {
-    chrono::DateTime::from_timestamp(utc_seconds, 0)
-        .map(|t| {
-            t.with_timezone(&chrono::Local)
-                .format("%-d %b %Y")
-                .to_string()
-        })
-        .unwrap_or_default()
 }
 
 #[cfg(test)]
