@@ -55,15 +55,12 @@ impl PendingDialog {
 
     /// Asks where to create a new database.
     pub fn new_database(&mut self) {
-        self.spawn(DialogPurpose::NewDatabase, || {
-            rfd::FileDialog::new()
-                .set_title("Create a new CLV Desk database")
-                .set_file_name(crate::store::DEFAULT_FILE_NAME)
-                .add_filter("CLV Desk database", &["sqlite"])
-                .save_file()
-                .into_iter()
-                .collect()
-        });
+        self.save_file(
+            DialogPurpose::NewDatabase,
+            "Create a new CLV Desk database",
+            crate::store::DEFAULT_FILE_NAME,
+            ("CLV Desk database", &["sqlite"]),
+        );
     }
 
     /// Asks for one or more sales exports, starting in `folder` (the last one used).
@@ -86,28 +83,21 @@ impl PendingDialog {
 
     /// Asks where to save a chart picture, suggesting `file_name`.
     pub fn chart_png(&mut self, file_name: String) {
-        self.spawn(DialogPurpose::ChartPng, move || {
-            rfd::FileDialog::new()
-                .set_title("Save the chart as a picture")
-                .set_file_name(file_name)
-                .add_filter("PNG picture", &["png"])
-                .save_file()
-                .into_iter()
-                .collect()
-        });
+        self.save_file(
+            DialogPurpose::ChartPng,
+            "Save the chart as a picture",
+            file_name,
+            ("PNG picture", &["png"]),
+        );
     }
 
     /// Asks where to save the customers table as CSV.
     pub fn customers_csv(&mut self) {
-        self.spawn(DialogPurpose::CustomersCsv, || {
-            rfd::FileDialog::new()
-                .set_title("Export the customers table")
-                .set_file_name("customers.csv")
-                .add_filter("CSV (Excel, LibreOffice)", &["csv"])
-                .save_file()
-                .into_iter()
-                .collect()
-        });
+        self.save_csv(
+            DialogPurpose::CustomersCsv,
+            "Export the customers table",
+            "customers.csv",
+        );
     }
 
     /// Asks where to save a CSV file for `purpose`, with this title and suggested name.
@@ -117,15 +107,12 @@ impl PendingDialog {
         title: &'static str,
         file_name: &'static str,
     ) {
-        self.spawn(purpose, move || {
-            rfd::FileDialog::new()
-                .set_title(title)
-                .set_file_name(file_name)
-                .add_filter("CSV (Excel, LibreOffice)", &["csv"])
-                .save_file()
-                .into_iter()
-                .collect()
-        });
+        self.save_file(
+            purpose,
+            title,
+            file_name,
+            ("CSV (Excel, LibreOffice)", &["csv"]),
+        );
     }
 
     /// Asks where to save a printable PDF for `purpose`, with this title and suggested name.
@@ -135,28 +122,17 @@ impl PendingDialog {
         title: &'static str,
         file_name: &'static str,
     ) {
-        self.spawn(purpose, move || {
-            rfd::FileDialog::new()
-                .set_title(title)
-                .set_file_name(file_name)
-                .add_filter("PDF (print it)", &["pdf"])
-                .save_file()
-                .into_iter()
-                .collect()
-        });
+        self.save_file(purpose, title, file_name, ("PDF (print it)", &["pdf"]));
     }
 
     /// Asks where to save one customer's data, suggesting `file_name`.
     pub fn customer_json(&mut self, file_name: String) {
-        self.spawn(DialogPurpose::CustomerJson, move || {
-            rfd::FileDialog::new()
-                .set_title("Save everything held about this customer")
-                .set_file_name(file_name)
-                .add_filter("JSON", &["json"])
-                .save_file()
-                .into_iter()
-                .collect()
-        });
+        self.save_file(
+            DialogPurpose::CustomerJson,
+            "Save everything held about this customer",
+            file_name,
+            ("JSON", &["json"]),
+        );
     }
 
     /// Whether a dialog is open.
@@ -179,6 +155,27 @@ impl PendingDialog {
                 None
             }
         }
+    }
+
+    /// Asks where to save a file for `purpose`: the dialog's title, the suggested file
+    /// name, and the file type shown (its name and extensions).
+    fn save_file(
+        &mut self,
+        purpose: DialogPurpose,
+        title: impl Into<String>,
+        file_name: impl Into<String>,
+        (kind, extensions): (&'static str, &'static [&'static str]),
+    ) {
+        let (title, file_name) = (title.into(), file_name.into());
+        self.spawn(purpose, move || {
+            rfd::FileDialog::new()
+                .set_title(title)
+                .set_file_name(file_name)
+                .add_filter(kind, extensions)
+                .save_file()
+                .into_iter()
+                .collect()
+        });
     }
 
     fn spawn(
