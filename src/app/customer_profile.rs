@@ -88,15 +88,39 @@ impl ProfileState {
             return;
         };
         if let Some(profile) = slot.profile.take() {
-            self.reading = None;
-            self.open = profile;
-            self.care = slot.care.take();
+            let care = slot.care.take();
+            if self.wants(profile.as_ref().map(|(p, _)| p.id)) {
+                self.reading = None;
+                self.open = profile;
+                self.care = care;
+            }
         }
         if let Some(duplicates) = slot.duplicates.take() {
             self.duplicates = Some(duplicates);
         }
         if let Some(referrals) = slot.referrals.take() {
             self.referrals = Some(referrals);
+        }
+    }
+
+    /// Notes that a change job about to start reads customer `id`'s profile when it ends
+    /// and shows it (the profile shown, or the survivor of a merge made from the duplicates
+    /// list).
+    pub fn will_show(&mut self, id: i64) {
+        if self.open_id() != Some(id) {
+            self.reading = Some(id);
+        }
+    }
+
+    /// Whether a profile read for customer `read_id` (`None`: no such customer) belongs on
+    /// screen: the one being opened, or a fresh read of the one shown. A read that a change
+    /// made for a profile closed (or replaced) since is dropped, so it cannot reopen it.
+    fn wants(&self, read_id: Option<i64>) -> bool {
+        match (self.reading, read_id) {
+            (Some(reading), Some(id)) => reading == id,
+            (Some(_), None) => true,
+            (None, Some(id)) => self.open_id() == Some(id),
+            (None, None) => false,
         }
     }
 
@@ -242,5 +266,69 @@ pub fn profile_name(profile: &CustomerProfile) -> String {
         format!("Customer #{}", profile.id)
     } else {
         profile.display_name.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::{Progress, load_demo};
+    use crate::demo::DemoOptions;
+
+    fn demo_store(dir: &std::path::Path) -> Store {
+        let mut store = Store::open(&dir.join("shop.sqlite")).unwrap();
+        let options = DemoOptions {
+            customers: 30,
+            seed: 3,
+            end_date: chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap(),
+            currency: crate::domain::Currency::EUR,
+        };
+        load_demo(&mut store, &Progress::default(), &options).unwrap();
+        store
+    }
+
+    #[test]
+    fn a_read_for_a_closed_or_replaced_profile_does_not_reopen_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = demo_store(dir.path());
+        // Opening customer 1: its read is shown.
+        let mut state = ProfileState {
+            reading: Some(1),
+            ..ProfileState::default()
+        };
+        reread_profile(&store, 1, &state.slot).unwrap();
+        state.take_results();
+        assert_eq!(state.open_id(), Some(1));
+        assert!(state.care.is_some());
+
+        // A change re-reads the profile shown: taken.
+        reread_profile(&store, 1, &state.slot).unwrap();
+        state.take_results();
+        assert_eq!(state.open_id(), Some(1));
+
+        // The owner opened customer 2 meanwhile: a late re-read of 1 is dropped, 2's read
+        // is shown.
+        state.reading = Some(2);
+        reread_profile(&store, 1, &state.slot).unwrap();
+        state.take_results();
+        assert_eq!(state.reading, Some(2), "still waiting for customer 2");
+        reread_profile(&store, 2, &state.slot).unwrap();
+        state.take_results();
+        assert_eq!(state.open_id(), Some(2));
+
+        // Closed (as ProfileCommand::Close does): a late re-read does not reopen it.
+        state.open = None;
+        state.reading = None;
+        state.care = None;
+        reread_profile(&store, 2, &state.slot).unwrap();
+        state.take_results();
+        assert_eq!(state.open_id(), None);
+        assert!(state.care.is_none());
+
+        // Opening a customer that does not exist: the empty answer is shown.
+        state.reading = Some(999_999);
+        reread_profile(&store, 999_999, &state.slot).unwrap();
+        state.take_results();
+        assert_eq!((state.reading, state.open_id()), (None, None));
     }
 }

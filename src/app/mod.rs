@@ -494,6 +494,17 @@ impl AppState {
         let slot = std::sync::Arc::clone(&self.profile.slot);
         let duplicates = self.profile.duplicates.is_some();
         let shown = self.profile.open_id();
+        // The profile a change shows when it ends: the one on screen, or the survivor of a
+        // merge made from the duplicates list.
+        let shows = match &command {
+            ProfileCommand::SaveDetails(id, _) | ProfileCommand::Erase(id) => Some(*id),
+            ProfileCommand::Merge { survivor, .. } => Some(shown.unwrap_or(*survivor)),
+            ProfileCommand::Unmerge(id) => Some(shown.unwrap_or(*id)),
+            _ => None,
+        };
+        if let Some(id) = shows {
+            self.profile.will_show(id);
+        }
         match command {
             ProfileCommand::Open(id) => {
                 self.profile.reading = Some(id);
