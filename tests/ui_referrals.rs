@@ -529,8 +529,8 @@ fn the_profile_shows_the_code_the_referrer_and_the_friends() {
     harness.get_by_label(&format!(
         "They brought 2 friends, who have spent {spent} so far:"
     ));
-    harness.get_by_label("waiting");
-    harness.get_by_label("rejected");
+    harness.get_by_label_contains(", waiting; spent ");
+    harness.get_by_label_contains(", rejected; spent ");
 
     // Bob, through the link: who referred him, and the way back.
     harness
@@ -560,6 +560,7 @@ fn the_profile_shows_the_code_the_referrer_and_the_friends() {
     ));
     harness.get_by_label("Open Ann Archer").click();
     open(&mut harness, shop.ann);
-    harness.get_by_label("rewarded");
-    harness.get_by_label_contains("200 points to the referrer; 100 points to the friend");
+    harness.get_by_label_contains(", rewarded; spent ");
+    harness
+        .get_by_label_contains("; rewards: 200 points to the referrer; 100 points to the friend.");
 }

@@ -57,10 +57,13 @@ pub fn customers_ui(ui: &mut egui::Ui, state: &mut AppState, view: &mut Customer
         );
     }
     if state.profile.open.is_some() || state.profile.reading.is_some() {
+        // At most 60% of the width, so the table beside it keeps room for its columns.
+        let max_width = (ui.available_width() * 0.6).max(320.0);
         egui::Panel::right("customer-profile")
             .resizable(true)
-            .default_size(440.0)
+            .default_size(440.0_f32.min(max_width))
             .min_size(320.0)
+            .max_size(max_width)
             .show(ui, |ui| profile_ui(ui, state, &mut view.profile, currency));
     }
     controls_ui(ui, state, view, &table);

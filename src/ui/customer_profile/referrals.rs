@@ -8,7 +8,7 @@ use egui::RichText;
 use crate::app::referrals::status_label;
 use crate::app::{AppState, Command};
 use crate::domain::{Currency, format_money};
-use crate::store::referrals::{CustomerReferrals, ReferralRow};
+use crate::store::referrals::{CustomerReferrals, ReferralRow, ReferredFriend};
 
 use super::super::widgets::plural;
 
@@ -69,34 +69,41 @@ fn friends_ui(
         plural(referrals.friends.len() as u64, "friend", "friends"),
         format_money(spent, currency)
     ));
-    egui::Grid::new("profile-referrals")
-        .striped(true)
-        .num_columns(5)
-        .show(ui, |ui| {
-            for title in ["Friend", "Day", "Status", "Spent so far", "Rewards"] {
-                ui.strong(title);
+    // One wrapped entry per friend, not a table: the profile is a narrow panel beside the
+    // customers table, and a row of five columns (the rewards in words) would widen it
+    // over the table.
+    for friend in &referrals.friends {
+        let row = &friend.referral;
+        ui.horizontal_wrapped(|ui| {
+            if ui
+                .link(format!("{} (#{})", row.friend_name, row.friend))
+                .on_hover_text("Open their profile.")
+                .clicked()
+            {
+                state.push(Command::SelectCustomer(Some(row.friend)));
             }
-            ui.end_row();
-            for friend in &referrals.friends {
-                let row = &friend.referral;
-                if ui
-                    .link(format!("{} (#{})", row.friend_name, row.friend))
-                    .on_hover_text("Open their profile.")
-                    .clicked()
-                {
-                    state.push(Command::SelectCustomer(Some(row.friend)));
-                }
-                ui.label(&row.referred_date);
-                ui.label(status_words(row)).on_hover_text(&row.reason);
-                ui.label(format_money(friend.revenue_cents, currency));
-                ui.label(if row.rewards.is_empty() {
-                    "none"
-                } else {
-                    &row.rewards
-                });
-                ui.end_row();
-            }
+            ui.label(friend_words(friend, currency))
+                .on_hover_text(&row.reason);
         });
+    }
+}
+
+/// "referred on 2026-11-24, rewarded; spent $45.50 so far; rewards: 200 points to the
+/// referrer; 100 points to the friend."
+fn friend_words(friend: &ReferredFriend, currency: Currency) -> String {
+    let row = &friend.referral;
+    let rewards = if row.rewards.is_empty() {
+        "none"
+    } else {
+        row.rewards.as_str()
+    };
+    format!(
+        "referred on {}, {}; spent {} so far; rewards: {}.",
+        row.referred_date,
+        status_words(row),
+        format_money(friend.revenue_cents, currency),
+        rewards.trim_end_matches('.')
+    )
 }
 
 /// The status in words, lower case: "rewarded", "waiting".
