@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::orders::{paid_order as order, who};
+use common::orders::{customer_id_by_email as id_of, paid_order as order, who};
 
 use chrono::NaiveDate;
 use clv_desk::domain::{Currency, CustomerId, CustomerIdentity, NewOrder, RefundOfOrder};
@@ -51,16 +51,6 @@ fn open() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("referrals.sqlite")).unwrap();
     (dir, store)
-}
-
-fn id_of(store: &Store, email: &str) -> CustomerId {
-    let row = store
-        .customer_values()
-        .unwrap()
-        .into_iter()
-        .find(|c| c.email.as_deref() == Some(email))
-        .unwrap();
-    CustomerId(row.id)
 }
 
 /// Sum of the referral ledger rows of `customer`, and how many rows there are in all.

@@ -192,16 +192,7 @@ fn redeem_a_reward_refuse_an_overdraw_adjust_and_export_the_ledger() {
         })
         .unwrap()
         .clone();
-    let store = Store::open(&db).unwrap();
-    let drink = store
-        .loyalty_program()
-        .unwrap()
-        .program
-        .rewards
-        .into_iter()
-        .find(|r| r.name == "Free drink")
-        .unwrap();
-    drop(store);
+    let drink = common::ui::reward_named(&db, "Free drink");
     set_text(&mut harness, "Search members", &poor.name);
     harness.get_by_label(&poor.name).click();
     harness.run();

@@ -305,15 +305,7 @@ fn small_shop(db: &Path) -> SmallShop {
     store
         .write_import(&NewImport::default(), &orders, &[], &mut |_| true)
         .unwrap();
-    let id = |email: &str| {
-        let row = store
-            .customer_values()
-            .unwrap()
-            .into_iter()
-            .find(|c| c.email.as_deref() == Some(email))
-            .unwrap();
-        CustomerId(row.id)
-    };
+    let id = |email: &str| common::orders::customer_id_by_email(&store, email);
     let shop = SmallShop {
         ann: id("ann@example.com"),
         bob: id("bob@example.com"),
@@ -412,15 +404,8 @@ fn give_the_friend_a_catalogue_voucher_instead_of_points() {
     let shop = small_shop(&db);
     let mut store = Store::open(&db).unwrap();
     clv_desk::app::loyalty::set_up_demo_program(&mut store).unwrap();
-    let drink = store
-        .loyalty_program()
-        .unwrap()
-        .program
-        .rewards
-        .into_iter()
-        .find(|r| r.name == "Free drink")
-        .unwrap();
     drop(store);
+    let drink = common::ui::reward_named(&db, "Free drink");
     let mut harness = harness_on(&db);
     harness.get_by_label("Codes and rules").click();
     harness.run();

@@ -407,7 +407,7 @@ impl Store {
             history.tasks.extend(self.customer_care_tasks(*id)?);
             let mut stmt = self
                 .conn()
-                .prepare(
+                .prepare_cached(
                     "SELECT task_id, kind, channel, at_utc, note FROM touchpoints
                      WHERE customer_id = ?1",
                 )

@@ -1,10 +1,12 @@
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 //! Orders built by hand for the store and program tests: one paid order with no line
-//! items, changed by struct update where a test needs more (a coupon, a refund, lines).
+//! items, changed by struct update where a test needs more (a coupon, a refund, lines);
+//! and the customer such an order made, found again by e-mail.
 
 use chrono::{NaiveDate, TimeZone as _, Utc};
-use clv_desk::domain::{Currency, CustomerIdentity, NewOrder};
+use clv_desk::domain::{Currency, CustomerId, CustomerIdentity, NewOrder};
+use clv_desk::store::Store;
 
 /// `YYYY-MM-DD` as a day.
 pub fn day(text: &str) -> NaiveDate {
@@ -44,4 +46,15 @@ pub fn paid_order(id: &str, customer: CustomerIdentity, on: &str, cents: i64) ->
         channel: None,
         lines: Vec::new(),
     }
+}
+
+/// The customer whose e-mail is `email`, as the store lists them.
+pub fn customer_id_by_email(store: &Store, email: &str) -> CustomerId {
+    let row = store
+        .customer_values()
+        .unwrap()
+        .into_iter()
+        .find(|c| c.email.as_deref() == Some(email))
+        .unwrap();
+    CustomerId(row.id)
 }

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use clv_desk::app::{Progress, UiPrefs, View, load_demo};
 use clv_desk::demo::DemoOptions;
+use clv_desk::programs::loyalty::Reward;
 use clv_desk::store::Store;
 use clv_desk::ui::ClvDeskApp;
 use egui::accesskit::Role;
@@ -103,4 +104,17 @@ pub fn set_text_in(harness: &mut Harness<'_, ClvDeskApp>, role: Role, field: &st
 /// Whether the widget labelled `label` is greyed out.
 pub fn is_disabled(harness: &Harness<'_, ClvDeskApp>, label: &str) -> bool {
     harness.get_by_label(label).accesskit_node().is_disabled()
+}
+
+/// The reward called `name` in the loyalty catalogue of the database at `db`.
+pub fn reward_named(db: &Path, name: &str) -> Reward {
+    Store::open(db)
+        .unwrap()
+        .loyalty_program()
+        .unwrap()
+        .program
+        .rewards
+        .into_iter()
+        .find(|r| r.name == name)
+        .unwrap()
 }

@@ -183,12 +183,25 @@ fn customer_picker_ui(ui: &mut egui::Ui, view: &mut DisputesViewState, data: &Ca
     });
 }
 
-/// Customers whose name contains `text` (ignoring case), at most [`MATCHES_SHOWN`].
+/// Customers whose name contains `text` (ignoring case), at most [`MATCHES_SHOWN`]. Runs
+/// on the UI thread once per change of the text, over every customer: names are only
+/// lower-cased (an allocation each) when the text is not plain ASCII.
 fn matching_customers(names: &[(i64, String)], text: &str) -> Vec<(i64, String)> {
     let wanted = text.to_lowercase();
+    let contains = |name: &str| {
+        if wanted.is_empty() {
+            true
+        } else if wanted.is_ascii() {
+            name.as_bytes()
+                .windows(wanted.len())
+                .any(|w| w.eq_ignore_ascii_case(wanted.as_bytes()))
+        } else {
+            name.to_lowercase().contains(&wanted)
+        }
+    };
     names
         .iter()
-        .filter(|(_, name)| name.to_lowercase().contains(&wanted))
+        .filter(|(_, name)| contains(name))
         .take(MATCHES_SHOWN)
         .cloned()
         .collect()
