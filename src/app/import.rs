@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 
-use crate::domain::ImportId;
+use crate::domain::{ImportId, NewOrder};
 use crate::import::{
-    DateOrder, DecimalSeparator, ImportError, ImportOptions, PresetId, ShopZone, StagedImport,
-    stage_file,
+    DateOrder, DecimalSeparator, ImportError, ImportOptions, OrderSink, PresetId, ShopZone,
+    StagedImport, Streamed, stage_file, stage_file_streamed,
 };
-use crate::store::orders::{NewImport, WriteError, WriteOutcome};
+use crate::store::orders::{ImportPart, NewImport, WriteError, WriteOutcome};
 use crate::store::{Store, StoreError};
 
 /// Why an import did not happen.
@@ -114,7 +114,7 @@ pub fn import_record(staged: &StagedImport) -> NewImport {
         date_order: Some(staged.date_order.code().to_owned()),
         decimal_separator: Some(staged.decimal.symbol().to_string()),
         currency: Some(staged.stored_currency.code().to_owned()),
-        report_json: String::new(),
+        report_json: staged_report_json(staged).to_string(),
         remember_mapping: true,
     }
 }
@@ -150,8 +150,7 @@ pub fn write(
         }
         .into());
     }
-    let mut record = import_record(&staged);
-    record.report_json = staged_report_json(&staged).to_string();
+    let record = import_record(&staged);
     let outcome = if dry_run {
         store.dry_run_import(&record, &staged.orders, &staged.refunds_for_other_orders)?
     } else {
@@ -163,14 +162,137 @@ pub fn write(
         )?
     };
     if !dry_run {
-        super::referrals::refresh_referrals(store)?;
-        super::loyalty::recompute_ledger(store)?;
+        refresh_programs(store)?;
     }
     Ok(ImportResult {
         staged,
         outcome,
         dry_run,
     })
+}
+
+/// Judges referrals and recomputes the loyalty ledger after orders changed.
+fn refresh_programs(store: &mut Store) -> Result<(), ImportFailure> {
+    super::referrals::refresh_referrals(store)?;
+    super::loyalty::recompute_ledger(store)?;
+    Ok(())
+}
+
+/// Stages and writes `path` in one go, for the command line (which shows no preview):
+/// the database writes the orders already settled on a second thread while the rest of
+/// the file is read, still in one transaction. The result is what [`stage`] then [`write`]
+/// give, except that `staged.orders` is empty: the orders went to the database as they
+/// were read. A file the streamed write cannot take (dates still ambiguous) or that
+/// returns to an order already written is imported the two-phase way instead; the
+/// streamed write is then rolled back, or was never begun.
+pub fn import_streamed(
+    store: &mut Store,
+    path: &Path,
+    options: ImportOptions,
+    progress: &mut dyn FnMut(f32, u64) -> bool,
+) -> Result<ImportResult, ImportFailure> {
+    let options = options_for(store, path, options)?;
+    let (parts, arriving) = std::sync::mpsc::sync_channel::<ImportPart>(2);
+    let streamed = std::thread::scope(|scope| {
+        let writer = std::thread::Builder::new()
+            .name("clv-desk-write".to_owned())
+            .spawn_scoped(scope, || {
+                store.write_import_streamed(&mut arriving.into_iter())
+            });
+        // Without a second thread, the two-phase way below.
+        let writer = writer.ok()?;
+        let mut sink = WriteSink {
+            parts: Some(parts),
+            expected_orders: expected_rows(path),
+        };
+        let mut staged = stage_file_streamed(path, &options, progress, &mut sink);
+        if let (Ok(Streamed::Staged(staged)), Some(parts)) = (&mut staged, &sink.parts) {
+            // The orders still held, then the record as complete.
+            let tail = std::mem::take(&mut staged.orders);
+            if !tail.is_empty() {
+                let _ = parts.send(ImportPart::Orders(tail));
+            }
+            let _ = parts.send(ImportPart::End {
+                import: import_record(staged),
+                refunds: staged.refunds_for_other_orders.clone(),
+            });
+        }
+        // Closing the channel ends the write: committed after `End`, else rolled back.
+        drop(sink);
+        let written = writer.join().unwrap_or_else(|_| Err(WriteError::Cancelled));
+        Some((staged, written))
+    });
+    let Some((staged, written)) = streamed else {
+        let staged = stage_file(path, &options, progress)?;
+        return write(store, staged, false, &mut |_| true);
+    };
+    match (staged, written) {
+        (Ok(Streamed::Staged(staged)), Ok(Some(outcome))) => {
+            refresh_programs(store)?;
+            Ok(ImportResult {
+                staged: *staged,
+                outcome,
+                dry_run: false,
+            })
+        }
+        // Never begun: the two-phase write decides (and refuses ambiguous dates).
+        (Ok(Streamed::Staged(staged)), Ok(None)) => write(store, *staged, false, &mut |_| true),
+        (Ok(Streamed::Revisited), _) => {
+            let staged = stage_file(path, &options, progress)?;
+            write(store, staged, false, &mut |_| true)
+        }
+        // The write failed first (the reader then stopped as cancelled): its error tells why.
+        (_, Err(WriteError::Store(e))) => Err(ImportFailure::Store(e)),
+        (Err(e), _) => Err(e.into()),
+        (Ok(Streamed::Staged(_)), Err(WriteError::Cancelled)) => Err(ImportFailure::Cancelled),
+    }
+}
+
+/// Hands a streamed staging's settled orders to the write thread.
+struct WriteSink {
+    /// `None` once the write is gone (or was never begun).
+    parts: Option<std::sync::mpsc::SyncSender<ImportPart>>,
+    expected_orders: usize,
+}
+
+impl OrderSink for WriteSink {
+    fn start(&mut self, decided: &StagedImport) -> bool {
+        let begun = !decided.date_order_ambiguous
+            && self.parts.as_ref().is_some_and(|parts| {
+                parts
+                    .send(ImportPart::Start {
+                        import: import_record(decided),
+                        source: decided.preset.name().to_owned(),
+                        expected_orders: self.expected_orders,
+                    })
+                    .is_ok()
+            });
+        if !begun {
+            self.parts = None;
+        }
+        begun
+    }
+
+    fn orders(&mut self, orders: Vec<NewOrder>) -> bool {
+        self.parts
+            .as_ref()
+            .is_some_and(|parts| parts.send(ImportPart::Orders(orders)).is_ok())
+    }
+}
+
+/// About how many rows `path` has, from the line length of its first 256 KiB (at least
+/// one order per row is the most a file can hold, so this bounds its orders from above
+/// for the write's bulk-load choice).
+fn expected_rows(path: &Path) -> usize {
+    use std::io::Read as _;
+    let size = std::fs::metadata(path).map_or(0, |m| m.len());
+    let mut head = Vec::new();
+    let read = std::fs::File::open(path)
+        .and_then(|f| f.take(256 * 1024).read_to_end(&mut head))
+        .unwrap_or(0);
+    let lines = memchr::memchr_iter(b'\n', &head[..read]).count().max(1);
+    let bytes_per_line = (read as u64 / lines as u64).max(1);
+    usize::try_from(size / bytes_per_line).unwrap_or(usize::MAX)
 }
 
 fn staged_report_json(staged: &StagedImport) -> serde_json::Value {

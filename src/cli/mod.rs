@@ -179,6 +179,10 @@ pub enum BenchCommand {
         /// Where the generated export is kept (reused when it exists).
         #[arg(long, value_name = "FILE", default_value = "bench-shopify-export.csv")]
         csv: PathBuf,
+        /// Time the window's way instead (the preview reads the whole file, then the
+        /// write), rather than `clv-desk import`'s (the write overlaps the reading).
+        #[arg(long)]
+        two_phase: bool,
     },
     /// Build a demo database (the --db file, which is replaced) and time the window's
     /// frames headlessly, per view.
@@ -467,9 +471,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             import_files(&db_path, &paths, &options, dry_run, json)
         }
         Some(CliCommand::Bench {
-            what: BenchCommand::Import { lines, csv },
+            what:
+                BenchCommand::Import {
+                    lines,
+                    csv,
+                    two_phase,
+                },
         }) => {
-            for line in crate::bench::bench_import(&csv, &db_path, lines)? {
+            for line in crate::bench::bench_import(&csv, &db_path, lines, two_phase)? {
                 println!("{line}");
             }
             Ok(())
@@ -577,8 +586,12 @@ fn import_files(
             }
             true
         };
-        let result = app::import::stage(&store, path, options.clone(), &mut progress)
-            .and_then(|staged| app::import::write(&mut store, staged, dry_run, &mut |_| true));
+        let result = if dry_run {
+            app::import::stage(&store, path, options.clone(), &mut progress)
+                .and_then(|staged| app::import::write(&mut store, staged, true, &mut |_| true))
+        } else {
+            app::import::import_streamed(&mut store, path, options.clone(), &mut progress)
+        };
         match result {
             Ok(result) if json => println!("{}", result.to_json()),
             Ok(result) => {

@@ -26,7 +26,7 @@ pub use fields::{ColumnMapping, Field, Header};
 pub use money::DecimalSeparator;
 pub use presets::{PresetId, SkipReason};
 pub use read::{Layout, TextEncoding};
-pub use stage::stage_file;
+pub use stage::{OrderSink, Streamed, stage_file, stage_file_streamed};
 
 /// The column names of a file's header (empty for header-less files), for mapping a
 /// missing column after staging failed.

@@ -1,9 +1,16 @@
 //! Staging a file: two streaming passes. The first gathers per-file evidence (day/month
 //! order, decimal separator, currency); the second parses every row with those decisions
 //! and groups rows into orders by the platform's rules. Nothing is written.
+//!
+//! A staged import can also be streamed ([`stage_file_streamed`]): orders whose last row
+//! lies well behind the row being read are passed on to an [`OrderSink`] (the database
+//! write, on another thread) while the rest of the file is read. Exports list an order's
+//! rows together, so this holds for real files; a file that returns to an order already
+//! passed on (or refunds one) is reported as [`Streamed::Revisited`], and the caller
+//! stages it again without streaming.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -38,6 +45,51 @@ pub fn stage_file(
     options: &ImportOptions,
     progress: &mut dyn FnMut(f32, u64) -> bool,
 ) -> Result<StagedImport, ImportError> {
+    match stage(path, options, progress, None)? {
+        Streamed::Staged(staged) => Ok(*staged),
+        // Orders are passed on only to a sink, so without one none can be revisited.
+        Streamed::Revisited => unreachable!("an order was revisited, yet none was passed on"),
+    }
+}
+
+/// Where [`stage_file_streamed`] passes orders on while it reads.
+pub trait OrderSink {
+    /// Called once every decision is taken and before any row is parsed, with the staged
+    /// import as far as it is known (no orders, no counts, no SHA-256 yet). Returns whether
+    /// to pass orders on while reading; if not, staging goes on as [`stage_file`].
+    fn start(&mut self, decided: &StagedImport) -> bool;
+    /// Orders that no later row changes, in file order. Returns `false` to stop reading
+    /// (staging then ends as cancelled).
+    fn orders(&mut self, orders: Vec<NewOrder>) -> bool;
+}
+
+/// How a streamed staging ended.
+#[derive(Debug)]
+pub enum Streamed {
+    /// Read to the end. The orders not yet passed on are in `orders`; the report counts
+    /// every order, passed on or not.
+    Staged(Box<StagedImport>),
+    /// A row returned to an order already passed on (or refunded one): the orders passed on
+    /// are not final, so the caller discards them and stages the file again.
+    Revisited,
+}
+
+/// Stages `path` like [`stage_file`], passing settled orders on to `sink` as it reads.
+pub fn stage_file_streamed(
+    path: &Path,
+    options: &ImportOptions,
+    progress: &mut dyn FnMut(f32, u64) -> bool,
+    sink: &mut dyn OrderSink,
+) -> Result<Streamed, ImportError> {
+    stage(path, options, progress, Some(sink))
+}
+
+fn stage(
+    path: &Path,
+    options: &ImportOptions,
+    progress: &mut dyn FnMut(f32, u64) -> bool,
+    mut sink: Option<&mut dyn OrderSink>,
+) -> Result<Streamed, ImportError> {
     let file = display_name(path);
     let sniffed = sniff(path, &presets::is_known_header)?;
     let (header, shape, preset) = resolve_preset(&sniffed, options);
@@ -78,15 +130,40 @@ pub fn stage_file(
         .unwrap_or_default();
     let conversion = conversion(&file, currency, options)?;
 
-    let columns = FieldColumns::of(&mapping);
+    let mut decided = StagedImport {
+        path: path.to_path_buf(),
+        file_name: file.clone(),
+        size_bytes,
+        sha256: String::new(),
+        preset,
+        variant: shape.map_or("", |s| s.variant),
+        encoding: sniffed.encoding,
+        layout: sniffed.layout,
+        header,
+        mapping,
+        date_order,
+        date_order_ambiguous,
+        decimal,
+        currency,
+        stored_currency: conversion.map_or(currency, |c| c.to),
+        orders: Vec::new(),
+        refunds_for_other_orders: Vec::new(),
+        report: StageReport::default(),
+    };
+    let sink = match sink.take() {
+        Some(sink) => sink.start(&decided).then_some(sink),
+        None => None,
+    };
+    let (header, mapping) = (&decided.header, &decided.mapping);
+    let columns = FieldColumns::of(mapping);
     let mut parser = Parser {
         preset,
         extras: shape.map_or(Extras::PerOrder, |s| s.extras),
         name_is_key: shape.is_none_or(|s| s.name_is_key),
         product_list: shape.is_some_and(|s| s.product_list),
-        packed_lines: packed_line_columns(&header),
-        header: &header,
-        mapping: &mapping,
+        packed_lines: packed_line_columns(header),
+        header,
+        mapping,
         columns: &columns,
         encoding: sniffed.encoding,
         date_order,
@@ -98,7 +175,7 @@ pub fn stage_file(
             .get(Field::Date)
             .and_then(|c| header.names.get(c))
             .is_some_and(|n| n.to_ascii_lowercase().contains("utc")),
-        drafts: Vec::new(),
+        drafts: Drafts::default(),
         by_key: FxHashMap::default(),
         by_alt: FxHashMap::default(),
         pending_refunds: Vec::new(),
@@ -107,14 +184,30 @@ pub fn stage_file(
         synthetic_counts: FxHashMap::default(),
         pool: TextPool::default(),
         key_buffer: String::new(),
+        skipped_orders: Vec::new(),
+        refund_targets: FxHashSet::default(),
+        revisited: false,
+        tally: Tally::default(),
+        stream: sink.map(|sink| Stream {
+            sink,
+            settled: Vec::new(),
+        }),
     };
     let digest = parser.parse_rows(path, &sniffed, size_bytes, progress)?;
-    let (orders, refunds_for_other_orders) = parser.finish();
-    let mut report = parser.report;
+    if parser.revisited {
+        return Ok(Streamed::Revisited);
+    }
+    let Some((orders, refunds_for_other_orders)) = parser.finish() else {
+        return Ok(Streamed::Revisited);
+    };
+    parser.tally.add(&orders);
+    let tally = std::mem::take(&mut parser.tally);
+    let mut report = std::mem::take(&mut parser.report);
+    drop(parser);
     if report.rows_read == 0 {
         return Err(ImportError::NoDataRows { file });
     }
-    if orders.is_empty() && refunds_for_other_orders.is_empty() {
+    if tally.orders == 0 && refunds_for_other_orders.is_empty() {
         let reasons = report
             .skipped
             .iter()
@@ -127,44 +220,29 @@ pub fn stage_file(
             reasons,
         });
     }
-    summarise(&mut report, &orders, &refunds_for_other_orders, &mapping);
+    tally.into_report(&mut report, &refunds_for_other_orders, &decided.mapping);
     if let Some((from, rate, to)) = conversion.map(|c| (currency, c.rate, c.to)) {
         report.warnings.push(format!(
             "Amounts in {from} were converted to {to} at {rate} {to} per {from}."
         ));
     }
     if preset == PresetId::Amazon
-        && mapping.get(Field::Email).is_none()
-        && mapping.get(Field::Name).is_none()
+        && decided.mapping.get(Field::Email).is_none()
+        && decided.mapping.get(Field::Name).is_none()
     {
         report.warnings.push(
             "This Amazon report has no buyer names or e-mails, so every order is a guest order: revenue counts, but lifetime values cannot be computed from it. Use the seller-fulfilled report with buyer-email instead."
                 .to_owned(),
         );
     }
-    Ok(StagedImport {
-        path: path.to_path_buf(),
-        file_name: file,
-        size_bytes,
-        sha256: match digest {
-            Some(hex) => hex,
-            None => sha256_of(path)?,
-        },
-        preset,
-        variant: shape.map_or("", |s| s.variant),
-        encoding: sniffed.encoding,
-        layout: sniffed.layout,
-        header,
-        mapping,
-        date_order,
-        date_order_ambiguous,
-        decimal,
-        currency,
-        stored_currency: conversion.map_or(currency, |c| c.to),
-        orders,
-        refunds_for_other_orders,
-        report,
-    })
+    decided.sha256 = match digest {
+        Some(hex) => hex,
+        None => sha256_of(path)?,
+    };
+    decided.orders = orders;
+    decided.refunds_for_other_orders = refunds_for_other_orders;
+    decided.report = report;
+    Ok(Streamed::Staged(Box::new(decided)))
 }
 
 /// The header (synthetic for CDNOW), the platform shape and the preset.
@@ -427,6 +505,8 @@ struct Draft {
     key: String,
     alt: Option<String>,
     first_row: u64,
+    /// The last row that added to the order (for passing it on once settled).
+    last_row: u64,
     rows: u64,
     /// The first few row numbers, for examples when the whole order is skipped.
     row_numbers: RowNumbers,
@@ -559,7 +639,7 @@ struct Parser<'a> {
     conversion: Option<Conversion>,
     shop_zone: ShopZone,
     date_is_utc: bool,
-    drafts: Vec<Draft>,
+    drafts: Drafts,
     by_key: FxHashMap<String, usize>,
     by_alt: FxHashMap<String, usize>,
     pending_refunds: Vec<PendingRefund>,
@@ -569,6 +649,138 @@ struct Parser<'a> {
     pool: TextPool,
     /// Reused for building synthetic order keys.
     key_buffer: String,
+    /// Rows of orders skipped as a whole (unpaid, other currency), reported at the end in
+    /// row order.
+    skipped_orders: Vec<(u64, SkipReason)>,
+    /// Order numbers (and alternative ids) named by refund rows still waiting: such orders
+    /// are not passed on before the end.
+    refund_targets: FxHashSet<String>,
+    /// A row returned to an order already passed on.
+    revisited: bool,
+    /// Counts of every built order, passed on or not.
+    tally: Tally,
+    /// Where settled orders go while reading, when streaming.
+    stream: Option<Stream<'a>>,
+}
+
+/// A streamed staging's sink and the settled orders not yet handed to it.
+struct Stream<'a> {
+    sink: &'a mut dyn OrderSink,
+    settled: Vec<NewOrder>,
+}
+
+/// Rows after an order's last row before it counts as settled and is passed on. Exports
+/// list an order's rows together; a file that does not is staged again without streaming.
+const SETTLED_AFTER_ROWS: u64 = 1024;
+
+/// Settled orders handed to the sink at a time.
+const PASS_ON_ORDERS: usize = 1024;
+
+/// The drafts, by index in order of their first row. Those passed on to a streamed write
+/// are gone from the front; their indexes stay taken.
+#[derive(Default)]
+struct Drafts {
+    /// How many were passed on (the index of the first one still here).
+    passed: usize,
+    open: VecDeque<Draft>,
+}
+
+impl Drafts {
+    /// Adds `draft`; returns its index.
+    fn push(&mut self, draft: Draft) -> usize {
+        self.open.push_back(draft);
+        self.passed + self.open.len() - 1
+    }
+
+    /// Whether draft `index` was passed on.
+    fn is_passed(&self, index: usize) -> bool {
+        index < self.passed
+    }
+
+    fn get(&self, index: usize) -> Option<&Draft> {
+        self.open.get(index.checked_sub(self.passed)?)
+    }
+
+    fn get_mut(&mut self, index: usize) -> Option<&mut Draft> {
+        self.open.get_mut(index.checked_sub(self.passed)?)
+    }
+
+    /// Takes the oldest draft out if `settled` says so.
+    fn pass_front_if(&mut self, settled: impl Fn(&Draft) -> bool) -> Option<Draft> {
+        let draft = self.open.pop_front_if(|d| settled(d))?;
+        self.passed += 1;
+        Some(draft)
+    }
+}
+
+/// What the report counts over the built orders, gathered a batch at a time (a streamed
+/// staging no longer holds the orders it passed on).
+#[derive(Default)]
+struct Tally {
+    orders: u64,
+    guest_orders: u64,
+    refunds: u64,
+    net_total_minor: i64,
+    /// Distinct customer keys, by the strongest kind an order names: e-mail, platform id,
+    /// user name, name.
+    customers: [FxHashSet<String>; 4],
+}
+
+impl Tally {
+    fn add(&mut self, orders: &[NewOrder]) {
+        for order in orders {
+            self.orders += 1;
+            let who = &order.customer;
+            if who.is_guest() {
+                self.guest_orders += 1;
+            } else {
+                let key = who
+                    .email
+                    .as_deref()
+                    .map(|e| (0, lower(e.trim())))
+                    .or_else(|| who.platform_id.as_deref().map(|p| (1, Cow::Borrowed(p))))
+                    .or_else(|| who.username.as_deref().map(|u| (2, lower(u))))
+                    .or_else(|| who.name.as_deref().map(|n| (3, normal_name(n))));
+                if let Some((kind, key)) = key
+                    && !self.customers[kind].contains(key.as_ref())
+                {
+                    self.customers[kind].insert(key.into_owned());
+                }
+            }
+            if order.refunded_cents > 0 {
+                self.refunds += 1;
+            }
+            self.net_total_minor += order.net_cents();
+        }
+    }
+
+    /// Writes the counts into `report`, with the refunds of other imports' orders.
+    fn into_report(
+        self,
+        report: &mut StageReport,
+        refunds: &[RefundOfOrder],
+        mapping: &ColumnMapping,
+    ) {
+        report.guest_orders = self.guest_orders;
+        report.refunds = self.refunds + refunds.len() as u64;
+        report.net_total_minor =
+            self.net_total_minor - refunds.iter().map(|r| r.amount_cents).sum::<i64>();
+        report.customers = self.customers.iter().map(|set| set.len() as u64).sum();
+        let has_customer = [
+            Field::Email,
+            Field::CustomerId,
+            Field::Username,
+            Field::Name,
+            Field::FirstName,
+        ]
+        .iter()
+        .any(|f| mapping.get(*f).is_some());
+        if !has_customer && self.orders > 0 && self.guest_orders == self.orders {
+            report
+                .warnings
+                .push("No column identifies the customer, so every order is a guest order. Choose the e-mail or customer column in the preview.".to_owned());
+        }
+    }
 }
 
 /// One shared copy of each product name and SKU.
@@ -617,6 +829,14 @@ impl Parser<'_> {
                 self.cdnow_row(&row);
             } else {
                 self.row(&row);
+            }
+            if self.stream.is_some() && rows.is_multiple_of(64) {
+                if self.revisited {
+                    return Ok(None);
+                }
+                if !self.pass_on_settled(row.number) {
+                    return Err(ImportError::Cancelled);
+                }
             }
         }
         progress(1.0, rows);
@@ -850,14 +1070,59 @@ impl Parser<'_> {
     }
 
     fn new_draft(&mut self, key: &str, row_number: u64) -> usize {
-        self.drafts.push(Draft {
+        let i = self.drafts.push(Draft {
             key: key.to_owned(),
             first_row: row_number,
             ..Draft::default()
         });
-        let i = self.drafts.len() - 1;
         self.by_key.insert(key.to_owned(), i);
         i
+    }
+
+    /// Passes the orders settled by row `row_number` on to the stream's sink (a batch at a
+    /// time). Returns `false` when the sink wants no more.
+    fn pass_on_settled(&mut self, row_number: u64) -> bool {
+        let Some(mut stream) = self.stream.take() else {
+            return true;
+        };
+        loop {
+            let targets = &self.refund_targets;
+            let Some(draft) = self.drafts.pass_front_if(|d| {
+                d.last_row.saturating_add(SETTLED_AFTER_ROWS) < row_number
+                    && !targets.contains(&d.key)
+                    && d.alt.as_ref().is_none_or(|a| !targets.contains(a))
+            }) else {
+                break;
+            };
+            if let Some(order) = self.judged(draft) {
+                stream.settled.push(order);
+            }
+        }
+        let mut go_on = true;
+        if stream.settled.len() >= PASS_ON_ORDERS {
+            let settled = std::mem::take(&mut stream.settled);
+            self.tally.add(&settled);
+            go_on = stream.sink.orders(settled);
+        }
+        self.stream = Some(stream);
+        go_on
+    }
+
+    /// The order a finished draft makes, or `None` when it is skipped as a whole (unpaid,
+    /// another currency; its rows are reported) or has no date.
+    fn judged(&mut self, draft: Draft) -> Option<NewOrder> {
+        let reason = self.unpaid_reason(&draft).or_else(|| {
+            (draft.currency.is_some_and(|c| c != self.currency) && self.conversion.is_none())
+                .then_some(SkipReason::OtherCurrency)
+        });
+        if let Some(reason) = reason {
+            for k in 0..draft.rows {
+                let row = draft.row_numbers.get(k as usize).unwrap_or(draft.first_row);
+                self.skipped_orders.push((row, reason));
+            }
+            return None;
+        }
+        self.build(draft)
     }
 
     /// One row of a sale. Line-level cells are read on every row; order-level cells
@@ -879,7 +1144,13 @@ impl Parser<'_> {
         let quantity = parse_quantity(&view.get(Field::Quantity));
         // One lookup per row: the order's draft, if it has one yet.
         let known = self.by_key.get(key.as_ref()).copied();
-        let needs = known.map_or(Needs::ALL, |i| Needs::of(&self.drafts[i]));
+        if known.is_some_and(|i| self.drafts.is_passed(i)) {
+            self.revisited = true;
+            return Ok(());
+        }
+        let needs = known
+            .and_then(|i| self.drafts.get(i))
+            .map_or(Needs::ALL, Needs::of);
         let moment = if needs.moment {
             Some(self.moment(view)?)
         } else {
@@ -936,8 +1207,13 @@ impl Parser<'_> {
             Some(i) => i,
             None => self.new_draft(&key, view.row.number),
         };
-        let draft = &mut self.drafts[index];
+        let Some(draft) = self.drafts.get_mut(index) else {
+            // Not reached: a passed-on index returned above, and a new one is open.
+            self.revisited = true;
+            return Ok(());
+        };
         draft.rows += 1;
+        draft.last_row = view.row.number;
         draft.row_numbers.push(view.row.number);
         draft.customer_refund |= customer_refund;
         set_once(&mut draft.moment, moment);
@@ -1078,6 +1354,21 @@ impl Parser<'_> {
             customer_refund: true,
             ..Draft::default()
         };
+        let passed = |key: &str, map: &FxHashMap<String, usize>| {
+            map.get(key).is_some_and(|i| self.drafts.is_passed(*i))
+        };
+        if passed(&order, &self.by_key)
+            || passed(&order, &self.by_alt)
+            || alt.as_deref().is_some_and(|a| passed(a, &self.by_alt))
+        {
+            self.revisited = true;
+        }
+        if self.stream.is_some() {
+            self.refund_targets.insert(order.clone());
+            if let Some(alt) = &alt {
+                self.refund_targets.insert(alt.clone());
+            }
+        }
         self.pending_refunds.push(PendingRefund {
             order,
             alt,
@@ -1148,6 +1439,7 @@ impl Parser<'_> {
         self.drafts.push(Draft {
             key: key.clone(),
             first_row: row.number,
+            last_row: row.number,
             rows: 1,
             moment: Some((parsed.local, offset, parsed.local.date())),
             customer: CustomerIdentity {
@@ -1168,8 +1460,9 @@ impl Parser<'_> {
         self.key_buffer = key;
     }
 
-    /// Applies refunds to their orders, drops unpaid orders, and builds the orders.
-    fn finish(&mut self) -> (Vec<NewOrder>, Vec<RefundOfOrder>) {
+    /// Applies refunds to their orders, drops unpaid orders, and builds the orders not
+    /// passed on. `None` when a refund is of an order already passed on.
+    fn finish(&mut self) -> Option<(Vec<NewOrder>, Vec<RefundOfOrder>)> {
         let mut for_others = Vec::new();
         for pending in std::mem::take(&mut self.pending_refunds) {
             let target = self
@@ -1179,7 +1472,7 @@ impl Parser<'_> {
                 .or_else(|| self.by_alt.get(&pending.order))
                 .copied();
             match target {
-                Some(i) => self.drafts[i].refund_rows += pending.amount,
+                Some(i) => self.drafts.get_mut(i)?.refund_rows += pending.amount,
                 None => {
                     if let Some(entry) = self.build(pending.draft) {
                         for_others.push(RefundOfOrder {
@@ -1199,35 +1492,30 @@ impl Parser<'_> {
         self.pool = TextPool::default();
         // Built from the back, so the drafts shrink while the orders grow and the two never
         // both hold every order (the peak memory of a large import).
-        let mut drafts = std::mem::take(&mut self.drafts);
+        let mut drafts = std::mem::take(&mut self.drafts.open);
         let mut orders = Vec::with_capacity(drafts.len());
-        let mut skipped_orders = Vec::new();
-        while let Some(draft) = drafts.pop() {
+        while let Some(draft) = drafts.pop_back() {
             if drafts.capacity() > 4096 && drafts.len() < drafts.capacity() / 2 {
                 drafts.shrink_to_fit();
             }
-            let reason = self.unpaid_reason(&draft).or_else(|| {
-                (draft.currency.is_some_and(|c| c != self.currency) && self.conversion.is_none())
-                    .then_some(SkipReason::OtherCurrency)
-            });
-            if let Some(reason) = reason {
-                for k in 0..draft.rows {
-                    let row = draft.row_numbers.get(k as usize).unwrap_or(draft.first_row);
-                    skipped_orders.push((row, reason));
-                }
-                continue;
-            }
-            if let Some(order) = self.build(draft) {
+            if let Some(order) = self.judged(draft) {
                 orders.push(order);
             }
         }
         orders.reverse();
+        if let Some(stream) = &mut self.stream {
+            // Settled but not yet handed on: they go first.
+            let mut settled = std::mem::take(&mut stream.settled);
+            settled.append(&mut orders);
+            orders = settled;
+        }
+        let mut skipped_orders = std::mem::take(&mut self.skipped_orders);
         skipped_orders.sort_unstable();
         for (row, reason) in skipped_orders {
             self.skip(reason, row, None);
         }
         orders.shrink_to_fit();
-        (orders, for_others)
+        Some((orders, for_others))
     }
 
     fn unpaid_reason(&self, draft: &Draft) -> Option<SkipReason> {
@@ -1451,54 +1739,6 @@ fn packed_line(
         },
         total_cents: total,
     })
-}
-
-fn summarise(
-    report: &mut StageReport,
-    orders: &[NewOrder],
-    refunds: &[RefundOfOrder],
-    mapping: &ColumnMapping,
-) {
-    let mut customers = FxHashSet::default();
-    for order in orders {
-        let who = &order.customer;
-        if who.is_guest() {
-            report.guest_orders += 1;
-        } else {
-            // (kind, key): borrowed from the order unless normalising changes the text.
-            let key = who
-                .email
-                .as_deref()
-                .map(|e| (b'e', lower(e.trim())))
-                .or_else(|| who.platform_id.as_deref().map(|p| (b'p', Cow::Borrowed(p))))
-                .or_else(|| who.username.as_deref().map(|u| (b'u', lower(u))))
-                .or_else(|| who.name.as_deref().map(|n| (b'n', normal_name(n))));
-            if let Some(key) = key {
-                customers.insert(key);
-            }
-        }
-        if order.refunded_cents > 0 {
-            report.refunds += 1;
-        }
-        report.net_total_minor += order.net_cents();
-    }
-    report.refunds += refunds.len() as u64;
-    report.net_total_minor -= refunds.iter().map(|r| r.amount_cents).sum::<i64>();
-    report.customers = customers.len() as u64;
-    let has_customer = [
-        Field::Email,
-        Field::CustomerId,
-        Field::Username,
-        Field::Name,
-        Field::FirstName,
-    ]
-    .iter()
-    .any(|f| mapping.get(*f).is_some());
-    if !has_customer && !orders.is_empty() && orders.iter().all(|o| o.customer.is_guest()) {
-        report
-            .warnings
-            .push("No column identifies the customer, so every order is a guest order. Choose the e-mail or customer column in the preview.".to_owned());
-    }
 }
 
 /// `text.to_lowercase()`, borrowed when that changes nothing (ASCII without capitals).

@@ -86,6 +86,16 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
     report: OpenReport,
+    /// A checkpoint running on its own connection (see [`Store::checkpoint_in_background`]).
+    checkpoint: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Store {
+    /// Waits for a background checkpoint, so a program that ends right after a large
+    /// import leaves its database file complete rather than its pages in the WAL.
+    fn drop(&mut self) {
+        self.join_checkpoint();
+    }
 }
 
 impl std::fmt::Debug for Store {
@@ -152,7 +162,35 @@ impl Store {
                 to_version: latest,
                 backup,
             },
+            checkpoint: None,
         })
+    }
+
+    /// Copies the pages in the WAL into the database file on a thread with a connection of
+    /// its own (a passive checkpoint: readers and this connection's writes go on meanwhile).
+    /// A bulk import's commit hands this copy of every page it wrote (and its fsync) here
+    /// instead of making the owner wait for it. If it fails or is cut short, nothing is
+    /// lost: the pages stay in the WAL, which readers see, and the next checkpoint (SQLite
+    /// runs one after later commits and when the last connection closes) copies them.
+    pub(crate) fn checkpoint_in_background(&mut self) {
+        self.join_checkpoint();
+        let path = self.path.clone();
+        self.checkpoint = std::thread::Builder::new()
+            .name("clv-desk-checkpoint".to_owned())
+            .spawn(move || {
+                let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+                if let Ok(conn) = Connection::open_with_flags(&path, flags) {
+                    let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                }
+            })
+            .ok();
+    }
+
+    /// Waits for the background checkpoint, if one is running.
+    fn join_checkpoint(&mut self) {
+        if let Some(checkpoint) = self.checkpoint.take() {
+            let _ = checkpoint.join();
+        }
     }
 
     /// The database file.

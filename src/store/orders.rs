@@ -86,6 +86,46 @@ pub struct WriteOutcome {
     pub refunds_linked: u64,
 }
 
+/// One part of an import handed to [`Store::write_import_streamed`] while its file is
+/// still being read, so the database writes one part while the next is read.
+#[derive(Debug)]
+pub enum ImportPart {
+    /// The first part: the import's record as known before the rows are read, the
+    /// platform its orders come from ([`NewOrder::source`]), and about how many orders to
+    /// expect (an overestimate only makes a bulk load likelier; both ways are correct).
+    Start {
+        /// The record as known before the rows are read.
+        import: NewImport,
+        /// The source of every order the parts will hold.
+        source: String,
+        /// About how many orders are coming.
+        expected_orders: usize,
+    },
+    /// Orders that no later row of the file changes, in file order.
+    Orders(Vec<NewOrder>),
+    /// The last part: the complete record (row counts, skips, SHA-256) and the refunds
+    /// of orders from earlier imports.
+    End {
+        /// The complete record, written over the one of `Start`.
+        import: NewImport,
+        /// Refunds of orders not in this file.
+        refunds: Vec<RefundOfOrder>,
+    },
+}
+
+/// What a write knows before its first order: the stored orders to load for matching,
+/// and whether to bulk-load.
+struct WritePlan<'a> {
+    /// Sources of the incoming orders, with how many orders each (to size the map of
+    /// order numbers; 0 when unknown).
+    expected: HashMap<&'a str, usize>,
+    /// About how many orders are coming (for [`is_bulk_load`]).
+    expected_orders: usize,
+    /// A dry run whose line items cannot fail: they are not written.
+    skip_lines: bool,
+    dry_run: bool,
+}
+
 /// Why an import write did not complete. Either way nothing was written.
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
@@ -108,7 +148,7 @@ impl Store {
         refunds: &[RefundOfOrder],
         keep_going: &mut dyn FnMut(usize) -> bool,
     ) -> Result<WriteOutcome, WriteError> {
-        self.write_import_as(import, orders, refunds, keep_going, false)
+        self.write_import_whole(import, orders, refunds, keep_going, false)
     }
 
     /// What [`Store::write_import`] would do, computed inside a transaction that is then
@@ -122,16 +162,99 @@ impl Store {
         orders: &[NewOrder],
         refunds: &[RefundOfOrder],
     ) -> Result<WriteOutcome, WriteError> {
-        self.write_import_as(import, orders, refunds, &mut |_| true, true)
+        self.write_import_whole(import, orders, refunds, &mut |_| true, true)
     }
 
-    fn write_import_as(
+    /// Writes an import whose orders arrive while its file is still being read (see
+    /// [`ImportPart`]), in one transaction like [`Store::write_import`]: the orders of a
+    /// part are written as it arrives, and the transaction commits only after
+    /// [`ImportPart::End`]. Parts that stop before `End` (the reader failed, was cancelled
+    /// or chose to start over) roll everything back: [`WriteError::Cancelled`]. Returns
+    /// `None` when the parts stop before [`ImportPart::Start`]: nothing was begun.
+    pub fn write_import_streamed(
+        &mut self,
+        parts: &mut dyn Iterator<Item = ImportPart>,
+    ) -> Result<Option<WriteOutcome>, WriteError> {
+        let Some(ImportPart::Start {
+            import,
+            source,
+            expected_orders,
+        }) = parts.next()
+        else {
+            return Ok(None);
+        };
+        // Parts are kept until the commit: the queued rows borrow from them.
+        let arrived: typed_arena::Arena<Vec<NewOrder>> = typed_arena::Arena::new();
+        let ended: std::cell::OnceCell<(NewImport, Vec<RefundOfOrder>)> =
+            std::cell::OnceCell::new();
+        let mut orders = std::iter::from_fn(|| {
+            match parts.next()? {
+                ImportPart::Orders(orders) => Some(arrived.alloc(orders).iter()),
+                ImportPart::End { import, refunds } => {
+                    let _ = ended.set((import, refunds));
+                    None
+                }
+                // A second start is not a part of this import: stop, and roll back.
+                ImportPart::Start { .. } => None,
+            }
+        })
+        .flatten();
+        let plan = WritePlan {
+            // The estimate counts rows, several per order in most files: sizing the map of
+            // order numbers by it would overshoot, so it grows as orders come.
+            expected: [(source.as_str(), 0)].into_iter().collect(),
+            expected_orders,
+            skip_lines: false,
+            dry_run: false,
+        };
+        let mut end = || {
+            ended
+                .get()
+                .map(|(import, refunds)| (Some(import), refunds.as_slice()))
+        };
+        self.write_import_as(&import, plan, &mut orders, &mut end, &mut |_| true)
+            .map(Some)
+    }
+
+    fn write_import_whole(
         &mut self,
         import: &NewImport,
         orders: &[NewOrder],
         refunds: &[RefundOfOrder],
         keep_going: &mut dyn FnMut(usize) -> bool,
         dry_run: bool,
+    ) -> Result<WriteOutcome, WriteError> {
+        let mut expected: HashMap<&str, usize> = HashMap::default();
+        for source in orders
+            .iter()
+            .map(|o| o.source.as_str())
+            .chain(refunds.iter().map(|r| r.entry.source.as_str()))
+        {
+            *expected.entry(source).or_default() += 1;
+        }
+        let plan = WritePlan {
+            expected,
+            expected_orders: orders.len(),
+            // A line's only way to fail is a NaN quantity (stored as NULL, refused).
+            skip_lines: dry_run
+                && !orders
+                    .iter()
+                    .chain(refunds.iter().map(|r| &r.entry))
+                    .flat_map(|o| &o.lines)
+                    .any(|l| l.quantity.is_nan()),
+            dry_run,
+        };
+        let mut end = || Some((None, refunds));
+        self.write_import_as(import, plan, &mut orders.iter(), &mut end, keep_going)
+    }
+
+    fn write_import_as<'a>(
+        &mut self,
+        import: &NewImport,
+        plan: WritePlan<'a>,
+        orders: &mut dyn Iterator<Item = &'a NewOrder>,
+        end: &mut dyn FnMut() -> Option<(Option<&'a NewImport>, &'a [RefundOfOrder])>,
+        keep_going: &mut dyn FnMut(usize) -> bool,
     ) -> Result<WriteOutcome, WriteError> {
         let path = self.path().to_path_buf();
         let sql_err = |e| WriteError::Store(StoreError::from_sqlite(&path, e));
@@ -143,21 +266,28 @@ impl Store {
         self.conn_mut()
             .pragma_update(None, "foreign_keys", "OFF")
             .map_err(sql_err)?;
-        let result = self.write_import_tx(import, orders, refunds, keep_going, dry_run);
-        let restored = self.conn_mut().pragma_update(None, "foreign_keys", "ON");
+        let result = self.write_import_tx(import, plan, orders, end, keep_going);
+        let restored = self
+            .conn_mut()
+            .pragma_update(None, "foreign_keys", "ON")
+            .and_then(|()| {
+                self.conn_mut()
+                    .pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)
+            });
         let outcome = result?;
         restored.map_err(sql_err)?;
         Ok(outcome)
     }
 
-    fn write_import_tx(
+    fn write_import_tx<'a>(
         &mut self,
         import: &NewImport,
-        orders: &[NewOrder],
-        refunds: &[RefundOfOrder],
+        plan: WritePlan<'a>,
+        orders: &mut dyn Iterator<Item = &'a NewOrder>,
+        end: &mut dyn FnMut() -> Option<(Option<&'a NewImport>, &'a [RefundOfOrder])>,
         keep_going: &mut dyn FnMut(usize) -> bool,
-        dry_run: bool,
     ) -> Result<WriteOutcome, WriteError> {
+        let dry_run = plan.dry_run;
         let path = self.path().to_path_buf();
         let sql_err = |e| WriteError::Store(StoreError::from_sqlite(&path, e));
         let tx = self
@@ -168,8 +298,16 @@ impl Store {
             .query_row("SELECT EXISTS (SELECT 1 FROM orders)", [], |r| r.get(0))
             .map_err(sql_err)?;
         let import_id = insert_import_row(&tx, import).map_err(sql_err)?;
-        let total = orders.len() + refunds.len();
-        let bulk = is_bulk_load(&tx, orders.len()).map_err(sql_err)?;
+        let bulk = is_bulk_load(&tx, plan.expected_orders).map_err(sql_err)?;
+        // A bulk load's pages are copied from the WAL into the database file after the
+        // commit, on a background connection, not at the commit (see
+        // `Store::checkpoint_in_background`). The setting is the connection's, restored
+        // by `write_import_as` whatever happens.
+        let checkpoint_later = bulk && !dry_run;
+        if checkpoint_later {
+            tx.pragma_update(None, "wal_autocheckpoint", 0)
+                .map_err(sql_err)?;
+        }
         let mut writer = Writer {
             tx: &tx,
             batches: Batches::new(&tx).map_err(sql_err)?,
@@ -183,15 +321,9 @@ impl Store {
             recorded: HashSet::default(),
             contact_checked: HashSet::default(),
             created_contacts: HashMap::default(),
-            existing: existing_orders(&tx, orders, refunds).map_err(sql_err)?,
+            existing: existing_orders(&tx, plan.expected).map_err(sql_err)?,
             stored_keys: None,
-            // A line's only way to fail is a NaN quantity (stored as NULL, refused).
-            skip_lines: dry_run
-                && !orders
-                    .iter()
-                    .chain(refunds.iter().map(|r| &r.entry))
-                    .flat_map(|o| &o.lines)
-                    .any(|l| l.quantity.is_nan()),
+            skip_lines: plan.skip_lines,
             dates: None,
             updated_orders: HashSet::default(),
         };
@@ -209,12 +341,20 @@ impl Store {
         } else {
             Vec::new()
         };
-        for (index, order) in orders.iter().enumerate() {
-            if index % 512 == 0 && !keep_going(index) {
+        let mut written = 0;
+        for order in orders {
+            if written % 512 == 0 && !keep_going(written) {
                 return Err(WriteError::Cancelled);
             }
             writer.order(order, None, None).map_err(sql_err)?;
+            written += 1;
         }
+        // Only now are the refunds of earlier imports' orders known (a streamed file's come
+        // with its last part); without them the orders were not all there.
+        let Some((final_import, refunds)) = end() else {
+            return Err(WriteError::Cancelled);
+        };
+        let total = written + refunds.len();
         writer.flush_orders().map_err(sql_err)?;
         // Rebuilt (by sorting, much faster than row by row) before anything below queries
         // them: the orders' before the refunds are looked up, the customers' once the last
@@ -231,7 +371,7 @@ impl Store {
         };
         rebuild("orders")?;
         for (index, refund) in refunds.iter().enumerate() {
-            if index % 512 == 0 && !keep_going(orders.len() + index) {
+            if index % 512 == 0 && !keep_going(written + index) {
                 return Err(WriteError::Cancelled);
             }
             writer.refund(refund).map_err(sql_err)?;
@@ -252,6 +392,13 @@ impl Store {
                 None => refresh_order_dates(&tx, import_id).map_err(sql_err)?,
             }
         }
+        let import = match final_import {
+            Some(complete) => {
+                update_import_row(&tx, import_id, complete).map_err(sql_err)?;
+                complete
+            }
+            None => import,
+        };
         if !had_orders && let Some(currency) = &import.currency {
             set_base_currency(&tx, import_id, currency).map_err(sql_err)?;
         }
@@ -260,16 +407,21 @@ impl Store {
         {
             remember_mapping(&tx, signature, import).map_err(sql_err)?;
         }
-        finish_import_row(&tx, import_id, &outcome, orders.len() + refunds.len())
-            .map_err(sql_err)?;
+        finish_import_row(&tx, import_id, &outcome, total).map_err(sql_err)?;
         if dry_run {
             tx.rollback().map_err(sql_err)?;
         } else {
             tx.commit().map_err(sql_err)?;
         }
+        if checkpoint_later {
+            self.checkpoint_in_background();
+        }
         Ok(outcome)
     }
 }
+
+/// SQLite's default: a commit that leaves more pages than this in the WAL checkpoints.
+const WAL_AUTOCHECKPOINT_PAGES: i64 = 1000;
 
 /// Orders in one import from which dropping and rebuilding the secondary indexes of
 /// `orders` beats updating them row by row.
@@ -337,14 +489,16 @@ fn stored_customer_keys(tx: &Transaction<'_>) -> rusqlite::Result<KeyIndex> {
     Ok(keys)
 }
 
+/// `json`, or an empty JSON object for empty text.
+fn json_or_empty_object(json: &str) -> String {
+    if json.is_empty() {
+        "{}".to_owned()
+    } else {
+        json.to_owned()
+    }
+}
+
 fn insert_import_row(tx: &Transaction<'_>, import: &NewImport) -> rusqlite::Result<ImportId> {
-    let or_empty_json = |s: &str| {
-        if s.is_empty() {
-            "{}".to_owned()
-        } else {
-            s.to_owned()
-        }
-    };
     tx.execute(
         "INSERT INTO imports (file_name, file_path, sha256, size_bytes, preset, mapping_json,
                               encoding, delimiter, rows_read, rows_skipped, skipped_json, started_utc,
@@ -356,21 +510,45 @@ fn insert_import_row(tx: &Transaction<'_>, import: &NewImport) -> rusqlite::Resu
             import.sha256,
             import.size_bytes.map(|s| i64::try_from(s).unwrap_or(i64::MAX)),
             import.preset,
-            or_empty_json(&import.mapping_json),
+            json_or_empty_object(&import.mapping_json),
             import.encoding,
             import.delimiter,
             i64::try_from(import.rows_read).unwrap_or(i64::MAX),
             i64::try_from(import.rows_skipped).unwrap_or(i64::MAX),
-            or_empty_json(&import.skipped_json),
+            json_or_empty_object(&import.skipped_json),
             now_utc(),
             import.header_signature,
             import.date_order,
             import.decimal_separator,
             import.currency,
-            or_empty_json(&import.report_json),
+            json_or_empty_object(&import.report_json),
         ],
     )?;
     Ok(ImportId(tx.last_insert_rowid()))
+}
+
+/// Writes the complete record of a streamed import over the one it started with.
+fn update_import_row(
+    tx: &Transaction<'_>,
+    import_id: ImportId,
+    import: &NewImport,
+) -> rusqlite::Result<()> {
+    tx.execute(
+        "UPDATE imports SET sha256 = ?2, rows_read = ?3, rows_skipped = ?4, skipped_json = ?5,
+                            report_json = ?6, date_order = ?7, decimal_separator = ?8
+         WHERE id = ?1",
+        params![
+            import_id.0,
+            import.sha256,
+            i64::try_from(import.rows_read).unwrap_or(i64::MAX),
+            i64::try_from(import.rows_skipped).unwrap_or(i64::MAX),
+            json_or_empty_object(&import.skipped_json),
+            json_or_empty_object(&import.report_json),
+            import.date_order,
+            import.decimal_separator,
+        ],
+    )?;
+    Ok(())
 }
 
 fn finish_import_row(
@@ -1464,21 +1642,13 @@ impl rusqlite::ToSql for DateText {
     }
 }
 
-/// The stored orders of every source in this import, by order number.
+/// The stored orders of every source in this import (`incoming`: source → about how many
+/// orders are coming), by order number.
 fn existing_orders<'a>(
     tx: &Transaction<'_>,
-    orders: &'a [NewOrder],
-    refunds: &'a [RefundOfOrder],
+    incoming: HashMap<&'a str, usize>,
 ) -> rusqlite::Result<OrderNumbers<'a>> {
     // Sized for the stored orders and this import's, so the map never grows mid-import.
-    let mut incoming: HashMap<&'a str, usize> = HashMap::default();
-    for source in orders
-        .iter()
-        .map(|o| o.source.as_str())
-        .chain(refunds.iter().map(|r| r.entry.source.as_str()))
-    {
-        *incoming.entry(source).or_default() += 1;
-    }
     let mut existing: OrderNumbers<'a> = HashMap::default();
     let mut count = tx.prepare_cached("SELECT count(*) FROM orders WHERE source = ?1")?;
     let mut stmt = tx.prepare_cached("SELECT external_id, id FROM orders WHERE source = ?1")?;
