@@ -212,8 +212,14 @@ impl Store {
                 .get()
                 .map(|(import, refunds)| (Some(import), refunds.as_slice()))
         };
-        self.write_import_as(&import, plan, &mut orders, &mut end, &mut |_| true)
-            .map(Some)
+        let written = self.write_import_as(&import, plan, &mut orders, &mut end, &mut |_| true);
+        drop(orders);
+        // Freeing a large import's orders (every line item's strings) takes a while and
+        // nothing waits for it: done on a thread of its own (inline if none can start).
+        let _ = std::thread::Builder::new()
+            .name("clv-desk-free".to_owned())
+            .spawn(move || drop(arrived));
+        written.map(Some)
     }
 
     fn write_import_whole(
@@ -439,14 +445,19 @@ fn is_bulk_load(tx: &Transaction<'_>, incoming: usize) -> rusqlite::Result<bool>
 
 /// Drops the explicitly created indexes of `tables` (not the unique constraints, which
 /// keep order numbers and customer keys unique) and returns each one's table and the SQL
-/// that recreates it.
+/// that recreates it. Partial indexes stay: they hold only the few rows their `WHERE`
+/// admits, so keeping them up to date costs less than the table scan a rebuild takes.
 fn drop_secondary_indexes(
     tx: &Transaction<'_>,
     tables: &[&str],
 ) -> rusqlite::Result<Vec<(String, String)>> {
     let mut indexes: Vec<(String, String, String)> = Vec::new();
-    let mut stmt =
-        tx.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ?1 AND sql IS NOT NULL")?;
+    let mut stmt = tx.prepare(
+        "SELECT name, sql FROM sqlite_schema AS s
+         WHERE type = 'index' AND tbl_name = ?1 AND sql IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM pragma_index_list(?1) AS l
+                           WHERE l.name = s.name AND l.partial)",
+    )?;
     for table in tables {
         for index in stmt.query_map([table], |r| Ok(((*table).to_owned(), r.get(0)?, r.get(1)?)))? {
             indexes.push(index?);
