@@ -1897,6 +1897,11 @@ mod tests {
 
     fn foreign_keys_on_and_intact(store: &Store) {
         assert_eq!(count(store, "PRAGMA foreign_keys"), 1, "checks are back on");
+        assert_eq!(
+            count(store, "PRAGMA wal_autocheckpoint"),
+            WAL_AUTOCHECKPOINT_PAGES,
+            "later commits checkpoint again"
+        );
         let violations: i64 = store
             .conn()
             .prepare("PRAGMA foreign_key_check")
@@ -1927,6 +1932,11 @@ mod tests {
             .collect();
         write(&mut store, &orders);
         foreign_keys_on_and_intact(&store);
+        // The bulk load's pages were copied into the database file in the background.
+        store.join_checkpoint();
+        let pages = count(&store, "PRAGMA page_count") * count(&store, "PRAGMA page_size");
+        let file = std::fs::metadata(store.path()).unwrap().len();
+        assert_eq!(file as i64, pages, "every page is in the database file");
         orders[3].refunded_cents = 50;
         orders.truncate(10);
         let mut entry = order("R1", None, None, 0, 9);
