@@ -187,6 +187,7 @@ fn stage(
         skipped_orders: Vec::new(),
         refund_targets: FxHashSet::default(),
         revisited: false,
+        local_offsets: std::cell::RefCell::default(),
         tally: Tally::default(),
         stream: sink.map(|sink| Stream {
             sink,
@@ -657,6 +658,9 @@ struct Parser<'a> {
     refund_targets: FxHashSet<String>,
     /// A row returned to an order already passed on.
     revisited: bool,
+    /// The shop zone's offset at local times already seen (files without offsets repeat
+    /// their times, and asking the zone, the computer's own above all, is slow).
+    local_offsets: std::cell::RefCell<FxHashMap<NaiveDateTime, FixedOffset>>,
     /// Counts of every built order, passed on or not.
     tally: Tally,
     /// Where settled orders go while reading, when streaming.
@@ -672,6 +676,9 @@ struct Stream<'a> {
 /// Rows after an order's last row before it counts as settled and is passed on. Exports
 /// list an order's rows together; a file that does not is staged again without streaming.
 const SETTLED_AFTER_ROWS: u64 = 1024;
+
+/// Local times whose offset [`Parser::shop_offset_at_local`] keeps at most.
+const LOCAL_OFFSETS_KEPT: usize = 4096;
 
 /// Settled orders handed to the sink at a time.
 const PASS_ON_ORDERS: usize = 1024;
@@ -972,13 +979,22 @@ impl Parser<'_> {
     }
 
     fn shop_offset_at_local(&self, local: NaiveDateTime) -> FixedOffset {
-        match self.shop_zone {
+        let mut known = self.local_offsets.borrow_mut();
+        if let Some(offset) = known.get(&local) {
+            return *offset;
+        }
+        let offset = match self.shop_zone {
             ShopZone::Named(tz) => offset_in_zone(tz, local),
             ShopZone::Local => chrono::Local
                 .from_local_datetime(&local)
                 .earliest()
                 .map_or_else(|| Utc.fix(), |t| t.offset().fix()),
+        };
+        if known.len() >= LOCAL_OFFSETS_KEPT {
+            known.clear();
         }
+        known.insert(local, offset);
+        offset
     }
 
     fn shop_offset_at_utc(&self, utc: NaiveDateTime) -> FixedOffset {
@@ -1089,8 +1105,9 @@ impl Parser<'_> {
             let targets = &self.refund_targets;
             let Some(draft) = self.drafts.pass_front_if(|d| {
                 d.last_row.saturating_add(SETTLED_AFTER_ROWS) < row_number
-                    && !targets.contains(&d.key)
-                    && d.alt.as_ref().is_none_or(|a| !targets.contains(a))
+                    && (targets.is_empty()
+                        || !targets.contains(&d.key)
+                            && d.alt.as_ref().is_none_or(|a| !targets.contains(a)))
             }) else {
                 break;
             };
@@ -1100,7 +1117,10 @@ impl Parser<'_> {
         }
         let mut go_on = true;
         if stream.settled.len() >= PASS_ON_ORDERS {
-            let settled = std::mem::take(&mut stream.settled);
+            let settled = std::mem::replace(
+                &mut stream.settled,
+                Vec::with_capacity(PASS_ON_ORDERS + PASS_ON_ORDERS / 4),
+            );
             self.tally.add(&settled);
             go_on = stream.sink.orders(settled);
         }
