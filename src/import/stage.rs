@@ -735,19 +735,23 @@ struct Tally {
 
 impl Tally {
     fn add(&mut self, orders: &[NewOrder]) {
+        // Keys are lower-cased into this one buffer: no allocation per order.
+        let mut scratch = String::new();
         for order in orders {
             self.orders += 1;
             let who = &order.customer;
             if who.is_guest() {
                 self.guest_orders += 1;
             } else {
-                let key = who
-                    .email
-                    .as_deref()
-                    .map(|e| (0, lower(e.trim())))
-                    .or_else(|| who.platform_id.as_deref().map(|p| (1, Cow::Borrowed(p))))
-                    .or_else(|| who.username.as_deref().map(|u| (2, lower(u))))
-                    .or_else(|| who.name.as_deref().map(|n| (3, normal_name(n))));
+                let key = if let Some(email) = who.email.as_deref() {
+                    Some((0, lower_in(email.trim(), &mut scratch)))
+                } else if let Some(id) = who.platform_id.as_deref() {
+                    Some((1, Cow::Borrowed(id)))
+                } else if let Some(user) = who.username.as_deref() {
+                    Some((2, lower_in(user, &mut scratch)))
+                } else {
+                    who.name.as_deref().map(|n| (3, normal_name(n)))
+                };
                 if let Some((kind, key)) = key
                     && !self.customers[kind].contains(key.as_ref())
                 {
@@ -1761,16 +1765,19 @@ fn packed_line(
     })
 }
 
-/// `text.to_lowercase()`, borrowed when that changes nothing (ASCII without capitals).
-fn lower(text: &str) -> Cow<'_, str> {
-    if text
-        .bytes()
-        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
-    {
-        Cow::Borrowed(text)
-    } else {
-        Cow::Owned(text.to_lowercase())
+/// `text.to_lowercase()`, borrowed when that changes nothing, else written into `scratch`
+/// when ASCII (no allocation).
+fn lower_in<'t>(text: &'t str, scratch: &'t mut String) -> Cow<'t, str> {
+    if !text.is_ascii() {
+        return Cow::Owned(text.to_lowercase());
     }
+    if !text.bytes().any(|b| b.is_ascii_uppercase()) {
+        return Cow::Borrowed(text);
+    }
+    scratch.clear();
+    scratch.push_str(text);
+    scratch.make_ascii_lowercase();
+    Cow::Borrowed(scratch.as_str())
 }
 
 /// `normalise_name(name)`, borrowed when that changes nothing.
