@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -46,28 +48,7 @@ fn import(store: &mut Store, path: &Path) -> serde_json::Value {
 
 /// Every row of the tables an import touches, in a stable order, as text.
 fn dump(path: &Path) -> Vec<String> {
-    let conn = rusqlite::Connection::open(path).unwrap();
-    let mut rows = Vec::new();
-    for (table, order) in [
-        ("customers", "id"),
-        ("customer_keys", "id"),
-        ("orders", "id"),
-        ("order_lines", "order_id, line_no"),
-        ("settings", "key"),
-    ] {
-        let mut stmt = conn
-            .prepare(&format!("SELECT * FROM {table} ORDER BY {order}"))
-            .unwrap();
-        let columns = stmt.column_count();
-        let mut query = stmt.query([]).unwrap();
-        while let Some(row) = query.next().unwrap() {
-            let cells: Vec<String> = (0..columns)
-                .map(|i| format!("{:?}", row.get_ref(i).unwrap()))
-                .collect();
-            rows.push(format!("{table}: {}", cells.join(" | ")));
-        }
-    }
-    rows
+    common::db::table_rows(path, &common::db::IMPORT_TABLES, &[])
 }
 
 #[test]

@@ -6,6 +6,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
+mod common;
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -47,37 +49,12 @@ fn stage_streamed(file: &Path) -> (Recorder, Streamed) {
     (recorder, streamed)
 }
 
-/// Every row of the tables an import writes, in a stable order, without the columns that
-/// hold the time of the import itself.
+/// Every row of the tables an import writes, its record and remembered mapping among them,
+/// in a stable order, without the columns that hold the time of the import itself.
 fn dump(db: &Path) -> Vec<String> {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    let clock = ["created_utc", "started_utc", "finished_utc", "updated_utc"];
-    let mut rows = Vec::new();
-    for (table, order) in [
-        ("imports", "id"),
-        ("customers", "id"),
-        ("customer_keys", "id"),
-        ("orders", "id"),
-        ("order_lines", "order_id, line_no"),
-        ("settings", "key"),
-        ("import_mappings", "signature"),
-    ] {
-        let mut stmt = conn
-            .prepare(&format!("SELECT * FROM {table} ORDER BY {order}"))
-            .unwrap();
-        let names: Vec<String> = stmt.column_names().map(str::to_owned).collect();
-        let mut query = stmt.query([]).unwrap();
-        while let Some(row) = query.next().unwrap() {
-            let mut line = format!("{table}:");
-            for (i, name) in names.iter().enumerate() {
-                if !clock.contains(&name.as_str()) {
-                    write!(line, " {name}={:?}", row.get_ref(i).unwrap()).unwrap();
-                }
-            }
-            rows.push(line);
-        }
-    }
-    rows
+    let mut tables = common::db::IMPORT_TABLES.to_vec();
+    tables.extend([("imports", "id"), ("import_mappings", "signature")]);
+    common::db::table_rows(db, &tables, &common::db::CLOCK_COLUMNS)
 }
 
 fn two_phase(db: &Path, file: &Path) -> ImportResult {

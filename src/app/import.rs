@@ -219,7 +219,10 @@ pub fn import_streamed(
         }
         // Closing the channel ends the write: committed after `End`, else rolled back.
         drop(sink);
-        let written = writer.join().unwrap_or_else(|_| Err(WriteError::Cancelled));
+        // A panic on the write thread is a bug: it goes on here, as if it happened here.
+        let written = writer
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         Some((staged, written))
     });
     let Some((staged, written)) = streamed else {

@@ -126,6 +126,11 @@ struct WritePlan<'a> {
     dry_run: bool,
 }
 
+/// What a write asks for once it has written every order: the complete record (a
+/// streamed import's, written over the one it began with) and the refunds of earlier
+/// imports' orders; `None` when the orders stopped short, and the write rolls back.
+type Ending<'a> = Option<(Option<&'a NewImport>, &'a [RefundOfOrder])>;
+
 /// Why an import write did not complete. Either way nothing was written.
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
@@ -259,7 +264,7 @@ impl Store {
         import: &NewImport,
         plan: WritePlan<'a>,
         orders: &mut dyn Iterator<Item = &'a NewOrder>,
-        end: &mut dyn FnMut() -> Option<(Option<&'a NewImport>, &'a [RefundOfOrder])>,
+        end: &mut dyn FnMut() -> Ending<'a>,
         keep_going: &mut dyn FnMut(usize) -> bool,
     ) -> Result<WriteOutcome, WriteError> {
         let path = self.path().to_path_buf();
@@ -290,7 +295,7 @@ impl Store {
         import: &NewImport,
         plan: WritePlan<'a>,
         orders: &mut dyn Iterator<Item = &'a NewOrder>,
-        end: &mut dyn FnMut() -> Option<(Option<&'a NewImport>, &'a [RefundOfOrder])>,
+        end: &mut dyn FnMut() -> Ending<'a>,
         keep_going: &mut dyn FnMut(usize) -> bool,
     ) -> Result<WriteOutcome, WriteError> {
         let dry_run = plan.dry_run;
