@@ -11,7 +11,9 @@ pub mod settings;
 pub use money::{
     Currency, Money, format_money, format_money_rounded, group_thousands, share_percent,
 };
-pub use order::{CustomerIdentity, NewOrder, NewOrderLine, Purchase, RefundOfOrder};
+pub use order::{
+    CustomerIdentity, NewOrder, NewOrderLine, Purchase, RefundOfOrder, name_key, normalise_name,
+};
 pub use settings::BusinessSettings;
 
 /// Row id of a customer in the database.

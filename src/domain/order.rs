@@ -1,5 +1,6 @@
 //! A normalised order as an import (or the demo generator) hands it to the store.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -122,6 +123,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_name_key_is_the_normalised_name_and_borrows_a_normal_one() {
+        for name in [
+            "jane doe",
+            "Jane  DOE ",
+            " jane doe",
+            "jane\tdoe",
+            "jane\u{a0}doe",
+            "zoë müller",
+            "ZOË",
+            "",
+        ] {
+            assert_eq!(name_key(name), normalise_name(name), "{name:?}");
+        }
+        assert_eq!(normalise_name("Jane  DOE "), "jane doe");
+        assert!(matches!(name_key("jane doe"), Cow::Borrowed(_)));
+        assert!(matches!(name_key("zoë müller"), Cow::Borrowed(_)));
+        assert!(matches!(name_key("Jane Doe"), Cow::Owned(_)));
+    }
+
+    #[test]
     fn guest_has_no_identifying_field() {
         let mut who = CustomerIdentity::default();
         assert!(who.is_guest());
@@ -148,4 +169,28 @@ pub struct Purchase {
     pub day: NaiveDate,
     /// Value in minor units (after discounts and refunds).
     pub value_cents: i64,
+}
+
+/// A customer's name as identities compare it: lower case, runs of whitespace collapsed to
+/// one space, no space around it, so "Jane  DOE " matches "jane doe".
+pub fn normalise_name(name: &str) -> String {
+    name.split_whitespace()
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// [`normalise_name`], borrowed when the name already is normal (no allocation for most
+/// names an export repeats on every order).
+pub fn name_key(name: &str) -> Cow<'_, str> {
+    let normal = !name.chars().any(char::is_uppercase)
+        && !name.starts_with(char::is_whitespace)
+        && !name.ends_with(char::is_whitespace)
+        && !name.contains("  ")
+        && !name.contains(|c: char| c.is_whitespace() && c != ' ');
+    if normal {
+        Cow::Borrowed(name)
+    } else {
+        Cow::Owned(normalise_name(name))
+    }
 }

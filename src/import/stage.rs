@@ -30,7 +30,7 @@ use super::presets::{
 };
 use super::read::{Layout, RawRow, RowReader, Sniffed, TextEncoding, display_name, sniff};
 use super::{DateOrder, ImportError, ImportOptions, ShopZone, StageReport, StagedImport};
-use crate::domain::{Currency, CustomerIdentity, NewOrder, NewOrderLine, RefundOfOrder};
+use crate::domain::{Currency, CustomerIdentity, NewOrder, NewOrderLine, RefundOfOrder, name_key};
 
 /// Rows between progress reports (and cancel checks).
 const PROGRESS_EVERY: u64 = 4096;
@@ -750,7 +750,7 @@ impl Tally {
                 } else if let Some(user) = who.username.as_deref() {
                     Some((2, lower_in(user, &mut scratch)))
                 } else {
-                    who.name.as_deref().map(|n| (3, normal_name(n)))
+                    who.name.as_deref().map(|n| (3, name_key(n)))
                 };
                 if let Some((kind, key)) = key
                     && !self.customers[kind].contains(key.as_ref())
@@ -1778,20 +1778,6 @@ fn lower_in<'t>(text: &'t str, scratch: &'t mut String) -> Cow<'t, str> {
     scratch.push_str(text);
     scratch.make_ascii_lowercase();
     Cow::Borrowed(scratch.as_str())
-}
-
-/// `normalise_name(name)`, borrowed when that changes nothing.
-fn normal_name(name: &str) -> Cow<'_, str> {
-    let normal = name.bytes().all(|b| {
-        b.is_ascii() && !b.is_ascii_uppercase() && (b == b' ' || !b.is_ascii_whitespace())
-    }) && !name.starts_with(' ')
-        && !name.ends_with(' ')
-        && !name.contains("  ");
-    if normal {
-        Cow::Borrowed(name)
-    } else {
-        Cow::Owned(crate::store::orders::normalise_name(name))
-    }
 }
 
 fn sha256_of(path: &Path) -> Result<String, ImportError> {

@@ -647,11 +647,7 @@ fn name_key(name: &str) -> Option<String> {
     if name.contains('@') {
         return None;
     }
-    let key = name
-        .split_whitespace()
-        .map(str::to_lowercase)
-        .collect::<Vec<_>>()
-        .join(" ");
+    let key = crate::domain::normalise_name(name);
     (key.chars().filter(|c| c.is_alphabetic()).count() >= 2 && key.contains(' ')).then_some(key)
 }
 

@@ -23,7 +23,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use rusqlite::{OptionalExtension as _, Transaction, params};
 
 use super::{Store, StoreError, now_utc};
-use crate::domain::{CustomerIdentity, ImportId, NewOrder, NewOrderLine, RefundOfOrder};
+use crate::domain::{CustomerIdentity, ImportId, NewOrder, NewOrderLine, RefundOfOrder, name_key};
 
 /// What is recorded about an import besides its orders.
 #[derive(Clone, Debug, Default)]
@@ -710,20 +710,6 @@ fn lower_trimmed(text: &str) -> Cow<'_, str> {
     }
 }
 
-/// [`normalise_name`], borrowed when the name already is normal.
-fn name_key(name: &str) -> Cow<'_, str> {
-    let normal = !name.chars().any(char::is_uppercase)
-        && !name.starts_with(char::is_whitespace)
-        && !name.ends_with(char::is_whitespace)
-        && !name.contains("  ")
-        && !name.contains(['\t', '\n', '\r']);
-    if normal {
-        Cow::Borrowed(name)
-    } else {
-        Cow::Owned(normalise_name(name))
-    }
-}
-
 /// Customer keys by kind and source, looked up by `&str` without allocating.
 #[derive(Default)]
 struct KeyIndex {
@@ -765,20 +751,6 @@ impl KeyIndex {
         };
         self.tables[table].2.insert(key, id);
     }
-}
-
-/// Lower-case and trimmed; dots and plus tags are kept (merging on them is a suggestion
-/// for the owner to confirm, not an automatic rule).
-pub fn normalise_email(email: &str) -> String {
-    email.trim().to_lowercase()
-}
-
-/// Lower-case with runs of whitespace collapsed, so "Jane  DOE " matches "jane doe".
-pub fn normalise_name(name: &str) -> String {
-    name.split_whitespace()
-        .map(str::to_lowercase)
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// A multi-row `INSERT`: its text for any number of rows, and the statement for a full

@@ -282,7 +282,7 @@ fn name_postcode_key(row: &Candidate) -> Option<String> {
     if row.name.contains('@') || !postcode.chars().any(char::is_alphanumeric) {
         return None;
     }
-    // `normalise_name`, then a separator and the postcode, written into one string.
+    // `domain::normalise_name`, then a separator and the postcode, written into one string.
     let mut key = String::with_capacity(row.name.len() + postcode.len() + 1);
     for word in row.name.split_whitespace() {
         if !key.is_empty() {
