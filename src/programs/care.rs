@@ -535,7 +535,8 @@ pub fn fill_template(template: &str, values: &BTreeMap<&str, String>) -> String 
     out
 }
 
-/// The default message for each kind of task.
+/// The default message for each kind of task. A reward's name is put after a colon, where
+/// it reads right however the owner capitalised it ("…: Free drink.").
 pub fn default_template(kind: TaskKind) -> &'static str {
     match kind {
         TaskKind::ThankNew => {
@@ -545,9 +546,11 @@ pub fn default_template(kind: TaskKind) -> &'static str {
             "Hi {first_name}, you are one of our favourite customers — thank you. You have {points} points waiting."
         }
         TaskKind::Birthday => {
-            "Happy birthday, {first_name}! Here is a present from us: {reward} on your next visit."
+            "Happy birthday, {first_name}! A present from us for your next visit: {reward}."
         }
-        TaskKind::WinBack => "Hi {first_name}, we miss you! Come back and enjoy {reward} on us.",
+        TaskKind::WinBack => {
+            "Hi {first_name}, we miss you! Your next visit comes with a present on us: {reward}."
+        }
         TaskKind::Review => {
             "Hi {first_name}, how was the {last_product}? We would love to hear what you think."
         }
@@ -1047,6 +1050,12 @@ mod tests {
             let filled = fill_template(default_template(kind), &values);
             assert!(filled.contains("Zoë"), "{kind:?}");
             assert_eq!(TaskKind::parse(kind.as_str()), Some(kind));
+            // The owner's reward name ("Free drink") reads right after a colon, not
+            // mid-sentence ("enjoy Free drink").
+            let template = default_template(kind);
+            if let Some(at) = template.find("{reward}") {
+                assert!(template[..at].ends_with(": "), "{kind:?}: {template}");
+            }
         }
     }
 
