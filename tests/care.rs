@@ -383,3 +383,48 @@ fn the_mail_merge_neutralises_cells_a_spreadsheet_would_run_as_formulas() {
         assert!(!record[5].starts_with('\''), "{:?}", &record[5]);
     }
 }
+
+#[test]
+fn the_shop_name_signs_the_cards_and_fills_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, today) = demo_store(dir.path());
+    store.refresh_care_queue(today, &money).unwrap();
+    let thanks: Vec<_> = store
+        .open_care_tasks(today)
+        .unwrap()
+        .into_iter()
+        .filter(|t| t.kind == TaskKind::ThankNew)
+        .take(3)
+        .collect();
+    assert!(!thanks.is_empty());
+    store
+        .save_care_template(TaskKind::ThankNew, "Thank you from {shop_name}!")
+        .unwrap();
+    // Not set yet: messages say "our shop", cards are unsigned.
+    assert_eq!(
+        store.care_message(&thanks[0]).unwrap(),
+        "Thank you from our shop!"
+    );
+    let pdf = |store: &Store| {
+        let mut out = Vec::new();
+        store.write_thank_you_cards_pdf(&thanks, &mut out).unwrap();
+        out
+    };
+    let signed_as = b"(\x97 Caf\xE9 Zo\xEB) Tj";
+    let contains = |bytes: &[u8]| bytes.windows(signed_as.len()).any(|w| w == signed_as);
+    assert!(!contains(&pdf(&store)));
+    let mut settings = store.business_settings().unwrap();
+    settings.shop_name = " Café Zoë ".into();
+    store.save_business_settings(&settings).unwrap();
+    assert_eq!(
+        store.care_message(&thanks[0]).unwrap(),
+        "Thank you from Café Zoë!"
+    );
+    let signed = pdf(&store);
+    let signatures = signed
+        .windows(signed_as.len())
+        .filter(|w| *w == signed_as)
+        .count();
+    assert_eq!(signatures, thanks.len(), "every card is signed");
+    assert!(contains(&signed));
+}

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use clv_desk::app::{DataState, ThemeChoice, UiPrefs, View, prefs::PREFS_KEY};
 use clv_desk::domain::Currency;
+use clv_desk::store::Store;
 use clv_desk::ui::ClvDeskApp;
 use egui::{Key, Modifiers};
 use egui_kittest::Harness;
@@ -356,12 +357,22 @@ fn business_settings_are_validated_and_saved() {
     let currency = harness.get_by_label("Currency");
     currency.type_text("eur");
     harness.run();
+    harness.get_by_label("Shop name").focus();
+    harness.run();
+    harness.get_by_label("Shop name").type_text("Café Zoë");
+    harness.run();
     assert!(save_enabled(&harness));
     harness.get_by_label("Save settings").click();
     harness.run_steps(1);
     run_until(&mut harness, "saving settings", job_finished);
     let saved = harness.state().state.snapshot().unwrap().settings.clone();
     assert_eq!(saved.currency, Currency::EUR);
+    assert_eq!(saved.shop_name, "Café Zoë");
+    let stored = Store::open(&dir.path().join("biz.sqlite"))
+        .unwrap()
+        .business_settings()
+        .unwrap();
+    assert_eq!(stored.shop_name, "Café Zoë", "kept in the database");
     assert!(!save_enabled(&harness), "saved: nothing left to save");
     assert_eq!(
         harness.state().state.status.as_ref().unwrap().text,

@@ -21,7 +21,13 @@ pub struct BusinessSettings {
     /// The shop's IANA time zone (`Europe/Berlin`) for order times a file gives without a
     /// zone; empty means this computer's zone.
     pub time_zone: String,
+    /// The shop's name as its customers know it: it signs printed thank-you cards and
+    /// fills `{shop_name}` in care messages. Empty leaves cards unsigned.
+    pub shop_name: String,
 }
+
+/// The longest shop name that still fits on a card's signature line.
+pub const SHOP_NAME_MAX_CHARS: usize = 60;
 
 impl Default for BusinessSettings {
     fn default() -> Self {
@@ -32,6 +38,7 @@ impl Default for BusinessSettings {
             horizon_months: 12,
             week_start: Weekday::Mon,
             time_zone: String::new(),
+            shop_name: String::new(),
         }
     }
 }
@@ -60,6 +67,11 @@ impl BusinessSettings {
             problems.push(format!(
                 "“{}” is not a time zone name; use one like Europe/Berlin or America/New_York, or leave it empty for this computer's zone.",
                 self.time_zone.trim()
+            ));
+        }
+        if self.shop_name.trim().chars().count() > SHOP_NAME_MAX_CHARS {
+            problems.push(format!(
+                "The shop name can be at most {SHOP_NAME_MAX_CHARS} characters long, to fit on a card."
             ));
         }
         problems
@@ -101,15 +113,17 @@ mod tests {
             horizon_months: 0,
             week_start: Weekday::Wed,
             time_zone: "Mars/Olympus".into(),
+            shop_name: "Café ".repeat(13),
             ..BusinessSettings::default()
         };
         let problems = bad.problems();
-        assert_eq!(problems.len(), 5, "{problems:?}");
+        assert_eq!(problems.len(), 6, "{problems:?}");
         assert!(problems[0].contains("margin"));
         assert!(problems[1].contains("discount"));
         assert!(problems[2].contains("horizon"));
         assert!(problems[3].contains("Weeks"));
         assert!(problems[4].contains("Mars/Olympus"));
+        assert!(problems[5].contains("shop name"));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Printable thank-you cards: an A4 sheet cut into four A6 cards, each with a "Thank you"
-//! heading naming the customer and the suggested message wrapped to fit.
+//! heading naming the customer, the suggested message wrapped to fit, and the shop's name
+//! as a signature when the owner has set one.
 //!
 //! It exists because many small shops thank customers with a handwritten-looking card in
 //! the bag or the post rather than an e-mail. The layout is pure (cards in, a
@@ -29,6 +30,12 @@ const LEADING: f64 = 1.4;
 
 /// The heading's type size when the name fits.
 const HEADING_PT: f64 = 24.0;
+
+/// The signature's type size when the shop's name fits; a longer name is set smaller.
+const SIGNATURE_PT: f64 = 12.0;
+
+/// Room the signature takes at the foot of a card, with the gap above it.
+const SIGNATURE_ROOM_PT: f64 = 2.0 * SIGNATURE_PT;
 
 /// One card: who it is for and what it says.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,8 +67,16 @@ pub fn heading(first_name: &str) -> String {
     }
 }
 
-/// The cards laid out four to an A4 page, with dashed lines to cut along.
-pub fn card_sheet(cards: &[Card]) -> CardSheet {
+/// The signature line: "— Café Zoë", or nothing for an empty shop name.
+pub fn signature(shop_name: &str) -> Option<String> {
+    let name = shop_name.trim();
+    (!name.is_empty()).then(|| format!("\u{2014} {name}"))
+}
+
+/// The cards laid out four to an A4 page, with dashed lines to cut along, each signed with
+/// `shop_name` (unsigned when it is empty).
+pub fn card_sheet(cards: &[Card], shop_name: &str) -> CardSheet {
+    let signed = signature(shop_name);
     let mut document = Document::a4("Thank-you cards");
     let card_w = A4_WIDTH_PT / 2.0;
     let card_h = A4_HEIGHT_PT / 2.0;
@@ -74,7 +89,13 @@ pub fn card_sheet(cards: &[Card]) -> CardSheet {
         for (n, card) in chunk.iter().enumerate() {
             let left = card_w * (n % 2) as f64;
             let top = card_h * (n / 2) as f64;
-            if !draw_card(&mut page, card, left, top, card_w, card_h) {
+            let frame = CardFrame {
+                left,
+                top,
+                width: card_w,
+                height: card_h,
+            };
+            if !draw_card(&mut page, card, signed.as_deref(), &frame) {
                 shortened += 1;
             }
         }
@@ -87,8 +108,23 @@ pub fn card_sheet(cards: &[Card]) -> CardSheet {
     }
 }
 
-/// Draws one card in the box at `(left, top)`; false when its message had to be shortened.
-fn draw_card(page: &mut Page, card: &Card, left: f64, top: f64, width: f64, height: f64) -> bool {
+/// Where one card lies on its page.
+struct CardFrame {
+    left: f64,
+    top: f64,
+    width: f64,
+    height: f64,
+}
+
+/// Draws one card in its frame, signed with `signature` if given; false when its message
+/// had to be shortened.
+fn draw_card(page: &mut Page, card: &Card, signature: Option<&str>, frame: &CardFrame) -> bool {
+    let CardFrame {
+        left,
+        top,
+        width,
+        height,
+    } = *frame;
     let inner_w = width - 2.0 * PADDING_PT;
     let x = left + PADDING_PT;
     // A thin frame a little inside the cut lines.
@@ -108,7 +144,12 @@ fn draw_card(page: &mut Page, card: &Card, left: f64, top: f64, width: f64, heig
     let heading_h: f64 = headings.iter().map(|(_, size)| size * 1.2).sum();
     // Heading, a gap, a short rule, a gap, then the message.
     let above_message = heading_h + 22.0;
-    let room = height - 2.0 * PADDING_PT - above_message;
+    let below_message = if signature.is_some() {
+        SIGNATURE_ROOM_PT
+    } else {
+        0.0
+    };
+    let room = height - 2.0 * PADDING_PT - above_message - below_message;
     let (lines, size, whole) = fit_message(&card.message, inner_w, room);
     let message_h = lines.len() as f64 * size * LEADING;
     // The block sits a little above the middle of the card, as on a printed card.
@@ -135,7 +176,35 @@ fn draw_card(page: &mut Page, card: &Card, left: f64, top: f64, width: f64, heig
         y += size * LEADING;
         page.grey_text(x, y, Font::Helvetica, size, 0.15, &line);
     }
+    if let Some(signature) = signature {
+        let (text, size) = fit_line(signature, Font::HelveticaBold, SIGNATURE_PT, inner_w);
+        page.grey_text(
+            x,
+            top + height - PADDING_PT,
+            Font::HelveticaBold,
+            size,
+            0.35,
+            &text,
+        );
+    }
     whole
+}
+
+/// `text` on one line of `width`: at `size`, or smaller down to [`MIN_MESSAGE_PT`], else
+/// at that size cut with "...".
+fn fit_line(text: &str, font: Font, size: f64, width: f64) -> (String, f64) {
+    let mut size = size;
+    while size > MIN_MESSAGE_PT && text_width_pt(text, font, size) > width {
+        size -= 0.5;
+    }
+    if text_width_pt(text, font, size) <= width {
+        return (text.to_owned(), size);
+    }
+    let mut cut = text.to_owned();
+    while !cut.is_empty() && text_width_pt(&format!("{cut}..."), font, size) > width {
+        cut.pop();
+    }
+    (format!("{cut}..."), size)
 }
 
 /// The heading in bold, set smaller for a long name and wrapped when even the smallest
@@ -227,7 +296,7 @@ mod tests {
                 )
             })
             .collect();
-        let sheet = card_sheet(&cards);
+        let sheet = card_sheet(&cards, "");
         assert_eq!((sheet.cards, sheet.shortened), (6, 0));
         assert_eq!(sheet.document.pages.len(), 2);
         let first: Vec<&str> = sheet.document.pages[0].texts().collect();
@@ -260,7 +329,7 @@ mod tests {
         let medium = "We are so glad you found us. ".repeat(12);
         let huge = "Thank you for everything you do for our little shop. ".repeat(60);
         let long_name = "Maximiliane-Wilhelmina";
-        let sheet = card_sheet(&[card(long_name, &medium), card("Zoë", &huge)]);
+        let sheet = card_sheet(&[card(long_name, &medium), card("Zoë", &huge)], "");
         assert_eq!(sheet.shortened, 1);
         let page = &sheet.document.pages[0];
         all_inside(page);
@@ -293,8 +362,34 @@ mod tests {
     }
 
     #[test]
+    fn cards_are_signed_with_the_shop_name_inside_the_card() {
+        let message = "We are so glad you found us. ".repeat(12);
+        let long_shop = "The Very Long Named Coffee Roastery & Bakery of Old Town, Est.";
+        for shop in ["Café Zoë", long_shop] {
+            let sheet = card_sheet(&[card("Zoë", &message), card("Ann", "Thanks!")], shop);
+            assert_eq!(sheet.shortened, 0, "{shop}: the message still fits");
+            let page = &sheet.document.pages[0];
+            all_inside(page);
+            let texts: Vec<&str> = page.texts().collect();
+            let signed: Vec<&&str> = texts.iter().filter(|t| t.starts_with('\u{2014}')).collect();
+            assert_eq!(signed.len(), 2, "{shop}: one signature a card: {texts:?}");
+            assert!(texts.join(" ").contains(message.trim()), "{shop}");
+        }
+        let sheet = card_sheet(&[card("Zoë", "Thanks!")], "Café Zoë");
+        let texts: Vec<&str> = sheet.document.pages[0].texts().collect();
+        assert!(texts.contains(&"\u{2014} Café Zoë"), "{texts:?}");
+        let unsigned = card_sheet(&[card("Zoë", "Thanks!")], "  ");
+        assert!(
+            unsigned.document.pages[0]
+                .texts()
+                .all(|t| !t.starts_with('\u{2014}'))
+        );
+        assert_eq!(signature(" "), None);
+    }
+
+    #[test]
     fn no_cards_is_one_blank_page() {
-        let sheet = card_sheet(&[]);
+        let sheet = card_sheet(&[], "Café Zoë");
         assert_eq!(sheet.cards, 0);
         assert_eq!(check_file(&sheet.document.to_bytes()).unwrap().1, 1);
     }

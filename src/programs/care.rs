@@ -507,7 +507,14 @@ fn months_since_2000(day: NaiveDate) -> u32 {
 }
 
 /// The fields a message template may use.
-pub const TEMPLATE_FIELDS: [&str; 5] = ["first_name", "points", "reward", "code", "last_product"];
+pub const TEMPLATE_FIELDS: [&str; 6] = [
+    "first_name",
+    "points",
+    "reward",
+    "code",
+    "last_product",
+    "shop_name",
+];
 
 /// `template` with each `{field}` of [`TEMPLATE_FIELDS`] replaced by its value in `values`
 /// (an empty text when the value is missing). Anything else in braces is left exactly as

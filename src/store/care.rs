@@ -578,7 +578,7 @@ impl Store {
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
-        let sheet = card_sheet(&cards);
+        let sheet = card_sheet(&cards, &self.shop_name()?);
         out.write_all(&sheet.document.to_bytes())
             .map_err(|e| StoreError::Refused {
                 reason: format!("the thank-you cards could not be written: {e}"),
@@ -932,6 +932,15 @@ impl Store {
         fields.insert(
             "reward",
             reward.unwrap_or_else(|| "a small thank-you".to_owned()),
+        );
+        let shop_name = self.shop_name()?;
+        fields.insert(
+            "shop_name",
+            if shop_name.is_empty() {
+                "our shop".to_owned()
+            } else {
+                shop_name
+            },
         );
         Ok(fields)
     }

@@ -15,6 +15,7 @@ const MONTHLY_DISCOUNT_PCT: &str = "monthly_discount_pct";
 const HORIZON_MONTHS: &str = "horizon_months";
 const WEEK_START: &str = "week_start";
 const TIME_ZONE: &str = "time_zone";
+const SHOP_NAME: &str = "shop_name";
 /// Set in a database that holds the demo shop, so the window can say it is not real data.
 const DEMO: &str = "demo_data";
 
@@ -41,6 +42,7 @@ impl Store {
                 .and_then(|v| v.parse::<Weekday>().ok())
                 .unwrap_or(defaults.week_start),
             time_zone: self.setting(TIME_ZONE)?.unwrap_or(defaults.time_zone),
+            shop_name: self.setting(SHOP_NAME)?.unwrap_or(defaults.shop_name),
         })
     }
 
@@ -79,8 +81,19 @@ impl Store {
                 .map_err(sql_err)?;
             put.execute(params![TIME_ZONE, settings.time_zone.trim()])
                 .map_err(sql_err)?;
+            put.execute(params![SHOP_NAME, settings.shop_name.trim()])
+                .map_err(sql_err)?;
         }
         tx.commit().map_err(sql_err)
+    }
+
+    /// The shop's name from the business settings, trimmed (empty when not set): one
+    /// setting read, for code that fills in many messages.
+    pub(crate) fn shop_name(&self) -> Result<String, StoreError> {
+        Ok(self
+            .setting(SHOP_NAME)?
+            .map(|name| name.trim().to_owned())
+            .unwrap_or_default())
     }
 
     /// Whether the database holds the demo shop.
@@ -155,6 +168,7 @@ mod tests {
             horizon_months: 24,
             week_start: Weekday::Sun,
             time_zone: "America/Chicago".into(),
+            shop_name: "Café Zoë".into(),
         };
         store.save_business_settings(&wanted).unwrap();
         assert_eq!(store.business_settings().unwrap(), wanted);

@@ -191,6 +191,17 @@ fn business_form_ui(ui: &mut egui::Ui, form: &mut SettingsForm) {
             .labelled_by(label.id);
             ui.weak("For order times your files give without a zone, e.g. Europe/Berlin.");
             ui.end_row();
+
+            let label = ui.label("Shop name");
+            ui.add_sized(
+                [190.0, ui.spacing().interact_size.y],
+                egui::TextEdit::singleline(&mut form.draft.shop_name)
+                    .hint_text("e.g. Café Zoë")
+                    .char_limit(crate::domain::settings::SHOP_NAME_MAX_CHARS),
+            )
+            .labelled_by(label.id);
+            ui.weak("Signs your printed thank-you cards; {shop_name} in messages.");
+            ui.end_row();
         });
 }
 

@@ -29,7 +29,7 @@ impl TemplatesForm {
 }
 
 /// What each field stands for, and the sample the preview uses.
-const FIELD_MEANINGS: [(&str, &str, &str); 5] = [
+const FIELD_MEANINGS: [(&str, &str, &str); 6] = [
     ("first_name", "the customer's first name", "Anna"),
     ("points", "their unspent loyalty points", "120"),
     ("reward", "a reward they can have", "a free drink"),
@@ -38,6 +38,11 @@ const FIELD_MEANINGS: [(&str, &str, &str); 5] = [
         "last_product",
         "the product of their last order",
         "house blend",
+    ),
+    (
+        "shop_name",
+        "your shop's name (from Settings; \"our shop\" until you set it)",
+        "Café Zoë",
     ),
 ];
 
