@@ -9,7 +9,10 @@ use std::path::{Path, PathBuf};
 
 use chrono_tz::Tz;
 use clv_desk::domain::NewOrder;
-use clv_desk::import::{DateOrder, ImportOptions, ShopZone, StagedImport, stage_file};
+use clv_desk::import::{
+    DateOrder, ImportOptions, OrderSink, ShopZone, StagedImport, Streamed, stage_file,
+    stage_file_streamed,
+};
 use serde_json::Value;
 
 fn fixtures_dir() -> PathBuf {
@@ -301,4 +304,69 @@ fn ambiguous_dates_are_asked_not_guessed() {
             "{key}"
         );
     }
+}
+
+/// Takes every order a streamed staging passes on, with the narrowest window: an order is
+/// passed on as soon as the reading is one row past it, in batches of one.
+#[derive(Default)]
+struct Eager {
+    passed: Vec<NewOrder>,
+    batches: usize,
+}
+
+impl OrderSink for Eager {
+    fn start(&mut self, _decided: &StagedImport) -> bool {
+        true
+    }
+
+    fn orders(&mut self, orders: Vec<NewOrder>) -> bool {
+        self.passed.extend(orders);
+        self.batches += 1;
+        true
+    }
+
+    fn settled_after_rows(&self) -> u64 {
+        1
+    }
+
+    fn batch_orders(&self) -> usize {
+        1
+    }
+}
+
+/// Streaming passes orders on early; whatever a platform's rows do (an order over several
+/// rows, refund rows before or after their sale, summary rows, customer group rows), the
+/// orders passed on plus those left at the end are exactly the two-phase staging's, or the
+/// staging says it revisited one (and the import then runs the two-phase way).
+#[test]
+fn every_fixture_streams_to_the_same_orders_or_says_it_revisited_one() {
+    let (mut streamed, mut revisited) = (Vec::new(), Vec::new());
+    for (file, _) in fixtures() {
+        let Ok(whole) = stage(&file, &options()) else {
+            continue;
+        };
+        let mut eager = Eager::default();
+        let outcome = stage_file_streamed(&file, &options(), &mut |_, _| true, &mut eager).unwrap();
+        let name = file.display().to_string();
+        match outcome {
+            Streamed::Staged(tail) => {
+                let mut orders = eager.passed;
+                orders.extend(tail.orders.iter().cloned());
+                assert!(orders == whole.orders, "{name}: the same orders in order");
+                assert_eq!(tail.report, whole.report, "{name}");
+                assert_eq!(
+                    tail.refunds_for_other_orders, whole.refunds_for_other_orders,
+                    "{name}"
+                );
+                if eager.batches > 0 {
+                    streamed.push(name);
+                }
+            }
+            Streamed::Revisited => revisited.push(name),
+        }
+    }
+    assert!(
+        streamed.len() >= 10,
+        "most platforms pass orders on while reading: {streamed:?}, revisited {revisited:?}"
+    );
 }

@@ -61,6 +61,16 @@ pub trait OrderSink {
     /// Orders that no later row changes, in file order. Returns `false` to stop reading
     /// (staging then ends as cancelled).
     fn orders(&mut self, orders: Vec<NewOrder>) -> bool;
+
+    /// Rows after an order's last row before it counts as settled and is passed on.
+    fn settled_after_rows(&self) -> u64 {
+        SETTLED_AFTER_ROWS
+    }
+
+    /// Settled orders handed on together.
+    fn batch_orders(&self) -> usize {
+        PASS_ON_ORDERS
+    }
 }
 
 /// How a streamed staging ended.
@@ -190,6 +200,8 @@ fn stage(
         local_offsets: std::cell::RefCell::default(),
         tally: Tally::default(),
         stream: sink.map(|sink| Stream {
+            settled_after_rows: sink.settled_after_rows().max(1),
+            batch_orders: sink.batch_orders().max(1),
             sink,
             settled: Vec::new(),
         }),
@@ -671,16 +683,21 @@ struct Parser<'a> {
 struct Stream<'a> {
     sink: &'a mut dyn OrderSink,
     settled: Vec<NewOrder>,
+    /// [`OrderSink::settled_after_rows`].
+    settled_after_rows: u64,
+    /// [`OrderSink::batch_orders`].
+    batch_orders: usize,
 }
 
-/// Rows after an order's last row before it counts as settled and is passed on. Exports
-/// list an order's rows together; a file that does not is staged again without streaming.
+/// Rows after an order's last row before it counts as settled and is passed on, unless the
+/// sink says otherwise. Exports list an order's rows together; a file that does not is
+/// staged again without streaming.
 const SETTLED_AFTER_ROWS: u64 = 1024;
 
 /// Local times whose offset [`Parser::shop_offset_at_local`] keeps at most.
 const LOCAL_OFFSETS_KEPT: usize = 4096;
 
-/// Settled orders handed to the sink at a time.
+/// Settled orders handed to the sink at a time, unless the sink says otherwise.
 const PASS_ON_ORDERS: usize = 1024;
 
 /// The drafts, by index in order of their first row. Those passed on to a streamed write
@@ -841,7 +858,10 @@ impl Parser<'_> {
             } else {
                 self.row(&row);
             }
-            if self.stream.is_some() && rows.is_multiple_of(64) {
+            // Settled orders are looked for every 64 rows (every row for a narrower window).
+            if let Some(stream) = &self.stream
+                && rows.is_multiple_of(stream.settled_after_rows.min(64))
+            {
                 if self.revisited {
                     return Ok(None);
                 }
@@ -1108,7 +1128,7 @@ impl Parser<'_> {
         loop {
             let targets = &self.refund_targets;
             let Some(draft) = self.drafts.pass_front_if(|d| {
-                d.last_row.saturating_add(SETTLED_AFTER_ROWS) < row_number
+                d.last_row.saturating_add(stream.settled_after_rows) < row_number
                     && (targets.is_empty()
                         || !targets.contains(&d.key)
                             && d.alt.as_ref().is_none_or(|a| !targets.contains(a)))
@@ -1120,10 +1140,10 @@ impl Parser<'_> {
             }
         }
         let mut go_on = true;
-        if stream.settled.len() >= PASS_ON_ORDERS {
+        if stream.settled.len() >= stream.batch_orders {
             let settled = std::mem::replace(
                 &mut stream.settled,
-                Vec::with_capacity(PASS_ON_ORDERS + PASS_ON_ORDERS / 4),
+                Vec::with_capacity(stream.batch_orders + stream.batch_orders / 4),
             );
             self.tally.add(&settled);
             go_on = stream.sink.orders(settled);
