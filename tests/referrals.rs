@@ -640,3 +640,54 @@ fn a_voucher_reward_is_issued_once_and_cancelled_on_reversal() {
     assert_eq!(rows.len(), 2);
     assert!(rows[1].reason.contains("cancelled"), "{}", rows[1].reason);
 }
+
+#[test]
+fn a_partial_refund_after_a_raised_minimum_keeps_the_reward_it_still_earns() {
+    let (_dir, mut store) = open();
+    let jane = shop_with_jane(&mut store);
+    import(
+        &mut store,
+        &[order(
+            "T1",
+            who("tom@example.com", "Tom Smith"),
+            "2024-03-01",
+            60_00,
+        )],
+        &[],
+    );
+    let tom = id_of(&store, "tom@example.com");
+    store.record_referral(jane, tom, d("2024-03-01")).unwrap();
+    store.evaluate_referrals(d(TODAY)).unwrap();
+    assert_eq!(status_of(&store, tom).0, ReferralStatus::Rewarded);
+    let rewarded_points = referral_points(&store, jane).0;
+    assert!(rewarded_points > 0);
+    // The owner raises the minimum first order from $20 to $50 after the reward.
+    let mut rules = store.referral_rules().unwrap();
+    assert_eq!(rules.min_first_order_cents, 20_00);
+    rules.min_first_order_cents = 50_00;
+    store.save_referral_rules(&rules).unwrap();
+    assert_eq!(status_of(&store, tom).0, ReferralStatus::Rewarded);
+    // Then a later file brings a $15 refund within the window: $45 kept is more than the
+    // $20 the reward was issued for, so the reward stands.
+    import(
+        &mut store,
+        &[],
+        &[refund_of("T1", "R1", "2024-03-20", 15_00)],
+    );
+    let outcome = store.evaluate_referrals(d(TODAY)).unwrap();
+    assert_eq!(outcome.reversed_now, 0);
+    assert_eq!(status_of(&store, tom).0, ReferralStatus::Rewarded);
+    assert_eq!(referral_points(&store, jane).0, rewarded_points);
+    // A further $30 refund leaves $15, below even the $20: reversed.
+    import(
+        &mut store,
+        &[],
+        &[refund_of("T1", "R2", "2024-03-21", 30_00)],
+    );
+    let outcome = store.evaluate_referrals(d(TODAY)).unwrap();
+    assert_eq!(outcome.reversed_now, 1);
+    let (status, reason) = status_of(&store, tom);
+    assert_eq!(status, ReferralStatus::Rejected);
+    assert!(reason.contains("20.00"), "{reason}");
+    assert_eq!(referral_points(&store, jane).0, 0);
+}

@@ -429,6 +429,8 @@ pub struct ReferralFacts {
     pub known_until: NaiveDate,
     /// Rewards were issued and not reversed.
     pub rewarded: bool,
+    /// The minimum first order in force when the rewards were issued, when known.
+    pub rewarded_min_cents: Option<i64>,
     /// The owner's decision.
     pub owner: OwnerDecision,
     /// Fraud flags found now.
@@ -545,6 +547,12 @@ fn hard_failure(
     }
     let window_end = order.date + Duration::days(i64::from(rules.refund_window_days));
     let refund_in_window = order.refund_date.filter(|day| *day <= window_end);
+    // An issued reward is judged by the minimum it was issued under, or today's if lower:
+    // a minimum raised since does not turn a partial refund into a reversal.
+    let min = match (facts.rewarded, facts.rewarded_min_cents) {
+        (true, Some(then)) => then.min(min),
+        _ => min,
+    };
     if let Some(day) = refund_in_window {
         let kept = order.paid_cents - order.refunded_cents;
         if order.refunded_cents > 0 && kept < min {
@@ -1026,6 +1034,7 @@ mod tests {
             first_order: first,
             known_until: d(known_until),
             rewarded: false,
+            rewarded_min_cents: None,
             owner: OwnerDecision::None,
             flags: Vec::new(),
             referrer_rewarded_in_period: 0,
@@ -1138,6 +1147,43 @@ mod tests {
         assert_eq!(decide(&raised, &rewarded).status, ReferralStatus::Rewarded);
         let not_yet = facts(Some(first("2024-01-10", 25_00)), "2024-06-01");
         assert_eq!(decide(&raised, &not_yet).status, ReferralStatus::Rejected);
+    }
+
+    #[test]
+    fn a_partial_refund_is_judged_by_the_minimum_the_reward_was_issued_under() {
+        let raised = ReferralRules {
+            min_first_order_cents: 50_00,
+            ..ReferralRules::default()
+        };
+        // Rewarded at a $20 minimum for a $60 order; then the minimum went up to $50 and a
+        // $15 refund within the window came in: $45 kept is above what the reward needed.
+        let mut order = first("2024-01-10", 60_00);
+        order.refunded_cents = 15_00;
+        order.refund_date = Some(d("2024-01-20"));
+        let mut rewarded = facts(Some(order), "2024-06-01");
+        rewarded.rewarded = true;
+        rewarded.rewarded_min_cents = Some(20_00);
+        assert_eq!(decide(&raised, &rewarded).status, ReferralStatus::Rewarded);
+        // Unknown (issued before the minimum was recorded): today's minimum, as before.
+        rewarded.rewarded_min_cents = None;
+        assert_eq!(decide(&raised, &rewarded).status, ReferralStatus::Rejected);
+        // Below even the minimum it was issued under: reversed.
+        order.refunded_cents = 45_00;
+        let mut mostly_refunded = facts(Some(order), "2024-06-01");
+        mostly_refunded.rewarded = true;
+        mostly_refunded.rewarded_min_cents = Some(20_00);
+        let reversed = decide(&raised, &mostly_refunded);
+        assert_eq!(reversed.status, ReferralStatus::Rejected);
+        assert!(reversed.reason.contains("20.00"), "{}", reversed.reason);
+        // A minimum lowered since the reward is the one used.
+        let lowered = ReferralRules {
+            min_first_order_cents: 10_00,
+            ..ReferralRules::default()
+        };
+        assert_eq!(
+            decide(&lowered, &mostly_refunded).status,
+            ReferralStatus::Rewarded
+        );
     }
 
     #[test]

@@ -921,6 +921,8 @@ struct Stored {
     flags: String,
     owner: OwnerDecision,
     qualified_date: Option<NaiveDate>,
+    /// The minimum first order in force when the rewards were issued.
+    rewarded_min_cents: Option<i64>,
 }
 
 fn parse_day(text: &str) -> Option<NaiveDate> {
@@ -931,7 +933,7 @@ fn read_stored(conn: &Connection) -> rusqlite::Result<Vec<Stored>> {
     let mut stmt = conn.prepare(
         "SELECT r.id, coalesce(b.merged_into, b.id), coalesce(f.merged_into, f.id),
                 r.referred_date, r.status, r.reason, r.flags, r.review_decision,
-                r.review_reason, r.qualified_date
+                r.review_reason, r.qualified_date, r.rewarded_min_cents
          FROM referrals r
          JOIN customers b ON b.id = r.referrer_id
          JOIN customers f ON f.id = r.referee_id
@@ -959,6 +961,7 @@ fn read_stored(conn: &Connection) -> rusqlite::Result<Vec<Stored>> {
                 .get::<_, Option<String>>(9)?
                 .as_deref()
                 .and_then(parse_day),
+            rewarded_min_cents: r.get(10)?,
         })
     })?;
     rows.collect()
@@ -1127,6 +1130,7 @@ fn evaluate_in(conn: &Connection, today: NaiveDate) -> rusqlite::Result<Evaluati
             first_order: first,
             known_until: known,
             rewarded,
+            rewarded_min_cents: s.rewarded_min_cents,
             owner: s.owner.clone(),
             flags: flags.clone(),
             referrer_rewarded_in_period: if rewarded {
@@ -1148,40 +1152,50 @@ fn evaluate_in(conn: &Connection, today: NaiveDate) -> rusqlite::Result<Evaluati
             outcome.in_review += 1;
         }
         outcome.ledger_rows += ledger.sync(conn, &rules, s, &decision, today)?;
-        if store_decision(conn, s, &decision, &flags_text(&flags))? {
+        if store_decision(conn, s, &decision, &flags_text(&flags), &rules)? {
             outcome.changed += 1;
         }
     }
     Ok(outcome)
 }
 
-/// Writes the status, reason, flags and qualifying day when they changed.
+/// Writes the status, reason, flags, qualifying day and the minimum a reward was issued
+/// under (`rules`' when it is issued now) when they changed.
 fn store_decision(
     conn: &Connection,
     s: &Stored,
     decision: &Decision,
     flags: &str,
+    rules: &ReferralRules,
 ) -> rusqlite::Result<bool> {
     let qualified = match decision.status {
         ReferralStatus::Rewarded | ReferralStatus::Qualified => decision.qualified_on,
         _ => None,
     };
+    let rewarded_min = match (decision.status, s.status) {
+        (ReferralStatus::Rewarded, ReferralStatus::Rewarded) => s.rewarded_min_cents,
+        (ReferralStatus::Rewarded, _) => Some(rules.min_first_order_cents),
+        _ => None,
+    };
     let same = s.status == decision.status
         && s.reason == decision.reason
         && s.flags == flags
-        && s.qualified_date == qualified;
+        && s.qualified_date == qualified
+        && s.rewarded_min_cents == rewarded_min;
     if same {
         return Ok(false);
     }
     conn.execute(
-        "UPDATE referrals SET status = ?2, reason = ?3, flags = ?4, qualified_date = ?5
+        "UPDATE referrals SET status = ?2, reason = ?3, flags = ?4, qualified_date = ?5,
+                              rewarded_min_cents = ?6
          WHERE id = ?1",
         params![
             s.id,
             decision.status.as_str(),
             decision.reason,
             flags,
-            qualified.map(|d| d.to_string())
+            qualified.map(|d| d.to_string()),
+            rewarded_min
         ],
     )?;
     Ok(true)
