@@ -266,6 +266,24 @@ fn the_cap_limits_rewards_per_referrer_and_period() {
     assert_eq!(referral_points(&store, jane).0, 400);
 }
 
+/// Tom's first order (`paid_cents` on 1 March) and Jane's referral of him, evaluated.
+fn tom_referred_by(store: &mut Store, jane: CustomerId, paid_cents: i64) -> CustomerId {
+    import(
+        store,
+        &[order(
+            "T1",
+            who("tom@example.com", "Tom Smith"),
+            "2024-03-01",
+            paid_cents,
+        )],
+        &[],
+    );
+    let tom = id_of(store, "tom@example.com");
+    store.record_referral(jane, tom, d("2024-03-01")).unwrap();
+    store.evaluate_referrals(d(TODAY)).unwrap();
+    tom
+}
+
 #[test]
 fn rewards_land_once_and_a_later_refund_reverses_them() {
     let (_dir, mut store) = open();
@@ -273,19 +291,7 @@ fn rewards_land_once_and_a_later_refund_reverses_them() {
     let mut program = LoyaltyProgram::default();
     program.earn.points_per_currency_unit = 1.0;
     store.save_loyalty_program(&program, true).unwrap();
-    import(
-        &mut store,
-        &[order(
-            "T1",
-            who("tom@example.com", "Tom Smith"),
-            "2024-03-01",
-            30_00,
-        )],
-        &[],
-    );
-    let tom = id_of(&store, "tom@example.com");
-    store.record_referral(jane, tom, d("2024-03-01")).unwrap();
-    store.evaluate_referrals(d(TODAY)).unwrap();
+    let tom = tom_referred_by(&mut store, jane, 30_00);
     store.recompute_loyalty_ledger(d(TODAY)).unwrap();
     assert_eq!(referral_points(&store, jane), (200, 2));
     let before = store.ledger_available_points(jane).unwrap();
@@ -602,19 +608,7 @@ fn a_voucher_reward_is_issued_once_and_cancelled_on_reversal() {
             ..ReferralRules::default()
         })
         .unwrap();
-    import(
-        &mut store,
-        &[order(
-            "T1",
-            who("tom@example.com", "Tom Smith"),
-            "2024-03-01",
-            30_00,
-        )],
-        &[],
-    );
-    let tom = id_of(&store, "tom@example.com");
-    store.record_referral(jane, tom, d("2024-03-01")).unwrap();
-    store.evaluate_referrals(d(TODAY)).unwrap();
+    let tom = tom_referred_by(&mut store, jane, 30_00);
     store.evaluate_referrals(d(TODAY)).unwrap();
     let vouchers = |store: &Store| {
         store
@@ -645,19 +639,7 @@ fn a_voucher_reward_is_issued_once_and_cancelled_on_reversal() {
 fn a_partial_refund_after_a_raised_minimum_keeps_the_reward_it_still_earns() {
     let (_dir, mut store) = open();
     let jane = shop_with_jane(&mut store);
-    import(
-        &mut store,
-        &[order(
-            "T1",
-            who("tom@example.com", "Tom Smith"),
-            "2024-03-01",
-            60_00,
-        )],
-        &[],
-    );
-    let tom = id_of(&store, "tom@example.com");
-    store.record_referral(jane, tom, d("2024-03-01")).unwrap();
-    store.evaluate_referrals(d(TODAY)).unwrap();
+    let tom = tom_referred_by(&mut store, jane, 60_00);
     assert_eq!(status_of(&store, tom).0, ReferralStatus::Rewarded);
     let rewarded_points = referral_points(&store, jane).0;
     assert!(rewarded_points > 0);
