@@ -271,35 +271,20 @@ fn demo_lines(value: f64, currency: Currency, rng: &mut impl Rng) -> Vec<NewOrde
 /// Small hand-made orders for other modules' tests.
 #[cfg(test)]
 pub(crate) mod tests_support {
-    use chrono::{NaiveDate, TimeZone as _, Utc};
+    use chrono::{TimeZone as _, Utc};
 
     use crate::domain::{Currency, CustomerIdentity, NewOrder};
 
     /// A one-line-free order in EUR on 1 March 2025 for `email`.
     pub(crate) fn order(id: &str, email: &str, cents: i64, status: &str) -> NewOrder {
-        NewOrder {
-            source: "test".into(),
-            external_id: id.into(),
-            alt_external_id: None,
-            customer: CustomerIdentity {
-                email: Some(email.into()),
-                ..CustomerIdentity::default()
-            },
-            placed_utc: Utc.with_ymd_and_hms(2025, 3, 1, 10, 0, 0).unwrap(),
-            local_date: NaiveDate::from_ymd_opt(2025, 3, 1).unwrap(),
-            utc_offset_minutes: Some(0),
-            currency: Currency::EUR,
-            gross_cents: cents,
-            discount_cents: 0,
-            refunded_cents: 0,
-            refunded_utc: None,
-            shipping_cents: 0,
-            tax_cents: 0,
-            coupon_code: None,
-            status: status.into(),
-            channel: None,
-            lines: Vec::new(),
-        }
+        let customer = CustomerIdentity {
+            email: Some(email.into()),
+            ..CustomerIdentity::default()
+        };
+        let placed = Utc.with_ymd_and_hms(2025, 3, 1, 10, 0, 0).unwrap();
+        let mut order = NewOrder::paid("test", id, customer, placed, Currency::EUR, cents);
+        order.status = status.into();
+        order
     }
 }
 

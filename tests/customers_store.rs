@@ -31,41 +31,27 @@ fn who(email: &str, name: &str) -> CustomerIdentity {
 
 /// Order `id` of `customer` on day `day` of March 2025 for `cents`, with two line items.
 fn order(id: &str, customer: CustomerIdentity, cents: i64, day: u32) -> NewOrder {
-    NewOrder {
-        source: "shop".into(),
-        external_id: id.into(),
-        alt_external_id: None,
-        customer,
-        placed_utc: Utc.with_ymd_and_hms(2025, 3, day, 10, 0, 0).unwrap(),
-        local_date: NaiveDate::from_ymd_opt(2025, 3, day).unwrap(),
-        utc_offset_minutes: Some(0),
-        currency: Currency::EUR,
-        gross_cents: cents,
-        discount_cents: 0,
-        refunded_cents: 0,
-        refunded_utc: None,
-        shipping_cents: 0,
-        tax_cents: 0,
-        coupon_code: Some("WELCOME".into()),
-        status: "paid".into(),
-        channel: Some("web".into()),
-        lines: vec![
-            NewOrderLine {
-                sku: Some(Arc::from("HB-250")),
-                name: Arc::from("House blend 250 g"),
-                quantity: 1.0,
-                unit_price_cents: cents,
-                total_cents: cents,
-            },
-            NewOrderLine {
-                sku: None,
-                name: Arc::from("Sample"),
-                quantity: 1.0,
-                unit_price_cents: 0,
-                total_cents: 0,
-            },
-        ],
-    }
+    let placed = Utc.with_ymd_and_hms(2025, 3, day, 10, 0, 0).unwrap();
+    let mut order = NewOrder::paid("shop", id, customer, placed, Currency::EUR, cents);
+    order.coupon_code = Some("WELCOME".into());
+    order.channel = Some("web".into());
+    order.lines = vec![
+        NewOrderLine {
+            sku: Some(Arc::from("HB-250")),
+            name: Arc::from("House blend 250 g"),
+            quantity: 1.0,
+            unit_price_cents: cents,
+            total_cents: cents,
+        },
+        NewOrderLine {
+            sku: None,
+            name: Arc::from("Sample"),
+            quantity: 1.0,
+            unit_price_cents: 0,
+            total_cents: 0,
+        },
+    ];
+    order
 }
 
 fn import(store: &mut Store, orders: &[NewOrder]) -> WriteOutcome {

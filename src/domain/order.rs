@@ -96,6 +96,42 @@ pub struct NewOrder {
     pub lines: Vec<NewOrderLine>,
 }
 
+impl NewOrder {
+    /// A paid order of `source` numbered `external_id`, placed by `customer` at
+    /// `placed_utc` (the shop's day is that instant's UTC day) for `gross_cents` in
+    /// `currency`: nothing discounted, refunded, shipped or taxed, and no code, channel or
+    /// lines. Callers set what their order has besides.
+    pub fn paid(
+        source: &str,
+        external_id: &str,
+        customer: CustomerIdentity,
+        placed_utc: DateTime<Utc>,
+        currency: Currency,
+        gross_cents: i64,
+    ) -> NewOrder {
+        NewOrder {
+            source: source.to_owned(),
+            external_id: external_id.to_owned(),
+            alt_external_id: None,
+            customer,
+            placed_utc,
+            local_date: placed_utc.date_naive(),
+            utc_offset_minutes: Some(0),
+            currency,
+            gross_cents,
+            discount_cents: 0,
+            refunded_cents: 0,
+            refunded_utc: None,
+            shipping_cents: 0,
+            tax_cents: 0,
+            coupon_code: None,
+            status: "paid".to_owned(),
+            channel: None,
+            lines: Vec::new(),
+        }
+    }
+}
+
 /// A refund, found in an import, of an order that was not in the same file: applied to the
 /// stored order it names when there is one (as a linked refund entry), else kept as a refund
 /// entry of its own so the customer's totals stay right.

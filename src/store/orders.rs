@@ -1745,7 +1745,7 @@ fn refresh_order_dates(tx: &Transaction<'_>, import_id: ImportId) -> rusqlite::R
 
 #[cfg(test)]
 mod tests {
-    use chrono::{NaiveDate, TimeZone as _, Utc};
+    use chrono::{TimeZone as _, Utc};
 
     use super::*;
     use crate::domain::{Currency, NewOrderLine};
@@ -1757,36 +1757,21 @@ mod tests {
         cents: i64,
         day: u32,
     ) -> NewOrder {
-        NewOrder {
-            source: "test".into(),
-            external_id: id.into(),
-            alt_external_id: None,
-            customer: CustomerIdentity {
-                email: email.map(Into::into),
-                name: name.map(Into::into),
-                ..CustomerIdentity::default()
-            },
-            placed_utc: Utc.with_ymd_and_hms(2025, 3, day, 10, 0, 0).unwrap(),
-            local_date: NaiveDate::from_ymd_opt(2025, 3, day).unwrap(),
-            utc_offset_minutes: Some(0),
-            currency: Currency::EUR,
-            gross_cents: cents,
-            discount_cents: 0,
-            refunded_cents: 0,
-            refunded_utc: None,
-            shipping_cents: 0,
-            tax_cents: 0,
-            coupon_code: None,
-            status: "paid".into(),
-            channel: None,
-            lines: vec![NewOrderLine {
-                sku: Some("SKU1".into()),
-                name: "Coffee beans".into(),
-                quantity: 1.0,
-                unit_price_cents: cents,
-                total_cents: cents,
-            }],
-        }
+        let customer = CustomerIdentity {
+            email: email.map(Into::into),
+            name: name.map(Into::into),
+            ..CustomerIdentity::default()
+        };
+        let placed = Utc.with_ymd_and_hms(2025, 3, day, 10, 0, 0).unwrap();
+        let mut order = NewOrder::paid("test", id, customer, placed, Currency::EUR, cents);
+        order.lines = vec![NewOrderLine {
+            sku: Some("SKU1".into()),
+            name: "Coffee beans".into(),
+            quantity: 1.0,
+            unit_price_cents: cents,
+            total_cents: cents,
+        }];
+        order
     }
 
     fn store() -> (tempfile::TempDir, Store) {

@@ -631,30 +631,16 @@ fn demo_order(
     code: &str,
 ) -> crate::domain::NewOrder {
     let noon = day.and_hms_opt(12, 0, 0).unwrap_or_default().and_utc();
-    crate::domain::NewOrder {
-        source: "demo".into(),
-        external_id: format!("REF{:04}", n + 1),
-        alt_external_id: None,
-        customer: crate::domain::CustomerIdentity {
-            email: Some(email.to_owned()),
-            name: Some(name.to_owned()),
-            ..crate::domain::CustomerIdentity::default()
-        },
-        placed_utc: noon,
-        local_date: day,
-        utc_offset_minutes: Some(0),
-        currency,
-        gross_cents: cents,
-        discount_cents: 0,
-        refunded_cents: 0,
-        refunded_utc: None,
-        shipping_cents: 0,
-        tax_cents: 0,
-        coupon_code: Some(code.to_owned()),
-        status: "paid".into(),
-        channel: Some("web".into()),
-        lines: Vec::new(),
-    }
+    let customer = crate::domain::CustomerIdentity {
+        email: Some(email.to_owned()),
+        name: Some(name.to_owned()),
+        ..crate::domain::CustomerIdentity::default()
+    };
+    let number = format!("REF{:04}", n + 1);
+    let mut order = crate::domain::NewOrder::paid("demo", &number, customer, noon, currency, cents);
+    order.coupon_code = Some(code.to_owned());
+    order.channel = Some("web".into());
+    order
 }
 
 /// Gives two demo customers the same postcode (a shared-address fraud flag).

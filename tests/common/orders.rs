@@ -25,27 +25,8 @@ pub fn who(email: &str, name: &str) -> CustomerIdentity {
 /// Order `id` of source `test`, paid in US dollars by `customer` on `on` (`YYYY-MM-DD`) at
 /// 10:00 UTC: `cents` gross, nothing discounted, refunded, shipped or taxed, no lines.
 pub fn paid_order(id: &str, customer: CustomerIdentity, on: &str, cents: i64) -> NewOrder {
-    let on = day(on);
-    NewOrder {
-        source: "test".into(),
-        external_id: id.into(),
-        alt_external_id: None,
-        customer,
-        placed_utc: Utc.from_utc_datetime(&on.and_hms_opt(10, 0, 0).unwrap()),
-        local_date: on,
-        utc_offset_minutes: Some(0),
-        currency: Currency::USD,
-        gross_cents: cents,
-        discount_cents: 0,
-        refunded_cents: 0,
-        refunded_utc: None,
-        shipping_cents: 0,
-        tax_cents: 0,
-        coupon_code: None,
-        status: "paid".into(),
-        channel: None,
-        lines: Vec::new(),
-    }
+    let placed = Utc.from_utc_datetime(&day(on).and_hms_opt(10, 0, 0).unwrap());
+    NewOrder::paid("test", id, customer, placed, Currency::USD, cents)
 }
 
 /// The customer whose e-mail is `email`, as the store lists them.
