@@ -6,12 +6,15 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 
-use crate::domain::{ImportId, NewOrder};
+use super::Progress;
+use super::valuation::{Computed, ValuationOptions, compute_from, inputs_key, save};
+use crate::domain::{BusinessSettings, Currency, ImportId, NewOrder};
 use crate::import::{
     DateOrder, DecimalSeparator, ImportError, ImportOptions, OrderSink, PresetId, ShopZone,
     StagedImport, Streamed, stage_file, stage_file_streamed,
 };
 use crate::store::orders::{ImportPart, NewImport, WriteError, WriteOutcome};
+use crate::store::scores::PurchaseHistory;
 use crate::store::{Store, StoreError};
 
 /// Why an import did not happen.
@@ -191,13 +194,48 @@ pub fn import_streamed(
     options: ImportOptions,
     progress: &mut dyn FnMut(f32, u64) -> bool,
 ) -> Result<ImportResult, ImportFailure> {
+    import_streamed_as(store, path, options, progress, false).map(|(result, _)| result)
+}
+
+/// [`import_streamed`], then every customer valued and the values saved, as the command
+/// line does after importing one file. Into an empty database the valuation does not wait
+/// for the write: the write hands over the purchases once it has written the last order
+/// (then they are all the database holds), and the customers are valued while it builds
+/// the indexes and commits; the values are saved after the commit. The valuation is
+/// `None` when that could not be done (orders already stored, a refund of an earlier
+/// order, settings the import changed): then value from the store as usual.
+pub fn import_and_value(
+    store: &mut Store,
+    path: &Path,
+    options: ImportOptions,
+    progress: &mut dyn FnMut(f32, u64) -> bool,
+) -> Result<(ImportResult, Option<Computed>), ImportFailure> {
+    import_streamed_as(store, path, options, progress, true)
+}
+
+fn import_streamed_as(
+    store: &mut Store,
+    path: &Path,
+    options: ImportOptions,
+    progress: &mut dyn FnMut(f32, u64) -> bool,
+    value: bool,
+) -> Result<(ImportResult, Option<Computed>), ImportFailure> {
     let options = options_for(store, path, options)?;
+    let settings_before = store.business_settings()?;
     let (parts, arriving) = std::sync::mpsc::sync_channel::<ImportPart>(2);
+    let (purchases_written, purchases) = std::sync::mpsc::sync_channel::<PurchaseHistory>(1);
     let streamed = std::thread::scope(|scope| {
+        let writing = &mut *store;
         let writer = std::thread::Builder::new()
             .name("clv-desk-write".to_owned())
-            .spawn_scoped(scope, || {
-                store.write_import_streamed(&mut arriving.into_iter())
+            .spawn_scoped(scope, move || {
+                // The sender is the thread's: the channel closes when the write ends.
+                let hand_over = purchases_written;
+                writing.write_import_streamed(&mut arriving.into_iter(), &mut |history| {
+                    if value {
+                        let _ = hand_over.try_send(history);
+                    }
+                })
             });
         // Without a second thread, the two-phase way below.
         let writer = writer.ok()?;
@@ -206,49 +244,96 @@ pub fn import_streamed(
             expected_orders: expected_rows(path),
         };
         let mut staged = stage_file_streamed(path, &options, progress, &mut sink);
+        let mut settings_used = settings_before.clone();
         if let (Ok(Streamed::Staged(staged)), Some(parts)) = (&mut staged, &sink.parts) {
             // The orders still held, then the record as complete.
             let tail = std::mem::take(&mut staged.orders);
             if !tail.is_empty() {
                 let _ = parts.send(ImportPart::Orders(tail));
             }
+            let import = import_record(staged);
+            // The first import into an empty database sets its currency (see `write`).
+            if let Some(currency) = import.currency.as_deref().and_then(Currency::parse) {
+                settings_used.currency = currency;
+            }
             let _ = parts.send(ImportPart::End {
-                import: import_record(staged),
+                import,
                 refunds: staged.refunds_for_other_orders.clone(),
             });
         }
         // Closing the channel ends the write: committed after `End`, else rolled back.
         drop(sink);
+        // Gathered only by a write into an empty database, after its last order; the
+        // channel closes without it otherwise.
+        let valued = purchases.recv().ok().and_then(|history| {
+            compute_from(
+                history,
+                &settings_used,
+                String::new(),
+                &ValuationOptions::default(),
+                &Progress::default(),
+                Instant::now(),
+            )
+            .ok()
+            .flatten()
+            .map(|computed| (computed, settings_used))
+        });
         // A panic on the write thread is a bug: it goes on here, as if it happened here.
         let written = writer
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        Some((staged, written))
+        Some((staged, written, valued))
     });
-    let Some((staged, written)) = streamed else {
+    let Some((staged, written, valued)) = streamed else {
         let staged = stage_file(path, &options, progress)?;
-        return write(store, staged, false, &mut |_| true);
+        return write(store, staged, false, &mut |_| true).map(|result| (result, None));
+    };
+    let two_phase = |store: &mut Store, staged| {
+        write(store, staged, false, &mut |_| true).map(|result| (result, None))
     };
     match (staged, written) {
         (Ok(Streamed::Staged(staged)), Ok(Some(outcome))) => {
             refresh_programs(store)?;
-            Ok(ImportResult {
-                staged: *staged,
-                outcome,
-                dry_run: false,
-            })
+            let valued = valued.and_then(|(computed, settings_used)| {
+                save_valued_alongside(store, computed, &settings_used)
+            });
+            Ok((
+                ImportResult {
+                    staged: *staged,
+                    outcome,
+                    dry_run: false,
+                },
+                valued,
+            ))
         }
         // Never begun: the two-phase write decides (and refuses ambiguous dates).
-        (Ok(Streamed::Staged(staged)), Ok(None)) => write(store, *staged, false, &mut |_| true),
+        (Ok(Streamed::Staged(staged)), Ok(None)) => two_phase(store, *staged),
         (Ok(Streamed::Revisited), _) => {
             let staged = stage_file(path, &options, progress)?;
-            write(store, staged, false, &mut |_| true)
+            two_phase(store, staged)
         }
         // The write failed first (the reader then stopped as cancelled): its error tells why.
         (_, Err(WriteError::Store(e))) => Err(ImportFailure::Store(e)),
         (Err(e), _) => Err(e.into()),
         (Ok(Streamed::Staged(_)), Err(WriteError::Cancelled)) => Err(ImportFailure::Cancelled),
     }
+}
+
+/// Saves a valuation made while the import was written, once it is committed, if the
+/// settings it used are the ones stored now; `None` (value from the store instead) if not,
+/// or if the save failed.
+fn save_valued_alongside(
+    store: &mut Store,
+    mut computed: Computed,
+    settings_used: &BusinessSettings,
+) -> Option<Computed> {
+    let settings = store.business_settings().ok()?;
+    if settings != *settings_used {
+        return None;
+    }
+    computed.run.inputs_key = inputs_key(store, &settings).ok()?;
+    let period = ValuationOptions::default().period;
+    save(store, computed, period, &Progress::default()).ok()
 }
 
 /// Hands a streamed staging's settled orders to the write thread.

@@ -156,18 +156,31 @@ pub fn compute(
     let started = Instant::now();
     progress.set(0.02, "Reading orders…");
     let settings = store.business_settings()?;
-    let mut key = inputs_key(store, &settings)?;
+    let key = inputs_key(store, &settings)?;
+    let history = store.purchase_history()?;
+    compute_from(history, &settings, key, options, progress, started)
+}
+
+/// [`compute`] on purchases already in hand: read from the store, or gathered by the import
+/// that wrote them. `key` is [`inputs_key`] for the data and settings they are.
+pub fn compute_from(
+    history: PurchaseHistory,
+    settings: &BusinessSettings,
+    mut key: String,
+    options: &ValuationOptions,
+    progress: &Progress,
+    started: Instant,
+) -> Result<Option<Computed>, ValuationError> {
     if *options != ValuationOptions::default() {
         // Not the app's own valuation: the app will see the difference and value again.
         key.push_str(&format!("; options {options:?}"));
     }
-    let history = store.purchase_history()?;
     let Some(end) = options.end.or(history.last_day) else {
         return Ok(None);
     };
     let mut economics = options
         .economics
-        .unwrap_or_else(|| value_settings(&settings));
+        .unwrap_or_else(|| value_settings(settings));
     economics.period = options.period;
     let input = EngineInput {
         purchases: &history.purchases,
@@ -284,11 +297,21 @@ pub fn value_and_save_with(
     options: &ValuationOptions,
     progress: &Progress,
 ) -> Result<Option<Computed>, ValuationError> {
-    let Some(mut computed) = compute(store, options, progress)? else {
+    let Some(computed) = compute(store, options, progress)? else {
         return Ok(None);
     };
+    save(store, computed, options.period, progress).map(Some)
+}
+
+/// Records a computed valuation: its run and every customer's score, in one transaction.
+pub fn save(
+    store: &mut Store,
+    mut computed: Computed,
+    period: Period,
+    progress: &Progress,
+) -> Result<Computed, ValuationError> {
     let minor = store.business_settings()?.currency.minor_per_major() as f64;
-    let rows = scores(&computed, minor, options.period);
+    let rows = scores(&computed, minor, period);
     let total = rows.len().max(1);
     progress.set(0.8, "Saving customer values…");
     let saving = Instant::now();
@@ -303,7 +326,7 @@ pub fn value_and_save_with(
         return Err(ValuationError::Cancelled);
     }
     computed.run.seconds += saving.elapsed().as_secs_f64();
-    Ok(Some(computed))
+    Ok(computed)
 }
 
 /// "Valued 2,000 customers with BG/NBD: average lifetime value …" for the status line.

@@ -571,6 +571,8 @@ fn import_files(
 ) -> anyhow::Result<()> {
     let mut store = Store::open(db_path)?;
     let mut failed = 0;
+    // The words of a valuation made with the import, when there was one.
+    let mut valued: Option<String> = None;
     for path in paths {
         let file = path.display().to_string();
         let large = std::fs::metadata(path).is_ok_and(|m| m.len() > 8 * 1024 * 1024);
@@ -589,6 +591,15 @@ fn import_files(
         let result = if dry_run {
             app::import::stage(&store, path, options.clone(), &mut progress)
                 .and_then(|staged| app::import::write(&mut store, staged, true, &mut |_| true))
+        } else if paths.len() == 1 {
+            // One file: valued as soon as it can be (while the write finishes, into an
+            // empty database).
+            app::import::import_and_value(&mut store, path, options.clone(), &mut progress).map(
+                |(result, computed)| {
+                    valued = computed.map(|c| app::valuation::result_words(&c));
+                    result
+                },
+            )
         } else {
             app::import::import_streamed(&mut store, path, options.clone(), &mut progress)
         };
@@ -606,7 +617,10 @@ fn import_files(
         }
     }
     if !dry_run && failed < paths.len() {
-        let words = values::value_after_write(&mut store)?;
+        let words = match valued {
+            Some(words) => words,
+            None => values::value_after_write(&mut store)?,
+        };
         if json {
             eprintln!("clv-desk: {words}");
         } else {

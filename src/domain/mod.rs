@@ -12,7 +12,8 @@ pub use money::{
     Currency, Money, format_money, format_money_rounded, group_thousands, share_percent,
 };
 pub use order::{
-    CustomerIdentity, NewOrder, NewOrderLine, Purchase, RefundOfOrder, name_key, normalise_name,
+    CustomerIdentity, NewOrder, NewOrderLine, Purchase, REFUND_STATUS, RefundOfOrder, name_key,
+    normalise_name,
 };
 pub use settings::BusinessSettings;
 

@@ -194,6 +194,9 @@ mod tests {
     }
 }
 
+/// [`NewOrder::status`] of a refund entry: money given back, not a purchase.
+pub const REFUND_STATUS: &str = "refund";
+
 /// One purchase as the CLV models read it: a customer (by index into the caller's list of
 /// customers), the shop's calendar day, and what the customer paid for it after discounts
 /// and refunds. `store::scores` decides which orders are purchases; `clv::summary` reads them.

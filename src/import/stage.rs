@@ -1600,7 +1600,7 @@ impl Parser<'_> {
                 shipping_cents: 0,
                 tax_cents: 0,
                 coupon_code: None,
-                status: "refund".to_owned(),
+                status: crate::domain::REFUND_STATUS.to_owned(),
                 channel: draft.channel,
                 lines: draft.lines,
             });

@@ -22,8 +22,12 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use rusqlite::{OptionalExtension as _, Transaction, params};
 
+use super::scores::{Acquisition, HistoryBuilder, PurchaseHistory, StoredPurchase};
 use super::{Store, StoreError, now_utc};
-use crate::domain::{CustomerIdentity, ImportId, NewOrder, NewOrderLine, RefundOfOrder, name_key};
+use crate::domain::{
+    CustomerId, CustomerIdentity, ImportId, NewOrder, NewOrderLine, REFUND_STATUS, RefundOfOrder,
+    name_key,
+};
 
 /// What is recorded about an import besides its orders.
 #[derive(Clone, Debug, Default)]
@@ -179,6 +183,7 @@ impl Store {
     pub fn write_import_streamed(
         &mut self,
         parts: &mut dyn Iterator<Item = ImportPart>,
+        purchases_written: &mut dyn FnMut(PurchaseHistory),
     ) -> Result<Option<WriteOutcome>, WriteError> {
         let Some(ImportPart::Start {
             import,
@@ -217,7 +222,14 @@ impl Store {
                 .get()
                 .map(|(import, refunds)| (Some(import), refunds.as_slice()))
         };
-        let written = self.write_import_as(&import, plan, &mut orders, &mut end, &mut |_| true);
+        let written = self.write_import_as(
+            &import,
+            plan,
+            &mut orders,
+            &mut end,
+            &mut |_| true,
+            Some(purchases_written),
+        );
         drop(orders);
         // Freeing a large import's orders (every line item's strings) takes a while and
         // nothing waits for it: done on a thread of its own (inline if none can start).
@@ -256,7 +268,7 @@ impl Store {
             dry_run,
         };
         let mut end = || Some((None, refunds));
-        self.write_import_as(import, plan, &mut orders.iter(), &mut end, keep_going)
+        self.write_import_as(import, plan, &mut orders.iter(), &mut end, keep_going, None)
     }
 
     fn write_import_as<'a>(
@@ -266,6 +278,7 @@ impl Store {
         orders: &mut dyn Iterator<Item = &'a NewOrder>,
         end: &mut dyn FnMut() -> Ending<'a>,
         keep_going: &mut dyn FnMut(usize) -> bool,
+        purchases_written: Option<&mut dyn FnMut(PurchaseHistory)>,
     ) -> Result<WriteOutcome, WriteError> {
         let path = self.path().to_path_buf();
         let sql_err = |e| WriteError::Store(StoreError::from_sqlite(&path, e));
@@ -277,7 +290,7 @@ impl Store {
         self.conn_mut()
             .pragma_update(None, "foreign_keys", "OFF")
             .map_err(sql_err)?;
-        let result = self.write_import_tx(import, plan, orders, end, keep_going);
+        let result = self.write_import_tx(import, plan, orders, end, keep_going, purchases_written);
         let restored = self
             .conn_mut()
             .pragma_update(None, "foreign_keys", "ON")
@@ -297,6 +310,7 @@ impl Store {
         orders: &mut dyn Iterator<Item = &'a NewOrder>,
         end: &mut dyn FnMut() -> Ending<'a>,
         keep_going: &mut dyn FnMut(usize) -> bool,
+        purchases_written: Option<&mut dyn FnMut(PurchaseHistory)>,
     ) -> Result<WriteOutcome, WriteError> {
         let dry_run = plan.dry_run;
         let path = self.path().to_path_buf();
@@ -308,6 +322,13 @@ impl Store {
         let had_orders: bool = tx
             .query_row("SELECT EXISTS (SELECT 1 FROM orders)", [], |r| r.get(0))
             .map_err(sql_err)?;
+        // Into an empty database, the orders written are every purchase there will be.
+        let gather_purchases = purchases_written.is_some()
+            && !dry_run
+            && !had_orders
+            && !tx
+                .query_row("SELECT EXISTS (SELECT 1 FROM customers)", [], |r| r.get(0))
+                .map_err(sql_err)?;
         let import_id = insert_import_row(&tx, import).map_err(sql_err)?;
         let bulk = is_bulk_load(&tx, plan.expected_orders).map_err(sql_err)?;
         // A bulk load's pages are copied from the WAL into the database file after the
@@ -337,6 +358,7 @@ impl Store {
             skip_lines: plan.skip_lines,
             dates: None,
             updated_orders: HashSet::default(),
+            written: gather_purchases.then(WrittenPurchases::default),
         };
         if !dry_run {
             writer.dates = Some(OrderDates {
@@ -366,6 +388,12 @@ impl Store {
             return Err(WriteError::Cancelled);
         };
         let total = written + refunds.len();
+        // Refunds of earlier orders change stored orders: then the purchases are read back.
+        if let (Some(gathered), Some(hand_over), true) =
+            (writer.written.take(), purchases_written, refunds.is_empty())
+        {
+            hand_over(gathered.history());
+        }
         writer.flush_orders().map_err(sql_err)?;
         // Rebuilt (by sorting, much faster than row by row) before anything below queries
         // them: the orders' before the refunds are looked up, the customers' once the last
@@ -756,7 +784,7 @@ impl KeyIndex {
 /// A multi-row `INSERT`: its text for any number of rows, and the statement for a full
 /// batch, prepared once per import on first use (the statement cache would hash and copy
 /// the text on every use).
-struct MultiInsert<'t> {
+pub(super) struct MultiInsert<'t> {
     /// `INSERT INTO t (a, b) VALUES `
     head: &'static str,
     /// `(?, ?)`
@@ -767,7 +795,7 @@ struct MultiInsert<'t> {
 }
 
 impl<'t> MultiInsert<'t> {
-    const fn new(head: &'static str, row: &'static str, rows: usize) -> MultiInsert<'t> {
+    pub(super) const fn new(head: &'static str, row: &'static str, rows: usize) -> MultiInsert<'t> {
         MultiInsert {
             head,
             row,
@@ -796,10 +824,22 @@ impl<'t> MultiInsert<'t> {
         pending: &mut Vec<T>,
         bind: impl Fn(&mut rusqlite::Statement<'_>, usize, &T) -> rusqlite::Result<()>,
     ) -> rusqlite::Result<()> {
-        for chunk in pending.chunks(self.rows) {
+        self.run_all(tx, pending, bind)?;
+        pending.clear();
+        Ok(())
+    }
+
+    /// Inserts `items` in full batches and one last partial one, binding each item's
+    /// values with `bind` from the given parameter index on.
+    pub(super) fn run_all<T>(
+        &mut self,
+        tx: &'t Transaction<'_>,
+        items: &[T],
+        bind: impl Fn(&mut rusqlite::Statement<'_>, usize, &T) -> rusqlite::Result<()>,
+    ) -> rusqlite::Result<()> {
+        for chunk in items.chunks(self.rows) {
             self.run_chunk(tx, chunk, &bind)?;
         }
-        pending.clear();
         Ok(())
     }
 
@@ -1082,6 +1122,52 @@ struct Writer<'t, 'c, 'a> {
     dates: Option<OrderDates>,
     /// Stored orders this import updated.
     updated_orders: HashSet<i64>,
+    /// The purchases written, gathered when the database held no customers and no orders
+    /// before; `None` then once an order was written twice or a refund linked.
+    written: Option<WrittenPurchases<'a>>,
+}
+
+/// The customers and orders an import into an empty database creates, gathered as it
+/// writes them: after its last order they are everything the database holds, so the
+/// purchases need not be read back.
+#[derive(Default)]
+struct WrittenPurchases<'a> {
+    /// Customers created, in id order.
+    customers: Vec<CustomerId>,
+    /// Orders created with a customer, in id order.
+    orders: Vec<(CustomerId, &'a NewOrder)>,
+}
+
+impl WrittenPurchases<'_> {
+    /// What [`Store::purchase_history`] will read once the import is committed.
+    fn history(&self) -> PurchaseHistory {
+        let mut history = HistoryBuilder::new(self.customers.clone());
+        for (customer, order) in &self.orders {
+            if order.status == REFUND_STATUS {
+                continue;
+            }
+            let stored = StoredPurchase {
+                customer: *customer,
+                day: Some(order.local_date),
+                value_cents: order.net_cents(),
+                refunded: order.refunded_cents > 0,
+                placed_utc: order.placed_utc.timestamp(),
+            };
+            if let Some(first) = history.add(&stored) {
+                *first = Acquisition {
+                    first_placed_utc: stored.placed_utc,
+                    channel: order.channel.as_deref().unwrap_or(&order.source).to_owned(),
+                    coupon: order
+                        .coupon_code
+                        .as_deref()
+                        .filter(|c| !c.trim().is_empty())
+                        .map(str::to_owned),
+                    source: order.source.clone(),
+                };
+            }
+        }
+        history.finish()
+    }
 }
 
 impl<'a> Writer<'_, '_, 'a> {
@@ -1112,6 +1198,14 @@ impl<'a> Writer<'_, '_, 'a> {
         {
             dates.add(customer, order.placed_utc.timestamp());
         }
+        match (&upsert.1, customer_id, &mut self.written) {
+            (Upsert::Created, Some(customer), Some(written)) => {
+                written.orders.push((CustomerId(customer), order));
+            }
+            (Upsert::Created, None, _) | (_, _, None) => {}
+            // An order written twice: what it finally holds is read back.
+            _ => self.written = None,
+        }
         match upsert {
             (id, Upsert::Created) => {
                 self.outcome.orders_created += 1;
@@ -1129,6 +1223,7 @@ impl<'a> Writer<'_, '_, 'a> {
     /// A refund of an order from an earlier import: stored as a refund entry linked to it
     /// (under its customer when the refund row names nobody), or unlinked if it is unknown.
     fn refund(&mut self, refund: &'a RefundOfOrder) -> rusqlite::Result<()> {
+        self.written = None;
         // An earlier refund entry of this import may be the order refunded.
         self.flush_orders()?;
         let target: Option<(i64, Option<i64>)> = self
@@ -1209,6 +1304,9 @@ impl<'a> Writer<'_, '_, 'a> {
                 self.outcome.customers_created += 1;
                 let id = Batches::next(&mut self.batches.next_customer_id)?;
                 self.batches.customers.push((id, who, now_utc()));
+                if let Some(written) = &mut self.written {
+                    written.customers.push(CustomerId(id));
+                }
                 self.created_contacts.insert(id, ContactGaps::of_new(who));
                 id
             }

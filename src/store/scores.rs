@@ -20,6 +20,7 @@
 use chrono::NaiveDate;
 use rusqlite::{OptionalExtension as _, params};
 
+use super::orders::MultiInsert;
 use super::{Store, StoreError, now_utc};
 use crate::domain::{CustomerId, Purchase};
 
@@ -29,17 +30,8 @@ pub const KEPT_RUNS: i64 = 3;
 /// Score rows written per INSERT statement.
 const SCORE_ROWS_PER_INSERT: usize = 64;
 
-/// `INSERT INTO customer_scores … VALUES (…), (…)` for `rows` rows of 16 values.
-fn score_insert_sql(rows: usize) -> String {
-    let row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-    format!(
-        "INSERT INTO customer_scores (run_id, customer_id, frequency, recency, t,
-             monetary_cents, p_alive, expected_purchases, expected_spend_cents,
-             clv_cents, clv_low_cents, clv_high_cents, r_score, f_score, m_score, segment)
-         VALUES {}",
-        vec![row; rows].join(", ")
-    )
-}
+/// Scores saved between two calls of the save's `keep_going`.
+const SCORES_PER_PROGRESS: usize = 4096;
 
 /// Every purchase of every customer, as the CLV engine reads them.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -76,6 +68,67 @@ impl Default for Acquisition {
             source: String::new(),
             coupon: None,
         }
+    }
+}
+
+/// One stored order, as far as the purchase rules look at it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct StoredPurchase {
+    /// Its customer (the survivor, for a merged customer).
+    pub(crate) customer: CustomerId,
+    /// The shop's calendar day of the order; `None` when unreadable (left out).
+    pub(crate) day: Option<NaiveDate>,
+    /// Its value after every refund, in minor units.
+    pub(crate) value_cents: i64,
+    /// Whether any refund touched it.
+    pub(crate) refunded: bool,
+    /// When it was placed (seconds since the epoch, UTC).
+    pub(crate) placed_utc: i64,
+}
+
+/// Builds a [`PurchaseHistory`] order by order with the rules of the module documentation
+/// (refund entries are left out by the caller): one place for them, whether the orders are
+/// read back from the table ([`Store::purchase_history`]) or gathered by the import that
+/// writes them into an empty database.
+pub(crate) struct HistoryBuilder {
+    history: PurchaseHistory,
+}
+
+impl HistoryBuilder {
+    /// A history of the customers `customer_ids` (ascending), with no purchases yet.
+    pub(crate) fn new(customer_ids: Vec<CustomerId>) -> HistoryBuilder {
+        HistoryBuilder {
+            history: PurchaseHistory {
+                acquisition: vec![Acquisition::default(); customer_ids.len()],
+                customer_ids,
+                purchases: Vec::new(),
+                last_day: None,
+            },
+        }
+    }
+
+    /// Counts `order` if it is a purchase; when it is its customer's earliest so far, the
+    /// customer's acquisition for the caller to fill in.
+    pub(crate) fn add(&mut self, order: &StoredPurchase) -> Option<&mut Acquisition> {
+        let history = &mut self.history;
+        if order.refunded && order.value_cents <= 0 {
+            return None;
+        }
+        let day = order.day?;
+        let index = history.customer_ids.binary_search(&order.customer).ok()?;
+        history.last_day = history.last_day.max(Some(day));
+        history.purchases.push(Purchase {
+            customer: index,
+            day,
+            value_cents: order.value_cents,
+        });
+        let first = &mut history.acquisition[index];
+        (order.placed_utc < first.first_placed_utc).then_some(first)
+    }
+
+    /// The history built.
+    pub(crate) fn finish(self) -> PurchaseHistory {
+        self.history
     }
 }
 
@@ -248,61 +301,31 @@ impl Store {
         };
         let mut stmt = conn.prepare(sql).map_err(err)?;
         let mut rows = stmt.query([]).map_err(err)?;
-        let mut purchases = Vec::new();
-        let mut last_day: Option<NaiveDate> = None;
-        let mut acquisition = vec![Acquisition::default(); customer_ids.len()];
+        let mut history = HistoryBuilder::new(customer_ids);
         while let Some(row) = rows.next().map_err(err)? {
             let order_id: i64 = row.get(0).map_err(err)?;
             let customer: i64 = row.get(1).map_err(err)?;
             let refund = refunds.get(&order_id).copied();
-            let value_cents = row.get::<_, i64>(3).map_err(err)? + refund.unwrap_or(0);
-            let refunded = row.get::<_, i64>(4).map_err(err)? > 0 || refund.is_some();
-            if refunded && value_cents <= 0 {
-                continue;
-            }
-            let day = row
-                .get_ref(2)
-                .map_err(err)?
-                .as_str()
-                .ok()
-                .and_then(parse_day);
-            let Some(day) = day else {
-                continue;
+            let text = |i: usize| -> Result<Option<&str>, StoreError> {
+                Ok(row.get_ref(i).map_err(err)?.as_str_or_null().ok().flatten())
             };
-            let Ok(index) = customer_ids.binary_search(&CustomerId(customer)) else {
-                continue;
+            let order = StoredPurchase {
+                customer: CustomerId(customer),
+                day: text(2)?.and_then(parse_day),
+                value_cents: row.get::<_, i64>(3).map_err(err)? + refund.unwrap_or(0),
+                refunded: row.get::<_, i64>(4).map_err(err)? > 0 || refund.is_some(),
+                placed_utc: row.get(5).map_err(err)?,
             };
-            last_day = last_day.max(Some(day));
-            let placed: i64 = row.get(5).map_err(err)?;
-            if placed < acquisition[index].first_placed_utc {
-                let text = |i: usize| -> Result<Option<String>, StoreError> {
-                    Ok(row
-                        .get_ref(i)
-                        .map_err(err)?
-                        .as_str_or_null()
-                        .ok()
-                        .flatten()
-                        .map(str::to_owned))
-                };
-                acquisition[index] = Acquisition {
-                    first_placed_utc: placed,
-                    channel: text(6)?.unwrap_or_default(),
-                    coupon: text(7)?.filter(|c| !c.trim().is_empty()),
-                    source: text(8)?.unwrap_or_default(),
+            if let Some(first) = history.add(&order) {
+                *first = Acquisition {
+                    first_placed_utc: order.placed_utc,
+                    channel: text(6)?.unwrap_or_default().to_owned(),
+                    coupon: text(7)?.filter(|c| !c.trim().is_empty()).map(str::to_owned),
+                    source: text(8)?.unwrap_or_default().to_owned(),
                 };
             }
-            purchases.push(Purchase {
-                customer: index,
-                day,
-                value_cents,
-            });
         }
-        Ok(PurchaseHistory {
-            customer_ids,
-            purchases,
-            last_day,
-            acquisition,
-        })
+        Ok(history.finish())
     }
 
     /// Records `run` with its `scores` in one transaction and makes it the current run;
@@ -350,43 +373,39 @@ impl Store {
         .map_err(err)?;
         let run_id = tx.last_insert_rowid();
         // Many rows per statement: a quarter of the statement overhead of one per row.
-        for (chunk_index, chunk) in scores.chunks(SCORE_ROWS_PER_INSERT).enumerate() {
-            let done = chunk_index * SCORE_ROWS_PER_INSERT;
-            if done % 4096 < SCORE_ROWS_PER_INSERT && !keep_going(done) {
+        let mut insert = MultiInsert::new(
+            "INSERT INTO customer_scores (run_id, customer_id, frequency, recency, t,
+                 monetary_cents, p_alive, expected_purchases, expected_spend_cents,
+                 clv_cents, clv_low_cents, clv_high_cents, r_score, f_score, m_score, segment)
+             VALUES ",
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            SCORE_ROWS_PER_INSERT,
+        );
+        let finite = |v: Option<f64>| v.filter(|v| v.is_finite());
+        for (chunk_index, chunk) in scores.chunks(SCORES_PER_PROGRESS).enumerate() {
+            if !keep_going(chunk_index * SCORES_PER_PROGRESS) {
                 return Ok(None);
             }
-            let mut insert = tx
-                .prepare_cached(&score_insert_sql(chunk.len()))
-                .map_err(err)?;
-            let finite = |v: Option<f64>| v.filter(|v| v.is_finite());
-            let mut values: Vec<rusqlite::types::Value> = Vec::with_capacity(chunk.len() * 16);
-            for s in chunk {
-                values.extend([
-                    run_id.into(),
-                    s.customer_id.0.into(),
-                    i64::from(s.frequency).into(),
-                    s.recency.into(),
-                    s.t.into(),
-                    s.monetary_cents.into(),
-                    finite(s.p_alive).into(),
-                    finite(s.expected_purchases).into(),
-                    finite(s.expected_spend_cents).into(),
-                    (if s.clv_cents.is_finite() {
-                        s.clv_cents
-                    } else {
-                        0.0
-                    })
-                    .into(),
-                    finite(s.clv_low_cents).into(),
-                    finite(s.clv_high_cents).into(),
-                    s.rfm.map(|(scores, _)| i64::from(scores[0])).into(),
-                    s.rfm.map(|(scores, _)| i64::from(scores[1])).into(),
-                    s.rfm.map(|(scores, _)| i64::from(scores[2])).into(),
-                    s.rfm.map(|(_, segment)| segment.to_owned()).into(),
-                ]);
-            }
             insert
-                .execute(rusqlite::params_from_iter(values))
+                .run_all(&tx, chunk, |stmt, i, s| {
+                    let rfm = |k: usize| s.rfm.map(|(scores, _)| i64::from(scores[k]));
+                    stmt.raw_bind_parameter(i, run_id)?;
+                    stmt.raw_bind_parameter(i + 1, s.customer_id.0)?;
+                    stmt.raw_bind_parameter(i + 2, i64::from(s.frequency))?;
+                    stmt.raw_bind_parameter(i + 3, s.recency)?;
+                    stmt.raw_bind_parameter(i + 4, s.t)?;
+                    stmt.raw_bind_parameter(i + 5, s.monetary_cents)?;
+                    stmt.raw_bind_parameter(i + 6, finite(s.p_alive))?;
+                    stmt.raw_bind_parameter(i + 7, finite(s.expected_purchases))?;
+                    stmt.raw_bind_parameter(i + 8, finite(s.expected_spend_cents))?;
+                    stmt.raw_bind_parameter(i + 9, finite(Some(s.clv_cents)).unwrap_or(0.0))?;
+                    stmt.raw_bind_parameter(i + 10, finite(s.clv_low_cents))?;
+                    stmt.raw_bind_parameter(i + 11, finite(s.clv_high_cents))?;
+                    stmt.raw_bind_parameter(i + 12, rfm(0))?;
+                    stmt.raw_bind_parameter(i + 13, rfm(1))?;
+                    stmt.raw_bind_parameter(i + 14, rfm(2))?;
+                    stmt.raw_bind_parameter(i + 15, s.rfm.map(|(_, segment)| segment))
+                })
                 .map_err(err)?;
         }
         tx.execute(
@@ -395,6 +414,7 @@ impl Store {
             [KEPT_RUNS],
         )
         .map_err(err)?;
+        drop(insert);
         tx.commit().map_err(err)?;
         Ok(Some(run_id))
     }
