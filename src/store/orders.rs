@@ -1141,7 +1141,7 @@ struct WrittenPurchases<'a> {
 impl WrittenPurchases<'_> {
     /// What [`Store::purchase_history`] will read once the import is committed.
     fn history(&self) -> PurchaseHistory {
-        let mut history = HistoryBuilder::new(self.customers.clone());
+        let mut history = HistoryBuilder::new(self.customers.clone(), self.orders.len());
         for (customer, order) in &self.orders {
             if order.status == REFUND_STATUS {
                 continue;

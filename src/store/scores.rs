@@ -95,13 +95,14 @@ pub(crate) struct HistoryBuilder {
 }
 
 impl HistoryBuilder {
-    /// A history of the customers `customer_ids` (ascending), with no purchases yet.
-    pub(crate) fn new(customer_ids: Vec<CustomerId>) -> HistoryBuilder {
+    /// A history of the customers `customer_ids` (ascending), with no purchases yet and
+    /// room for `orders` of them.
+    pub(crate) fn new(customer_ids: Vec<CustomerId>, orders: usize) -> HistoryBuilder {
         HistoryBuilder {
             history: PurchaseHistory {
                 acquisition: vec![Acquisition::default(); customer_ids.len()],
                 customer_ids,
-                purchases: Vec::new(),
+                purchases: Vec::with_capacity(orders),
                 last_day: None,
             },
         }
@@ -301,7 +302,7 @@ impl Store {
         };
         let mut stmt = conn.prepare(sql).map_err(err)?;
         let mut rows = stmt.query([]).map_err(err)?;
-        let mut history = HistoryBuilder::new(customer_ids);
+        let mut history = HistoryBuilder::new(customer_ids, 0);
         while let Some(row) = rows.next().map_err(err)? {
             let order_id: i64 = row.get(0).map_err(err)?;
             let customer: i64 = row.get(1).map_err(err)?;
