@@ -7,6 +7,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
@@ -20,23 +22,12 @@ use clv_desk::store::Store;
 use clv_desk::store::orders::{ImportPart, NewImport};
 use clv_desk::store::scores::PurchaseHistory;
 
-/// Every platform fixture file (those with an `.expected.json`).
+/// Every platform fixture file.
 fn fixture_files() -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut dirs = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/import")];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if let Some(name) = path.to_str().and_then(|p| p.strip_suffix(".expected.json"))
-            {
-                files.push(PathBuf::from(name));
-            }
-        }
-    }
-    files.sort();
-    files
+    common::fixtures::import_fixtures()
+        .into_iter()
+        .map(|(file, _)| file)
+        .collect()
 }
 
 /// Streams `orders` into `store` as one import; what the write handed over, if anything.

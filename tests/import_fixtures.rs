@@ -5,6 +5,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use chrono_tz::Tz;
@@ -21,23 +23,13 @@ fn fixtures_dir() -> PathBuf {
 
 /// Every `(data file, expected json)` pair.
 fn fixtures() -> Vec<(PathBuf, Value)> {
-    let mut out = Vec::new();
-    let mut dirs = vec![fixtures_dir()];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if let Some(name) = path.to_str().and_then(|p| p.strip_suffix(".expected.json"))
-            {
-                let expected: Value =
-                    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-                out.push((PathBuf::from(name), expected));
-            }
-        }
-    }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    out
+    common::fixtures::import_fixtures()
+        .into_iter()
+        .map(|(file, expected)| {
+            let expected = std::fs::read_to_string(&expected).unwrap();
+            (file, serde_json::from_str(&expected).unwrap())
+        })
+        .collect()
 }
 
 fn options() -> ImportOptions {

@@ -5,6 +5,7 @@
 #![allow(dead_code, clippy::expect_used)] // shared by several test binaries; a panic is the failure report
 
 pub mod db;
+pub mod fixtures;
 pub mod orders;
 pub mod ui;
 
