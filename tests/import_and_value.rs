@@ -49,9 +49,10 @@ fn write_gathering(
     ];
     let mut handed = None;
     let written = store
-        .write_import_streamed(&mut parts.into_iter(), &mut |history| {
-            handed = Some(history)
-        })
+        .write_import_streamed(
+            &mut parts.into_iter(),
+            Some(&mut |history| handed = Some(history)),
+        )
         .unwrap();
     assert!(written.is_some(), "the write committed");
     handed

@@ -231,11 +231,12 @@ fn import_streamed_as(
             .spawn_scoped(scope, move || {
                 // The sender is the thread's: the channel closes when the write ends.
                 let hand_over = purchases_written;
-                writing.write_import_streamed(&mut arriving.into_iter(), &mut |history| {
-                    if value {
-                        let _ = hand_over.try_send(history);
-                    }
-                })
+                let mut send = |history| {
+                    let _ = hand_over.try_send(history);
+                };
+                let purchases_written: Option<&mut dyn FnMut(PurchaseHistory)> =
+                    if value { Some(&mut send) } else { None };
+                writing.write_import_streamed(&mut arriving.into_iter(), purchases_written)
             });
         // Without a second thread, the two-phase way below.
         let writer = writer.ok()?;

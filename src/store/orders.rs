@@ -180,10 +180,16 @@ impl Store {
     /// [`ImportPart::End`]. Parts that stop before `End` (the reader failed, was cancelled
     /// or chose to start over) roll everything back: [`WriteError::Cancelled`]. Returns
     /// `None` when the parts stop before [`ImportPart::Start`]: nothing was begun.
+    ///
+    /// Given `purchases_written`, a write into a database that held no customers and no
+    /// orders calls it once it has written the last order, with the purchases it wrote:
+    /// what [`Store::purchase_history`] reads after the commit, for a valuation that need
+    /// not wait for it. Only a committed write makes them true. Not called when the
+    /// database held orders, or the import refunds orders of earlier imports.
     pub fn write_import_streamed(
         &mut self,
         parts: &mut dyn Iterator<Item = ImportPart>,
-        purchases_written: &mut dyn FnMut(PurchaseHistory),
+        purchases_written: Option<&mut dyn FnMut(PurchaseHistory)>,
     ) -> Result<Option<WriteOutcome>, WriteError> {
         let Some(ImportPart::Start {
             import,
@@ -228,7 +234,7 @@ impl Store {
             &mut orders,
             &mut end,
             &mut |_| true,
-            Some(purchases_written),
+            purchases_written,
         );
         drop(orders);
         // Freeing a large import's orders (every line item's strings) takes a while and

@@ -1074,9 +1074,13 @@ fn rewarded_in_period(days: &RewardDays, referrer: CustomerId, on: NaiveDate, pe
 
 /// Evaluates every referral inside `conn`'s transaction.
 fn evaluate_in(conn: &Connection, today: NaiveDate) -> rusqlite::Result<EvaluationOutcome> {
+    let stored = read_stored(conn)?;
+    if stored.is_empty() {
+        // Nothing to judge (and no look at every order for the last day known).
+        return Ok(EvaluationOutcome::default());
+    }
     let rules = read_rules(conn)?;
     let known = known_until(conn, today)?;
-    let stored = read_stored(conn)?;
     let dated: Vec<DatedReferral> = stored
         .iter()
         .map(|s| DatedReferral {
