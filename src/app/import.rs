@@ -203,7 +203,8 @@ pub fn import_streamed(
 /// (then they are all the database holds), and the customers are valued while it builds
 /// the indexes and commits; the values are saved after the commit. The valuation is
 /// `None` when that could not be done (orders already stored, a refund of an earlier
-/// order, settings the import changed): then value from the store as usual.
+/// order, settings the import changed, a file of more than 250,000 rows): then value from
+/// the store as usual.
 pub fn import_and_value(
     store: &mut Store,
     path: &Path,
@@ -213,6 +214,10 @@ pub fn import_and_value(
     import_streamed_as(store, path, options, progress, true)
 }
 
+/// Files of more rows than this are valued after their write, once its orders are freed:
+/// a million-line export's orders and its valuation at once would pass 300 MB.
+const VALUE_ALONGSIDE_MAX_ROWS: usize = 250_000;
+
 fn import_streamed_as(
     store: &mut Store,
     path: &Path,
@@ -221,6 +226,9 @@ fn import_streamed_as(
     value: bool,
 ) -> Result<(ImportResult, Option<Computed>), ImportFailure> {
     let options = options_for(store, path, options)?;
+    let expected = expected_rows(path);
+    // Valuing alongside keeps the import's orders and the valuation in memory at once.
+    let value = value && expected <= VALUE_ALONGSIDE_MAX_ROWS;
     let settings_before = store.business_settings()?;
     let (parts, arriving) = std::sync::mpsc::sync_channel::<ImportPart>(2);
     let (purchases_written, purchases) = std::sync::mpsc::sync_channel::<PurchaseHistory>(1);
@@ -242,7 +250,7 @@ fn import_streamed_as(
         let writer = writer.ok()?;
         let mut sink = WriteSink {
             parts: Some(parts),
-            expected_orders: expected_rows(path),
+            expected_orders: expected,
         };
         let mut staged = stage_file_streamed(path, &options, progress, &mut sink);
         let mut settings_used = settings_before.clone();
