@@ -30,22 +30,30 @@ fn main() {
 
 /// Sets `CLV_DESK_GIT_COMMIT` to the short commit hash, or "unknown" outside a git checkout.
 fn emit_git_commit(manifest_dir: &Path) {
-    let git_dir = manifest_dir.join(".git");
-    if git_dir.exists() {
-        // Re-run when HEAD moves (checkout) or the current branch gets a new commit.
-        println!("cargo:rerun-if-changed={}", git_dir.join("HEAD").display());
+    let dot_git = manifest_dir.join(".git");
+    // In a worktree `.git` is a file naming the worktree's own git folder.
+    let git_dir = std::fs::read_to_string(&dot_git)
+        .ok()
+        .and_then(|text| {
+            text.strip_prefix("gitdir:")
+                .map(|d| manifest_dir.join(d.trim()))
+        })
+        .unwrap_or(dot_git);
+    if git_dir.is_dir() {
+        // Re-run when HEAD moves (checkout) or a commit is made: HEAD, its reflog (appended
+        // at every commit and checkout), the branch's loose ref and the packed refs. Only
+        // files that exist are named: Cargo counts a missing one as changed on every build,
+        // which recompiled the crate each time (`.git/packed-refs` is often absent).
+        let mut watched = vec![git_dir.join("HEAD"), git_dir.join("logs").join("HEAD")];
         if let Ok(head) = std::fs::read_to_string(git_dir.join("HEAD"))
             && let Some(reference) = head.strip_prefix("ref: ")
         {
-            println!(
-                "cargo:rerun-if-changed={}",
-                git_dir.join(reference.trim()).display()
-            );
+            watched.push(git_dir.join(reference.trim()));
         }
-        println!(
-            "cargo:rerun-if-changed={}",
-            git_dir.join("packed-refs").display()
-        );
+        watched.push(git_dir.join("packed-refs"));
+        for path in watched.iter().filter(|p| p.is_file()) {
+            println!("cargo:rerun-if-changed={}", path.display());
+        }
     }
     let commit = Command::new("git")
         .args(["rev-parse", "--short=12", "HEAD"])
