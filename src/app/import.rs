@@ -261,7 +261,8 @@ fn import_streamed_as(
                 let _ = parts.send(ImportPart::Orders(tail));
             }
             let import = import_record(staged);
-            // The first import into an empty database sets its currency (see `write`).
+            // The first import into an empty database sets the shop's currency to its own
+            // (as `Store::write_import` does).
             if let Some(currency) = import.currency.as_deref().and_then(Currency::parse) {
                 settings_used.currency = currency;
             }
@@ -272,21 +273,7 @@ fn import_streamed_as(
         }
         // Closing the channel ends the write: committed after `End`, else rolled back.
         drop(sink);
-        // Gathered only by a write into an empty database, after its last order; the
-        // channel closes without it otherwise.
-        let valued = purchases.recv().ok().and_then(|history| {
-            compute_from(
-                history,
-                &settings_used,
-                String::new(),
-                &ValuationOptions::default(),
-                &Progress::default(),
-                Instant::now(),
-            )
-            .ok()
-            .flatten()
-            .map(|computed| (computed, settings_used))
-        });
+        let valued = value_handed_over(&purchases, settings_used);
         // A panic on the write thread is a bug: it goes on here, as if it happened here.
         let written = writer
             .join()
@@ -326,6 +313,27 @@ fn import_streamed_as(
         (Err(e), _) => Err(e.into()),
         (Ok(Streamed::Staged(_)), Err(WriteError::Cancelled)) => Err(ImportFailure::Cancelled),
     }
+}
+
+/// The valuation of the purchases the write hands over, with the settings it used. Only a
+/// write into an empty database hands them over (after its last order); otherwise the
+/// channel closes without them when the write ends, and there is none.
+fn value_handed_over(
+    purchases: &std::sync::mpsc::Receiver<PurchaseHistory>,
+    settings: BusinessSettings,
+) -> Option<(Computed, BusinessSettings)> {
+    let history = purchases.recv().ok()?;
+    // The inputs key is known only after the commit (`save_valued_alongside` sets it).
+    let computed = compute_from(
+        history,
+        &settings,
+        String::new(),
+        &ValuationOptions::default(),
+        &Progress::default(),
+        Instant::now(),
+    )
+    .ok()??;
+    Some((computed, settings))
 }
 
 /// Saves a valuation made while the import was written, once it is committed, if the

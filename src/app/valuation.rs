@@ -162,7 +162,9 @@ pub fn compute(
 }
 
 /// [`compute`] on purchases already in hand: read from the store, or gathered by the import
-/// that wrote them. `key` is [`inputs_key`] for the data and settings they are.
+/// that wrote them. `key` is [`inputs_key`] for the data and settings they are (empty when
+/// the caller sets `run.inputs_key` itself before saving, as an import not yet committed
+/// must).
 pub fn compute_from(
     history: PurchaseHistory,
     settings: &BusinessSettings,
