@@ -128,6 +128,9 @@ struct WritePlan<'a> {
     /// A dry run whose line items cannot fail: they are not written.
     skip_lines: bool,
     dry_run: bool,
+    /// Called with the purchases written, if the database was empty (see
+    /// [`Store::write_import_streamed`]).
+    purchases_written: Option<&'a mut dyn FnMut(PurchaseHistory)>,
 }
 
 /// What a write asks for once it has written every order: the complete record (a
@@ -222,20 +225,15 @@ impl Store {
             expected_orders,
             skip_lines: false,
             dry_run: false,
+            // Reborrowed for as long as the orders are: the plan lives no longer than they.
+            purchases_written: purchases_written.map(|f| f as &mut dyn FnMut(PurchaseHistory)),
         };
         let mut end = || {
             ended
                 .get()
                 .map(|(import, refunds)| (Some(import), refunds.as_slice()))
         };
-        let written = self.write_import_as(
-            &import,
-            plan,
-            &mut orders,
-            &mut end,
-            &mut |_| true,
-            purchases_written,
-        );
+        let written = self.write_import_as(&import, plan, &mut orders, &mut end, &mut |_| true);
         drop(orders);
         // Freeing a large import's orders (every line item's strings) takes a while and
         // nothing waits for it: done on a thread of its own (inline if none can start).
@@ -272,9 +270,10 @@ impl Store {
                     .flat_map(|o| &o.lines)
                     .any(|l| l.quantity.is_nan()),
             dry_run,
+            purchases_written: None,
         };
         let mut end = || Some((None, refunds));
-        self.write_import_as(import, plan, &mut orders.iter(), &mut end, keep_going, None)
+        self.write_import_as(import, plan, &mut orders.iter(), &mut end, keep_going)
     }
 
     fn write_import_as<'a>(
@@ -284,7 +283,6 @@ impl Store {
         orders: &mut dyn Iterator<Item = &'a NewOrder>,
         end: &mut dyn FnMut() -> Ending<'a>,
         keep_going: &mut dyn FnMut(usize) -> bool,
-        purchases_written: Option<&mut dyn FnMut(PurchaseHistory)>,
     ) -> Result<WriteOutcome, WriteError> {
         let path = self.path().to_path_buf();
         let sql_err = |e| WriteError::Store(StoreError::from_sqlite(&path, e));
@@ -296,7 +294,7 @@ impl Store {
         self.conn_mut()
             .pragma_update(None, "foreign_keys", "OFF")
             .map_err(sql_err)?;
-        let result = self.write_import_tx(import, plan, orders, end, keep_going, purchases_written);
+        let result = self.write_import_tx(import, plan, orders, end, keep_going);
         let restored = self
             .conn_mut()
             .pragma_update(None, "foreign_keys", "ON")
@@ -316,7 +314,6 @@ impl Store {
         orders: &mut dyn Iterator<Item = &'a NewOrder>,
         end: &mut dyn FnMut() -> Ending<'a>,
         keep_going: &mut dyn FnMut(usize) -> bool,
-        purchases_written: Option<&mut dyn FnMut(PurchaseHistory)>,
     ) -> Result<WriteOutcome, WriteError> {
         let dry_run = plan.dry_run;
         let path = self.path().to_path_buf();
@@ -329,7 +326,7 @@ impl Store {
             .query_row("SELECT EXISTS (SELECT 1 FROM orders)", [], |r| r.get(0))
             .map_err(sql_err)?;
         // Into an empty database, the orders written are every purchase there will be.
-        let gather_purchases = purchases_written.is_some()
+        let gather_purchases = plan.purchases_written.is_some()
             && !dry_run
             && !had_orders
             && !tx
@@ -395,9 +392,11 @@ impl Store {
         };
         let total = written + refunds.len();
         // Refunds of earlier orders change stored orders: then the purchases are read back.
-        if let (Some(gathered), Some(hand_over), true) =
-            (writer.written.take(), purchases_written, refunds.is_empty())
-        {
+        if let (Some(gathered), Some(hand_over), true) = (
+            writer.written.take(),
+            plan.purchases_written,
+            refunds.is_empty(),
+        ) {
             hand_over(gathered.history());
         }
         writer.flush_orders().map_err(sql_err)?;
@@ -1146,14 +1145,14 @@ struct WrittenPurchases<'a> {
 
 impl WrittenPurchases<'_> {
     /// What [`Store::purchase_history`] will read once the import is committed.
-    fn history(&self) -> PurchaseHistory {
-        let mut history = HistoryBuilder::new(self.customers.clone(), self.orders.len());
-        for (customer, order) in &self.orders {
+    fn history(self) -> PurchaseHistory {
+        let mut history = HistoryBuilder::new(self.customers, self.orders.len());
+        for (customer, order) in self.orders {
             if order.status == REFUND_STATUS {
                 continue;
             }
             let stored = StoredPurchase {
-                customer: *customer,
+                customer,
                 day: Some(order.local_date),
                 value_cents: order.net_cents(),
                 refunded: order.refunded_cents > 0,
