@@ -3,11 +3,11 @@
 //! purchases per period, actual and predicted), the mean absolute error per customer and
 //! the total error.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use super::fit::{FitError, PurchaseFit, fit_purchase};
 use super::purchase::PurchaseModel;
-use super::summary::{CustomerSummary, Period, Split, Triple};
+use super::summary::{KeyedTriples, Period, Split, distinct_triples};
 
 /// How a model did on the holdout.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -44,7 +44,22 @@ impl Backtest {
 
 /// Fits `model` on the calibration part of `split` and predicts the holdout.
 pub fn backtest(model: PurchaseModel, split: &Split, period: Period) -> Result<Backtest, FitError> {
-    let keyed = distinct_triples(&split.calibration, period);
+    backtest_on(
+        model,
+        split,
+        &distinct_triples(&split.calibration, period),
+        period,
+    )
+}
+
+/// [`backtest`] with the calibration's distinct triples already made (`keyed`, of
+/// `split.calibration` in `period` units): several models tested on one split share them.
+pub fn backtest_on(
+    model: PurchaseModel,
+    split: &Split,
+    keyed: &KeyedTriples,
+    period: Period,
+) -> Result<Backtest, FitError> {
     let fit = fit_purchase(model, &keyed.triples)?;
     let holdout_days = (split.holdout_end - split.calibration_end).num_days();
     let holdout_periods = ((holdout_days as f64 / period.days()).ceil() as u32).max(1);
@@ -52,7 +67,7 @@ pub fn backtest(model: PurchaseModel, split: &Split, period: Period) -> Result<B
     // on (x, T) only: one curve per distinct (x, T), one P(alive) per distinct triple.
     let alive = fit.model.p_alive_sorted(&fit.params, &keyed.triples);
     let horizon = holdout_days as f64 / period.days();
-    let mut curves: HashMap<(u32, i64), Vec<f64>> = HashMap::new();
+    let mut curves: HashMap<(u32, i64), Vec<f64>> = HashMap::default();
     let mut predicted_cumulative = vec![0.0; holdout_periods as usize];
     let mut predicted_per_triple = Vec::with_capacity(keyed.triples.len());
     for ((key, triple), p) in keyed.keys.iter().zip(&keyed.triples).zip(&alive) {
@@ -108,53 +123,4 @@ pub fn backtest(model: PurchaseModel, split: &Split, period: Period) -> Result<B
         },
         fit,
     })
-}
-
-/// The distinct (x, tₓ, T) of acquired customers, sorted by x (then T, tₓ) as the batched
-/// P(alive) wants them, with their day keys to find a customer's triple again.
-pub(crate) struct KeyedTriples {
-    /// (x, tₓ in days, T in days) per triple.
-    pub(crate) keys: Vec<(u32, i64, i64)>,
-    /// The triples in model units, with their customer counts.
-    pub(crate) triples: Vec<Triple>,
-    positions: HashMap<(u32, i64, i64), usize>,
-}
-
-impl KeyedTriples {
-    /// The index of `s`'s triple, if `s` was acquired.
-    pub(crate) fn index(&self, s: &CustomerSummary) -> Option<usize> {
-        self.positions
-            .get(&(s.frequency, s.recency_days, s.age_days))
-            .copied()
-    }
-}
-
-/// [`KeyedTriples`] of `summaries` in `period` units.
-pub(crate) fn distinct_triples(summaries: &[CustomerSummary], period: Period) -> KeyedTriples {
-    let mut counts: HashMap<(u32, i64, i64), u32> = HashMap::new();
-    for s in summaries.iter().filter(|s| s.is_acquired()) {
-        *counts
-            .entry((s.frequency, s.recency_days, s.age_days))
-            .or_default() += 1;
-    }
-    let mut keyed: Vec<((u32, i64, i64), u32)> = counts.into_iter().collect();
-    keyed.sort_unstable_by_key(|((x, tx, t), _)| (*x, *t, *tx));
-    let days = period.days();
-    KeyedTriples {
-        positions: keyed
-            .iter()
-            .enumerate()
-            .map(|(i, (key, _))| (*key, i))
-            .collect(),
-        triples: keyed
-            .iter()
-            .map(|((x, tx, t), n)| Triple {
-                x: f64::from(*x),
-                tx: *tx as f64 / days,
-                t: *t as f64 / days,
-                count: f64::from(*n),
-            })
-            .collect(),
-        keys: keyed.into_iter().map(|(key, _)| key).collect(),
-    }
 }

@@ -5,12 +5,12 @@
 
 use chrono::{Duration, NaiveDate};
 
-use super::backtest::{Backtest, backtest};
+use super::backtest::{Backtest, backtest, backtest_on};
 use super::fit::{PurchaseFit, SpendFit, fit_purchase, fit_spend};
 use super::purchase::PurchaseModel;
 use super::simple::{ShopFormulas, fallback_value, shop_formulas};
 use super::spend::SpendHistory;
-use super::summary::{CustomerSummary, Purchase, split, summarise, triples};
+use super::summary::{CustomerSummary, Purchase, distinct_triples, split, summarise, triples};
 use super::value::{CustomerValue, ValueSettings, value_customers};
 
 /// Fewer repeat customers than this and the models are not trusted.
@@ -306,9 +306,11 @@ fn choose_model(
         let split = split(input.purchases, input.customers, calibration_end, input.end);
         let calibration_repeaters = split.calibration.iter().filter(|s| s.frequency > 0).count();
         if calibration_repeaters >= MIN_REPEAT_CUSTOMERS {
+            let keyed = distinct_triples(&split.calibration, period);
+            let test = |model| backtest_on(model, &split, &keyed, period);
             // Pareto/NBD, the slowest, on a second core while the other two run here.
             let (results, cancelled) = std::thread::scope(|scope| {
-                let pareto = scope.spawn(|| backtest(PurchaseModel::ParetoNbd, &split, period));
+                let pareto = scope.spawn(|| test(PurchaseModel::ParetoNbd));
                 let mut results = Vec::new();
                 let mut cancelled = false;
                 for (i, model) in [PurchaseModel::BgNbd, PurchaseModel::MbgNbd]
@@ -322,7 +324,7 @@ fn choose_model(
                         cancelled = true;
                         break;
                     }
-                    results.push(backtest(model, &split, period));
+                    results.push(test(model));
                 }
                 results.push(
                     pareto

@@ -15,7 +15,7 @@
 //! are not purchases, zero-value orders (free samples, 100% discounts) are, and a refund
 //! reduces the value of the order it refunds.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use chrono::NaiveDate;
 
@@ -202,30 +202,60 @@ pub struct Triple {
     pub count: f64,
 }
 
-/// The distinct (x, tₓ, T) of acquired customers, in `period` units, with their counts.
-/// A likelihood summed over these costs O(distinct triples), not O(customers).
+/// The distinct (x, tₓ, T) of acquired customers, in `period` units, with their counts,
+/// sorted by x, then T, then tₓ. A likelihood summed over these costs O(distinct triples),
+/// not O(customers).
 pub fn triples(summaries: &[CustomerSummary], period: Period) -> Vec<Triple> {
-    let mut counts: HashMap<(u32, i64, i64), u32> = HashMap::new();
+    distinct_triples(summaries, period).triples
+}
+
+/// The distinct (x, tₓ, T) of acquired customers, sorted by x (then T, tₓ) as the batched
+/// P(alive) wants them, with their day keys to find a customer's triple again.
+pub struct KeyedTriples {
+    /// (x, tₓ in days, T in days) per triple.
+    pub keys: Vec<(u32, i64, i64)>,
+    /// The triples in model units, with their customer counts.
+    pub triples: Vec<Triple>,
+    positions: HashMap<(u32, i64, i64), usize>,
+}
+
+impl KeyedTriples {
+    /// The index of `s`'s triple, if `s` was acquired.
+    pub fn index(&self, s: &CustomerSummary) -> Option<usize> {
+        self.positions
+            .get(&(s.frequency, s.recency_days, s.age_days))
+            .copied()
+    }
+}
+
+/// [`KeyedTriples`] of `summaries` in `period` units.
+pub fn distinct_triples(summaries: &[CustomerSummary], period: Period) -> KeyedTriples {
+    let mut counts: HashMap<(u32, i64, i64), u32> = HashMap::default();
     for s in summaries.iter().filter(|s| s.is_acquired()) {
         *counts
             .entry((s.frequency, s.recency_days, s.age_days))
             .or_default() += 1;
     }
-    let mut out: Vec<Triple> = counts
-        .into_iter()
-        .map(|((x, tx, t), n)| Triple {
-            x: f64::from(x),
-            tx: tx as f64 / period.days(),
-            t: t as f64 / period.days(),
-            count: f64::from(n),
-        })
-        .collect();
-    out.sort_by(|a, b| {
-        a.x.total_cmp(&b.x)
-            .then(a.t.total_cmp(&b.t))
-            .then(a.tx.total_cmp(&b.tx))
-    });
-    out
+    let mut keyed: Vec<((u32, i64, i64), u32)> = counts.into_iter().collect();
+    keyed.sort_unstable_by_key(|((x, tx, t), _)| (*x, *t, *tx));
+    let days = period.days();
+    KeyedTriples {
+        positions: keyed
+            .iter()
+            .enumerate()
+            .map(|(i, (key, _))| (*key, i))
+            .collect(),
+        triples: keyed
+            .iter()
+            .map(|((x, tx, t), n)| Triple {
+                x: f64::from(*x),
+                tx: *tx as f64 / days,
+                t: *t as f64 / days,
+                count: f64::from(*n),
+            })
+            .collect(),
+        keys: keyed.into_iter().map(|(key, _)| key).collect(),
+    }
 }
 
 #[cfg(test)]

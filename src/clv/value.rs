@@ -22,11 +22,10 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
-use super::backtest::distinct_triples;
 use super::fit::{PurchaseFit, SpendFit};
 use super::purchase::PurchaseModel;
 use super::spend;
-use super::summary::{CustomerSummary, Period};
+use super::summary::{CustomerSummary, Period, Triple, distinct_triples};
 
 /// z such that P(−z < Z < z) = 0.8 for a standard normal Z.
 pub const Z_80: f64 = 1.281_551_565_544_600_5;
@@ -225,6 +224,10 @@ fn spend_value(fit: Option<&SpendFit>, x: f64, mean: f64, fallback: f64) -> (f64
 /// Values every acquired customer in `summaries` (money in the summaries is in minor units;
 /// `minor_per_major` converts). Customers not yet acquired get a default value. Without a
 /// spend model every customer's spend is `fallback_spend`.
+///
+/// The purchase side depends on a customer's (x, tₓ, T) only, so it is computed once per
+/// distinct triple (in parallel over ranges of them, in a large shop), and each customer
+/// then combines their triple's with their own spend.
 pub fn value_customers(
     purchase: &PurchaseFit,
     spend: Option<&SpendFit>,
@@ -233,66 +236,106 @@ pub fn value_customers(
     minor_per_major: f64,
     fallback_spend: f64,
 ) -> Vec<CustomerValue> {
-    // Both halves (or more) of a large shop in parallel; each part keeps its own caches.
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 8);
-    let parts = if summaries.len() >= 20_000 {
-        threads
-    } else {
-        1
-    };
-    let chunk = summaries.len().div_ceil(parts).max(1);
-    let value_slice = |part: &[CustomerSummary]| {
-        value_part(
+    let keyed = distinct_triples(summaries, settings.period);
+    let triple_values = in_parallel(keyed.triples.len(), PARALLEL_TRIPLES, |range| {
+        triple_values_part(
             purchase,
-            spend,
-            part,
+            &keyed.keys[range.clone()],
+            &keyed.triples[range],
             settings,
-            minor_per_major,
-            fallback_spend,
         )
-    };
-    if parts == 1 {
-        return value_slice(summaries);
-    }
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = summaries
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || value_slice(part)))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
+    });
+    in_parallel(summaries.len(), PARALLEL_CUSTOMERS, |range| {
+        summaries[range]
+            .iter()
+            .map(|s| {
+                let Some(index) = keyed.index(s) else {
+                    return CustomerValue::default();
+                };
+                let triple = triple_values[index];
+                let x = f64::from(s.frequency);
+                let (spend_per_purchase, spend_variance) =
+                    spend_value(spend, x, s.monetary_cents / minor_per_major, fallback_spend);
+                let clv = settings.margin * spend_per_purchase * triple.discounted;
+                let sd = (triple.ln_variance + spend_variance).sqrt();
+                let (clv_low, clv_high) = if sd.is_finite() && clv > 0.0 {
+                    (clv * (-Z_80 * sd).exp(), clv * (Z_80 * sd).exp())
+                } else if clv == 0.0 {
+                    (0.0, 0.0)
+                } else {
+                    (f64::NAN, f64::NAN)
+                };
+                CustomerValue {
+                    p_alive: triple.p_alive,
+                    expected_purchases: triple.expected,
+                    expected_spend: spend_per_purchase,
+                    clv,
+                    clv_low,
+                    clv_high,
+                }
+            })
             .collect()
     })
 }
 
-fn value_part(
+/// Distinct triples from which their valuation is split over the cores.
+const PARALLEL_TRIPLES: usize = 4096;
+
+/// Customers from which their valuation is split over the cores.
+const PARALLEL_CUSTOMERS: usize = 20_000;
+
+/// `part` of every index in `0..len`, in order: on every core, each part a contiguous range,
+/// when there are at least `min` (a thread costs tens of microseconds to start).
+fn in_parallel<T: Send>(
+    len: usize,
+    min: usize,
+    part: impl Fn(std::ops::Range<usize>) -> Vec<T> + Sync,
+) -> Vec<T> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
+    if len < min || threads == 1 {
+        return part(0..len);
+    }
+    let chunk = len.div_ceil(threads).max(1);
+    let part = &part;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..len)
+            .step_by(chunk)
+            .map(|start| scope.spawn(move || part(start..(start + chunk).min(len))))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
+}
+
+/// [`triple_value`] of each of `triples` (sorted by x), whose day keys are `keys`.
+fn triple_values_part(
     purchase: &PurchaseFit,
-    spend: Option<&SpendFit>,
-    summaries: &[CustomerSummary],
+    keys: &[(u32, i64, i64)],
+    triples: &[Triple],
     settings: &ValueSettings,
-    minor_per_major: f64,
-    fallback_spend: f64,
-) -> Vec<CustomerValue> {
+) -> Vec<TripleValue> {
     let horizon = Horizon::new(settings);
-    let keyed = distinct_triples(summaries, settings.period);
     let model = purchase.model;
-    let alive = model.p_alive_sorted(&purchase.params, &keyed.triples);
+    let alive = model.p_alive_sorted(&purchase.params, triples);
     // P(alive) with each parameter moved, for the range's gradient (batched like `alive`).
     let moved: Option<[Vec<f64>; 4]> = purchase.covariance.as_ref().map(|_| {
         std::array::from_fn(|i| {
             let mut params = purchase.params;
             params[i] *= LN_STEP.exp();
-            model.p_alive_sorted(&params, &keyed.triples)
+            model.p_alive_sorted(&params, triples)
         })
     });
+    // The expected purchases if alive depend on (x, T) only.
     let mut ages: HashMap<(u32, i64), AgeValue> = HashMap::default();
-    let triple_values: Vec<TripleValue> = keyed
-        .keys
-        .iter()
-        .zip(&keyed.triples)
+    keys.iter()
+        .zip(triples)
         .enumerate()
         .map(|(i, (key, triple))| {
             let age = *ages
@@ -300,35 +343,6 @@ fn value_part(
                 .or_insert_with(|| age_value(purchase, triple.x, triple.t, &horizon));
             let moved_p = moved.as_ref().map(|m| std::array::from_fn(|j| m[j][i]));
             triple_value(purchase, &age, alive[i], moved_p)
-        })
-        .collect();
-    summaries
-        .iter()
-        .map(|s| {
-            let Some(index) = keyed.index(s) else {
-                return CustomerValue::default();
-            };
-            let triple = triple_values[index];
-            let x = f64::from(s.frequency);
-            let (spend_per_purchase, spend_variance) =
-                spend_value(spend, x, s.monetary_cents / minor_per_major, fallback_spend);
-            let clv = settings.margin * spend_per_purchase * triple.discounted;
-            let sd = (triple.ln_variance + spend_variance).sqrt();
-            let (clv_low, clv_high) = if sd.is_finite() && clv > 0.0 {
-                (clv * (-Z_80 * sd).exp(), clv * (Z_80 * sd).exp())
-            } else if clv == 0.0 {
-                (0.0, 0.0)
-            } else {
-                (f64::NAN, f64::NAN)
-            };
-            CustomerValue {
-                p_alive: triple.p_alive,
-                expected_purchases: triple.expected,
-                expected_spend: spend_per_purchase,
-                clv,
-                clv_low,
-                clv_high,
-            }
         })
         .collect()
 }

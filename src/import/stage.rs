@@ -192,6 +192,7 @@ fn stage(
         report: StageReport::default(),
         customer_group: None,
         synthetic_counts: FxHashMap::default(),
+        cdnow_days: FxHashMap::default(),
         pool: TextPool::default(),
         key_buffer: String::new(),
         skipped_orders: Vec::new(),
@@ -659,6 +660,9 @@ struct Parser<'a> {
     report: StageReport,
     customer_group: Option<String>,
     synthetic_counts: FxHashMap<String, u32>,
+    /// Orders so far per CDNOW customer and day, by [`cdnow_day_key`] (the keys of
+    /// `synthetic_counts` without a string per order).
+    cdnow_days: FxHashMap<u128, u32>,
     pool: TextPool,
     /// Reused for building synthetic order keys.
     key_buffer: String,
@@ -1464,15 +1468,22 @@ impl Parser<'_> {
         key.push_str(&id);
         key.push('-');
         key.push_str(&date);
-        let n = match self.synthetic_counts.get_mut(key.as_str()) {
-            Some(n) => {
+        let n = match cdnow_day_key(&id, &date) {
+            Some(day) => {
+                let n = self.cdnow_days.entry(day).or_insert(0);
                 *n += 1;
                 *n
             }
-            None => {
-                self.synthetic_counts.insert(key.clone(), 1);
-                1
-            }
+            None => match self.synthetic_counts.get_mut(key.as_str()) {
+                Some(n) => {
+                    *n += 1;
+                    *n
+                }
+                None => {
+                    self.synthetic_counts.insert(key.clone(), 1);
+                    1
+                }
+            },
         };
         key.push('-');
         key.push_str(itoa_u32(n, &mut [0; 10]));
@@ -1533,6 +1544,7 @@ impl Parser<'_> {
         self.by_key = FxHashMap::default();
         self.by_alt = FxHashMap::default();
         self.synthetic_counts = FxHashMap::default();
+        self.cdnow_days = FxHashMap::default();
         self.pool = TextPool::default();
         // Built from the back, so the drafts shrink while the orders grow and the two never
         // both hold every order (the peak memory of a large import).
@@ -1662,6 +1674,22 @@ impl Parser<'_> {
     fn stored_currency(&self) -> Currency {
         self.conversion.map_or(self.currency, |c| c.to)
     }
+}
+
+/// A CDNOW customer id and day (`YYYYMMDD`) as one number, when the id is 1 to 19 ASCII
+/// digits and the day 8: one-to-one (the id's length keeps `007` and `7` apart), so it
+/// counts a customer's orders of a day exactly, without a string per order.
+fn cdnow_day_key(id: &str, day: &str) -> Option<u128> {
+    if id.is_empty() || id.len() > 19 || day.len() != 8 {
+        return None;
+    }
+    let digits = |text: &str| {
+        text.bytes().try_fold(0u64, |n, b| {
+            b.is_ascii_digit().then(|| n * 10 + u64::from(b - b'0'))
+        })
+    };
+    let (id_value, day_value) = (digits(id)?, digits(day)?);
+    Some((id.len() as u128) << 96 | u128::from(id_value) << 32 | u128::from(day_value))
 }
 
 /// `n` in decimal, written into `buffer`.
@@ -1823,4 +1851,70 @@ fn sha256_of(path: &Path) -> Result<String, ImportError> {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cdnow_day_key_tells_every_id_and_day_apart() {
+        let key = |id, day| cdnow_day_key(id, day);
+        assert_eq!(key("00001", "19970101"), key("00001", "19970101"));
+        assert_ne!(key("00001", "19970101"), key("00001", "19970102"));
+        assert_ne!(
+            key("00001", "19970101"),
+            key("0001", "19970101"),
+            "leading zeros"
+        );
+        assert_ne!(key("1", "19970101"), key("01", "19970101"));
+        assert_ne!(key("12", "19970101"), key("1", "21997010"));
+        assert!(
+            key("9999999999999999999", "99991231").is_some(),
+            "19 digits fit"
+        );
+        assert_eq!(key("99999999999999999999", "19970101"), None, "20 do not");
+        assert_eq!(key("A0001", "19970101"), None);
+        assert_eq!(key("00001", "1997-01-01"), None);
+        assert_eq!(key("", "19970101"), None);
+    }
+
+    #[test]
+    fn cdnow_orders_of_one_customer_and_day_are_numbered_in_file_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cdnow.txt");
+        // Ids of digits are counted by number, others (7-1) by text: both the same way.
+        let rows = [
+            " 00001 19970101  1   11.77",
+            " 00002 19970112  1   12.00",
+            " 00001 19970101  2   20.00",
+            "   7-1 19970103  1    5.00",
+            " 00002 19970112  1    7.00",
+            "   7-1 19970103  1    6.00",
+            " 00001 19970101  1    3.00",
+        ];
+        std::fs::write(&path, rows.join("\n") + "\n").unwrap();
+        let options = ImportOptions {
+            preset: Some(PresetId::Cdnow),
+            ..ImportOptions::default()
+        };
+        let staged = stage_file(&path, &options, &mut |_, _| true).unwrap();
+        let keys: Vec<&str> = staged
+            .orders
+            .iter()
+            .map(|o| o.external_id.as_str())
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "00001-19970101-1",
+                "00002-19970112-1",
+                "00001-19970101-2",
+                "7-1-19970103-1",
+                "00002-19970112-2",
+                "7-1-19970103-2",
+                "00001-19970101-3",
+            ]
+        );
+    }
 }

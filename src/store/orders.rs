@@ -219,9 +219,15 @@ impl Store {
         })
         .flatten();
         let plan = WritePlan {
-            // The estimate counts rows, several per order in most files: sizing the map of
-            // order numbers by it would overshoot, so it grows as orders come.
-            expected: [(source.as_str(), 0)].into_iter().collect(),
+            // The estimate counts rows, several per order in most files: the map of order
+            // numbers is sized by it only up to a bound, and grows from there as orders come
+            // (each growth hashes every number held again).
+            expected: [(
+                source.as_str(),
+                expected_orders.min(ORDER_NUMBERS_RESERVED_AT_MOST),
+            )]
+            .into_iter()
+            .collect(),
             expected_orders,
             skip_lines: false,
             dry_run: false,
@@ -463,6 +469,10 @@ impl Store {
         Ok(outcome)
     }
 }
+
+/// Order numbers a streamed write makes room for at most before its orders come (a map of
+/// about 8 MB; a million-line export has about 180,000 orders).
+const ORDER_NUMBERS_RESERVED_AT_MOST: usize = 131_072;
 
 /// SQLite's default: a commit that leaves more pages than this in the WAL checkpoints.
 const WAL_AUTOCHECKPOINT_PAGES: i64 = 1000;
