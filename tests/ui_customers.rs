@@ -489,3 +489,89 @@ fn loyalty_points_and_tier_show_in_the_table_and_the_profile() {
         balance.available_points
     ));
 }
+
+#[test]
+fn small_values_whose_range_rounds_to_one_amount_are_shown_to_the_cent() {
+    use clv_desk::domain::{format_money, format_money_rounded};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.sqlite");
+    common::ui::demo_shop(&db, 300, 11);
+    // Values scale with the margin: at 1% every value is a few euros, with a narrow range.
+    {
+        let mut store = Store::open(&db).unwrap();
+        let mut settings = store.business_settings().unwrap();
+        settings.margin_pct = 1.0;
+        store.save_business_settings(&settings).unwrap();
+    }
+    common::ui::value(&db);
+    let mut harness = harness_on(&db);
+    let currency = harness.state().state.snapshot().unwrap().settings.currency;
+    let cents = |amount: f64| format_money(amount.round() as i64, currency);
+    let rounds_to_one = |low: f64, high: f64| {
+        low < high && format_money_rounded(low, currency) == format_money_rounded(high, currency)
+    };
+
+    // The table, lowest values first.
+    let heading = SortColumn::Clv.label();
+    harness.get_by_label(heading).click();
+    harness.run();
+    if shown(&harness)[0]
+        .score
+        .as_ref()
+        .unwrap()
+        .predicted_clv_cents
+        > shown(&harness)[1]
+            .score
+            .as_ref()
+            .unwrap()
+            .predicted_clv_cents
+    {
+        harness.get_by_label(heading).click();
+        harness.run();
+    }
+    let narrow = shown(&harness)
+        .into_iter()
+        .take(20)
+        .find_map(|row| {
+            let score = row.score?;
+            let (low, high) = (score.clv_low_cents?, score.clv_high_cents?);
+            rounds_to_one(low, high).then_some((score.predicted_clv_cents, low, high))
+        })
+        .expect("a customer whose range rounds to one amount among the lowest 20");
+    let (value, low, high) = narrow;
+    harness.get_by_label(&format!(
+        "{} ({}–{})",
+        cents(value),
+        cents(low),
+        cents(high)
+    ));
+
+    // The dashboard's average, with its range.
+    harness.get_by_label("Dashboard").click();
+    harness.run();
+    let run = harness
+        .state()
+        .state
+        .snapshot()
+        .unwrap()
+        .valuation
+        .clone()
+        .unwrap();
+    let summary = &run.summary;
+    assert!(
+        rounds_to_one(summary.mean_clv_low_cents, summary.mean_clv_high_cents),
+        "the premise: whole units would say {} to {}",
+        format_money_rounded(summary.mean_clv_low_cents, currency),
+        format_money_rounded(summary.mean_clv_high_cents, currency)
+    );
+    harness.get_by_label(&cents(summary.mean_clv_cents));
+    let range = format!(
+        "Likely between {} and {} (80% range).",
+        cents(summary.mean_clv_low_cents),
+        cents(summary.mean_clv_high_cents)
+    );
+    assert!(
+        harness.query_all_by_label_contains(&range).next().is_some(),
+        "{range}"
+    );
+}

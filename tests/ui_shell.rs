@@ -143,10 +143,14 @@ fn loading_demo_data_fills_the_dashboard() {
     );
     assert!(run.summary.mean_clv_cents > 0.0);
     harness.get_by_label("Average customer value");
-    harness.get_by_label(&clv_desk::domain::format_money_rounded(
-        run.summary.mean_clv_cents,
-        snapshot.settings.currency,
-    ));
+    harness.get_by_label(
+        &clv_desk::domain::EstimateFormat::for_range(
+            run.summary.mean_clv_low_cents,
+            run.summary.mean_clv_high_cents,
+            snapshot.settings.currency,
+        )
+        .amount(run.summary.mean_clv_cents),
+    );
 
     // On demand: a new run replaces the current one.
     harness.get_by_label("Recalculate values").click();

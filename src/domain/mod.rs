@@ -9,7 +9,8 @@ pub mod order;
 pub mod settings;
 
 pub use money::{
-    Currency, Money, format_money, format_money_rounded, group_thousands, share_percent,
+    Currency, EstimateFormat, Money, format_money, format_money_rounded, group_thousands,
+    share_percent,
 };
 pub use order::{
     CustomerIdentity, NewOrder, NewOrderLine, Purchase, REFUND_STATUS, RefundOfOrder, name_key,

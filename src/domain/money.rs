@@ -137,6 +137,41 @@ pub fn format_money_rounded(amount_cents: f64, currency: Currency) -> String {
     with_symbol(major < 0.0, &number, currency)
 }
 
+/// How to write an estimate and its range alike: in whole units, as
+/// [`format_money_rounded`] does, unless that would make the range's two ends the same
+/// (`$10, likely between $10 and $10` says nothing): then every amount to the minor unit
+/// (`$9.64, likely between $9.52 and $9.77`), as far as the currency has one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EstimateFormat {
+    currency: Currency,
+    to_minor_unit: bool,
+}
+
+impl EstimateFormat {
+    /// The format for estimates whose range runs from `low_cents` to `high_cents`.
+    pub fn for_range(low_cents: f64, high_cents: f64, currency: Currency) -> EstimateFormat {
+        // A range of one amount (a customer valued at nothing) needs no cents to say so.
+        let to_minor_unit = low_cents.is_finite()
+            && high_cents.is_finite()
+            && low_cents != high_cents
+            && format_money_rounded(low_cents, currency)
+                == format_money_rounded(high_cents, currency);
+        EstimateFormat {
+            currency,
+            to_minor_unit,
+        }
+    }
+
+    /// `amount_cents` written in this format.
+    pub fn amount(&self, amount_cents: f64) -> String {
+        if self.to_minor_unit && amount_cents.is_finite() {
+            format_money(amount_cents.round() as i64, self.currency)
+        } else {
+            format_money_rounded(amount_cents, self.currency)
+        }
+    }
+}
+
 fn with_symbol(negative: bool, number: &str, currency: Currency) -> String {
     let sign = if negative { "-" } else { "" };
     match currency.prefix_symbol() {
@@ -248,6 +283,43 @@ mod tests {
             "-$12,345"
         );
         assert_eq!(format_money_rounded(f64::NAN, Currency::USD), "—");
+    }
+
+    #[test]
+    fn an_estimate_whose_range_rounds_to_one_amount_is_written_to_the_cent() {
+        let usd = Currency::USD;
+        let wide = EstimateFormat::for_range(95_200.0, 97_700.0, usd);
+        assert_eq!(
+            [
+                wide.amount(96_400.0),
+                wide.amount(95_200.0),
+                wide.amount(97_700.0)
+            ],
+            ["$964", "$952", "$977"]
+        );
+        // $9.52 to $9.77 both round to $10.
+        let narrow = EstimateFormat::for_range(952.3, 976.8, usd);
+        assert_eq!(
+            [
+                narrow.amount(964.27),
+                narrow.amount(952.3),
+                narrow.amount(976.8)
+            ],
+            ["$9.64", "$9.52", "$9.77"]
+        );
+        assert_eq!(narrow.amount(f64::NAN), "—");
+        // No minor unit to fall back to.
+        let yen = Currency::parse("JPY").unwrap_or_default();
+        assert_eq!(
+            EstimateFormat::for_range(1_000.2, 1_000.4, yen).amount(1_000.3),
+            "¥1,000"
+        );
+        // No range, or a range of one amount: whole units.
+        assert_eq!(
+            EstimateFormat::for_range(f64::NAN, 5.0, usd).amount(964.27),
+            "$10"
+        );
+        assert_eq!(EstimateFormat::for_range(0.0, 0.0, usd).amount(0.0), "$0");
     }
 
     #[test]

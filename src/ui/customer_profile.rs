@@ -12,7 +12,7 @@ use egui::RichText;
 
 use crate::app::customer_profile::{ProfileCommand, profile_name};
 use crate::app::{AppState, Command};
-use crate::domain::{Currency, format_money, format_money_rounded};
+use crate::domain::{Currency, EstimateFormat, format_money, format_money_rounded};
 use crate::store::customers::{CustomerEdits, CustomerProfile, ErasurePreview};
 
 use super::widgets::plural;
@@ -126,17 +126,23 @@ fn value_ui(ui: &mut egui::Ui, profile: &CustomerProfile, currency: Currency) {
         ui.label("Not valued yet: values appear after the next valuation.");
         return;
     };
-    let range = match (now.clv_low_cents, now.clv_high_cents) {
-        (Some(low), Some(high)) if low.is_finite() && high.is_finite() => format!(
+    let (low, high) = (
+        now.clv_low_cents.unwrap_or(f64::NAN),
+        now.clv_high_cents.unwrap_or(f64::NAN),
+    );
+    let estimate = EstimateFormat::for_range(low, high, currency);
+    let range = if low.is_finite() && high.is_finite() {
+        format!(
             ", most likely between {} and {}",
-            format_money_rounded(low, currency),
-            format_money_rounded(high, currency)
-        ),
-        _ => String::new(),
+            estimate.amount(low),
+            estimate.amount(high)
+        )
+    } else {
+        String::new()
     };
     ui.label(format!(
         "Expected value {}{range}: the profit they are likely to bring over your horizon, in today's money.",
-        format_money_rounded(now.clv_cents, currency)
+        estimate.amount(now.clv_cents)
     ));
     if let Some(p) = now.p_alive.filter(|p| p.is_finite()) {
         ui.label(format!(

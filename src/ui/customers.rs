@@ -12,7 +12,9 @@ use crate::app::customer_table::{CustomerQuery, CustomerTable, SortColumn};
 use crate::app::{AppState, Command, LOADING_CUSTOMERS_LABEL};
 use crate::clv::segments::Segment;
 use crate::domain::customer::CustomerValueRow;
-use crate::domain::{Currency, format_money, format_money_rounded, group_thousands};
+use crate::domain::{
+    Currency, EstimateFormat, format_money, format_money_rounded, group_thousands,
+};
 
 use super::customer_profile::{ProfileDraft, duplicates_ui, profile_ui};
 use super::widgets::{empty_state_ui, first_steps_ui};
@@ -377,13 +379,24 @@ fn heading_help(column: SortColumn) -> &'static str {
 /// The texts of one row, in [`SortColumn::ALL`] order.
 fn row_cells(customer: &CustomerValueRow, currency: Currency) -> [String; 11] {
     let score = customer.score.as_ref();
-    let range = score.and_then(|s| match (s.clv_low_cents, s.clv_high_cents) {
-        (Some(low), Some(high)) if low.is_finite() && high.is_finite() => Some(format!(
-            " ({}–{})",
-            format_money_rounded(low, currency),
-            format_money_rounded(high, currency)
-        )),
-        _ => None,
+    // The expected value with its 80% range, both to the cent when whole units would make
+    // the range one amount.
+    let value = score.map_or_else(String::new, |s| {
+        let (low, high) = (
+            s.clv_low_cents.unwrap_or(f64::NAN),
+            s.clv_high_cents.unwrap_or(f64::NAN),
+        );
+        let estimate = EstimateFormat::for_range(low, high, currency);
+        let value = estimate.amount(s.predicted_clv_cents);
+        if low.is_finite() && high.is_finite() {
+            format!(
+                "{value} ({}–{})",
+                estimate.amount(low),
+                estimate.amount(high)
+            )
+        } else {
+            value
+        }
     });
     [
         if customer.name.trim().is_empty() {
@@ -396,13 +409,7 @@ fn row_cells(customer: &CustomerValueRow, currency: Currency) -> [String; 11] {
         customer.first_order.clone().unwrap_or_default(),
         customer.last_order.clone().unwrap_or_default(),
         format_money(customer.revenue_cents, currency),
-        score.map_or_else(String::new, |s| {
-            format!(
-                "{}{}",
-                format_money_rounded(s.predicted_clv_cents, currency),
-                range.unwrap_or_default()
-            )
-        }),
+        value,
         score
             .and_then(|s| s.p_alive)
             .filter(|p| p.is_finite())

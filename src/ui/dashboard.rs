@@ -7,7 +7,7 @@ use crate::app::care::CareCommand;
 use crate::app::customer_table::{CustomerQuery, SortColumn};
 use crate::app::valuation::RunOverview;
 use crate::app::{AppState, Command, VALUING_LABEL, View};
-use crate::domain::{Currency, format_money_rounded, group_thousands};
+use crate::domain::{Currency, EstimateFormat, format_money_rounded, group_thousands};
 
 use super::widgets::{Figure, empty_state_ui, figures_ui, first_steps_ui, plural};
 
@@ -174,12 +174,13 @@ fn value_figures_inner_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Ve
     } else {
         format!("the next {months:.0} months")
     };
-    let range = if summary.mean_clv_low_cents.is_finite() && summary.mean_clv_high_cents.is_finite()
-    {
+    let (low, high) = (summary.mean_clv_low_cents, summary.mean_clv_high_cents);
+    let estimate = EstimateFormat::for_range(low, high, currency);
+    let range = if low.is_finite() && high.is_finite() {
         format!(
             " Likely between {} and {} (80% range).",
-            format_money_rounded(summary.mean_clv_low_cents, currency),
-            format_money_rounded(summary.mean_clv_high_cents, currency)
+            estimate.amount(low),
+            estimate.amount(high)
         )
     } else {
         String::new()
@@ -187,7 +188,7 @@ fn value_figures_inner_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Ve
     let mut figures = vec![Figure {
         label: "Average customer value".to_owned(),
         link: Some(View::ValueCharts),
-        value: format_money_rounded(summary.mean_clv_cents, currency),
+        value: estimate.amount(summary.mean_clv_cents),
         meaning: format!(
             "Profit (after your {:.0}% margin) an average customer is expected to bring over {horizon}, in today's money.{range}",
             snapshot.settings.margin_pct
