@@ -574,4 +574,26 @@ fn small_values_whose_range_rounds_to_one_amount_are_shown_to_the_cent() {
         harness.query_all_by_label_contains(&range).next().is_some(),
         "{range}"
     );
+
+    // Valued again, the comparison with the run before is written the same way.
+    harness.get_by_label("Recalculate values").click();
+    harness.step();
+    run_until(&mut harness, |app| {
+        app.state.running_job().is_none()
+            && app
+                .state
+                .snapshot()
+                .is_some_and(|s| s.previous_valuation.is_some())
+    });
+    let snapshot = harness.state().state.snapshot().cloned().unwrap();
+    let now = snapshot.valuation.unwrap().summary.mean_clv_cents;
+    let then = snapshot.previous_valuation.unwrap().summary.mean_clv_cents;
+    let change = format!("average value {} then, {} now", cents(then), cents(now));
+    assert!(
+        harness
+            .query_all_by_label_contains(&change)
+            .next()
+            .is_some(),
+        "{change}"
+    );
 }

@@ -302,11 +302,14 @@ fn change_words(previous: &RunOverview, current: &RunOverview, currency: Currenc
         n if n > 0 => format!("{} more customers", group_thousands(n.unsigned_abs())),
         n => format!("{} fewer customers", group_thousands(n.unsigned_abs())),
     };
+    // Written as the average above it is (to the cent when its range needs it), both alike.
+    let estimate =
+        EstimateFormat::for_range(now.mean_clv_low_cents, now.mean_clv_high_cents, currency);
     format!(
         "Since the previous valuation (orders up to {}): {customers}; average value {} then, {} now; valuable customers slipping away {} then, {} now.",
         previous.observation_end.format("%-d %b %Y"),
-        format_money_rounded(before.mean_clv_cents, currency),
-        format_money_rounded(now.mean_clv_cents, currency),
+        estimate.amount(before.mean_clv_cents),
+        estimate.amount(now.mean_clv_cents),
         before.insights.at_risk.customers,
         now.insights.at_risk.customers,
     )
