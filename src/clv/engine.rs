@@ -10,8 +10,8 @@ use super::fit::{PurchaseFit, SpendFit, fit_purchase, fit_spend};
 use super::purchase::PurchaseModel;
 use super::simple::{ShopFormulas, fallback_value, shop_formulas};
 use super::spend::SpendHistory;
-use super::summary::{CustomerSummary, Purchase, distinct_triples, split, summarise, triples};
-use super::value::{CustomerValue, ValueSettings, value_customers};
+use super::summary::{CustomerSummary, Purchase, Triple, distinct_triples, split, summarise};
+use super::value::{CustomerValue, ValueSettings, value_customers_keyed};
 
 /// Fewer repeat customers than this and the models are not trusted.
 pub const MIN_REPEAT_CUSTOMERS: usize = 50;
@@ -129,20 +129,21 @@ pub fn value_shop(
         ));
     }
 
+    // Every customer's (x, tₓ, T), grouped once for the model choice, the fit and the values.
+    let all = distinct_triples(&summaries, settings.period);
     step(progress, 0.1, "Choosing a model…")?;
     let (model, backtests, calibration_end, mut choice_reason) =
-        choose_model(input, &summaries, progress)?;
+        choose_model(input, &summaries, &all.triples, progress)?;
     step(progress, 0.6, "Fitting the model to all orders…")?;
-    let period = settings.period;
-    let all_triples = triples(&summaries, period);
-    let purchase = match fit_purchase(model, &all_triples) {
+    let all_triples = &all.triples;
+    let purchase = match fit_purchase(model, all_triples) {
         Ok(fit) if fit.converged => fit,
         _ => {
             // Try the others before giving up on models.
             let other = PurchaseModel::ALL
                 .into_iter()
                 .filter(|m| *m != model)
-                .find_map(|m| fit_purchase(m, &all_triples).ok().filter(|f| f.converged));
+                .find_map(|m| fit_purchase(m, all_triples).ok().filter(|f| f.converged));
             match other {
                 Some(fit) => {
                     choice_reason = format!(
@@ -181,10 +182,11 @@ pub fn value_shop(
     };
     let average_order = shop.average_order_cents / input.minor_per_major;
     step(progress, 0.85, "Valuing customers…")?;
-    let values = value_customers(
+    let values = value_customers_keyed(
         &purchase,
         spend.as_ref(),
         &summaries,
+        &all,
         &settings,
         input.minor_per_major,
         average_order,
@@ -268,6 +270,7 @@ type Choice = (PurchaseModel, Vec<Backtest>, Option<NaiveDate>, String);
 fn choose_model(
     input: &EngineInput<'_>,
     summaries: &[CustomerSummary],
+    all: &[Triple],
     progress: &mut dyn FnMut(f32, &str) -> bool,
 ) -> Result<Choice, EngineError> {
     let period = input.settings.period;
@@ -349,12 +352,11 @@ fn choose_model(
         }
     }
     // Not enough history for a holdout: the Bayesian information criterion on all data.
-    let all = triples(summaries, period);
     let n: f64 = all.iter().map(|t| t.count).sum();
     let mut scored: Vec<(PurchaseModel, f64)> = PurchaseModel::ALL
         .into_iter()
         .filter_map(|m| {
-            fit_purchase(m, &all)
+            fit_purchase(m, all)
                 .ok()
                 .filter(|f| f.converged)
                 .map(|f| (m, -2.0 * f.log_likelihood + 4.0 * n.ln()))

@@ -25,7 +25,7 @@ use rustc_hash::FxHashMap as HashMap;
 use super::fit::{PurchaseFit, SpendFit};
 use super::purchase::PurchaseModel;
 use super::spend;
-use super::summary::{CustomerSummary, Period, Triple, distinct_triples};
+use super::summary::{CustomerSummary, KeyedTriples, Period, Triple, distinct_triples};
 
 /// z such that P(−z < Z < z) = 0.8 for a standard normal Z.
 pub const Z_80: f64 = 1.281_551_565_544_600_5;
@@ -237,6 +237,28 @@ pub fn value_customers(
     fallback_spend: f64,
 ) -> Vec<CustomerValue> {
     let keyed = distinct_triples(summaries, settings.period);
+    value_customers_keyed(
+        purchase,
+        spend,
+        summaries,
+        &keyed,
+        settings,
+        minor_per_major,
+        fallback_spend,
+    )
+}
+
+/// [`value_customers`] with the customers' triples already grouped: `keyed` is
+/// `distinct_triples(summaries, settings.period)`.
+pub fn value_customers_keyed(
+    purchase: &PurchaseFit,
+    spend: Option<&SpendFit>,
+    summaries: &[CustomerSummary],
+    keyed: &KeyedTriples,
+    settings: &ValueSettings,
+    minor_per_major: f64,
+    fallback_spend: f64,
+) -> Vec<CustomerValue> {
     let triple_values = in_parallel(keyed.triples.len(), PARALLEL_TRIPLES, |range| {
         triple_values_part(
             purchase,
