@@ -360,8 +360,8 @@ impl Store {
             known_keys: KeyIndex::default(),
             matched: HashSet::default(),
             recorded: HashSet::default(),
-            contact_checked: HashSet::default(),
-            created_contacts: HashMap::default(),
+            contacts: HashMap::default(),
+            last_buyer: None,
             existing: existing_orders(&tx, plan.expected).map_err(sql_err)?,
             stored_keys: None,
             skip_lines: plan.skip_lines,
@@ -1067,8 +1067,8 @@ impl<'t, 'a> Batches<'t, 'a> {
     }
 }
 
-/// Which contact details a customer created by this import still lacks, so a later order
-/// of theirs that has none of them needs no look at the stored record.
+/// Which contact details a customer's record still lacks, and its marketing consent, so a
+/// later order of theirs that would change none of it needs no look at the stored record.
 #[derive(Clone, Copy)]
 struct ContactGaps {
     display_name: bool,
@@ -1088,6 +1088,18 @@ impl ContactGaps {
             postcode: trimmed_str(&who.postcode).is_none(),
             birthday: trimmed_str(&who.birthday).is_none(),
             marketing_consent: who.marketing_consent.unwrap_or(false),
+        }
+    }
+
+    /// What a stored record lacks.
+    fn of_record(record: &CustomerContact) -> ContactGaps {
+        ContactGaps {
+            display_name: record.display_name.is_empty(),
+            email: record.email.is_none(),
+            phone: record.phone.is_none(),
+            postcode: record.postcode.is_none(),
+            birthday: record.birthday.is_none(),
+            marketing_consent: record.marketing_consent,
         }
     }
 
@@ -1118,10 +1130,14 @@ struct Writer<'t, 'c, 'a> {
     matched: HashSet<i64>,
     /// Customers whose state before this import is already recorded.
     recorded: HashSet<i64>,
-    /// Customers whose contact details this import has already looked at.
-    contact_checked: HashSet<i64>,
-    /// Customers this import created and has not looked at again, with what they lack.
-    created_contacts: HashMap<i64, ContactGaps>,
+    /// What each customer this import has created or looked at still lacks, so a later
+    /// order of theirs that fills none of it needs no look at the stored record (`None`:
+    /// the record is erased and is never filled in).
+    contacts: HashMap<i64, Option<ContactGaps>>,
+    /// The buyer of the order written last (as the export named them, with its source) and
+    /// the customer they resolved to: an export sorted by customer names the same buyer
+    /// order after order, and every key of theirs is then known already.
+    last_buyer: Option<(&'a CustomerIdentity, &'a str, i64)>,
     /// Stored orders of the sources in this import: source → order number → row id,
     /// loaded once instead of one query per order; the import's own orders join them
     /// borrowed.
@@ -1268,6 +1284,25 @@ impl<'a> Writer<'_, '_, 'a> {
 
     /// The customer for `who`: found by their strongest known key, or created.
     fn customer(&mut self, who: &'a CustomerIdentity, source: &'a str) -> rusqlite::Result<i64> {
+        if let Some((last, last_source, id)) = self.last_buyer
+            && last_source == source
+            && *last == *who
+        {
+            // The same keys resolve to the same customer: only the contact check is left.
+            self.check_contact(id, who)?;
+            return Ok(id);
+        }
+        let id = self.customer_by_keys(who, source)?;
+        self.last_buyer = Some((who, source, id));
+        Ok(id)
+    }
+
+    /// The customer for `who` found by their keys (or created), their new keys queued.
+    fn customer_by_keys(
+        &mut self,
+        who: &'a CustomerIdentity,
+        source: &'a str,
+    ) -> rusqlite::Result<i64> {
         let keys = identity_keys(who, source);
         let mut found = None;
         // Keys before `checked` are not in `known_keys`; the one at `checked` is when
@@ -1304,15 +1339,7 @@ impl<'a> Writer<'_, '_, 'a> {
         }
         let id = match found {
             Some(id) => {
-                if self.contact_checked.insert(id) {
-                    let unchanged = self
-                        .created_contacts
-                        .remove(&id)
-                        .is_some_and(|gaps| gaps.unchanged_by(who));
-                    if !unchanged {
-                        self.fill_missing_contact(id, who)?;
-                    }
-                }
+                self.check_contact(id, who)?;
                 id
             }
             None => {
@@ -1322,7 +1349,7 @@ impl<'a> Writer<'_, '_, 'a> {
                 if let Some(written) = &mut self.written {
                     written.customers.push(CustomerId(id));
                 }
-                self.created_contacts.insert(id, ContactGaps::of_new(who));
+                self.contacts.insert(id, Some(ContactGaps::of_new(who)));
                 id
             }
         };
@@ -1345,10 +1372,31 @@ impl<'a> Writer<'_, '_, 'a> {
         Ok(id)
     }
 
+    /// Fills in what `who` adds to the record of a customer found again (on any of their
+    /// orders, not only the first: a phone may come with the third). The record is read
+    /// only when `who` may fill something it lacks.
+    fn check_contact(&mut self, id: i64, who: &CustomerIdentity) -> rusqlite::Result<()> {
+        let unchanged = match self.contacts.get(&id) {
+            Some(Some(gaps)) => gaps.unchanged_by(who),
+            Some(None) => true,
+            None => false,
+        };
+        if !unchanged {
+            let gaps = self.fill_missing_contact(id, who)?;
+            self.contacts.insert(id, gaps);
+        }
+        Ok(())
+    }
+
     /// Adds contact details a later export knows and the customer record lacks; never
     /// overwrites what the owner (or an earlier import) already has. The record as it was is
     /// kept for undo when anything changes.
-    fn fill_missing_contact(&mut self, id: i64, who: &CustomerIdentity) -> rusqlite::Result<()> {
+    /// Returns what the record still lacks afterwards, or `None` when it is erased.
+    fn fill_missing_contact(
+        &mut self,
+        id: i64,
+        who: &CustomerIdentity,
+    ) -> rusqlite::Result<Option<ContactGaps>> {
         // The customer may still be queued: written now, dated at the end.
         if let Some(dates) = &mut self.dates {
             dates
@@ -1377,7 +1425,7 @@ impl<'a> Writer<'_, '_, 'a> {
             })
             .optional()?;
         let Some(current) = current else {
-            return Ok(());
+            return Ok(None);
         };
         let mut next = current.clone();
         if next.display_name.is_empty() {
@@ -1390,8 +1438,9 @@ impl<'a> Writer<'_, '_, 'a> {
         if let Some(consent) = who.marketing_consent {
             next.marketing_consent = consent;
         }
+        let gaps = ContactGaps::of_record(&next);
         if next == current {
-            return Ok(());
+            return Ok(Some(gaps));
         }
         let own = current.created_import_id == Some(self.import_id.0);
         if !own && self.recorded.insert(id) {
@@ -1418,7 +1467,7 @@ impl<'a> Writer<'_, '_, 'a> {
                 next.marketing_consent,
                 next.birthday
             ])?;
-        Ok(())
+        Ok(Some(gaps))
     }
 
     /// Queues the line items of order `order_id`, writing full batches.
@@ -2062,6 +2111,40 @@ mod tests {
             0,
             "the import's own customers need no undo record"
         );
+    }
+
+    #[test]
+    fn a_detail_only_a_buyers_third_order_gives_is_filled_in() {
+        let (_dir, mut store) = store();
+        // One buyer's orders in a row (the same identity again and again), then one that
+        // adds a phone; and a buyer known from an earlier import, whose new details come on
+        // their second order of this one.
+        write(&mut store, &[order("0", Some("b@x.com"), None, 100, 1)]);
+        let mut orders = vec![
+            order("1", Some("a@x.com"), None, 100, 1),
+            order("2", Some("a@x.com"), None, 100, 2),
+            order("3", Some("b@x.com"), None, 100, 2),
+            order("4", Some("b@x.com"), None, 100, 3),
+        ];
+        let mut with_phone = order("5", Some("a@x.com"), None, 100, 3);
+        with_phone.customer.phone = Some("555".into());
+        let mut with_postcode = order("6", Some("b@x.com"), None, 100, 4);
+        with_postcode.customer.postcode = Some("AB1".into());
+        orders.extend([with_phone, with_postcode]);
+        write(&mut store, &orders);
+        let details = |email: &str| -> (Option<String>, Option<String>) {
+            store
+                .conn()
+                .query_row(
+                    "SELECT phone, postcode FROM customers WHERE email = ?1",
+                    [email],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .unwrap()
+        };
+        assert_eq!(details("a@x.com"), (Some("555".into()), None));
+        assert_eq!(details("b@x.com"), (None, Some("AB1".into())));
+        assert_eq!(count(&store, "SELECT count(*) FROM customers"), 2);
     }
 
     #[test]
