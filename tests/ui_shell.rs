@@ -142,6 +142,14 @@ fn loading_demo_data_fills_the_dashboard() {
         "{status:?}"
     );
     assert!(run.summary.mean_clv_cents > 0.0);
+    // The difference from the customers card is said where the valued customers are.
+    let refunded_only = snapshot.overview.customers - run.summary.customers_valued;
+    harness.get_by_label_contains(&format!(
+        "What your existing {valued} customers are expected to spend"
+    ));
+    harness.get_by_label_contains(&format!(
+        "before new customers. Not counted: {refunded_only} customers whose every order was refunded."
+    ));
     harness.get_by_label("Average customer value");
     harness.get_by_label(
         &clv_desk::domain::EstimateFormat::for_range(

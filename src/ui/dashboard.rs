@@ -195,12 +195,27 @@ fn value_figures_inner_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Ve
         ),
     }];
     if summary.expected_revenue_cents > 0.0 {
+        // The customers card above counts everyone who ordered; a customer whose every
+        // order was refunded has bought nothing to value. Said only when the values are
+        // current, when that is the whole difference.
+        let not_valued = snapshot
+            .overview
+            .customers
+            .saturating_sub(summary.customers_valued);
+        let refunded_only = if not_valued > 0 && !snapshot.needs_valuation() {
+            format!(
+                " Not counted: {} whose every order was refunded.",
+                plural(not_valued, "customer", "customers")
+            )
+        } else {
+            String::new()
+        };
         figures.push(Figure {
             label: format!("Expected sales, {}", horizon.trim_start_matches("the ")),
             link: Some(View::ValueCharts),
             value: format_money_rounded(summary.expected_revenue_cents, currency),
             meaning: format!(
-                "What your existing {} customers are expected to spend in {horizon} ({} orders), before new customers.",
+                "What your existing {} customers are expected to spend in {horizon} ({} orders), before new customers.{refunded_only}",
                 group_thousands(summary.customers_valued),
                 group_thousands(summary.expected_purchases.round() as u64)
             ),
