@@ -597,3 +597,36 @@ fn small_values_whose_range_rounds_to_one_amount_are_shown_to_the_cent() {
         "{change}"
     );
 }
+
+#[test]
+fn every_column_fits_the_window_the_app_opens_with() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.sqlite");
+    valued_demo(&db, 200);
+    let [width, height] = clv_desk::ui::FIRST_WINDOW_SIZE;
+    let harness = common::ui::harness_on(&db, View::Customers, [width, height], |app| {
+        app.state.customers_table_is_current()
+    });
+    // The demo shop runs a loyalty program: its points and tier are columns too.
+    assert!(
+        harness
+            .state()
+            .state
+            .customers
+            .visible_rows()
+            .next()
+            .is_some()
+    );
+    for column in SortColumn::ALL {
+        // "Segment" also names the segment filter: the heading is the rightmost.
+        let right = harness
+            .get_all_by_label(column.label())
+            .map(|heading| heading.rect().right())
+            .fold(f32::MIN, f32::max);
+        assert!(
+            right <= width,
+            "the {:?} heading ends at {right}, past the window's {width}",
+            column.label()
+        );
+    }
+}

@@ -255,21 +255,22 @@ fn table_ui(ui: &mut egui::Ui, state: &mut AppState, table: &CustomerTable, curr
         .striped(true)
         .sense(egui::Sense::click())
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-        .column(Column::initial(170.0).at_least(80.0).clip(true))
-        .column(Column::initial(210.0).at_least(80.0).clip(true))
-        .column(Column::initial(60.0).at_least(50.0))
-        .column(Column::initial(90.0).at_least(80.0))
-        .column(Column::initial(90.0).at_least(80.0))
-        .column(Column::initial(100.0).at_least(70.0))
+        // Name and e-mail share what the figures leave, so every column fits the window
+        // the app opens with (`FIRST_WINDOW_SIZE`), loyalty's two included, and a wider
+        // window widens them.
+        .column(Column::remainder().at_least(80.0).clip(true))
+        .column(Column::remainder().at_least(80.0).clip(true))
+        .column(Column::initial(55.0).at_least(50.0))
+        .column(Column::initial(85.0).at_least(80.0))
+        .column(Column::initial(85.0).at_least(80.0))
+        .column(Column::initial(95.0).at_least(70.0))
         .column(Column::initial(170.0).at_least(90.0).clip(true))
-        .column(Column::initial(80.0).at_least(70.0));
+        .column(Column::initial(80.0).at_least(70.0))
+        .column(Column::initial(120.0).at_least(90.0).clip(true));
     if loyalty {
         builder = builder
-            .column(Column::initial(120.0).at_least(90.0).clip(true))
-            .column(Column::initial(70.0).at_least(60.0))
-            .column(Column::remainder().at_least(80.0).clip(true));
-    } else {
-        builder = builder.column(Column::remainder().at_least(110.0).clip(true));
+            .column(Column::initial(60.0).at_least(50.0))
+            .column(Column::initial(80.0).at_least(60.0).clip(true));
     }
     builder
         .header(row_height + 4.0, |mut header| {

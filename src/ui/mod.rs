@@ -202,7 +202,7 @@ impl ClvDeskApp {
     fn main_ui(&mut self, ui: &mut egui::Ui) {
         egui::Panel::left("navigation")
             .resizable(false)
-            .exact_size(190.0)
+            .exact_size(170.0)
             .show(ui, |ui| nav::navigation_ui(ui, &mut self.state));
         egui::Panel::bottom("status").show(ui, |ui| status_bar_ui(ui, &mut self.state));
         egui::CentralPanel::default().show(ui, |ui| {
@@ -433,6 +433,10 @@ pub fn run_window(db_path: &Path) -> Result<(), eframe::Error> {
     )
 }
 
+/// The window's inner size (points) the first time the app opens: as wide as most laptop
+/// screens allow (1366 × 768 and up), and the width every view's layout is made to fit.
+pub const FIRST_WINDOW_SIZE: [f32; 2] = [1280.0, 760.0];
+
 /// Window options: glow renderer, icon, app id; `size` fixes the inner size (screenshots)
 /// and then the remembered window geometry is ignored.
 fn native_options(size: Option<[f32; 2]>) -> eframe::NativeOptions {
@@ -442,7 +446,7 @@ fn native_options(size: Option<[f32; 2]>) -> eframe::NativeOptions {
         .with_min_inner_size([720.0, 480.0]);
     viewport = match size {
         Some(size) => viewport.with_inner_size(size).with_resizable(false),
-        None => viewport.with_inner_size([1180.0, 760.0]),
+        None => viewport.with_inner_size(FIRST_WINDOW_SIZE),
     };
     if let Some(icon) = app_icon() {
         viewport = viewport.with_icon(icon);
