@@ -46,6 +46,45 @@ fn demo_fills_a_new_database() {
 }
 
 #[test]
+fn backup_writes_a_complete_copy_and_refuses_the_database_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.sqlite");
+    let demo =
+        run(clv_desk()
+            .arg("--db")
+            .arg(&db)
+            .args(["demo", "--customers", "60", "--seed", "2"]));
+    assert!(demo.status.success(), "{}", stderr(&demo));
+    let copy = dir.path().join("copy.sqlite");
+    let output = run(clv_desk().arg("--db").arg(&db).arg("backup").arg(&copy));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.starts_with("Saved a backup copy of "), "{text}");
+    let count = |path: &Path, sql: &str| -> i64 {
+        rusqlite::Connection::open(path)
+            .unwrap()
+            .query_row(sql, [], |r| r.get(0))
+            .unwrap()
+    };
+    for sql in [
+        "SELECT count(*) FROM customers",
+        "SELECT count(*) FROM orders",
+        "SELECT count(*) FROM customer_scores",
+    ] {
+        assert_eq!(count(&copy, sql), count(&db, sql), "{sql}");
+    }
+
+    let itself = run(clv_desk().arg("--db").arg(&db).arg("backup").arg(&db));
+    assert_eq!(itself.status.code(), Some(1));
+    assert!(
+        stderr(&itself).contains("is the database itself"),
+        "{}",
+        stderr(&itself)
+    );
+    assert_eq!(count(&db, "SELECT count(*) FROM customers"), 62);
+}
+
+#[test]
 fn a_bad_database_file_is_an_error_message_and_exit_code_not_a_panic() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("orders.csv");

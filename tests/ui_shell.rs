@@ -393,6 +393,65 @@ fn business_settings_are_validated_and_saved() {
 }
 
 #[test]
+fn a_backup_copy_is_saved_from_settings_with_the_latest_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.sqlite");
+    let mut harness = harness_on(
+        &db,
+        UiPrefs {
+            last_view: View::Settings,
+            ..UiPrefs::default()
+        },
+    );
+    harness.get_by_label("Shop name").focus();
+    harness.run();
+    harness.get_by_label("Shop name").type_text("Café Zoë");
+    harness.run();
+    harness.get_by_label("Save settings").click();
+    harness.run_steps(1);
+    run_until(&mut harness, "saving settings", job_finished);
+    let backup = harness.get_by_label("Save a backup copy…");
+    assert!(!backup.accesskit_node().is_disabled());
+
+    // The save dialog is bypassed: the command it leads to.
+    let copy = dir.path().join("copy.sqlite");
+    harness
+        .state_mut()
+        .state
+        .push(clv_desk::app::Command::SaveBackup(copy.clone()));
+    harness.run_steps(1);
+    run_until(&mut harness, "the backup copy", job_finished);
+    let status = harness.state().state.status.clone().unwrap();
+    assert!(
+        status.text.starts_with("Saved a backup copy (") && !status.is_error,
+        "{status:?}"
+    );
+    assert!(status.text.contains("copy.sqlite"), "{status:?}");
+    let stored = Store::open(&copy).unwrap().business_settings().unwrap();
+    assert_eq!(
+        stored.shop_name, "Café Zoë",
+        "the latest change is in the copy"
+    );
+
+    // The open database itself cannot be the copy: said, and nothing is lost.
+    harness
+        .state_mut()
+        .state
+        .push(clv_desk::app::Command::SaveBackup(db.clone()));
+    harness.run_steps(1);
+    run_until(&mut harness, "the refused copy", job_finished);
+    let status = harness.state().state.status.clone().unwrap();
+    assert!(
+        status.is_error && status.text.contains("is the database itself"),
+        "{status:?}"
+    );
+    assert_eq!(
+        harness.state().state.snapshot().unwrap().settings.shop_name,
+        "Café Zoë"
+    );
+}
+
+#[test]
 fn about_shows_version_and_commit() {
     let dir = tempfile::tempdir().unwrap();
     let mut harness = harness_on(&dir.path().join("about.sqlite"), UiPrefs::default());

@@ -17,6 +17,8 @@ pub enum DialogPurpose {
     ChartPng,
     /// Where to save the customers table as CSV.
     CustomersCsv,
+    /// Where to save a backup copy of the database.
+    Backup,
     /// Where to save one customer's data as JSON.
     CustomerJson,
     /// Where to save the points ledger as CSV.
@@ -88,6 +90,16 @@ impl PendingDialog {
             "Save the chart as a picture",
             file_name,
             ("PNG picture", &["png"]),
+        );
+    }
+
+    /// Asks where to save a backup copy of the database, suggesting a dated name.
+    pub fn backup(&mut self, today: chrono::NaiveDate) {
+        self.save_file(
+            DialogPurpose::Backup,
+            "Save a backup copy of your data",
+            format!("clv-desk-backup-{today}.sqlite"),
+            ("CLV Desk database", &["sqlite"]),
         );
     }
 

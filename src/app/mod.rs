@@ -60,6 +60,9 @@ pub const LOADING_CUSTOMERS_LABEL: &str = "Reading the customers";
 /// The label of the background valuation job.
 pub const VALUING_LABEL: &str = "Valuing customers";
 
+/// The label of the job that saves a backup copy of the database.
+pub const BACKUP_LABEL: &str = "Saving a backup copy";
+
 /// File name of the demo shop's database, created beside the owner's own.
 pub const DEMO_DB_FILE: &str = "clv-desk-demo.sqlite";
 
@@ -178,6 +181,10 @@ pub enum Command {
     SelectCustomer(Option<i64>),
     /// Something about one customer's profile or the duplicates list.
     Profile(customer_profile::ProfileCommand),
+    /// Ask where to save a backup copy of the database (save dialog).
+    ChooseBackup,
+    /// Save a complete copy of the open database at this path (safe while it is in use).
+    SaveBackup(PathBuf),
     /// Ask where to save the customers table as CSV (file dialog).
     ChooseCustomersCsv,
     /// Save the customers the table shows, in its order, as CSV at this path.
@@ -400,6 +407,11 @@ impl AppState {
                         self.apply(Command::ExportCustomers(path));
                     }
                 }
+                DialogPurpose::Backup => {
+                    if let Some(path) = paths.into_iter().next() {
+                        self.apply(Command::SaveBackup(path));
+                    }
+                }
                 DialogPurpose::OpenDatabase | DialogPurpose::NewDatabase => {
                     if let Some(path) = paths.into_iter().next() {
                         self.apply(Command::OpenDatabase(path));
@@ -566,6 +578,25 @@ impl AppState {
                 customer_profile::find_duplicates_job(slot),
             ),
         }
+    }
+
+    /// Saves a backup copy of the database on the writer thread (cancellable).
+    fn start_backup(&mut self, path: PathBuf) {
+        self.start_job(
+            BACKUP_LABEL,
+            Box::new(move |store, progress| {
+                progress.set(0.1, "Copying every customer, order and setting…");
+                let saved = store.save_copy(&path, &|| progress.is_cancelled())?;
+                match saved {
+                    Some(bytes) => Ok(format!(
+                        "Saved a backup copy ({}) to {}. Keep it somewhere else too, e.g. on a USB stick.",
+                        crate::domain::megabytes(bytes),
+                        path.display()
+                    )),
+                    None => Err(anyhow::anyhow!("cancelled; no copy was saved")),
+                }
+            }),
+        );
     }
 
     fn start_customers_export(&mut self, path: PathBuf) {
@@ -767,6 +798,8 @@ impl AppState {
                 }
             }
             Command::Profile(command) => self.apply_profile(command),
+            Command::ChooseBackup => self.dialogs.backup(Local::now().date_naive()),
+            Command::SaveBackup(path) => self.start_backup(path),
             Command::ChooseCustomersCsv => self.dialogs.customers_csv(),
             Command::ExportCustomers(path) => self.start_customers_export(path),
             Command::ChooseDatabase => self.dialogs.pick_database(),

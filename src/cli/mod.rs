@@ -150,6 +150,13 @@ pub enum CliCommand {
         #[arg(long, value_name = "M", value_parser = parse_fraction)]
         margin: Option<f64>,
     },
+    /// Save a complete copy of the database to OUT (replacing a file there), safe while the
+    /// window has the database open.
+    Backup {
+        /// Where to write the copy.
+        #[arg(value_name = "OUT")]
+        out: PathBuf,
+    },
     /// Fill the database with a demo shop (customers, orders, refunds, guest sales).
     Demo {
         /// Number of customers.
@@ -508,6 +515,19 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             discount_rate,
             margin,
         }) => values::customers(&db_path, format, horizon_weeks, discount_rate, margin),
+        Some(CliCommand::Backup { out }) => {
+            let store = Store::open(&db_path)?;
+            match store.save_copy(&out, &|| false)? {
+                Some(bytes) => println!(
+                    "Saved a backup copy of {} to {} ({}).",
+                    db_path.display(),
+                    out.display(),
+                    crate::domain::megabytes(bytes)
+                ),
+                None => anyhow::bail!("the backup copy was stopped; nothing was written"),
+            }
+            Ok(())
+        }
         Some(CliCommand::Demo {
             customers,
             seed,

@@ -193,6 +193,11 @@ pub fn group_thousands(value: u64) -> String {
     out
 }
 
+/// A file size in megabytes with one decimal: `3,984,588` → `3.8 MB`.
+pub fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1_048_576.0)
+}
+
 /// A share (0 to 1) as a percentage an owner can trust: whole percents, but one decimal
 /// when the whole number would claim 0% or 100% and the share is neither (`0.4%`,
 /// `99.7%`), and "less than 0.1%" / "more than 99.9%" beyond that.

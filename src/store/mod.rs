@@ -9,6 +9,7 @@
 //! * before an existing file is migrated, a consistent copy is written beside it;
 //! * every migration step runs inside one transaction, so a failure leaves the old schema.
 
+mod backup;
 pub mod care;
 pub mod customers;
 mod error;

@@ -101,14 +101,29 @@ pub fn settings_ui(ui: &mut egui::Ui, state: &mut AppState, form: &mut SettingsF
             ui.label(&db_path);
             ui.end_row();
             ui.label("Size");
-            ui.label(format!("{:.1} MB", db_size_bytes as f64 / 1_048_576.0));
+            ui.label(crate::domain::megabytes(db_size_bytes));
             ui.end_row();
             ui.label("Schema version");
             ui.label(schema_version.to_string());
             ui.end_row();
         });
-    ui.label("Everything stays in this one file on this computer. Copy it to back up your work.");
+    ui.label(
+        "Everything stays in this one file on this computer. Save a backup copy now and then, \
+         and keep one somewhere else too (a USB stick, another computer).",
+    );
     ui.horizontal(|ui| {
+        let busy = state.running_job().is_some();
+        if ui
+            .add_enabled(!busy, egui::Button::new("Save a backup copy…"))
+            .on_hover_text(
+                "A complete copy of your customers, orders, programs and settings, safe to make \
+                 while CLV Desk is open (copying the file by hand then can miss the latest \
+                 changes). Open it with “Open another database…” to look at it or go back to it.",
+            )
+            .clicked()
+        {
+            state.push(Command::ChooseBackup);
+        }
         if ui.button("Open another database…").clicked() {
             state.push(Command::ChooseDatabase);
         }
