@@ -75,7 +75,7 @@ pub enum CliCommand {
         #[arg(long, value_name = "NAME", default_value = "auto", value_parser = parse_preset)]
         preset: PresetChoice,
         /// Use COLUMN for FIELD (order_id, date, email, customer_id, name, phone, amount,
-        /// quantity, unit_price, refund, discount, status, coupon, currency, product, time).
+        /// quantity, unit_price, refund, discount, status, coupon, currency, product, time, kind).
         #[arg(long = "map", value_name = "FIELD=COLUMN", value_parser = parse_map)]
         map: Vec<(Field, String)>,
         /// Day/month order of numeric dates, when the file leaves it open.

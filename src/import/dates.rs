@@ -64,6 +64,9 @@ pub struct DateOrderVotes {
     pub year_first: u64,
     /// Numeric dates seen (with both of the first two numbers ≤ 12 or not).
     pub numeric: u64,
+    /// Day-first-or-year-first dates written with dots (`04.03.2025`): the European way;
+    /// month-first dates are not written so.
+    pub dotted: u64,
 }
 
 /// What the evidence says.
@@ -90,6 +93,14 @@ impl DateOrderVotes {
             self.year_first += 1;
             return;
         }
+        if raw
+            .trim()
+            .split([' ', 'T'])
+            .next()
+            .is_some_and(|d| d.contains('.'))
+        {
+            self.dotted += 1;
+        }
         let (a, b) = (a.parse::<u32>().unwrap_or(0), b.parse::<u32>().unwrap_or(0));
         if a > 12 {
             self.day_first += 1;
@@ -105,6 +116,7 @@ impl DateOrderVotes {
             (true, true) => OrderDecision::Contradictory,
             (true, false) => OrderDecision::Decided(DateOrder::Dmy),
             (false, true) => OrderDecision::Decided(DateOrder::Mdy),
+            (false, false) if self.dotted > 0 => OrderDecision::Decided(DateOrder::Dmy),
             (false, false) if self.numeric == 0 || self.numeric == self.year_first => {
                 if self.year_first > 0 {
                     OrderDecision::Decided(DateOrder::Ymd)
@@ -148,6 +160,12 @@ pub fn parse_moment(raw: &str, order: DateOrder) -> Result<ParsedMoment, DateErr
     }
     if let Some(moment) = parse_iso(text) {
         return Ok(moment);
+    }
+    if let Some(local) = serial_in_text(text) {
+        return Ok(ParsedMoment {
+            local,
+            offset: None,
+        });
     }
     let (date_part, rest) = split_date_rest(text);
     let date = if let Some((a, b, c)) = numeric_date_parts(date_part) {
@@ -603,6 +621,22 @@ fn month_name_date(text: &str) -> Option<(NaiveDate, usize)> {
     NaiveDate::from_ymd_opt(expand_year(year_text), month, day).map(|d| (d, end))
 }
 
+/// A date cell Excel wrote as its serial number (`45721`, `45721.5`): a plain number of days
+/// from 20,000 to 80,000 (October 1954 to January 2119), where no other date shape is a
+/// bare number.
+fn serial_in_text(text: &str) -> Option<NaiveDateTime> {
+    let (days, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if days.len() != 5 || !digits(days) || !digits(fraction) {
+        return None;
+    }
+    let serial: f64 = text.parse().ok()?;
+    (20_000.0..80_000.0)
+        .contains(&serial)
+        .then(|| excel_serial(serial))
+        .flatten()
+}
+
 /// An Excel serial date (days since 1899-12-30, with the fractional day as the time).
 pub fn excel_serial(serial: f64) -> Option<NaiveDateTime> {
     if !(1.0..2_958_466.0).contains(&serial) {
@@ -737,6 +771,15 @@ mod tests {
             v.observe(d);
         }
         assert_eq!(v.decide(), OrderDecision::Contradictory);
+        // Dotted dates are day-first (04.03.2025 is 4 March); a dotted time proves nothing.
+        let mut v = DateOrderVotes::default();
+        for d in ["04.03.2025", "05.06.2025 10:00"] {
+            v.observe(d);
+        }
+        assert_eq!(v.decide(), OrderDecision::Decided(DateOrder::Dmy));
+        let mut v = DateOrderVotes::default();
+        v.observe("04/03/2025 10.30");
+        assert_eq!(v.decide(), OrderDecision::Ambiguous);
         let mut v = DateOrderVotes::default();
         v.observe("Jan-18-16");
         v.observe("20250201");
@@ -811,6 +854,18 @@ mod tests {
             parse_moment("2025-01-02 10:11:12 +0100", DateOrder::Dmy).map(|m| m.offset),
             Ok(east(3600))
         );
+    }
+
+    #[test]
+    fn a_date_cell_excel_left_as_its_serial_number_is_read() {
+        let read = |text: &str| parse_moment(text, DateOrder::Dmy).map(|m| m.local);
+        assert_eq!(read("45721"), Ok(at(2025, 3, 5, 0, 0, 0)));
+        assert_eq!(read(" 45721.75 "), Ok(at(2025, 3, 5, 18, 0, 0)));
+        // Not serials: a compact date, other numbers.
+        assert_eq!(read("20250305"), Ok(at(2025, 3, 5, 0, 0, 0)));
+        assert!(read("12345").is_err());
+        assert!(read("99999").is_err());
+        assert!(read("4572").is_err());
     }
 
     #[test]

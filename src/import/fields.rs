@@ -119,7 +119,7 @@ impl Field {
     ];
 
     /// The fields an owner maps by hand for a generic file, in form order.
-    pub const MAPPABLE: [Field; 16] = [
+    pub const MAPPABLE: [Field; 17] = [
         Field::OrderId,
         Field::Date,
         Field::Email,
@@ -136,6 +136,7 @@ impl Field {
         Field::Currency,
         Field::Product,
         Field::Time,
+        Field::Kind,
     ];
 
     /// The name used by `--map FIELD=COLUMN` and in saved mappings.

@@ -724,8 +724,36 @@ pub fn classify(preset: PresetId, view: &RowView<'_>, header: &Header) -> RowCla
                 RowClass::Skip(SkipReason::NotASale)
             }
         }
+        // A row whose type says refund (generic files): a refund of the order it refers
+        // to, or of its own when it names none stored.
+        _ if is_refund_kind(&view.get(Field::Kind)) => RowClass::Refund {
+            order: if view.has(Field::Reference) {
+                view.get(Field::Reference)
+            } else {
+                view.get(Field::OrderId)
+            }
+            .into_owned(),
+            alt: None,
+        },
         _ => RowClass::Sale,
     }
+}
+
+/// Whether a row type names a refund ("Refund", "Credit note", …). Only whole names: a
+/// "Type" column may hold payment types such as "Credit card".
+fn is_refund_kind(kind: &str) -> bool {
+    let kind = kind.trim().to_ascii_lowercase();
+    matches!(
+        kind.as_str(),
+        "refund"
+            | "refunds"
+            | "payment refund"
+            | "return"
+            | "returns"
+            | "credit note"
+            | "credit memo"
+            | "chargeback"
+    )
 }
 
 /// PayPal: completed payments received are sales, refunds point back to their payment,

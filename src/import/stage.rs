@@ -116,6 +116,8 @@ fn stage(
         (None, OrderDecision::Decided(order)) => (order, false),
         (None, OrderDecision::NotNeeded) if preset == PresetId::Cdnow => (DateOrder::Ymd, false),
         (None, OrderDecision::NotNeeded) => (DateOrder::Mdy, false),
+        // Etsy writes MM/DD/YY or M/D/YYYY whatever the shop's country.
+        (None, OrderDecision::Ambiguous) if preset == PresetId::Etsy => (DateOrder::Mdy, false),
         (None, OrderDecision::Ambiguous) => (DateOrder::Dmy, true),
         (None, OrderDecision::Contradictory) => {
             let votes = evidence.dates;
@@ -527,6 +529,9 @@ struct Draft {
     moment: Option<(NaiveDateTime, FixedOffset, chrono::NaiveDate)>,
     customer: CustomerIdentity,
     total: Option<i64>,
+    /// How the order's rows filled the total column (a generic file's "Amount" may be
+    /// each line's, not the order's).
+    row_totals: RowTotals,
     line_sum: i64,
     refunded: Option<i64>,
     refund_rows: i64,
@@ -544,6 +549,47 @@ struct Draft {
     channel: Option<String>,
     lines: Vec<NewOrderLine>,
     customer_refund: bool,
+}
+
+/// The amounts an order's rows give in the total column.
+#[derive(Clone, Copy)]
+struct RowTotals {
+    /// Rows with an amount there.
+    rows: u32,
+    /// Their sum.
+    sum: i64,
+    /// Whether two of them differ.
+    differ: bool,
+    /// Whether each equals its row's quantity × unit price (so far).
+    all_quantity_times_price: bool,
+}
+
+impl Default for RowTotals {
+    fn default() -> RowTotals {
+        RowTotals {
+            rows: 0,
+            sum: 0,
+            differ: false,
+            all_quantity_times_price: true,
+        }
+    }
+}
+
+impl RowTotals {
+    /// Counts one row's amount; `line` is its quantity × unit price when it has both.
+    fn add(&mut self, amount: i64, first: Option<i64>, line: Option<i64>) {
+        self.differ |= first.is_some_and(|f| f != amount);
+        self.all_quantity_times_price &= line.is_some_and(|l| (l - amount).abs() <= 1);
+        self.rows += 1;
+        self.sum += amount;
+    }
+
+    /// The order's total when the column holds each line's amount: its rows differ
+    /// (an order total would repeat), or each is its row's quantity × price. `None` when it
+    /// reads as the order total, repeated or on one row.
+    fn line_amounts_sum(self) -> Option<i64> {
+        (self.rows >= 2 && (self.differ || self.all_quantity_times_price)).then_some(self.sum)
+    }
 }
 
 /// The first few row numbers of an order, kept inline (every order has some).
@@ -1180,12 +1226,11 @@ impl Parser<'_> {
         let total = self.money(view, Field::Total)?;
         let line_total = self.money(view, Field::LineTotal)?;
         let key = self.order_key(view);
-        // A negative amount on a sale row of an order already seen is a refund of it
-        // (WooCommerce Analytics, generic files with refund rows).
-        if !customer_refund
-            && let Some(amount) = total.or(line_total).filter(|a| *a < 0)
-            && self.by_key.contains_key(key.as_ref())
-        {
+        // A negative amount on a sale row is a refund of the order it names (WooCommerce
+        // Analytics, generic files with refund rows): of one in this file, before or after
+        // it, or in an earlier import (the write links it), or else a refund of its own.
+        // Never a sale of a negative amount, which would overwrite the stored sale.
+        if !customer_refund && let Some(amount) = total.or(line_total).filter(|a| *a < 0) {
             return self.refund_amount(view, key.into_owned(), None, -amount);
         }
         let unit_price = self.money(view, Field::UnitPrice)?;
@@ -1267,6 +1312,10 @@ impl Parser<'_> {
         set_once(&mut draft.moment, moment);
         if let Some(identity) = identity {
             merge_identity(&mut draft.customer, identity);
+        }
+        if let Some(amount) = total {
+            let line = unit_price.map(|p| (p as f64 * quantity.unwrap_or(1.0)).round() as i64);
+            draft.row_totals.add(amount, draft.total, line);
         }
         set_once(&mut draft.total, total);
         set_once(&mut draft.refunded, refunded);
@@ -1628,8 +1677,15 @@ impl Parser<'_> {
         } else {
             draft.tax.unwrap_or(0)
         };
-        let paid = draft
-            .total
+        // A spreadsheet of one row per line item with each line's amount: the order's
+        // total is their sum (the platforms' layouts are known and say which they give).
+        let line_amounts = if self.preset == PresetId::Generic {
+            draft.row_totals.line_amounts_sum()
+        } else {
+            None
+        };
+        let paid = line_amounts
+            .or(draft.total)
             .unwrap_or(draft.line_sum + if per_line { shipping + tax } else { 0 });
         let discount = if per_line {
             draft.discount_sum
@@ -1639,12 +1695,21 @@ impl Parser<'_> {
         let adjusted_refund = draft
             .adjusted_total
             .map_or(0, |adjusted| (paid - adjusted).max(0));
-        let refunded = draft.refunded.unwrap_or(0).abs().max(adjusted_refund) + draft.refund_rows;
-        let status = match draft.status.map(|mut s| {
-            s.make_ascii_lowercase();
-            s
-        }) {
-            Some(s) if !s.is_empty() => s,
+        let stated = draft
+            .status
+            .map(|s| s.trim().to_ascii_lowercase())
+            .filter(|s| !s.is_empty());
+        let mut refunded =
+            draft.refunded.unwrap_or(0).abs().max(adjusted_refund) + draft.refund_rows;
+        // Said refunded in full with no refunded amount given: nothing was kept.
+        if refunded == 0
+            && draft.refunded.is_none()
+            && matches!(stated.as_deref(), Some("refunded" | "fully refunded"))
+        {
+            refunded = paid;
+        }
+        let status = match stated {
+            Some(s) => s,
             _ if refunded >= paid && refunded > 0 => "refunded".to_owned(),
             _ if refunded > 0 => "partially_refunded".to_owned(),
             _ => "paid".to_owned(),

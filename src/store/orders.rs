@@ -1202,16 +1202,21 @@ impl WrittenPurchases<'_> {
 }
 
 impl<'a> Writer<'_, '_, 'a> {
-    /// Stores one order (or refund entry); `customer_override` is the customer of the order
-    /// a nameless refund belongs to.
+    /// Stores one order (or refund entry); `refunded_customer` is the customer of the order
+    /// a refund entry refunds (`Some(None)`: a guest's order), which the refund belongs to
+    /// whoever its row names.
     fn order(
         &mut self,
         order: &'a NewOrder,
         refund_of: Option<i64>,
-        customer_override: Option<i64>,
+        refunded_customer: Option<Option<i64>>,
     ) -> rusqlite::Result<()> {
-        let customer_id = match customer_override {
-            Some(id) => Some(id),
+        let customer_id = match refunded_customer {
+            Some(Some(id)) => Some(id),
+            Some(None) => {
+                self.outcome.guest_orders += 1;
+                None
+            }
             None if order.customer.is_guest() => {
                 self.outcome.guest_orders += 1;
                 None
@@ -1278,8 +1283,9 @@ impl<'a> Writer<'_, '_, 'a> {
             return self.order(&refund.entry, None, None);
         };
         self.outcome.refunds_linked += 1;
-        let customer_override = target_customer.filter(|_| refund.entry.customer.is_guest());
-        self.order(&refund.entry, Some(order_id), customer_override)
+        // The refund is the refunded order's customer's, whoever its row names: PayPal's
+        // refund rows name the shop itself as the sender.
+        self.order(&refund.entry, Some(order_id), Some(target_customer))
     }
 
     /// The customer for `who`: found by their strongest known key, or created.
@@ -2395,6 +2401,52 @@ mod tests {
             count(&store, "SELECT count(DISTINCT customer_id) FROM orders"),
             1,
             "a refund row without a name belongs to the refunded order's customer"
+        );
+    }
+
+    #[test]
+    fn a_refund_row_naming_the_shop_belongs_to_the_refunded_orders_customer() {
+        let (_dir, mut store) = store();
+        write(
+            &mut store,
+            &[
+                order("S1", Some("john@x.com"), Some("John"), 5000, 1),
+                order("S2", None, None, 3000, 2),
+            ],
+        );
+        // PayPal's refund rows name the shop as the sender.
+        let refund_of = |id: &str, entry_id: &str| {
+            let mut entry = order(entry_id, Some("shop@x.com"), Some("The Shop"), 0, 9);
+            entry.refunded_cents = 1000;
+            entry.status = "refund".into();
+            RefundOfOrder {
+                external_id: id.into(),
+                alt_id: None,
+                amount_cents: 1000,
+                entry,
+            }
+        };
+        store
+            .write_import(
+                &NewImport::default(),
+                &[],
+                &[refund_of("S1", "R1"), refund_of("S2", "R2")],
+                &mut |_| true,
+            )
+            .unwrap();
+        assert_eq!(
+            count(&store, "SELECT count(*) FROM customers"),
+            1,
+            "no customer for the shop"
+        );
+        assert_eq!(
+            count(
+                &store,
+                "SELECT count(*) FROM orders r JOIN orders s ON r.refund_of = s.id
+                 WHERE r.customer_id IS s.customer_id"
+            ),
+            2,
+            "each refund is its order's customer's (the guest's stays a guest's)"
         );
     }
 

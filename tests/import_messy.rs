@@ -1,0 +1,314 @@
+//! Owners' messy files, as a tester found them going wrong: refunds in a later file, refund
+//! rows in spreadsheets, one row per line item with each line's amount, a "refunded" status
+//! without an amount, dates Excel left as serial numbers, Etsy's and Europe's date shapes,
+//! and PayPal refunds that name the shop. Each file is written by the test, shaped like the
+//! exports in `../shared/formats.md`, imported as the app does (stage, then write), and the
+//! stored orders checked against what the owner would expect.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
+use std::path::{Path, PathBuf};
+
+use clv_desk::app::import::{stage, write};
+use clv_desk::import::ImportOptions;
+use clv_desk::store::Store;
+
+fn file(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn import(store: &mut Store, path: &Path) {
+    let staged = stage(store, path, ImportOptions::default(), &mut |_, _| true).unwrap();
+    assert!(
+        !staged.date_order_ambiguous,
+        "{}: the date order needs no question",
+        path.display()
+    );
+    write(store, staged, false, &mut |_| true).unwrap();
+}
+
+/// One stored order, as the checks read it.
+#[derive(Debug)]
+struct Stored {
+    number: String,
+    day: String,
+    gross: i64,
+    refunded: i64,
+    net: i64,
+    customer: Option<i64>,
+    /// The number of the order it refunds.
+    refund_of: Option<String>,
+}
+
+/// Every stored order, in the order written.
+fn orders(store: &Store) -> Vec<Stored> {
+    let conn = rusqlite::Connection::open(store.path()).unwrap();
+    let mut stmt = conn
+        .prepare(
+            "SELECT o.external_id, o.local_date, o.gross_cents, o.refunded_cents, o.net_cents,
+                    o.customer_id, r.external_id
+             FROM orders o LEFT JOIN orders r ON r.id = o.refund_of ORDER BY o.id",
+        )
+        .unwrap();
+    stmt.query_map([], |r| {
+        Ok(Stored {
+            number: r.get(0)?,
+            day: r.get(1)?,
+            gross: r.get(2)?,
+            refunded: r.get(3)?,
+            net: r.get(4)?,
+            customer: r.get(5)?,
+            refund_of: r.get(6)?,
+        })
+    })
+    .unwrap()
+    .map(Result::unwrap)
+    .collect()
+}
+
+fn count(store: &Store, sql: &str) -> i64 {
+    rusqlite::Connection::open(store.path())
+        .unwrap()
+        .query_row(sql, [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn a_refund_row_in_a_later_file_refunds_the_stored_sale_instead_of_replacing_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("shop.sqlite")).unwrap();
+    // WooCommerce Analytics → Orders, downloaded month by month.
+    let header = "Date,Order #,Status,Customer,Customer type,Product(s),Items sold,Coupon(s),Net sales,Attribution\n";
+    let march = file(
+        dir.path(),
+        "march.csv",
+        &format!(
+            "{header}2025-03-01,4501,Completed,Grace Lee,new,Ceramic Vase,1,,45.00,Direct\n\
+             2025-03-02,4502,Completed,Tom Baker,new,\"Bud Vase, Ceramic Vase\",2,,63.00,Direct\n"
+        ),
+    );
+    let april = file(
+        dir.path(),
+        "april.csv",
+        &format!(
+            "{header}2025-04-02,4502,Refunded,Tom Baker,returning,Bud Vase,-1,,-18.00,Direct\n\
+             2025-04-03,4600,Completed,Tom Baker,returning,Planter,1,,20.00,Direct\n"
+        ),
+    );
+    import(&mut store, &march);
+    import(&mut store, &april);
+    let stored = orders(&store);
+    let sale = stored.iter().find(|o| o.number == "4502").unwrap();
+    assert_eq!(
+        (sale.day.as_str(), sale.gross, sale.net),
+        ("2025-03-02", 6300, 6300),
+        "the March sale is kept as it was"
+    );
+    let refund = stored
+        .iter()
+        .find(|o| o.refund_of.as_deref() == Some("4502"))
+        .unwrap();
+    assert_eq!((refund.day.as_str(), refund.net), ("2025-04-02", -1800));
+    assert_eq!(refund.customer, sale.customer, "Tom's refund");
+    assert_eq!(
+        count(&store, "SELECT sum(net_cents) FROM orders"),
+        4500 + 6300 - 1800 + 2000
+    );
+}
+
+#[test]
+fn refund_rows_of_a_spreadsheet_are_refunds_not_purchases() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("shop.sqlite")).unwrap();
+    // A credit note with its own number and a negative amount, a negative row of an order
+    // in the file, and a row whose type says refund with a positive amount.
+    let invoices = file(
+        dir.path(),
+        "invoices.csv",
+        "Order ID,Date,Customer Email,Customer Name,Total\n\
+         INV-1,2025-03-04,a@x.com,Ann A,100.00\n\
+         INV-2,2025-03-10,a@x.com,Ann A,60.00\n\
+         CR-1,2025-03-12,a@x.com,Ann A,-60.00\n\
+         INV-3,2025-03-15,b@x.com,Ben B,\"$1,234.50\"\n\
+         INV-3,2025-03-16,b@x.com,Ben B,-34.50\n\
+         Total,,,,\"1,300.00\"\n",
+    );
+    import(&mut store, &invoices);
+    let typed = file(
+        dir.path(),
+        "transactions.csv",
+        "Transaction ID,Date,Type,Email,Amount\n\
+         S1,2025-03-04,Sale,c@x.com,100.00\n\
+         R1,2025-03-06,Refund,c@x.com,40.00\n",
+    );
+    import(&mut store, &typed);
+    assert_eq!(
+        count(&store, "SELECT sum(net_cents) FROM orders"),
+        10_000 + 6000 - 6000 + 123_450 - 3450 + 10_000 - 4000
+    );
+    assert_eq!(
+        count(
+            &store,
+            "SELECT count(*) FROM orders WHERE net_cents < 0 AND status <> 'refund'"
+        ),
+        0,
+        "no sale of a negative amount"
+    );
+    assert_eq!(
+        count(
+            &store,
+            "SELECT count(*) FROM orders WHERE status = 'refund'"
+        ),
+        2,
+        "the credit note and the typed refund are refund entries"
+    );
+    let inv3 = orders(&store)
+        .into_iter()
+        .find(|o| o.number == "INV-3")
+        .unwrap();
+    assert_eq!(
+        (inv3.gross, inv3.refunded, inv3.net),
+        (123_450, 3450, 120_000)
+    );
+}
+
+#[test]
+fn one_row_per_line_item_with_each_lines_amount_adds_up_the_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("shop.sqlite")).unwrap();
+    let lines = file(
+        dir.path(),
+        "lines.csv",
+        "Invoice,Date,Customer Email,Item,Qty,Price,Amount\n\
+         INV-100,2025-03-04,a@x.com,Widget,2,10.00,20.00\n\
+         INV-100,2025-03-04,a@x.com,Gadget,1,35.00,35.00\n\
+         INV-101,2025-03-06,b@x.com,Widget,1,10.00,10.00\n\
+         INV-101,2025-03-06,b@x.com,Widget,1,10.00,10.00\n\
+         INV-102,2025-03-07,c@x.com,Widget,2,10.00,55.00\n\
+         INV-102,2025-03-07,c@x.com,Gadget,1,35.00,55.00\n",
+    );
+    import(&mut store, &lines);
+    let net: Vec<(String, i64)> = orders(&store)
+        .into_iter()
+        .map(|o| (o.number, o.net))
+        .collect();
+    assert_eq!(
+        net,
+        [
+            ("INV-100".to_owned(), 5500),
+            // Two equal lines: each is its quantity × price, so they are lines, not a total.
+            ("INV-101".to_owned(), 2000),
+            // The same amount on every row, not any line's: the order's total, repeated.
+            ("INV-102".to_owned(), 5500),
+        ]
+    );
+    assert_eq!(count(&store, "SELECT count(*) FROM order_lines"), 6);
+}
+
+#[test]
+fn a_refunded_status_without_a_refunded_amount_keeps_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("shop.sqlite")).unwrap();
+    let shopify = file(
+        dir.path(),
+        "orders_export.csv",
+        "Name,Email,Financial Status,Currency,Total,Created at,Lineitem quantity,Lineitem name,Lineitem price,Billing Name\n\
+         #1,a@x.com,paid,USD,20.00,2025-03-02 10:00:00 +0000,1,Mug,20.00,Ann\n\
+         #2,a@x.com,refunded,USD,80.00,2025-03-03 10:00:00 +0000,1,Rug,80.00,Ann\n",
+    );
+    import(&mut store, &shopify);
+    let stored = orders(&store);
+    assert_eq!(
+        (stored[1].gross, stored[1].refunded, stored[1].net),
+        (8000, 8000, 0)
+    );
+    assert_eq!((stored[0].gross, stored[0].net), (2000, 2000));
+}
+
+#[test]
+fn dates_excel_left_as_serial_numbers_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("shop.sqlite")).unwrap();
+    let serials = file(
+        dir.path(),
+        "from_excel.csv",
+        "Invoice,Date,Email,Amount\n1,45720,a@x.com,10.00\n2,45721.5,b@x.com,12.00\n",
+    );
+    import(&mut store, &serials);
+    let days: Vec<String> = orders(&store).into_iter().map(|o| o.day).collect();
+    assert_eq!(days, ["2025-03-04", "2025-03-05"]);
+}
+
+#[test]
+fn etsy_dates_are_month_first_and_dotted_dates_day_first_without_asking() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("shop.sqlite")).unwrap();
+    // Every date could be read both ways; Etsy writes MM/DD/YY.
+    let etsy = file(
+        dir.path(),
+        "EtsySoldOrders2025-3.csv",
+        "Sale Date,Order ID,Buyer User ID,Full Name,First Name,Last Name,Number of Items,Currency,Order Value,Shipping,Sales Tax,Order Total,Status\n\
+         03/04/25,1001,buyer1,Ann Smith,Ann,Smith,1,USD,20.00,5.00,1.60,26.60,Completed\n\
+         03/10/25,1002,buyer1,Ann Smith,Ann,Smith,2,USD,40.00,5.00,3.20,48.20,Completed\n",
+    );
+    import(&mut store, &etsy);
+    // A European spreadsheet: 04.03.2025 is 4 March.
+    let dotted = file(
+        dir.path(),
+        "bestellungen.csv",
+        "Bestellnummer,Datum,E-Mail,Betrag\nB-1,04.03.2025,b@x.de,30.00\nB-2,05.06.2025,b@x.de,12.00\n",
+    );
+    import(&mut store, &dotted);
+    let days: Vec<(String, String)> = orders(&store)
+        .into_iter()
+        .map(|o| (o.number, o.day))
+        .collect();
+    assert_eq!(
+        days,
+        [
+            ("1001".to_owned(), "2025-03-04".to_owned()),
+            ("1002".to_owned(), "2025-03-10".to_owned()),
+            ("B-1".to_owned(), "2025-03-04".to_owned()),
+            ("B-2".to_owned(), "2025-06-05".to_owned()),
+        ]
+    );
+}
+
+#[test]
+fn a_paypal_refund_in_a_later_file_is_the_buyers_not_the_shops() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("shop.sqlite")).unwrap();
+    let header = "\u{feff}\"Date\",\"Time\",\"TimeZone\",\"Name\",\"Type\",\"Status\",\"Currency\",\"Gross\",\"Fee\",\"Net\",\"From Email Address\",\"To Email Address\",\"Transaction ID\",\"Reference Txn ID\",\"Invoice Number\",\"Balance Impact\"\n";
+    let payments = file(
+        dir.path(),
+        "Download-march.CSV",
+        &format!(
+            "{header}\"03/14/2025\",\"10:01:02\",\"PDT\",\"Smith, John\",\"Express Checkout Payment\",\"Completed\",\"USD\",\"1,250.00\",\"-36.55\",\"1,213.45\",\"John@Example.com\",\"shop@example.com\",\"1AB\",\"\",\"INV1\",\"Credit\"\n\
+             \"03/15/2025\",\"11:00:00\",\"PDT\",\"Jane Doe\",\"General Payment\",\"Completed\",\"USD\",\"40.00\",\"-1.46\",\"38.54\",\"jane@example.com\",\"shop@example.com\",\"2CD\",\"\",\"\",\"Credit\"\n"
+        ),
+    );
+    let refund = file(
+        dir.path(),
+        "Download-april.CSV",
+        &format!(
+            "{header}\"03/16/2025\",\"09:00:00\",\"PDT\",\"Smith, John\",\"Payment Refund\",\"Completed\",\"USD\",\"-250.00\",\"7.25\",\"-242.75\",\"shop@example.com\",\"john@example.com\",\"3EF\",\"1AB\",\"INV1\",\"Debit\"\n"
+        ),
+    );
+    import(&mut store, &payments);
+    import(&mut store, &refund);
+    assert_eq!(
+        count(&store, "SELECT count(*) FROM customers"),
+        2,
+        "John and Jane; no customer for the shop's own address"
+    );
+    assert_eq!(
+        count(
+            &store,
+            "SELECT sum(o.net_cents) FROM orders o JOIN customers c ON c.id = o.customer_id
+             WHERE c.email = 'John@Example.com'"
+        ),
+        125_000 - 25_000
+    );
+}
