@@ -183,11 +183,8 @@ impl ImportFlow {
                 !progress.is_cancelled()
             });
             let message = match &result {
-                Ok(staged) => format!(
-                    "{} read: {} orders to check in the preview.",
-                    file,
-                    staged.orders.len()
-                ),
+                // The preview counts what it holds (refund entries too); said once, there.
+                Ok(_) => format!("{file} read: check it in the preview, then import it."),
                 Err(_) => format!("{file} could not be read."),
             };
             let result = result.map(Box::new).map_err(|e| {
