@@ -12,7 +12,7 @@
 
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::{BufRead as _, BufReader, Read, Seek as _, SeekFrom};
+use std::io::{BufRead, BufReader, Read, Seek as _, SeekFrom};
 use std::path::Path;
 
 use csv::{ByteRecord, StringRecord};
@@ -106,6 +106,10 @@ pub struct Sniffed {
     pub rows_before_header: usize,
     /// Name of the sheet read, for spreadsheets.
     pub sheet: Option<String>,
+    /// Whether quoted cells follow their delimiter after spaces (`"a", "b"`: older PayPal
+    /// downloads). The reader drops those spaces, or every cell would keep its quotes and
+    /// a quoted comma would split it.
+    pub padded_quotes: bool,
 }
 
 /// One data row: where it is in the file and its cells.
@@ -273,12 +277,18 @@ pub fn sniff(
             header: None,
             rows_before_header: 0,
             sheet: None,
+            padded_quotes: false,
         });
     }
     let delimiter = detect_delimiter(&text).ok_or_else(|| ImportError::NotATable {
         file: display_name(path),
     })?;
-    let records = sample_records(&text, delimiter);
+    let padded_quotes = has_padded_quotes(&text, delimiter);
+    let records = if padded_quotes {
+        sample_records(&unpadded_text(&text, delimiter), delimiter)
+    } else {
+        sample_records(&text, delimiter)
+    };
     let header_index =
         find_header(&records, looks_like_header).ok_or_else(|| ImportError::NotATable {
             file: display_name(path),
@@ -289,7 +299,114 @@ pub fn sniff(
         header: Some(records[header_index].clone()),
         rows_before_header: header_index,
         sheet: None,
+        padded_quotes,
     })
+}
+
+/// Whether a quoted cell follows its delimiter after spaces somewhere in `text`.
+fn has_padded_quotes(text: &str, delimiter: u8) -> bool {
+    text.as_bytes()
+        .windows(3)
+        .any(|w| w == [delimiter, b' ', b'"'])
+}
+
+/// `text` without the spaces between a delimiter and a quoted cell.
+fn unpadded_text(text: &str, delimiter: u8) -> String {
+    let mut out = String::with_capacity(text.len());
+    let read = PaddedQuotes::new(text.as_bytes(), delimiter).read_to_string(&mut out);
+    // Reading from memory cannot fail, and only ASCII spaces are dropped.
+    if read.is_err() {
+        return text.to_owned();
+    }
+    out
+}
+
+/// A stream without the spaces between a delimiter (or a line start) and the opening quote
+/// of the next cell; everything else, quoted text included, passes through unchanged.
+struct PaddedQuotes<R> {
+    inner: R,
+    delimiter: u8,
+    in_quotes: bool,
+    /// Right after a delimiter or line end, outside quotes.
+    cell_start: bool,
+    /// Spaces read at a cell start, written only if no quote follows.
+    held_spaces: usize,
+}
+
+impl<R: BufRead> PaddedQuotes<R> {
+    fn new(inner: R, delimiter: u8) -> PaddedQuotes<R> {
+        PaddedQuotes {
+            inner,
+            delimiter,
+            in_quotes: false,
+            cell_start: true,
+            held_spaces: 0,
+        }
+    }
+}
+
+impl<R: BufRead> Read for PaddedQuotes<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if out.is_empty() {
+            return Ok(0);
+        }
+        let mut written = 0;
+        loop {
+            let input = self.inner.fill_buf()?;
+            if input.is_empty() {
+                // Spaces at the very end stay.
+                let n = self.held_spaces.min(out.len() - written);
+                out[written..written + n].fill(b' ');
+                self.held_spaces -= n;
+                return Ok(written + n);
+            }
+            let mut used = 0;
+            for &byte in input {
+                if self.in_quotes {
+                    if written == out.len() {
+                        break;
+                    }
+                    out[written] = byte;
+                    written += 1;
+                    self.in_quotes = byte != b'"';
+                } else if self.cell_start && byte == b' ' {
+                    self.held_spaces += 1;
+                } else if self.cell_start && byte == b'"' {
+                    if written == out.len() {
+                        break;
+                    }
+                    self.held_spaces = 0;
+                    out[written] = byte;
+                    written += 1;
+                    self.in_quotes = true;
+                    self.cell_start = false;
+                } else {
+                    if written + self.held_spaces + 1 > out.len() {
+                        break;
+                    }
+                    out[written..written + self.held_spaces].fill(b' ');
+                    written += self.held_spaces;
+                    self.held_spaces = 0;
+                    out[written] = byte;
+                    written += 1;
+                    self.in_quotes = byte == b'"';
+                    self.cell_start = byte == self.delimiter || byte == b'\n' || byte == b'\r';
+                }
+                used += 1;
+            }
+            self.inner.consume(used);
+            if written > 0 {
+                return Ok(written);
+            }
+            if used == 0 {
+                // More held spaces than `out` holds: write what fits.
+                let n = self.held_spaces.min(out.len());
+                out[..n].fill(b' ');
+                self.held_spaces -= n;
+                return Ok(n);
+            }
+        }
+    }
 }
 
 /// The file name without its folder, for messages.
@@ -498,6 +615,7 @@ fn sniff_spreadsheet(
         header: Some(sample[header_index].clone()),
         rows_before_header: header_index,
         sheet: Some(sheet),
+        padded_quotes: false,
     })
 }
 
@@ -607,7 +725,11 @@ impl RowReader {
                     .has_headers(false)
                     .flexible(true)
                     .delimiter(delimiter)
-                    .from_reader(text_stream(path, sniffed.encoding).map_err(file_error)?);
+                    .from_reader(unpadded_if(
+                        sniffed.padded_quotes,
+                        text_stream(path, sniffed.encoding).map_err(file_error)?,
+                        delimiter,
+                    ));
                 let mut record = ByteRecord::new();
                 for _ in 0..skip {
                     if !reader
@@ -646,6 +768,7 @@ impl RowReader {
                 sniffed.encoding,
                 delimiter,
                 skip,
+                sniffed.padded_quotes,
             )),
             encoding: sniffed.encoding,
         })
@@ -715,6 +838,15 @@ fn text_stream(path: &Path, encoding: TextEncoding) -> std::io::Result<Box<dyn R
         file.seek(SeekFrom::Start(3))?;
     }
     Ok(decoded_stream(file, encoding))
+}
+
+/// `stream`, without the spaces before quoted cells when `padded` (see [`PaddedQuotes`]).
+fn unpadded_if(padded: bool, stream: Box<dyn Read + Send>, delimiter: u8) -> Box<dyn Read + Send> {
+    if padded {
+        Box::new(PaddedQuotes::new(BufReader::new(stream), delimiter))
+    } else {
+        stream
+    }
 }
 
 /// `source` (positioned after any BOM) as bytes the csv reader can split: UTF-16 is
@@ -792,6 +924,7 @@ impl ThreadedCsv {
         encoding: TextEncoding,
         delimiter: u8,
         skip: usize,
+        padded_quotes: bool,
     ) -> ThreadedCsv {
         let (batch_tx, batches) = std::sync::mpsc::sync_channel(4);
         let (recycle, recycled) = std::sync::mpsc::channel::<Vec<RawRow>>();
@@ -817,7 +950,11 @@ impl ThreadedCsv {
                     .has_headers(false)
                     .flexible(true)
                     .delimiter(delimiter)
-                    .from_reader(decoded_stream(hashing, encoding));
+                    .from_reader(unpadded_if(
+                        padded_quotes,
+                        decoded_stream(hashing, encoding),
+                        delimiter,
+                    ));
                 let mut scratch = ByteRecord::new();
                 for _ in 0..skip {
                     match reader.read_byte_record(&mut scratch) {
@@ -929,6 +1066,65 @@ mod tests {
 
     fn no_presets(_: &[String]) -> bool {
         false
+    }
+
+    /// What [`PaddedQuotes`] makes of `text`, read `chunk` bytes at a time through a
+    /// buffer of `capacity`.
+    fn unpadded(text: &str, capacity: usize, chunk: usize) -> String {
+        let source = BufReader::with_capacity(capacity, text.as_bytes());
+        let mut stream = PaddedQuotes::new(source, b',');
+        let mut out = Vec::new();
+        let mut buffer = vec![0u8; chunk];
+        loop {
+            let n = stream.read(&mut buffer).unwrap();
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&buffer[..n]);
+        }
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn spaces_before_quoted_cells_go_and_nothing_else_changes() {
+        let text = "\"Date\", \"Name\",  \"Gross\"\n \"3/14/2016\", \"Smith, John\", \"1,250.00\"\n\
+                    a, b ,\"say \"\"hi\"\", you\" , \"x\" \n   ";
+        let expected = "\"Date\",\"Name\",\"Gross\"\n\"3/14/2016\",\"Smith, John\",\"1,250.00\"\n\
+                        a, b ,\"say \"\"hi\"\", you\" ,\"x\" \n   ";
+        for (capacity, chunk) in [(8192, 8192), (1, 1), (3, 2), (7, 5)] {
+            assert_eq!(
+                unpadded(text, capacity, chunk),
+                expected,
+                "read {chunk} at a time through {capacity}"
+            );
+        }
+        assert!(has_padded_quotes(text, b','));
+        assert!(!has_padded_quotes("\"a\",\"b\"\n", b','));
+    }
+
+    #[test]
+    fn an_older_paypal_download_with_spaces_after_its_commas_reads_as_cells() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            &dir,
+            "Download.csv",
+            b"\"Date\", \"Name\", \"Gross\"\n\"3/14/2016\", \"Smith, John\", \"1,250.00\"\n",
+        );
+        let sniffed = sniff(&path, &no_presets).unwrap();
+        assert!(sniffed.padded_quotes);
+        assert_eq!(
+            sniffed.header.as_deref(),
+            Some(&["Date".to_owned(), "Name".to_owned(), "Gross".to_owned()][..])
+        );
+        let expected = vec![vec!["3/14/2016", "Smith, John", "1,250.00"]];
+        assert_eq!(rows(&path, &sniffed), expected);
+        let mut threaded = RowReader::open_threaded(&path, &sniffed).unwrap();
+        let mut row = RawRow::default();
+        assert!(threaded.next_row(&mut row, &path).unwrap());
+        let cells: Vec<String> = (0..row.len())
+            .map(|i| row.cell(i, sniffed.encoding).into_owned())
+            .collect();
+        assert_eq!(cells, expected[0]);
     }
 
     fn rows(path: &Path, sniffed: &Sniffed) -> Vec<Vec<String>> {
