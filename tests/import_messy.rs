@@ -312,3 +312,66 @@ fn a_paypal_refund_in_a_later_file_is_the_buyers_not_the_shops() {
         125_000 - 25_000
     );
 }
+
+#[test]
+fn refusals_name_the_row_column_and_value_as_the_file_writes_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("shop.sqlite")).unwrap();
+    let no_dates = file(
+        dir.path(),
+        "bad_dates.csv",
+        "Invoice,Order date,Email,Amount\n1,31/02/2025,a@x.com,10.00\n2,tomorrow,b@x.com,12.00\n",
+    );
+    let err = stage(&store, &no_dates, ImportOptions::default(), &mut |_, _| {
+        true
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("bad_dates.csv")
+            && err.contains("unreadable date: 2, e.g. row 2, column Order date: “31/02/2025”"),
+        "{err}"
+    );
+
+    let two_way = file(
+        dir.path(),
+        "two_way.csv",
+        "Invoice,Date,Email,Amount\n1,03/04/25,a@x.com,10.00\n2,05/06/25,b@x.com,12.00\n",
+    );
+    let staged = stage(&store, &two_way, ImportOptions::default(), &mut |_, _| true).unwrap();
+    assert!(staged.date_order_ambiguous);
+    let err = write(&mut store, staged, false, &mut |_| true)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("(for example “03/04/25”)"), "{err}");
+}
+
+#[test]
+fn a_german_spreadsheets_cancelled_order_and_sum_row_are_left_out_for_what_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("shop.sqlite")).unwrap();
+    let mut text = b"Bestellnummer;Datum;Kunde;E-Mail;Betrag;Status\n".to_vec();
+    text.extend_from_slice(
+        b"1001;04.03.2025;Anna M\xfcller;anna@example.de;1.234,50 \x80;bezahlt\n",
+    );
+    text.extend_from_slice(b"1002;13.03.2025;J\xf6rg;joerg@example.de;12,5;bezahlt\n");
+    text.extend_from_slice(b"1003;14.03.2025;J\xf6rg;joerg@example.de;\"1.000\";storniert\n");
+    text.extend_from_slice(b";;;;;\nSumme;;;;2.247,00 \x80;\n");
+    let path = dir.path().join("bestellungen.csv");
+    std::fs::write(&path, text).unwrap();
+    let staged = stage(&store, &path, ImportOptions::default(), &mut |_, _| true).unwrap();
+    assert_eq!(staged.orders.len(), 2);
+    let skipped: Vec<(&str, u64)> = staged
+        .report
+        .skipped
+        .iter()
+        .map(|(reason, stat)| (reason.text(), stat.rows))
+        .collect();
+    assert_eq!(
+        skipped,
+        [("not paid", 1)],
+        "storniert is cancelled; Summe is layout"
+    );
+    let net: i64 = staged.orders.iter().map(|o| o.net_cents()).sum();
+    assert_eq!(net, 123_450 + 1250);
+}

@@ -142,11 +142,8 @@ pub fn write(
     keep_going: &mut dyn FnMut(usize) -> bool,
 ) -> Result<ImportResult, ImportFailure> {
     if staged.date_order_ambiguous {
-        let example = staged
-            .orders
-            .first()
-            .map(|o| o.local_date.format("%d/%m/%Y").to_string())
-            .unwrap_or_default();
+        // A cell as the file writes it: the owner looks for it in their file.
+        let example = staged.ambiguous_date_example.clone().unwrap_or_default();
         return Err(ImportError::AmbiguousDates {
             file: staged.file_name.clone(),
             example,

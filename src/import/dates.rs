@@ -54,7 +54,7 @@ impl DateOrder {
 }
 
 /// Evidence about day/month order over all numeric dates of a file.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DateOrderVotes {
     /// Dates whose first number is above 12 (so it must be the day).
     pub day_first: u64,
@@ -64,6 +64,8 @@ pub struct DateOrderVotes {
     pub year_first: u64,
     /// Numeric dates seen (with both of the first two numbers ≤ 12 or not).
     pub numeric: u64,
+    /// The first date cell that reads both ways (`03/04/25`), as written.
+    pub first_two_way: Option<String>,
     /// Day-first-or-year-first dates written with dots (`04.03.2025`): the European way;
     /// month-first dates are not written so.
     pub dotted: u64,
@@ -107,6 +109,9 @@ impl DateOrderVotes {
         }
         if b > 12 {
             self.month_first += 1;
+        }
+        if a <= 12 && b <= 12 && a != b && self.first_two_way.is_none() {
+            self.first_two_way = Some(raw.trim().to_owned());
         }
     }
 

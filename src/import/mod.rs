@@ -113,6 +113,8 @@ pub struct StagedImport {
     pub date_order: DateOrder,
     /// True when the file could be read both ways and the owner has not chosen.
     pub date_order_ambiguous: bool,
+    /// The first date cell that reads both ways, as the file writes it.
+    pub ambiguous_date_example: Option<String>,
     /// Decimal separator used.
     pub decimal: DecimalSeparator,
     /// Currency of the file.

@@ -669,6 +669,21 @@ pub fn is_unpaid_status(status: &str) -> bool {
             | "unclaimed"
             | "incomplete"
             | "requires payment method"
+            // The same in the languages of European spreadsheets.
+            | "storniert"
+            | "abgebrochen"
+            | "unbezahlt"
+            | "annulé"
+            | "annulée"
+            | "annule"
+            | "annulee"
+            | "cancelado"
+            | "cancelada"
+            | "anulado"
+            | "anulada"
+            | "geannuleerd"
+            | "annullato"
+            | "annullata"
     )
 }
 
@@ -819,6 +834,10 @@ fn layout_row(preset: PresetId, view: &RowView<'_>, header: &Header) -> Option<R
     if no_date
         && (lower.starts_with("total")
             || lower.starts_with("grand total")
+            || lower.starts_with("summe")
+            || lower.starts_with("gesamt")
+            || lower.starts_with("totaal")
+            || lower.starts_with("totale")
             || lower.starts_with("subtotal")
             || lower.contains("record(s) downloaded")
             || lower.contains("records downloaded")

@@ -120,7 +120,7 @@ fn stage(
         (None, OrderDecision::Ambiguous) if preset == PresetId::Etsy => (DateOrder::Mdy, false),
         (None, OrderDecision::Ambiguous) => (DateOrder::Dmy, true),
         (None, OrderDecision::Contradictory) => {
-            let votes = evidence.dates;
+            let votes = &evidence.dates;
             (
                 if votes.day_first >= votes.month_first {
                     DateOrder::Dmy
@@ -155,6 +155,7 @@ fn stage(
         mapping,
         date_order,
         date_order_ambiguous,
+        ambiguous_date_example: evidence.dates.first_two_way.clone(),
         decimal,
         currency,
         stored_currency: conversion.map_or(currency, |c| c.to),
@@ -227,7 +228,11 @@ fn stage(
         let reasons = report
             .skipped
             .iter()
-            .map(|(r, s)| format!("{}: {}", r.text(), s.rows))
+            .map(|(r, s)| match s.examples.first() {
+                // The first row of each reason, with its column, value and what was expected.
+                Some(example) => format!("{}: {}, e.g. {example}", r.text(), s.rows),
+                None => format!("{}: {}", r.text(), s.rows),
+            })
             .collect::<Vec<_>>()
             .join(", ");
         return Err(ImportError::NothingImportable {
