@@ -681,7 +681,10 @@ pub struct RowReader {
 }
 
 enum Inner {
-    Csv(Box<csv::Reader<Box<dyn Read + Send>>>),
+    Csv {
+        reader: Box<csv::Reader<Box<dyn Read + Send>>>,
+        lines: SharedLines,
+    },
     Threaded(ThreadedCsv),
     Lines {
         reader: BufReader<Box<dyn Read + Send>>,
@@ -721,15 +724,16 @@ impl RowReader {
                 number: 0,
             },
             Layout::Delimited(delimiter) => {
+                let (stream, lines) = counting_lines(unpadded_if(
+                    sniffed.padded_quotes,
+                    text_stream(path, sniffed.encoding).map_err(file_error)?,
+                    delimiter,
+                ));
                 let mut reader = csv::ReaderBuilder::new()
                     .has_headers(false)
                     .flexible(true)
                     .delimiter(delimiter)
-                    .from_reader(unpadded_if(
-                        sniffed.padded_quotes,
-                        text_stream(path, sniffed.encoding).map_err(file_error)?,
-                        delimiter,
-                    ));
+                    .from_reader(stream);
                 let mut record = ByteRecord::new();
                 for _ in 0..skip {
                     if !reader
@@ -739,7 +743,10 @@ impl RowReader {
                         break;
                     }
                 }
-                Inner::Csv(Box::new(reader))
+                Inner::Csv {
+                    reader: Box::new(reader),
+                    lines,
+                }
             }
         };
         Ok(RowReader {
@@ -786,11 +793,13 @@ impl RowReader {
     pub fn next_row(&mut self, row: &mut RawRow, path: &Path) -> Result<bool, ImportError> {
         match &mut self.inner {
             Inner::Threaded(threaded) => threaded.next_row(row),
-            Inner::Csv(reader) => {
+            Inner::Csv { reader, lines } => {
                 let more = row
                     .fill(|record| reader.read_byte_record(record))
                     .map_err(|e| csv_error(path, &e))?;
-                row.number = row.position().map_or(0, csv::Position::line);
+                if let Ok(mut lines) = lines.lock() {
+                    row.number = lines.line_of(row.position().map_or(0, csv::Position::byte));
+                }
                 row.check_text(self.encoding);
                 Ok(more)
             }
@@ -838,6 +847,85 @@ fn text_stream(path: &Path, encoding: TextEncoding) -> std::io::Result<Box<dyn R
         file.seek(SeekFrom::Start(3))?;
     }
     Ok(decoded_stream(file, encoding))
+}
+
+/// Where the lines of a stream begin, so a record's line number comes from its byte offset:
+/// the csv reader's own count misses the line ends of CRLF files and blank lines.
+#[derive(Default)]
+struct LineStarts {
+    /// Offsets of the line ends (`\n`) read but not yet passed by a record, each with
+    /// whether a `\r` comes right before it.
+    newlines: std::collections::VecDeque<(u64, bool)>,
+    /// Line ends already passed.
+    passed: u64,
+    /// Whether the last byte read was `\r` (a CRLF split between two reads).
+    after_cr: bool,
+}
+
+impl LineStarts {
+    /// The 1-based line of the record the csv reader says starts at byte `offset`; offsets
+    /// are asked in increasing order. The reader's offset is where it began reading, before
+    /// the blank lines it skips: those are passed too.
+    fn line_of(&mut self, mut offset: u64) -> u64 {
+        while let Some(&(end, crlf)) = self.newlines.front() {
+            let blank = end == offset || (crlf && end == offset + 1);
+            if end >= offset && !blank {
+                break;
+            }
+            if blank {
+                offset = end + 1;
+            }
+            self.newlines.pop_front();
+            self.passed += 1;
+        }
+        self.passed + 1
+    }
+
+    /// Notes the line ends of `bytes`, which start at byte `offset` of the stream.
+    fn note(&mut self, bytes: &[u8], offset: u64) {
+        for i in memchr::memchr_iter(b'\n', bytes) {
+            let crlf = match i.checked_sub(1) {
+                Some(before) => bytes[before] == b'\r',
+                None => self.after_cr,
+            };
+            self.newlines.push_back((offset + i as u64, crlf));
+        }
+        if let Some(last) = bytes.last() {
+            self.after_cr = *last == b'\r';
+        }
+    }
+}
+
+/// The line starts of a stream, shared by its reader and whoever numbers its records.
+type SharedLines = std::sync::Arc<std::sync::Mutex<LineStarts>>;
+
+/// A stream that notes where its lines end as they pass.
+struct LineCounting {
+    inner: Box<dyn Read + Send>,
+    lines: SharedLines,
+    offset: u64,
+}
+
+impl Read for LineCounting {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Ok(mut lines) = self.lines.lock() {
+            lines.note(&buf[..n], self.offset);
+        }
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
+/// `stream`, counting its lines, and the line starts it fills in.
+fn counting_lines(stream: Box<dyn Read + Send>) -> (Box<dyn Read + Send>, SharedLines) {
+    let lines = SharedLines::default();
+    let counting = LineCounting {
+        inner: stream,
+        lines: std::sync::Arc::clone(&lines),
+        offset: 0,
+    };
+    (Box::new(counting), lines)
 }
 
 /// `stream`, without the spaces before quoted cells when `padded` (see [`PaddedQuotes`]).
@@ -946,15 +1034,16 @@ impl ThreadedCsv {
                         return;
                     }
                 }
+                let (stream, lines) = counting_lines(unpadded_if(
+                    padded_quotes,
+                    decoded_stream(hashing, encoding),
+                    delimiter,
+                ));
                 let mut reader = csv::ReaderBuilder::new()
                     .has_headers(false)
                     .flexible(true)
                     .delimiter(delimiter)
-                    .from_reader(unpadded_if(
-                        padded_quotes,
-                        decoded_stream(hashing, encoding),
-                        delimiter,
-                    ));
+                    .from_reader(stream);
                 let mut scratch = ByteRecord::new();
                 for _ in 0..skip {
                     match reader.read_byte_record(&mut scratch) {
@@ -974,7 +1063,10 @@ impl ThreadedCsv {
                         let row = &mut batch[filled];
                         match row.fill(|record| reader.read_byte_record(record)) {
                             Ok(true) => {
-                                row.number = row.position().map_or(0, csv::Position::line);
+                                if let Ok(mut lines) = lines.lock() {
+                                    row.number = lines
+                                        .line_of(row.position().map_or(0, csv::Position::byte));
+                                }
                                 // Checked here, on the parsing thread, while the caller works.
                                 row.check_text(encoding);
                                 filled += 1;
@@ -1100,6 +1192,27 @@ mod tests {
         }
         assert!(has_padded_quotes(text, b','));
         assert!(!has_padded_quotes("\"a\",\"b\"\n", b','));
+    }
+
+    #[test]
+    fn rows_are_numbered_by_the_line_they_start_on_whatever_the_line_ends() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, end) in [("lf.csv", "\n"), ("crlf.csv", "\r\n")] {
+            // Lines: 1 header, 2 A1, 3 blank, 4–5 A2 with a two-line note, 6 A3.
+            let text = ["Order,Note", "A1,x", "", "A2,\"two", "lines\"", "A3,y", ""].join(end);
+            let path = write(&dir, name, text.as_bytes());
+            let sniffed = sniff(&path, &no_presets).unwrap();
+            let mut plain = RowReader::open(&path, &sniffed).unwrap();
+            let mut threaded = RowReader::open_threaded(&path, &sniffed).unwrap();
+            for reader in [&mut plain, &mut threaded] {
+                let mut numbers = Vec::new();
+                let mut row = RawRow::default();
+                while reader.next_row(&mut row, &path).unwrap() {
+                    numbers.push(row.number);
+                }
+                assert_eq!(numbers, [2, 4, 6], "{name}");
+            }
+        }
     }
 
     #[test]
