@@ -462,8 +462,9 @@ impl ImportResult {
             n(r.refunds)
         )];
         for (reason, stat) in &r.skipped {
+            let rows = if stat.rows == 1 { "row" } else { "rows" };
             lines.push(format!(
-                "Skipped {} rows ({}), e.g. {}.",
+                "Skipped {} {rows} ({}), e.g. {}.",
                 n(stat.rows),
                 reason.text(),
                 stat.examples.join("; ")
