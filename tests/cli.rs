@@ -353,3 +353,29 @@ fn one_chart_is_saved_as_a_png_in_a_real_window() {
     );
     assert!(!elsewhere.exists());
 }
+
+#[test]
+fn an_import_whose_reader_stops_listening_ends_quietly_not_in_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("orders.csv");
+    std::fs::write(
+        &file,
+        "Invoice,Date,Email,Amount\n1,2025-03-04,a@x.com,10.00\n2,2025-03-05,b@x.com,12.00\n",
+    )
+    .unwrap();
+    // As `clv-desk import … | head -0`: the pipe is closed before anything is written.
+    let mut child = clv_desk()
+        .arg("--db")
+        .arg(dir.path().join("shop.sqlite"))
+        .arg("import")
+        .arg(&file)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let message = stderr(&output);
+    assert!(!message.contains("panicked"), "{message}");
+    assert!(output.status.success(), "{message}");
+}

@@ -375,3 +375,69 @@ fn a_german_spreadsheets_cancelled_order_and_sum_row_are_left_out_for_what_they_
     let net: i64 = staged.orders.iter().map(|o| o.net_cents()).sum();
     assert_eq!(net, 123_450 + 1250);
 }
+
+#[test]
+fn an_order_cancelled_in_a_newer_export_no_longer_counts_and_undo_brings_it_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("shop.sqlite")).unwrap();
+    // WooCommerce "Advanced Order Export", the same orders a week apart.
+    let header = "Order Number,Order Status,Order Date,Email (Billing),First Name (Billing),Last Name (Billing),Order Total Amount,Order Refund Amount\n";
+    let first = file(
+        dir.path(),
+        "orders-1.csv",
+        &format!(
+            "{header}101,processing,2025-03-04 10:00,a@x.com,Ann,A,100.00,0\n\
+             102,completed,2025-03-05 10:00,b@x.com,Ben,B,50.00,0\n"
+        ),
+    );
+    let newer = file(
+        dir.path(),
+        "orders-2.csv",
+        &format!(
+            "{header}101,cancelled,2025-03-04 10:00,a@x.com,Ann,A,100.00,0\n\
+             102,completed,2025-03-05 10:00,b@x.com,Ben,B,50.00,0\n\
+             103,pending,2025-03-06 10:00,c@x.com,Cy,C,70.00,0\n"
+        ),
+    );
+    import(&mut store, &first);
+    let staged = stage(&store, &newer, ImportOptions::default(), &mut |_, _| true).unwrap();
+    let outcome = write(&mut store, staged, false, &mut |_| true)
+        .unwrap()
+        .outcome;
+    assert_eq!((outcome.orders_created, outcome.orders_updated), (0, 1));
+    let cancelled = orders(&store)
+        .into_iter()
+        .find(|o| o.number == "101")
+        .unwrap();
+    assert_eq!(
+        (cancelled.gross, cancelled.refunded, cancelled.net),
+        (10_000, 10_000, 0)
+    );
+    let status = |store: &Store| -> String {
+        rusqlite::Connection::open(store.path())
+            .unwrap()
+            .query_row(
+                "SELECT status FROM orders WHERE external_id = '101'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    assert_eq!(status(&store), "cancelled");
+    assert_eq!(
+        count(&store, "SELECT count(*) FROM orders"),
+        2,
+        "103 is still pending"
+    );
+    // The same file again changes nothing more.
+    let staged = stage(&store, &newer, ImportOptions::default(), &mut |_, _| true).unwrap();
+    let again = write(&mut store, staged, false, &mut |_| true)
+        .unwrap()
+        .outcome;
+    assert_eq!((again.orders_created, again.orders_updated), (0, 0));
+    // Undoing the newer export's import puts the order back as it was.
+    clv_desk::app::import::undo(&mut store, again.import_id).unwrap();
+    clv_desk::app::import::undo(&mut store, outcome.import_id).unwrap();
+    assert_eq!(status(&store), "processing");
+    assert_eq!(count(&store, "SELECT sum(net_cents) FROM orders"), 15_000);
+}

@@ -119,6 +119,7 @@ pub fn import_record(staged: &StagedImport) -> NewImport {
         currency: Some(staged.stored_currency.code().to_owned()),
         report_json: staged_report_json(staged).to_string(),
         remember_mapping: true,
+        cancelled_orders: staged.cancelled_orders.clone(),
     }
 }
 

@@ -18,6 +18,15 @@ use crate::store::{self, Store};
 use crate::ui;
 use chrono::NaiveDate;
 
+/// `println!` that hands a closed standard output (`clv-desk import … | head`) back as an
+/// error for `main` to end on quietly, where `println!` would panic.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout(), $($arg)*)?
+    }};
+}
+
 mod values;
 
 /// CLV Desk: what your customers are worth, from the order history you already have.
@@ -442,7 +451,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 tab,
             };
             let [w, h] = ui::screenshot::take_screenshot(&request)?;
-            println!(
+            say!(
                 "Saved {} ({w}x{h}) of the {} view.",
                 out.display(),
                 view.slug()
@@ -486,7 +495,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 },
         }) => {
             for line in crate::bench::bench_import(&csv, &db_path, lines, two_phase)? {
-                println!("{line}");
+                say!("{line}");
             }
             Ok(())
         }
@@ -518,7 +527,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(CliCommand::Backup { out }) => {
             let store = Store::open(&db_path)?;
             match store.save_copy(&out, &|| false)? {
-                Some(bytes) => println!(
+                Some(bytes) => say!(
                     "Saved a backup copy of {} to {} ({}).",
                     db_path.display(),
                     out.display(),
@@ -553,7 +562,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 format,
             )
             .with_context(|| format!("cannot write {}", out.display()))?;
-            println!(
+            say!(
                 "Wrote {} orders ({rows} rows) of {customers} demo customers to {}.",
                 orders.len(),
                 out.display()
@@ -574,8 +583,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 currency: store.business_settings()?.currency,
             };
             let message = app::load_demo(&mut store, &Progress::default(), &options)?;
-            println!("{message} Database: {}", db_path.display());
-            println!("{}", values::value_after_write(&mut store)?);
+            say!("{message} Database: {}", db_path.display());
+            say!("{}", values::value_after_write(&mut store)?);
             Ok(())
         }
     }
@@ -624,10 +633,10 @@ fn import_files(
             app::import::import_streamed(&mut store, path, options.clone(), &mut progress)
         };
         match result {
-            Ok(result) if json => println!("{}", result.to_json()),
+            Ok(result) if json => say!("{}", result.to_json()),
             Ok(result) => {
                 for line in result.summary_lines() {
-                    println!("{line}");
+                    say!("{line}");
                 }
             }
             Err(e) => {
@@ -644,7 +653,7 @@ fn import_files(
         if json {
             eprintln!("clv-desk: {words}");
         } else {
-            println!("{words}");
+            say!("{words}");
         }
     }
     if failed > 0 {

@@ -70,10 +70,10 @@ pub fn fit(
     };
     let report = fit_json(&computed);
     if json {
-        println!("{report}");
+        say!("{report}");
     } else {
         for line in fit_lines(&computed) {
-            println!("{line}");
+            say!("{line}");
         }
     }
     Ok(())
@@ -219,9 +219,9 @@ pub fn fit_summary(file: &Path, model: SummaryModel, json: bool) -> anyhow::Resu
         }
     };
     if json {
-        println!("{report}");
+        say!("{report}");
     } else {
-        println!(
+        say!(
             "{}: {} — log-likelihood {:.4} over {} customers, {} after {} iterations ({:.1} ms).",
             report["model"].as_str().unwrap_or_default(),
             report["params"]

@@ -125,6 +125,9 @@ pub struct StagedImport {
     pub orders: Vec<NewOrder>,
     /// Refunds of orders that are not in this file.
     pub refunds_for_other_orders: Vec<RefundOfOrder>,
+    /// Order numbers the file gives as cancelled or voided, with that status: not imported,
+    /// but an order of an earlier import with the number is marked so (a newer export).
+    pub cancelled_orders: Vec<(String, String)>,
     /// Counts for the report.
     pub report: StageReport,
 }

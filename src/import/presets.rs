@@ -687,6 +687,33 @@ pub fn is_unpaid_status(status: &str) -> bool {
     )
 }
 
+/// Whether an order's status says it was called off (cancelled, voided), in the languages
+/// [`is_unpaid_status`] knows: an order stored as paid from an earlier export then no
+/// longer counts. A pending or held order may still be paid, so it does not.
+pub fn is_cancelled_status(status: &str) -> bool {
+    let status = status.trim().to_lowercase();
+    let status = status.strip_prefix("wc-").unwrap_or(&status);
+    matches!(
+        status,
+        "cancelled"
+            | "canceled"
+            | "voided"
+            | "void"
+            | "storniert"
+            | "annulé"
+            | "annulée"
+            | "annule"
+            | "annulee"
+            | "cancelado"
+            | "cancelada"
+            | "anulado"
+            | "anulada"
+            | "geannuleerd"
+            | "annullato"
+            | "annullata"
+    )
+}
+
 const RETAIL_FEE_CODES: &[&str] = &[
     "POST",
     "DOT",

@@ -26,7 +26,8 @@ use super::dates::{
 use super::fields::{ColumnMapping, Field, FieldColumns, Header, guess_mapping};
 use super::money::{DecimalSeparator, DecimalVotes, currency_in_cell, parse_money};
 use super::presets::{
-    self, Extras, PresetId, RowClass, RowView, Shape, SkipReason, classify, is_unpaid_status,
+    self, Extras, PresetId, RowClass, RowView, Shape, SkipReason, classify, is_cancelled_status,
+    is_unpaid_status,
 };
 use super::read::{Layout, RawRow, RowReader, Sniffed, TextEncoding, display_name, sniff};
 use super::{DateOrder, ImportError, ImportOptions, ShopZone, StageReport, StagedImport};
@@ -161,6 +162,7 @@ fn stage(
         stored_currency: conversion.map_or(currency, |c| c.to),
         orders: Vec::new(),
         refunds_for_other_orders: Vec::new(),
+        cancelled_orders: Vec::new(),
         report: StageReport::default(),
     };
     let sink = match sink.take() {
@@ -199,6 +201,7 @@ fn stage(
         pool: TextPool::default(),
         key_buffer: String::new(),
         skipped_orders: Vec::new(),
+        cancelled: Vec::new(),
         refund_targets: FxHashSet::default(),
         revisited: false,
         local_offsets: std::cell::RefCell::default(),
@@ -219,6 +222,7 @@ fn stage(
     };
     parser.tally.add(&orders);
     let tally = std::mem::take(&mut parser.tally);
+    let cancelled_orders = std::mem::take(&mut parser.cancelled);
     let mut report = std::mem::take(&mut parser.report);
     drop(parser);
     if report.rows_read == 0 {
@@ -262,6 +266,7 @@ fn stage(
     };
     decided.orders = orders;
     decided.refunds_for_other_orders = refunds_for_other_orders;
+    decided.cancelled_orders = cancelled_orders;
     decided.report = report;
     Ok(Streamed::Staged(Box::new(decided)))
 }
@@ -720,6 +725,8 @@ struct Parser<'a> {
     /// Rows of orders skipped as a whole (unpaid, other currency), reported at the end in
     /// row order.
     skipped_orders: Vec<(u64, SkipReason)>,
+    /// Orders skipped as cancelled or voided: number and status.
+    cancelled: Vec<(String, String)>,
     /// Order numbers (and alternative ids) named by refund rows still waiting: such orders
     /// are not passed on before the end.
     refund_targets: FxHashSet<String>,
@@ -1215,6 +1222,12 @@ impl Parser<'_> {
                 .then_some(SkipReason::OtherCurrency)
         });
         if let Some(reason) = reason {
+            if reason == SkipReason::NotPaid
+                && let Some(status) = draft.status.as_deref().filter(|s| is_cancelled_status(s))
+            {
+                self.cancelled
+                    .push((draft.key.clone(), status.trim().to_ascii_lowercase()));
+            }
             for k in 0..draft.rows {
                 let row = draft.row_numbers.get(k as usize).unwrap_or(draft.first_row);
                 self.skipped_orders.push((row, reason));

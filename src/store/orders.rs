@@ -66,6 +66,9 @@ pub struct NewImport {
     pub report_json: String,
     /// Remember this mapping for files with the same header.
     pub remember_mapping: bool,
+    /// Order numbers the file gives as cancelled or voided, with that status: a stored
+    /// order of an earlier import with one of them is marked so and counts no more.
+    pub cancelled_orders: Vec<(String, String)>,
 }
 
 /// Counts of what an import changed.
@@ -426,6 +429,10 @@ impl Store {
             }
             writer.refund(refund).map_err(sql_err)?;
         }
+        let cancelled = &final_import.unwrap_or(import).cancelled_orders;
+        writer
+            .cancel_stored(&import.preset, cancelled)
+            .map_err(sql_err)?;
         writer.finish().map_err(sql_err)?;
         rebuild("customers")?;
         rebuild("customer_keys")?;
@@ -1376,6 +1383,59 @@ impl<'a> Writer<'_, '_, 'a> {
             }
         }
         Ok(id)
+    }
+
+    /// Marks the stored orders of earlier imports that the file gives as cancelled or
+    /// voided: nothing was kept of them (the whole amount counts as refunded). Undo puts
+    /// them back as they were.
+    fn cancel_stored(
+        &mut self,
+        source: &str,
+        cancelled: &[(String, String)],
+    ) -> rusqlite::Result<()> {
+        for (number, status) in cancelled {
+            let Some(id) = self
+                .existing
+                .get(source)
+                .and_then(|by_number| by_number.get(number.as_str()))
+                .copied()
+            else {
+                continue;
+            };
+            let stored: Option<(i64, String, i64, i64)> = self
+                .tx
+                .prepare_cached(
+                    "SELECT import_id, status, gross_cents - discount_cents, net_cents
+                     FROM orders WHERE id = ?1",
+                )?
+                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .optional()?;
+            let Some((created_by, stored_status, paid, net)) = stored else {
+                continue;
+            };
+            if created_by == self.import_id.0 || (stored_status == *status && net == 0) {
+                continue;
+            }
+            if self.updated_orders.insert(id) {
+                record_change(
+                    self.tx,
+                    self.import_id,
+                    "order",
+                    &id.to_string(),
+                    &order_snapshot(self.tx, id)?,
+                )?;
+            }
+            self.tx
+                .prepare_cached(
+                    "UPDATE orders SET status = ?2, refunded_cents = ?3, net_cents = 0,
+                            updated_import_id = ?4
+                     WHERE id = ?1",
+                )?
+                .execute(params![id, status, paid, self.import_id.0])?;
+            self.outcome.orders_updated += 1;
+            self.written = None;
+        }
+        Ok(())
     }
 
     /// Fills in what `who` adds to the record of a customer found again (on any of their
