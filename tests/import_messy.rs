@@ -441,3 +441,69 @@ fn an_order_cancelled_in_a_newer_export_no_longer_counts_and_undo_brings_it_back
     assert_eq!(status(&store), "processing");
     assert_eq!(count(&store, "SELECT sum(net_cents) FROM orders"), 15_000);
 }
+
+#[test]
+fn exports_pasted_one_below_another_count_each_order_once_as_the_later_one_states_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("shop.sqlite")).unwrap();
+    let header = "Name,Email,Financial Status,Currency,Total,Created at,Lineitem quantity,Lineitem name,Lineitem price,Refunded Amount\n";
+    // March's export, then April's (pasted below with its header): #2 was refunded since,
+    // #3 pending then and paid now, #4 only in April.
+    let text = format!(
+        "{header}#1,a@x.com,paid,USD,30.00,2025-03-02 10:00:00 +0000,1,Mug,10.00,0.00\n\
+         #1,,,,,2025-03-02 10:00:00 +0000,1,Bowl,20.00,\n\
+         #2,b@x.com,paid,USD,80.00,2025-03-03 10:00:00 +0000,1,Rug,80.00,0.00\n\
+         #3,c@x.com,pending,USD,40.00,2025-03-04 10:00:00 +0000,1,Lamp,40.00,0.00\n\
+         {header}#2,b@x.com,refunded,USD,80.00,2025-03-03 10:00:00 +0000,1,Rug,80.00,80.00\n\
+         #3,c@x.com,paid,USD,40.00,2025-03-04 10:00:00 +0000,1,Lamp,40.00,0.00\n\
+         #4,d@x.com,paid,USD,15.00,2025-04-01 10:00:00 +0000,1,Cup,15.00,0.00\n"
+    );
+    let pasted = file(dir.path(), "march_and_april.csv", &text);
+    import(&mut store, &pasted);
+    let net: Vec<(String, i64)> = orders(&store)
+        .into_iter()
+        .map(|o| (o.number, o.net))
+        .collect();
+    assert_eq!(
+        net,
+        [
+            ("#1".to_owned(), 3000),
+            ("#2".to_owned(), 0),
+            ("#3".to_owned(), 4000),
+            ("#4".to_owned(), 1500),
+        ]
+    );
+    assert_eq!(
+        count(&store, "SELECT count(*) FROM order_lines"),
+        5,
+        "no line twice"
+    );
+
+    // A page header between two rows of one order: the order goes on below it.
+    let paged = file(
+        dir.path(),
+        "paged.csv",
+        &format!(
+            "{header}#10,e@x.com,paid,USD,60.00,2025-05-02 10:00:00 +0000,1,Mug,10.00,0.00\n\
+             #10,,,,,2025-05-02 10:00:00 +0000,1,Bowl,20.00,\n\
+             {header}#10,,,,,2025-05-02 10:00:00 +0000,1,Vase,30.00,\n\
+             #11,f@x.com,paid,USD,5.00,2025-05-03 10:00:00 +0000,1,Cup,5.00,0.00\n"
+        ),
+    );
+    import(&mut store, &paged);
+    assert_eq!(
+        count(
+            &store,
+            "SELECT count(*) FROM order_lines l JOIN orders o ON o.id = l.order_id
+             WHERE o.external_id = '#10'"
+        ),
+        3
+    );
+    assert_eq!(
+        count(
+            &store,
+            "SELECT net_cents FROM orders WHERE external_id = '#10'"
+        ),
+        6000
+    );
+}

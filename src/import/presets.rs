@@ -578,8 +578,11 @@ pub enum RowClass {
     CustomerRefund,
     /// Not imported, and why.
     Skip(SkipReason),
-    /// Report layout: blank, subtotal, total, footer, repeated header.
+    /// Report layout: blank, subtotal, total, footer.
     Layout,
+    /// The header again: another export pasted below (or a page header). An order it
+    /// repeats is stated anew by the rows below it.
+    RepeatedHeader,
     /// A customer group row (QuickBooks): the transactions below belong to this name.
     CustomerGroup(String),
 }
@@ -880,7 +883,7 @@ fn layout_row(preset: PresetId, view: &RowView<'_>, header: &Header) -> Option<R
             cell.is_empty() || header.position_of(&cell).is_some()
         });
         if repeated {
-            return Some(RowClass::Layout);
+            return Some(RowClass::RepeatedHeader);
         }
     }
     if preset == PresetId::Quickbooks && no_date && !view.has(Field::LineTotal) && filled == 1 {

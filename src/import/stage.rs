@@ -201,6 +201,9 @@ fn stage(
         pool: TextPool::default(),
         key_buffer: String::new(),
         skipped_orders: Vec::new(),
+        section: 0,
+        last_draft: None,
+        straddling: None,
         cancelled: Vec::new(),
         refund_targets: FxHashSet::default(),
         revisited: false,
@@ -538,6 +541,8 @@ struct Draft {
     row_numbers: RowNumbers,
     moment: Option<(NaiveDateTime, FixedOffset, chrono::NaiveDate)>,
     customer: CustomerIdentity,
+    /// The part of the file (between repeated headers) whose rows state the order.
+    section: u32,
     total: Option<i64>,
     /// How the order's rows filled the total column (a generic file's "Amount" may be
     /// each line's, not the order's).
@@ -725,6 +730,14 @@ struct Parser<'a> {
     /// Rows of orders skipped as a whole (unpaid, other currency), reported at the end in
     /// row order.
     skipped_orders: Vec<(u64, SkipReason)>,
+    /// Repeated headers passed: a file of exports pasted one below another has one part
+    /// per export, and a later part states an order anew.
+    section: u32,
+    /// The draft of the last sale row read.
+    last_draft: Option<usize>,
+    /// The draft of the last sale row before the latest repeated header: an order a page
+    /// header splits goes on below it rather than being stated anew.
+    straddling: Option<usize>,
     /// Orders skipped as cancelled or voided: number and status.
     cancelled: Vec<(String, String)>,
     /// Order numbers (and alternative ids) named by refund rows still waiting: such orders
@@ -967,6 +980,12 @@ impl Parser<'_> {
                 self.report.layout_rows += 1;
                 return;
             }
+            RowClass::RepeatedHeader => {
+                self.report.layout_rows += 1;
+                self.section += 1;
+                self.straddling = self.last_draft;
+                return;
+            }
             RowClass::CustomerGroup(name) => {
                 self.report.layout_rows += 1;
                 self.customer_group = Some(name);
@@ -992,7 +1011,7 @@ impl Parser<'_> {
                     self.skip(problem.reason, row.number, Some(&problem));
                 }
             }
-            RowClass::Layout | RowClass::CustomerGroup(_) => {}
+            RowClass::Layout | RowClass::RepeatedHeader | RowClass::CustomerGroup(_) => {}
         }
     }
 
@@ -1175,6 +1194,7 @@ impl Parser<'_> {
         let i = self.drafts.push(Draft {
             key: key.to_owned(),
             first_row: row_number,
+            section: self.section,
             ..Draft::default()
         });
         self.by_key.insert(key.to_owned(), i);
@@ -1259,6 +1279,28 @@ impl Parser<'_> {
             self.revisited = true;
             return Ok(());
         }
+        // An order a later export (below a repeated header) states again: the newer rows
+        // replace what the earlier ones said (a paid order was pending, a refund came).
+        // The order last before the header goes on below it when its next row carries only
+        // a line (a page break); a row with the order's status or total states it anew.
+        let straddling = known.is_some()
+            && known == self.straddling
+            && total.is_none()
+            && !view.has(Field::Status);
+        if let Some(draft) = known.and_then(|i| self.drafts.get_mut(i))
+            && draft.section < self.section
+        {
+            if straddling {
+                draft.section = self.section;
+            } else {
+                *draft = Draft {
+                    key: std::mem::take(&mut draft.key),
+                    first_row: view.row.number,
+                    section: self.section,
+                    ..Draft::default()
+                };
+            }
+        }
         let needs = known
             .and_then(|i| self.drafts.get(i))
             .map_or(Needs::ALL, Needs::of);
@@ -1318,6 +1360,7 @@ impl Parser<'_> {
             Some(i) => i,
             None => self.new_draft(&key, view.row.number),
         };
+        self.last_draft = Some(index);
         let Some(draft) = self.drafts.get_mut(index) else {
             // Not reached: a passed-on index returned above, and a new one is open.
             self.revisited = true;
