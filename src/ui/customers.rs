@@ -258,8 +258,8 @@ fn table_ui(ui: &mut egui::Ui, state: &mut AppState, table: &CustomerTable, curr
         // Name and e-mail share what the figures leave, so every column fits the window
         // the app opens with (`FIRST_WINDOW_SIZE`), loyalty's two included, and a wider
         // window widens them.
-        .column(Column::remainder().at_least(80.0).clip(true))
-        .column(Column::remainder().at_least(80.0).clip(true))
+        .column(Column::remainder().at_least(100.0).clip(true))
+        .column(Column::remainder().at_least(60.0).clip(true))
         .column(Column::initial(55.0).at_least(50.0))
         .column(Column::initial(85.0).at_least(80.0))
         .column(Column::initial(85.0).at_least(80.0))
