@@ -507,3 +507,74 @@ fn exports_pasted_one_below_another_count_each_order_once_as_the_later_one_state
         6000
     );
 }
+
+#[test]
+fn a_files_own_amounts_and_dates_come_before_what_an_earlier_file_with_its_columns_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("shop.sqlite")).unwrap();
+    let header = "Order ID;Date;Email;Amount\n";
+    // Whole amounts and ISO dates settle neither the decimal mark nor the day/month order.
+    let first = file(
+        dir.path(),
+        "a.csv",
+        &format!("{header}1;2024-01-05;a@x.com;17\n2;2024-01-06;b@x.com;20\n"),
+    );
+    // Decimal commas and a day above 12: this file settles both.
+    let second = file(
+        dir.path(),
+        "b.csv",
+        &format!("{header}3;13/02/2024;a@x.com;35,82\n4;14/02/2024;c@x.com;1.234,56\n"),
+    );
+    // Dates that read both ways: the order the file before settled is used.
+    let third = file(
+        dir.path(),
+        "c.csv",
+        &format!("{header}5;03/04/2024;a@x.com;10\n6;03/05/2024;c@x.com;20\n"),
+    );
+    for path in [&first, &second, &third] {
+        import(&mut store, path);
+    }
+    let stored: Vec<(String, String, i64)> = orders(&store)
+        .into_iter()
+        .map(|o| (o.number, o.day, o.net))
+        .collect();
+    assert_eq!(
+        stored[2..],
+        [
+            ("3".to_owned(), "2024-02-13".to_owned(), 3582),
+            ("4".to_owned(), "2024-02-14".to_owned(), 123_456),
+            ("5".to_owned(), "2024-04-03".to_owned(), 1000),
+            ("6".to_owned(), "2024-05-03".to_owned(), 2000),
+        ]
+    );
+}
+
+#[test]
+fn absurd_amounts_are_refused_by_row_and_column_and_nothing_overflows() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("shop.sqlite")).unwrap();
+    let huge = file(
+        dir.path(),
+        "huge.csv",
+        "Order ID,Date,Email,Amount\n1,2024-01-05,a@x.com,50000000000000000\n\
+         2,2024-01-06,b@x.com,50000000000000000\n",
+    );
+    let err = stage(&store, &huge, ImportOptions::default(), &mut |_, _| true)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("row 2, column Amount: “50000000000000000” (the amount is too large"),
+        "{err}"
+    );
+    // A quantity no line has is not used to multiply the price.
+    let quantity = file(
+        dir.path(),
+        "quantity.csv",
+        "Order ID,Date,Email,Quantity,Unit Price\n10,2024-01-05,d@x.com,1e300,2.50\n",
+    );
+    let staged = stage(&store, &quantity, ImportOptions::default(), &mut |_, _| {
+        true
+    })
+    .unwrap();
+    assert_eq!(staged.orders[0].net_cents(), 250);
+}

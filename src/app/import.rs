@@ -65,19 +65,16 @@ pub fn options_for(
             }
             options.remembered_mapping = Some(remembered.mapping_json);
         }
-        if options.date_order.is_none() {
-            options.date_order = remembered
-                .date_order
-                .as_deref()
-                .and_then(DateOrder::from_code);
-        }
-        if options.decimal.is_none() {
-            options.decimal = match remembered.decimal_separator.as_deref() {
-                Some(",") => Some(DecimalSeparator::Comma),
-                Some(".") => Some(DecimalSeparator::Dot),
-                _ => None,
-            };
-        }
+        // Only where this file leaves them open: its own dates and amounts come first.
+        options.remembered_date_order = remembered
+            .date_order
+            .as_deref()
+            .and_then(DateOrder::from_code);
+        options.remembered_decimal = match remembered.decimal_separator.as_deref() {
+            Some(",") => Some(DecimalSeparator::Comma),
+            Some(".") => Some(DecimalSeparator::Dot),
+            _ => None,
+        };
     }
     Ok(options)
 }
@@ -116,6 +113,12 @@ pub fn import_record(staged: &StagedImport) -> NewImport {
         header_signature: (!staged.header.names.is_empty()).then(|| staged.header.signature()),
         date_order: Some(staged.date_order.code().to_owned()),
         decimal_separator: Some(staged.decimal.symbol().to_string()),
+        settled_date_order: staged
+            .date_order_settled
+            .then(|| staged.date_order.code().to_owned()),
+        settled_decimal: staged
+            .decimal_settled
+            .then(|| staged.decimal.symbol().to_string()),
         currency: Some(staged.stored_currency.code().to_owned()),
         report_json: staged_report_json(staged).to_string(),
         remember_mapping: true,

@@ -117,14 +117,18 @@ fn summary_of(purchases: &mut [(NaiveDate, i64)], end: NaiveDate) -> CustomerSum
     let mut days: Vec<(NaiveDate, i64)> = Vec::with_capacity(purchases.len());
     for &(day, value) in purchases.iter() {
         match days.last_mut() {
-            Some((last, total)) if *last == day => *total += value,
+            // Saturating: a database written before amounts were bounded may hold extremes.
+            Some((last, total)) if *last == day => *total = total.saturating_add(value),
             _ => days.push((day, value)),
         }
     }
     let first = days[0].0;
     let last = days[days.len() - 1].0;
     let frequency = (days.len() - 1) as u32;
-    let repeat_total: i64 = days.iter().skip(1).map(|(_, v)| v).sum();
+    let repeat_total = days
+        .iter()
+        .skip(1)
+        .fold(0i64, |sum, (_, v)| sum.saturating_add(*v));
     CustomerSummary {
         frequency,
         recency_days: (last - first).num_days(),
@@ -134,7 +138,7 @@ fn summary_of(purchases: &mut [(NaiveDate, i64)], end: NaiveDate) -> CustomerSum
         } else {
             0.0
         },
-        revenue_cents: days.iter().map(|(_, v)| v).sum(),
+        revenue_cents: days.iter().fold(0i64, |sum, (_, v)| sum.saturating_add(*v)),
         purchase_days: days.len() as u32,
         first_day: Some(first),
         last_day: Some(last),

@@ -67,6 +67,12 @@ pub struct ImportOptions {
     pub date_order: Option<DateOrder>,
     /// Decimal separator, when the owner chose it.
     pub decimal: Option<DecimalSeparator>,
+    /// Day/month order settled for an earlier file with the same columns: used only when
+    /// this file's own dates leave the order open.
+    pub remembered_date_order: Option<DateOrder>,
+    /// Decimal separator settled for an earlier file with the same columns: used only when
+    /// this file's own amounts leave it open.
+    pub remembered_decimal: Option<DecimalSeparator>,
     /// Currency of the file when it names none.
     pub currency: Option<Currency>,
     /// The database's base currency; `None` while the database has no orders.
@@ -115,8 +121,13 @@ pub struct StagedImport {
     pub date_order_ambiguous: bool,
     /// The first date cell that reads both ways, as the file writes it.
     pub ambiguous_date_example: Option<String>,
+    /// Whether the day/month order was settled (chosen, or proven by the dates) rather
+    /// than a default: only a settled order is remembered for the next file.
+    pub date_order_settled: bool,
     /// Decimal separator used.
     pub decimal: DecimalSeparator,
+    /// Whether the decimal separator was settled (chosen, or shown by the amounts).
+    pub decimal_settled: bool,
     /// Currency of the file.
     pub currency: Currency,
     /// Currency the orders are stored in (the base currency, after conversion).

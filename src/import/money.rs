@@ -36,8 +36,8 @@ pub enum MoneyError {
     /// Not a number.
     #[error("expected an amount such as 12.50")]
     NotANumber,
-    /// Too large for the ledger.
-    #[error("the amount is too large")]
+    /// Larger than any order: beyond [`MAX_AMOUNT_MINOR`].
+    #[error("the amount is too large for an order (at most 10,000,000,000)")]
     TooLarge,
 }
 
@@ -82,6 +82,15 @@ impl DecimalVotes {
                 }
             }
             (None, None) => {}
+        }
+    }
+
+    /// The separator the amounts show, or `None` when none shows it (or they split evenly).
+    pub fn settled(&self) -> Option<DecimalSeparator> {
+        match self.comma.cmp(&self.dot) {
+            std::cmp::Ordering::Greater => Some(DecimalSeparator::Comma),
+            std::cmp::Ordering::Less => Some(DecimalSeparator::Dot),
+            std::cmp::Ordering::Equal => None,
         }
     }
 
@@ -164,7 +173,24 @@ pub fn parse_money(
     if negative {
         minor = -minor;
     }
-    i64::try_from(minor).map_err(|_| MoneyError::TooLarge)
+    i64::try_from(minor)
+        .ok()
+        .filter(|m| m.abs() <= MAX_AMOUNT_MINOR)
+        .ok_or(MoneyError::TooLarge)
+}
+
+/// The largest amount one cell may hold, in minor units: ten billion of a two-decimal
+/// currency. No order is larger, and sums over millions of orders stay far inside `i64`.
+pub const MAX_AMOUNT_MINOR: i64 = 1_000_000_000_000;
+
+/// A unit price times a quantity, rounded to the minor unit and kept within
+/// ±[`MAX_AMOUNT_MINOR`] (a quantity of `1e300` makes no amount larger).
+pub fn price_times_quantity(unit_price_minor: i64, quantity: f64) -> i64 {
+    let amount = (unit_price_minor as f64 * quantity).round();
+    if amount.is_nan() {
+        return 0;
+    }
+    amount.clamp(-(MAX_AMOUNT_MINOR as f64), MAX_AMOUNT_MINOR as f64) as i64
 }
 
 fn is_currency_symbol(c: char) -> bool {

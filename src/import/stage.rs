@@ -24,7 +24,9 @@ use super::dates::{
     parse_offset,
 };
 use super::fields::{ColumnMapping, Field, FieldColumns, Header, guess_mapping};
-use super::money::{DecimalSeparator, DecimalVotes, currency_in_cell, parse_money};
+use super::money::{
+    DecimalSeparator, DecimalVotes, currency_in_cell, parse_money, price_times_quantity,
+};
 use super::presets::{
     self, Extras, PresetId, RowClass, RowView, Shape, SkipReason, classify, is_cancelled_status,
     is_unpaid_status,
@@ -112,12 +114,22 @@ fn stage(
     if evidence.data_rows == 0 {
         return Err(ImportError::NoDataRows { file });
     }
-    let (date_order, date_order_ambiguous) = match (options.date_order, evidence.dates.decide()) {
+    let decided_dates = evidence.dates.decide();
+    let date_order_settled = options.date_order.is_some()
+        || matches!(
+            decided_dates,
+            OrderDecision::Decided(DateOrder::Dmy | DateOrder::Mdy)
+        );
+    let (date_order, date_order_ambiguous) = match (options.date_order, decided_dates) {
         (Some(order), _) => (order, false),
         (None, OrderDecision::Decided(order)) => (order, false),
         (None, OrderDecision::NotNeeded) if preset == PresetId::Cdnow => (DateOrder::Ymd, false),
         (None, OrderDecision::NotNeeded) => (DateOrder::Mdy, false),
         // Etsy writes MM/DD/YY or M/D/YYYY whatever the shop's country.
+        (None, OrderDecision::Ambiguous) if options.remembered_date_order.is_some() => (
+            options.remembered_date_order.unwrap_or(DateOrder::Dmy),
+            false,
+        ),
         (None, OrderDecision::Ambiguous) if preset == PresetId::Etsy => (DateOrder::Mdy, false),
         (None, OrderDecision::Ambiguous) => (DateOrder::Dmy, true),
         (None, OrderDecision::Contradictory) => {
@@ -132,8 +144,12 @@ fn stage(
             )
         }
     };
+    let shown_decimal = evidence.decimals.settled();
+    let decimal_settled = options.decimal.is_some() || shown_decimal.is_some();
     let decimal = options
         .decimal
+        .or(shown_decimal)
+        .or(options.remembered_decimal)
         .unwrap_or_else(|| evidence.decimals.decide());
     let currency = evidence
         .currency()
@@ -157,7 +173,9 @@ fn stage(
         date_order,
         date_order_ambiguous,
         ambiguous_date_example: evidence.dates.first_two_way.clone(),
+        date_order_settled,
         decimal,
+        decimal_settled,
         currency,
         stored_currency: conversion.map_or(currency, |c| c.to),
         orders: Vec::new(),
@@ -1351,7 +1369,7 @@ impl Parser<'_> {
         let computed_line = match (line_total, unit_price) {
             (Some(t), _) => Some(t),
             (None, Some(p)) if total.is_none() => {
-                Some((p as f64 * quantity.unwrap_or(1.0)).round() as i64)
+                Some(price_times_quantity(p, quantity.unwrap_or(1.0)))
             }
             _ => None,
         };
@@ -1375,7 +1393,7 @@ impl Parser<'_> {
             merge_identity(&mut draft.customer, identity);
         }
         if let Some(amount) = total {
-            let line = unit_price.map(|p| (p as f64 * quantity.unwrap_or(1.0)).round() as i64);
+            let line = unit_price.map(|p| price_times_quantity(p, quantity.unwrap_or(1.0)));
             draft.row_totals.add(amount, draft.total, line);
         }
         set_once(&mut draft.total, total);
@@ -1851,11 +1869,19 @@ fn merge_identity(into: &mut CustomerIdentity, from: CustomerIdentity) {
 fn parse_quantity(cell: &str) -> Option<f64> {
     if !cell.contains(|c: char| c.is_whitespace() || c == ',') {
         // Already clean (nearly every cell): no copies.
-        return cell.parse::<f64>().ok().filter(|q| q.is_finite());
+        return cell.parse::<f64>().ok().filter(|q| plausible_quantity(*q));
     }
     let cleaned: String = cell.chars().filter(|c| !c.is_whitespace()).collect();
     let cleaned = cleaned.replace(',', ".");
-    cleaned.parse::<f64>().ok().filter(|q| q.is_finite())
+    cleaned
+        .parse::<f64>()
+        .ok()
+        .filter(|q| plausible_quantity(*q))
+}
+
+/// A quantity an order line can have: finite and at most a billion either way.
+fn plausible_quantity(quantity: f64) -> bool {
+    quantity.is_finite() && quantity.abs() <= 1e9
 }
 
 /// The line item of a row, when it names a product, SKU or quantity.
@@ -1881,7 +1907,7 @@ fn line_of(
         name: pool.get(product),
         quantity,
         unit_price_cents: unit,
-        total_cents: line_total.unwrap_or_else(|| (unit as f64 * quantity).round() as i64),
+        total_cents: line_total.unwrap_or_else(|| price_times_quantity(unit, quantity)),
     })
 }
 

@@ -185,6 +185,35 @@ mod tests {
     }
 
     #[test]
+    fn the_database_opens_and_is_copied_while_another_program_writes_to_it() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(store_with(dir.path(), 4));
+        let path = dir.path().join("shop.sqlite");
+        let other = rusqlite::Connection::open(&path).unwrap();
+        other
+            .execute_batch("BEGIN IMMEDIATE; UPDATE customers SET display_name = 'held'")
+            .unwrap();
+        let options = crate::store::OpenOptions {
+            busy_timeout: Duration::from_millis(50),
+            ..crate::store::OpenOptions::default()
+        };
+        let store = Store::open_with(&path, options).unwrap();
+        let dest = dir.path().join("copy.sqlite");
+        assert!(store.save_copy(&dest, &|| false).unwrap().is_some());
+        other.execute_batch("ROLLBACK").unwrap();
+        let copy = Store::open(&dest).unwrap();
+        assert_eq!(count(&copy, "SELECT count(*) FROM customers"), 4);
+        assert_eq!(
+            count(
+                &copy,
+                "SELECT count(*) FROM customers WHERE display_name = 'held'"
+            ),
+            0,
+            "the other program's uncommitted change is not in it"
+        );
+    }
+
+    #[test]
     fn a_folder_that_does_not_exist_is_a_clear_error() {
         let dir = tempfile::tempdir().unwrap();
         let store = store_with(dir.path(), 1);

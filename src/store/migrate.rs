@@ -81,6 +81,12 @@ pub(super) fn apply_pending(
     migrations: &[Migration],
 ) -> Result<(), StoreError> {
     let sql_err = |e| StoreError::from_sqlite(path, e);
+    // Up to date (nearly every open): no write lock, so the file opens while another
+    // program writes to it (WAL readers never wait).
+    let latest = latest_version(migrations);
+    if user_version(conn).map_err(sql_err)? >= latest {
+        return Ok(());
+    }
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(sql_err)?;

@@ -66,6 +66,11 @@ pub struct NewImport {
     pub report_json: String,
     /// Remember this mapping for files with the same header.
     pub remember_mapping: bool,
+    /// The day/month order to remember for files with the same header, when this file
+    /// settled it (chosen, or proven by its dates); `None` keeps what was remembered.
+    pub settled_date_order: Option<String>,
+    /// The decimal separator to remember likewise.
+    pub settled_decimal: Option<String>,
     /// Order numbers the file gives as cancelled or voided, with that status: a stored
     /// order of an earlier import with one of them is marked so and counts no more.
     pub cancelled_orders: Vec<(String, String)>,
@@ -680,14 +685,15 @@ fn remember_mapping(
         "INSERT INTO import_mappings (signature, preset, mapping_json, date_order, decimal_separator, updated_utc)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT(signature) DO UPDATE SET preset = excluded.preset, mapping_json = excluded.mapping_json,
-             date_order = excluded.date_order, decimal_separator = excluded.decimal_separator,
+             date_order = coalesce(excluded.date_order, import_mappings.date_order),
+             decimal_separator = coalesce(excluded.decimal_separator, import_mappings.decimal_separator),
              updated_utc = excluded.updated_utc",
         params![
             signature,
             import.preset,
             import.mapping_json,
-            import.date_order,
-            import.decimal_separator,
+            import.settled_date_order,
+            import.settled_decimal,
             now_utc()
         ],
     )?;
