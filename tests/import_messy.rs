@@ -578,3 +578,73 @@ fn absurd_amounts_are_refused_by_row_and_column_and_nothing_overflows() {
     .unwrap();
     assert_eq!(staged.orders[0].net_cents(), 250);
 }
+
+#[test]
+fn placeholder_emails_and_walk_in_names_are_guests_and_wrapped_addresses_match() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("shop.sqlite")).unwrap();
+    let sheet = file(
+        dir.path(),
+        "till.csv",
+        "Order ID,Date,Email,Customer Name,Amount\n\
+         1,2024-01-05,Ann@Example.com,Ann,10.00\n\
+         2,2024-01-06,mailto:ann@example.com,Ann,10.00\n\
+         3,2024-01-07,Ann <ann@example.com>,Ann,10.00\n\
+         4,2024-01-08,ann@example.com.,Ann,10.00\n\
+         5,2024-01-09,n/a,Walk-in,10.00\n\
+         6,2024-01-10,none,Walk-in,10.00\n\
+         7,2024-01-11,-,Cash customer,10.00\n\
+         8,2024-01-12,,Guest,10.00\n",
+    );
+    let staged = stage(&store, &sheet, ImportOptions::default(), &mut |_, _| true).unwrap();
+    let emails: Vec<Option<String>> = staged
+        .orders
+        .iter()
+        .map(|o| o.customer.email.clone())
+        .collect();
+    assert_eq!(
+        emails[..4],
+        [
+            Some("Ann@Example.com".to_owned()),
+            Some("ann@example.com".to_owned()),
+            Some("ann@example.com".to_owned()),
+            Some("ann@example.com".to_owned()),
+        ]
+    );
+    assert!(
+        staged.orders[4..].iter().all(|o| o.customer.is_guest()),
+        "no walk-in becomes one busy customer"
+    );
+    assert_eq!(staged.report.guest_orders, 4);
+    assert_eq!(staged.report.customers, 1);
+}
+
+#[test]
+fn an_export_of_only_a_cancellation_is_imported_and_woocommerce_refunded_keeps_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("shop.sqlite")).unwrap();
+    let header = "Order Number,Order Status,Order Date,Email (Billing),First Name (Billing),Last Name (Billing),Order Total Amount\n";
+    let first = file(
+        dir.path(),
+        "orders-1.csv",
+        &format!(
+            "{header}501,wc-refunded,2025-03-04 10:00,a@x.com,Ann,A,30.00\n\
+             502,wc-completed,2025-03-05 10:00,b@x.com,Ben,B,20.00\n"
+        ),
+    );
+    import(&mut store, &first);
+    let stored = orders(&store);
+    assert_eq!(
+        (stored[0].refunded, stored[0].net),
+        (3000, 0),
+        "wc-refunded"
+    );
+    // The next export holds nothing new but 502's cancellation.
+    let only = file(
+        dir.path(),
+        "orders-2.csv",
+        &format!("{header}502,wc-cancelled,2025-03-05 10:00,b@x.com,Ben,B,20.00\n"),
+    );
+    import(&mut store, &only);
+    assert_eq!(count(&store, "SELECT sum(net_cents) FROM orders"), 0);
+}

@@ -249,7 +249,8 @@ fn stage(
     if report.rows_read == 0 {
         return Err(ImportError::NoDataRows { file });
     }
-    if tally.orders == 0 && refunds_for_other_orders.is_empty() {
+    // A newer export may hold only cancellations of stored orders: that is still news.
+    if tally.orders == 0 && refunds_for_other_orders.is_empty() && cancelled_orders.is_empty() {
         let reasons = report
             .skipped
             .iter()
@@ -1164,7 +1165,7 @@ impl Parser<'_> {
             }
         };
         let who = CustomerIdentity {
-            email: text(Field::Email),
+            email: text(Field::Email).and_then(|cell| email_in(&cell)),
             platform_id,
             username: text(Field::Username),
             name: name.or_else(|| self.customer_group.clone()),
@@ -1175,10 +1176,10 @@ impl Parser<'_> {
             // profile (and the demo shop has them).
             birthday: None,
         };
-        if !self.name_is_key
-            && who.email.is_none()
-            && who.platform_id.is_none()
-            && who.username.is_none()
+        let unidentified =
+            who.email.is_none() && who.platform_id.is_none() && who.username.is_none();
+        if unidentified
+            && (!self.name_is_key || who.name.as_deref().is_none_or(is_placeholder_name))
         {
             // On platforms with e-mail or ids, a bare billing name ("Walk-in Customer") is a guest.
             return CustomerIdentity::default();
@@ -1783,7 +1784,12 @@ impl Parser<'_> {
         // Said refunded in full with no refunded amount given: nothing was kept.
         if refunded == 0
             && draft.refunded.is_none()
-            && matches!(stated.as_deref(), Some("refunded" | "fully refunded"))
+            && matches!(
+                stated
+                    .as_deref()
+                    .map(|s| s.strip_prefix("wc-").unwrap_or(s)),
+                Some("refunded" | "fully refunded")
+            )
         {
             refunded = paid;
         }
@@ -1877,6 +1883,65 @@ fn parse_quantity(cell: &str) -> Option<f64> {
         .parse::<f64>()
         .ok()
         .filter(|q| plausible_quantity(*q))
+}
+
+/// Whether a name only says there was no known buyer ("Walk-in", "Guest", "Cash
+/// customer"): such orders are guests', not one busy customer's.
+fn is_placeholder_name(name: &str) -> bool {
+    let name: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                ' '
+            }
+        })
+        .collect();
+    let words: Vec<&str> = name.split_whitespace().collect();
+    matches!(
+        words.as_slice(),
+        [] | ["walk", "in"]
+            | ["walkin"]
+            | ["walk", "in", "customer"]
+            | ["walkin", "customer"]
+            | ["guest"]
+            | ["guest", "customer"]
+            | ["cash"]
+            | ["cash", "customer"]
+            | ["cash", "sale"]
+            | ["customer"]
+            | ["anonymous"]
+            | ["unknown"]
+            | ["n", "a"]
+            | ["na"]
+            | ["none"]
+            | ["no", "name"]
+    )
+}
+
+/// The e-mail address a cell holds: `mailto:` and a display name around `<…>` dropped, a
+/// trailing dot too; `None` for placeholders (`n/a`, `none`, `-`) and anything without
+/// an `@` between two parts, which would otherwise make every walk-in one customer.
+fn email_in(cell: &str) -> Option<String> {
+    let mut text = cell.trim();
+    if let (Some(open), Some(close)) = (text.find('<'), text.rfind('>'))
+        && open < close
+    {
+        text = text[open + 1..close].trim();
+    }
+    if let Some(prefix) = text.get(..7)
+        && prefix.eq_ignore_ascii_case("mailto:")
+    {
+        text = text[7..].trim();
+    }
+    let text = text.trim_end_matches('.');
+    let (local, domain) = text.split_once('@')?;
+    let plausible = !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !text.contains(char::is_whitespace);
+    plausible.then(|| text.to_owned())
 }
 
 /// A quantity an order line can have: finite and at most a billion either way.
@@ -2008,6 +2073,25 @@ fn sha256_of(path: &Path) -> Result<String, ImportError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn email_in_reads_wrapped_addresses_and_never_slices_inside_a_letter() {
+        assert_eq!(
+            email_in("Ann Lee <ANN@example.org>").as_deref(),
+            Some("ANN@example.org")
+        );
+        assert_eq!(
+            email_in("mailto:ann@example.org.").as_deref(),
+            Some("ann@example.org")
+        );
+        assert_eq!(
+            email_in("tom.beãker@example.org").as_deref(),
+            Some("tom.beãker@example.org")
+        );
+        assert_eq!(email_in("ãããã@x"), None);
+        assert_eq!(email_in("n/a"), None);
+        assert_eq!(email_in("ann@example"), None);
+    }
 
     #[test]
     fn a_cdnow_day_key_tells_every_id_and_day_apart() {

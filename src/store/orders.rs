@@ -1400,23 +1400,19 @@ impl<'a> Writer<'_, '_, 'a> {
         cancelled: &[(String, String)],
     ) -> rusqlite::Result<()> {
         for (number, status) in cancelled {
-            let Some(id) = self
-                .existing
-                .get(source)
-                .and_then(|by_number| by_number.get(number.as_str()))
-                .copied()
-            else {
-                continue;
-            };
-            let stored: Option<(i64, String, i64, i64)> = self
+            // Looked up in the file, not in `existing`: an export of only cancellations
+            // brings no orders whose source would have loaded it.
+            let stored: Option<(i64, i64, String, i64, i64)> = self
                 .tx
                 .prepare_cached(
-                    "SELECT import_id, status, gross_cents - discount_cents, net_cents
-                     FROM orders WHERE id = ?1",
+                    "SELECT id, import_id, status, gross_cents - discount_cents, net_cents
+                     FROM orders WHERE source = ?1 AND external_id = ?2",
                 )?
-                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .query_row(params![source, number], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                })
                 .optional()?;
-            let Some((created_by, stored_status, paid, net)) = stored else {
+            let Some((id, created_by, stored_status, paid, net)) = stored else {
                 continue;
             };
             if created_by == self.import_id.0 || (stored_status == *status && net == 0) {
