@@ -119,6 +119,53 @@ fn a_refund_row_in_a_later_file_refunds_the_stored_sale_instead_of_replacing_it(
 }
 
 #[test]
+fn a_refund_in_two_overlapping_exports_is_counted_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("shop.sqlite")).unwrap();
+    let header = "Date,Order #,Status,Customer,Customer type,Product(s),Items sold,Coupon(s),Net sales,Attribution\n";
+    let march = file(
+        dir.path(),
+        "march.csv",
+        &format!("{header}2025-03-02,4502,Completed,Tom Baker,new,Bud Vase,2,,63.00,Direct\n"),
+    );
+    // April, then April and May downloaded again: the same refund sits on another row.
+    let april = file(
+        dir.path(),
+        "april.csv",
+        &format!("{header}2025-04-02,4502,Refunded,Tom Baker,returning,Bud Vase,-1,,-18.00,Direct\n"),
+    );
+    let april_may = file(
+        dir.path(),
+        "april-may.csv",
+        &format!(
+            "{header}2025-04-01,4590,Completed,Ann Lee,new,Planter,1,,20.00,Direct\n\
+             2025-04-02,4502,Refunded,Tom Baker,returning,Bud Vase,-1,,-18.00,Direct\n\
+             2025-05-02,4502,Refunded,Tom Baker,returning,Bud Vase,-1,,-18.00,Direct\n"
+        ),
+    );
+    import(&mut store, &march);
+    import(&mut store, &april);
+    import(&mut store, &april_may);
+    let refunds: Vec<_> = orders(&store)
+        .into_iter()
+        .filter(|o| o.refund_of.as_deref() == Some("4502"))
+        .map(|o| (o.day, o.net))
+        .collect();
+    assert_eq!(
+        refunds,
+        [
+            ("2025-04-02".to_owned(), -1800),
+            ("2025-05-02".to_owned(), -1800)
+        ],
+        "April's refund once, May's second vase once"
+    );
+    assert_eq!(
+        count(&store, "SELECT sum(net_cents) FROM orders"),
+        6300 - 1800 - 1800 + 2000
+    );
+}
+
+#[test]
 fn refund_rows_of_a_spreadsheet_are_refunds_not_purchases() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("shop.sqlite")).unwrap();

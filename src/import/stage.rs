@@ -1516,7 +1516,7 @@ impl Parser<'_> {
         let own_key = {
             let id = view.get(Field::OrderId);
             if id.is_empty() || id == order {
-                format!("refund:{order}:{}", view.row.number)
+                self.refund_key(&order, moment.0, amount)
             } else {
                 id.into_owned()
             }
@@ -1553,6 +1553,17 @@ impl Parser<'_> {
             draft,
         });
         Ok(())
+    }
+
+    /// The key of a refund row that has no number of its own: the order, the moment and
+    /// the amount, so the same refund in an overlapping later export is the same entry (not
+    /// a second one, as a row number would make it); the second identical refund of a file
+    /// gets `:2`.
+    fn refund_key(&mut self, order: &str, when: NaiveDateTime, amount: i64) -> String {
+        let base = format!("refund:{order}:{}:{amount}", when.format("%Y%m%dT%H%M%S"));
+        let n = self.synthetic_counts.entry(base.clone()).or_insert(0);
+        *n += 1;
+        if *n == 1 { base } else { format!("{base}:{n}") }
     }
 
     fn cdnow_row(&mut self, row: &RawRow) {
