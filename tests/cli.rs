@@ -46,6 +46,31 @@ fn demo_fills_a_new_database() {
 }
 
 #[test]
+fn a_currency_code_not_in_use_is_refused_before_anything_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.sqlite");
+    let csv = dir.path().join("orders.csv");
+    std::fs::write(
+        &csv,
+        "Order,Date,Email,Total\n1,2025-03-01,ann@example.org,10.00\n",
+    )
+    .unwrap();
+    let output = run(clv_desk()
+        .arg("--db")
+        .arg(&db)
+        .arg("import")
+        .arg(&csv)
+        .args(["--currency", "EUO"]));
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("'EUO' is not a currency in use"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!db.exists(), "nothing was opened or written");
+}
+
+#[test]
 fn backup_writes_a_complete_copy_and_refuses_the_database_itself() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("shop.sqlite");

@@ -132,7 +132,9 @@ fn a_refund_in_two_overlapping_exports_is_counted_once() {
     let april = file(
         dir.path(),
         "april.csv",
-        &format!("{header}2025-04-02,4502,Refunded,Tom Baker,returning,Bud Vase,-1,,-18.00,Direct\n"),
+        &format!(
+            "{header}2025-04-02,4502,Refunded,Tom Baker,returning,Bud Vase,-1,,-18.00,Direct\n"
+        ),
     );
     let april_may = file(
         dir.path(),
@@ -320,6 +322,36 @@ fn etsy_dates_are_month_first_and_dotted_dates_day_first_without_asking() {
             ("B-1".to_owned(), "2025-03-04".to_owned()),
             ("B-2".to_owned(), "2025-06-05".to_owned()),
         ]
+    );
+}
+
+#[test]
+fn a_paypal_chargeback_takes_the_payment_back_and_its_fee_is_not_a_refund() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("shop.sqlite")).unwrap();
+    let header = "\"Date\",\"Time\",\"TimeZone\",\"Name\",\"Type\",\"Status\",\"Currency\",\"Gross\",\"Fee\",\"Net\",\"From Email Address\",\"To Email Address\",\"Transaction ID\",\"Reference Txn ID\",\"Balance Impact\"\n";
+    let download = file(
+        dir.path(),
+        "Download.CSV",
+        &format!(
+            "{header}\"03/14/2025\",\"10:01:02\",\"PDT\",\"Jane Doe\",\"Express Checkout Payment\",\"Completed\",\"USD\",\"80.00\",\"-2.62\",\"77.38\",\"jane@example.com\",\"shop@example.com\",\"1AB\",\"\",\"Credit\"\n\
+             \"03/15/2025\",\"11:00:00\",\"PDT\",\"Ann Lee\",\"Express Checkout Payment\",\"Completed\",\"USD\",\"30.00\",\"-1.17\",\"28.83\",\"ann@example.com\",\"shop@example.com\",\"2CD\",\"\",\"Credit\"\n\
+             \"04/02/2025\",\"09:00:00\",\"PDT\",\"Jane Doe\",\"Chargeback\",\"Completed\",\"USD\",\"-80.00\",\"0.00\",\"-80.00\",\"shop@example.com\",\"jane@example.com\",\"3EF\",\"1AB\",\"Debit\"\n\
+             \"04/02/2025\",\"09:00:01\",\"PDT\",\"PayPal\",\"Chargeback Fee\",\"Completed\",\"USD\",\"-20.00\",\"0.00\",\"-20.00\",\"shop@example.com\",\"\",\"4GH\",\"1AB\",\"Debit\"\n"
+        ),
+    );
+    import(&mut store, &download);
+    let stored = orders(&store);
+    let jane = stored.iter().find(|o| o.number == "1AB").unwrap();
+    assert_eq!(
+        (jane.gross, jane.refunded, jane.net),
+        (8000, 8000, 0),
+        "{stored:#?}"
+    );
+    assert_eq!(
+        count(&store, "SELECT sum(net_cents) FROM orders"),
+        3000,
+        "Ann's payment is all that is kept; the $20 fee is the shop's cost, not a refund"
     );
 }
 

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use super::Progress;
 use super::valuation::{Computed, ValuationOptions, compute_from, inputs_key, save};
-use crate::domain::{BusinessSettings, Currency, ImportId, NewOrder};
+use crate::domain::{BusinessSettings, Currency, ImportId, NewOrder, group_thousands, plural};
 use crate::import::{
     DateOrder, DecimalSeparator, ImportError, ImportOptions, OrderSink, PresetId, ShopZone,
     StagedImport, Streamed, stage_file, stage_file_streamed,
@@ -452,24 +452,23 @@ impl ImportResult {
     pub fn summary_lines(&self) -> Vec<String> {
         let o = &self.outcome;
         let r = &self.staged.report;
-        let n = crate::domain::group_thousands;
+        let n = group_thousands;
         let verb = if self.dry_run { "would add" } else { "added" };
         let mut lines = vec![format!(
-            "{}: {verb} {} orders, updated {}, {} already there; {} new customers, {} matched; {} guest orders, {} refunds.",
+            "{}: {verb} {}, updated {}, {} already there; {}, {} matched; {}, {}.",
             self.staged.file_name,
-            n(o.orders_created),
+            plural(o.orders_created, "order", "orders"),
             n(o.orders_updated),
             n(o.orders_unchanged),
-            n(o.customers_created),
+            plural(o.customers_created, "new customer", "new customers"),
             n(o.customers_matched),
-            n(r.guest_orders),
-            n(r.refunds)
+            plural(r.guest_orders, "guest order", "guest orders"),
+            plural(r.refunds, "refund", "refunds")
         )];
         for (reason, stat) in &r.skipped {
-            let rows = if stat.rows == 1 { "row" } else { "rows" };
             lines.push(format!(
-                "Skipped {} {rows} ({}), e.g. {}.",
-                n(stat.rows),
+                "Skipped {} ({}), e.g. {}.",
+                plural(stat.rows, "row", "rows"),
                 reason.text(),
                 stat.examples.join("; ")
             ));
@@ -485,8 +484,10 @@ pub fn undo(store: &mut Store, id: ImportId) -> anyhow::Result<String> {
     super::referrals::refresh_referrals(store)?;
     super::loyalty::recompute_ledger(store)?;
     Ok(format!(
-        "Import undone: {} orders removed, {} restored, {} customers removed.",
-        outcome.orders_removed, outcome.orders_restored, outcome.customers_removed
+        "Import undone: {} removed, {} restored, {} removed.",
+        plural(outcome.orders_removed, "order", "orders"),
+        group_thousands(outcome.orders_restored),
+        plural(outcome.customers_removed, "customer", "customers")
     ))
 }
 
@@ -502,7 +503,7 @@ pub fn progress_words(file: &str, fraction: f32, rows: u64, started: Instant) ->
     };
     format!(
         "{file}: {} rows ({} rows/s{left})",
-        crate::domain::group_thousands(rows),
-        crate::domain::group_thousands(rate as u64)
+        group_thousands(rows),
+        group_thousands(rate as u64)
     )
 }

@@ -490,8 +490,8 @@ impl AppState {
                 progress.set(0.6, "Preparing search and sorting…");
                 let table = customer_table::CustomerTable::build(rows, key, cut);
                 let words = format!(
-                    "{} customers ready.",
-                    crate::domain::group_thousands(table.len() as u64)
+                    "{} ready.",
+                    crate::domain::plural(table.len() as u64, "customer", "customers")
                 );
                 if let Ok(mut slot) = slot.lock() {
                     *slot = Some(table);
@@ -622,8 +622,8 @@ impl AppState {
                     .and_then(|()| std::io::Write::flush(&mut out).map_err(csv::Error::from))
                     .map_err(|e| anyhow::anyhow!("could not write {}: {e}", path.display()))?;
                 Ok(format!(
-                    "Exported {} customers to {}",
-                    crate::domain::group_thousands(visible.len() as u64),
+                    "Exported {} to {}",
+                    crate::domain::plural(visible.len() as u64, "customer", "customers"),
                     path.display()
                 ))
             }),

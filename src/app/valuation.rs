@@ -344,8 +344,8 @@ pub fn result_words(computed: &Computed) -> String {
         Method::Simple => "the simple retention formula",
     };
     format!(
-        "Valued {} customers with {method} in {:.2} s.",
-        crate::domain::group_thousands(acquired as u64),
+        "Valued {} with {method} in {:.2} s.",
+        crate::domain::plural(acquired as u64, "customer", "customers"),
         computed.run.seconds
     )
 }

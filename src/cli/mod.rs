@@ -342,7 +342,13 @@ fn parse_date_order(text: &str) -> Result<DateOrder, String> {
 }
 
 fn parse_currency(text: &str) -> Result<Currency, String> {
-    Currency::parse(text).ok_or_else(|| format!("'{text}' is not a three-letter currency code"))
+    match Currency::parse(text) {
+        Some(currency) if currency.is_in_use() => Ok(currency),
+        Some(_) => Err(format!(
+            "'{text}' is not a currency in use; give its ISO 4217 code, such as USD, EUR or GBP"
+        )),
+        None => Err(format!("'{text}' is not a three-letter currency code")),
+    }
 }
 
 /// `--theme` values.

@@ -124,8 +124,8 @@ fn fit_json(computed: &Computed) -> serde_json::Value {
 fn fit_lines(computed: &Computed) -> Vec<String> {
     let run = &computed.run;
     let mut lines = vec![format!(
-        "Valued {} customers at {} ({} as the time unit).",
-        crate::domain::group_thousands(run.customers),
+        "Valued {} at {} ({} as the time unit).",
+        crate::domain::plural(run.customers, "customer", "customers"),
         run.observation_end,
         run.period
     )];

@@ -214,13 +214,14 @@ pub fn value_shop(
 pub fn thin_data_reason(repeat_customers: usize, history_days: i64) -> Option<String> {
     if history_days < MIN_HISTORY_DAYS {
         return Some(format!(
-            "Your orders cover {} days; a model needs at least 3 months of history to tell regular customers from one-off buyers. Until then the values use the simple retention formula.",
-            history_days
+            "Your orders cover {}; a model needs at least 3 months of history to tell regular customers from one-off buyers. Until then the values use the simple retention formula.",
+            crate::domain::plural(history_days.max(0).unsigned_abs(), "day", "days")
         ));
     }
     if repeat_customers < MIN_REPEAT_CUSTOMERS {
         return Some(format!(
-            "Only {repeat_customers} customers have bought more than once; a model needs about {MIN_REPEAT_CUSTOMERS} to learn how often people come back. Until then the values use the simple retention formula."
+            "Only {} bought more than once; a model needs about {MIN_REPEAT_CUSTOMERS} to learn how often people come back. Until then the values use the simple retention formula.",
+            crate::domain::plural(repeat_customers as u64, "customer has", "customers have")
         ));
     }
     None

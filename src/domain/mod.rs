@@ -10,7 +10,7 @@ pub mod settings;
 
 pub use money::{
     Currency, EstimateFormat, Money, format_money, format_money_rounded, group_thousands,
-    megabytes, share_percent,
+    megabytes, plural, share_percent,
 };
 pub use order::{
     CustomerIdentity, NewOrder, NewOrderLine, Purchase, REFUND_STATUS, RefundOfOrder, name_key,

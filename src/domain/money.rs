@@ -9,6 +9,22 @@ use std::fmt;
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Currency([u8; 3]);
 
+/// The active ISO 4217 currency codes, sorted (for [`Currency::is_in_use`]).
+const CURRENCIES_IN_USE: &[&str] = &[
+    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT",
+    "BGN", "BHD", "BIF", "BMD", "BND", "BOB", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD",
+    "CDF", "CHF", "CLP", "CNY", "COP", "CRC", "CUP", "CVE", "CZK", "DJF", "DKK", "DOP", "DZD",
+    "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL", "GHS", "GIP", "GMD", "GNF", "GTQ",
+    "GYD", "HKD", "HNL", "HTG", "HUF", "IDR", "ILS", "INR", "IQD", "IRR", "ISK", "JMD", "JOD",
+    "JPY", "KES", "KGS", "KHR", "KMF", "KPW", "KRW", "KWD", "KYD", "KZT", "LAK", "LBP", "LKR",
+    "LRD", "LSL", "LYD", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT", "MOP", "MRU", "MUR", "MVR",
+    "MWK", "MXN", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK", "NPR", "NZD", "OMR", "PAB", "PEN",
+    "PGK", "PHP", "PKR", "PLN", "PYG", "QAR", "RON", "RSD", "RUB", "RWF", "SAR", "SBD", "SCR",
+    "SDG", "SEK", "SGD", "SHP", "SLE", "SOS", "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB",
+    "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX", "USD", "UYU", "UZS",
+    "VES", "VND", "VUV", "WST", "XAF", "XCD", "XCG", "XOF", "XPF", "YER", "ZAR", "ZMW", "ZWG",
+];
+
 impl Currency {
     /// US dollar, the default for a new database until the owner picks their own.
     pub const USD: Currency = Currency(*b"USD");
@@ -43,6 +59,12 @@ impl Currency {
             b"BHD" | b"KWD" | b"OMR" | b"JOD" | b"TND" | b"IQD" | b"LYD" => 3,
             _ => 2,
         }
+    }
+
+    /// Whether this is a currency in use (ISO 4217, 2026): what an owner types is checked
+    /// against it, so a slip such as `EUO` is refused; a file's own codes are not.
+    pub fn is_in_use(&self) -> bool {
+        CURRENCIES_IN_USE.binary_search(&self.code()).is_ok()
     }
 
     /// Minor units in one major unit (100 for EUR, 1 for JPY).
@@ -180,6 +202,13 @@ fn with_symbol(negative: bool, number: &str, currency: Currency) -> String {
     }
 }
 
+/// `3 customers` / `1 customer`: the count with its thousands grouped and the word that
+/// agrees with it.
+pub fn plural(count: u64, one: &str, many: &str) -> String {
+    let word = if count == 1 { one } else { many };
+    format!("{} {word}", group_thousands(count))
+}
+
 /// `1234567` → `1,234,567`.
 pub fn group_thousands(value: u64) -> String {
     let raw = value.to_string();
@@ -249,6 +278,23 @@ mod tests {
         assert_eq!(Currency::parse("EURO"), None);
         assert_eq!(Currency::parse("U$D"), None);
         assert_eq!(Currency::parse(""), None);
+    }
+
+    #[test]
+    fn currencies_in_use_are_known_and_a_slip_is_not() {
+        assert!(CURRENCIES_IN_USE.is_sorted());
+        for code in ["USD", "eur", "GBP", "JPY", "CHF", "XCG"] {
+            assert!(
+                Currency::parse(code).is_some_and(|c| c.is_in_use()),
+                "{code}"
+            );
+        }
+        for code in ["EUO", "XYZ", "ABC"] {
+            assert!(
+                Currency::parse(code).is_some_and(|c| !c.is_in_use()),
+                "{code}"
+            );
+        }
     }
 
     #[test]

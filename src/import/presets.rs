@@ -809,10 +809,16 @@ fn paypal_class(view: &RowView<'_>) -> RowClass {
     let impact = view.get(Field::BalanceImpact).to_ascii_lowercase();
     let gross = view.get(Field::Total);
     let negative = gross.trim_start().starts_with(['-', '(', '−']);
-    if impact == "memo" || kind.contains("authorization") || kind.contains("hold") {
+    if impact == "memo"
+        || kind.contains("authorization")
+        || kind.contains("hold")
+        || kind.contains("fee")
+    {
         return RowClass::Skip(SkipReason::NotASale);
     }
-    if kind.contains("refund") || kind.contains("reversal") {
+    // A chargeback takes the payment back as a refund does; a fee for it is the shop's
+    // cost (skipped above), and a positive reversal of one is not a sale either.
+    if kind.contains("refund") || kind.contains("reversal") || kind.contains("chargeback") {
         return if negative && view.has(Field::Reference) {
             RowClass::Refund {
                 order: view.get(Field::Reference).into_owned(),

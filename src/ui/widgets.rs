@@ -99,11 +99,7 @@ fn link_words(view: View) -> String {
     format!("See it in {}", view.label())
 }
 
-/// `3 customers` / `1 customer`.
-pub fn plural(count: u64, one: &str, many: &str) -> String {
-    let word = if count == 1 { one } else { many };
-    format!("{} {word}", crate::domain::group_thousands(count))
-}
+pub use crate::domain::plural;
 
 /// The state of a view whose program is not built yet: says so plainly, and on an empty
 /// database points to the first step instead.
