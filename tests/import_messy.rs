@@ -727,3 +727,31 @@ fn an_export_of_only_a_cancellation_is_imported_and_woocommerce_refunded_keeps_n
     import(&mut store, &only);
     assert_eq!(count(&store, "SELECT sum(net_cents) FROM orders"), 0);
 }
+
+#[test]
+fn a_workbook_with_a_cover_sheet_is_read_from_its_orders_sheet_with_excels_row_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("shop.sqlite")).unwrap();
+    // Made by tests/data/import/make_fixtures.py: sheet "Read me" holds two notes; sheet
+    // "Orders 2025" has its header on row 3 and an amount in words on row 7.
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/import/xlsx/cover_sheet.xlsx");
+    let staged = stage(&mut store, &path, ImportOptions::default(), &mut |_, _| {
+        true
+    })
+    .unwrap();
+    let skipped: Vec<String> = staged
+        .report
+        .skipped
+        .values()
+        .flat_map(|s| s.examples.clone())
+        .collect();
+    assert!(
+        skipped.len() == 1 && skipped[0].contains("row 7") && skipped[0].contains("twelve"),
+        "{skipped:?}"
+    );
+    write(&mut store, staged, false, &mut |_| true).unwrap();
+    let stored = orders(&store);
+    let numbers: Vec<_> = stored.iter().map(|o| (o.number.as_str(), o.net)).collect();
+    assert_eq!(numbers, [("S-1", 1250), ("S-2", 3000), ("S-3", 725)]);
+}

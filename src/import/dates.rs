@@ -396,12 +396,20 @@ pub fn parse_offset(text: &str) -> Option<FixedOffset> {
     FixedOffset::east_opt(sign * (h * 3600 + m * 60))
 }
 
+/// The hours east of UTC of a zone abbreviation PayPal and others print. `IST` is read as
+/// India Standard Time (+05:30): Ireland prints it only in summer (GMT in winter), India
+/// all year, so India's reading is wrong less often.
 fn zone_abbreviation_hours(upper: &str) -> Option<f64> {
     Some(match upper {
         "Z" | "UTC" | "GMT" | "UT" | "WET" => 0.0,
-        "BST" | "IST" | "CET" | "WEST" | "MET" => 1.0,
-        "CEST" | "EET" | "MEST" | "SAST" => 2.0,
-        "EEST" | "MSK" => 3.0,
+        "BST" | "CET" | "WEST" | "MET" | "WAT" => 1.0,
+        "CEST" | "EET" | "MEST" | "SAST" | "CAT" => 2.0,
+        "EEST" | "MSK" | "EAT" | "IDT" => 3.0,
+        "PKT" => 5.0,
+        "IST" => 5.5,
+        "ICT" | "WIB" => 7.0,
+        "PHT" => 8.0,
+        "BRT" | "ART" => -3.0,
         "EST" => -5.0,
         "EDT" => -4.0,
         "CST" => -6.0,
@@ -825,6 +833,8 @@ mod tests {
         );
         assert_eq!(parse_offset("UTC-3"), FixedOffset::west_opt(3 * 3600));
         assert_eq!(parse_offset("EDT"), FixedOffset::west_opt(4 * 3600));
+        assert_eq!(parse_offset("IST"), FixedOffset::east_opt(5 * 3600 + 1800));
+        assert_eq!(parse_offset("BRT"), FixedOffset::west_opt(3 * 3600));
         assert_eq!(parse_offset("nonsense"), None);
     }
 

@@ -595,20 +595,26 @@ fn sniff_spreadsheet(
     path: &Path,
     looks_like_header: &dyn Fn(&[String]) -> bool,
 ) -> Result<Sniffed, ImportError> {
-    let (sheet, rows) = read_sheet(path)?;
-    let sample: Vec<Vec<String>> = rows
-        .iter()
-        .take(HEADER_SEARCH_ROWS)
-        .map(|r| {
-            r.iter()
-                .map(|c| String::from_utf8_lossy(c).trim().to_owned())
-                .collect()
-        })
-        .collect();
+    let sample_of = |rows: &[ByteRecord]| -> Vec<Vec<String>> {
+        rows.iter()
+            .take(HEADER_SEARCH_ROWS)
+            .map(|r| {
+                r.iter()
+                    .map(|c| String::from_utf8_lossy(c).trim().to_owned())
+                    .collect()
+            })
+            .collect()
+    };
+    // The first sheet with a table: a cover or notes sheet before the orders is passed.
+    let sheet = read_sheet(path, None, &|rows| {
+        find_header(&sample_of(rows), looks_like_header).is_some()
+    })?;
+    let sample = sample_of(&sheet.rows);
     let header_index =
         find_header(&sample, looks_like_header).ok_or_else(|| ImportError::NotATable {
             file: display_name(path),
         })?;
+    let sheet = sheet.name;
     Ok(Sniffed {
         encoding: TextEncoding::Spreadsheet,
         layout: Layout::Spreadsheet,
@@ -619,23 +625,41 @@ fn sniff_spreadsheet(
     })
 }
 
-/// The first sheet with any content, as records of text cells. Excel dates become ISO
-/// text (`2025-01-31 14:05:00`), numbers their shortest decimal form.
-fn read_sheet(path: &Path) -> Result<(String, Vec<ByteRecord>), ImportError> {
+/// One sheet of a workbook as records of text cells.
+struct Sheet {
+    name: String,
+    /// Sheet rows above the first record (calamine starts at the first filled row), so
+    /// messages give the row number Excel shows.
+    rows_above: u64,
+    rows: Vec<ByteRecord>,
+}
+
+/// The first non-empty sheet (`only` given: that sheet) that `accept`s its rows, else the
+/// first non-empty one. Excel dates become ISO text (`2025-01-31 14:05:00`), numbers their
+/// shortest decimal form.
+fn read_sheet(
+    path: &Path,
+    only: Option<&str>,
+    accept: &dyn Fn(&[ByteRecord]) -> bool,
+) -> Result<Sheet, ImportError> {
     use calamine::Reader as _;
     let bad = |detail: String| ImportError::Spreadsheet {
         file: display_name(path),
         detail,
     };
     let mut workbook = calamine::open_workbook_auto(path).map_err(|e| bad(e.to_string()))?;
+    let mut first: Option<Sheet> = None;
     for name in workbook.sheet_names() {
+        if only.is_some_and(|only| only != name) {
+            continue;
+        }
         let range = workbook
             .worksheet_range(&name)
             .map_err(|e| bad(e.to_string()))?;
         if range.is_empty() {
             continue;
         }
-        let rows = range
+        let rows: Vec<ByteRecord> = range
             .rows()
             .map(|cells| {
                 let mut record = ByteRecord::new();
@@ -645,9 +669,17 @@ fn read_sheet(path: &Path) -> Result<(String, Vec<ByteRecord>), ImportError> {
                 record
             })
             .collect();
-        return Ok((name, rows));
+        let sheet = Sheet {
+            name,
+            rows_above: range.start().map_or(0, |(row, _)| u64::from(row)),
+            rows,
+        };
+        if accept(&sheet.rows) {
+            return Ok(sheet);
+        }
+        first.get_or_insert(sheet);
     }
-    Err(ImportError::Empty {
+    first.ok_or_else(|| ImportError::Empty {
         file: display_name(path),
     })
 }
@@ -708,14 +740,14 @@ impl RowReader {
         let skip = sniffed.rows_before_header + usize::from(sniffed.header.is_some());
         let inner = match sniffed.layout {
             Layout::Spreadsheet => {
-                let (_, rows) = read_sheet(path)?;
-                let mut rows = rows.into_iter();
+                let sheet = read_sheet(path, sniffed.sheet.as_deref(), &|_| true)?;
+                let mut rows = sheet.rows.into_iter();
                 for _ in 0..skip {
                     rows.next();
                 }
                 Inner::Sheet {
                     rows,
-                    number: skip as u64,
+                    number: sheet.rows_above + skip as u64,
                 }
             }
             Layout::Whitespace => Inner::Lines {

@@ -1391,6 +1391,56 @@ XLSX_ROWS = [
 ]
 
 
+def fixed_xlsx_bytes(wb):
+    """The workbook's bytes with fixed zip entry timestamps, so the bytes do not change
+    between runs."""
+    import zipfile
+    buf = io.BytesIO()
+    wb.save(buf)
+    out = io.BytesIO()
+    with zipfile.ZipFile(buf) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            fixed_info = zipfile.ZipInfo(info.filename, date_time=(2025, 5, 1, 12, 0, 0))
+            fixed_info.compress_type = zipfile.ZIP_DEFLATED
+            data = zin.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps 'modified' with the save time
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2025-05-01T12:00:00Z", data)
+            zout.writestr(fixed_info, data)
+    return out.getvalue()
+
+
+def xlsx_cover_sheet():
+    """A workbook whose first sheet is a note and whose orders start on row 3 of the
+    second sheet; row 7 has an amount in words. Checked by tests/import_messy.rs (no
+    expected JSON): the orders sheet is found and the bad row is named as row 7."""
+    import datetime
+    import openpyxl
+    wb = openpyxl.Workbook()
+    note = wb.active
+    note.title = "Read me"
+    note.append(["Orders exported from the till, spring 2025"])
+    note.append(["Amounts include VAT"])
+    ws = wb.create_sheet("Orders 2025")
+    ws.cell(3, 1, "Invoice")
+    ws.cell(3, 2, "Date")
+    ws.cell(3, 3, "Email")
+    ws.cell(3, 4, "Total")
+    rows = [
+        ("S-1", datetime.datetime(2025, 3, 3), "ann@example.org", 12.5),
+        ("S-2", datetime.datetime(2025, 3, 4), "bo@example.org", 30),
+        ("S-3", datetime.datetime(2025, 3, 9), "ann@example.org", 7.25),
+        ("S-4", datetime.datetime(2025, 3, 12), "cy@example.org", "twelve"),
+    ]
+    for i, (num, day, email, total) in enumerate(rows):
+        for j, value in enumerate((num, day, email, total)):
+            ws.cell(4 + i, 1 + j, value)
+        ws.cell(4 + i, 2).number_format = "dd/mm/yyyy"
+    fixed = datetime.datetime(2025, 5, 1, 12, 0, 0)
+    wb.properties.created = fixed
+    wb.properties.modified = fixed
+    (ROOT / "xlsx/cover_sheet.xlsx").write_bytes(fixed_xlsx_bytes(wb))
+
+
 def xlsx():
     try:
         import openpyxl
@@ -1417,20 +1467,7 @@ def xlsx():
     wb.properties.created = fixed
     wb.properties.modified = fixed
     (ROOT / "xlsx").mkdir(exist_ok=True)
-    buf = io.BytesIO()
-    wb.save(buf)
-    # rewrite the zip with fixed entry timestamps so the bytes do not change between runs
-    import zipfile
-    out = io.BytesIO()
-    with zipfile.ZipFile(buf) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            fixed_info = zipfile.ZipInfo(info.filename, date_time=(2025, 5, 1, 12, 0, 0))
-            fixed_info.compress_type = zipfile.ZIP_DEFLATED
-            data = zin.read(info.filename)
-            if info.filename == "docProps/core.xml":  # openpyxl stamps 'modified' with the save time
-                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2025-05-01T12:00:00Z", data)
-            zout.writestr(fixed_info, data)
-    (ROOT / "xlsx/orders.xlsx").write_bytes(out.getvalue())
+    (ROOT / "xlsx/orders.xlsx").write_bytes(fixed_xlsx_bytes(wb))
     save_json("xlsx/orders.xlsx.expected.json", expected(
         "generic", orders, encoding=None, delimiter="xlsx", rows_read=len(XLSX_ROWS),
         currency=None, date_order=None,
@@ -1441,6 +1478,7 @@ def xlsx():
               "1.15 and 149.95 times 100 fall just below the whole cent in f64 (round, do not truncate); "
               "strings are inline (openpyxl), not shared; one blank email (guest). "
               "encoding is null: not applicable to xlsx."))
+    xlsx_cover_sheet()
 
 
 # ---------------------------------------------------------------- bad
