@@ -73,6 +73,9 @@ pub enum Field {
     Reference,
     /// PayPal `Balance Impact` (Credit, Debit, Memo).
     BalanceImpact,
+    /// PayPal `To Email Address`: on a refund, the buyer the money went back to (the
+    /// `From` address is then the shop's own).
+    RecipientEmail,
     /// Stripe `Captured` (true/false).
     Captured,
     /// eBay `Item Number`: empty on an order's summary row.
@@ -81,7 +84,7 @@ pub enum Field {
 
 impl Field {
     /// Every field, in mapping-form order.
-    pub const ALL: [Field; 34] = [
+    pub const ALL: [Field; 35] = [
         Field::OrderId,
         Field::Date,
         Field::Time,
@@ -113,6 +116,7 @@ impl Field {
         Field::Kind,
         Field::Reference,
         Field::BalanceImpact,
+        Field::RecipientEmail,
         Field::Captured,
         Field::ItemNumber,
         Field::AltOrderId,
@@ -174,6 +178,7 @@ impl Field {
             Field::Kind => "kind",
             Field::Reference => "reference",
             Field::BalanceImpact => "balance_impact",
+            Field::RecipientEmail => "recipient_email",
             Field::Captured => "captured",
             Field::ItemNumber => "item_number",
         }
@@ -230,6 +235,7 @@ impl Field {
             Field::Kind => "Row type",
             Field::Reference => "Refers to order",
             Field::BalanceImpact => "Balance impact",
+            Field::RecipientEmail => "Recipient e-mail",
             Field::Captured => "Captured",
             Field::ItemNumber => "Item number",
         }
@@ -577,6 +583,7 @@ pub fn generic_aliases(field: Field) -> &'static [&'static str] {
         Field::Kind => &["type", "transaction type"],
         Field::Reference => &["reference", "reference txn id"],
         Field::BalanceImpact => &["balance impact"],
+        Field::RecipientEmail => &["to email address"],
         Field::Captured => &["captured"],
         Field::ItemNumber => &["item number"],
         Field::AltOrderId => &["payment id"],

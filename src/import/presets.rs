@@ -231,6 +231,7 @@ const PAYPAL: Shape = Shape {
         (Field::Currency, &["currency"]),
         (Field::Total, &["gross"]),
         (Field::Email, &["from email address"]),
+        (Field::RecipientEmail, &["to email address"]),
         (Field::BalanceImpact, &["balance impact"]),
         (Field::Product, &["item title"]),
         (Field::Phone, &["contact phone number"]),

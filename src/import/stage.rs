@@ -1128,6 +1128,17 @@ impl Parser<'_> {
         }
     }
 
+    /// The customer of a refund row: as [`Self::identity`], except that where the file
+    /// names a recipient (PayPal's `To Email Address`) the money went back to them, and
+    /// the sender's address is the shop's own.
+    fn refund_identity(&self, view: &RowView<'_>) -> CustomerIdentity {
+        let mut who = self.identity(view);
+        if view.has(Field::RecipientEmail) {
+            who.email = email_in(&view.get(Field::RecipientEmail));
+        }
+        who
+    }
+
     fn identity(&self, view: &RowView<'_>) -> CustomerIdentity {
         let text = |field: Field| {
             let value = view.get(field);
@@ -1526,7 +1537,7 @@ impl Parser<'_> {
             first_row: view.row.number,
             rows: 1,
             moment: Some(moment),
-            customer: self.identity(view),
+            customer: self.refund_identity(view),
             refund_rows: amount,
             customer_refund: true,
             ..Draft::default()
