@@ -13,6 +13,13 @@ use clv_desk::app::import::{stage, write};
 use clv_desk::import::ImportOptions;
 use clv_desk::store::Store;
 
+/// A new shop database in a temporary folder (kept while the folder lives).
+fn new_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("shop.sqlite")).unwrap();
+    (dir, store)
+}
+
 fn file(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
@@ -77,8 +84,7 @@ fn count(store: &Store, sql: &str) -> i64 {
 
 #[test]
 fn a_refund_row_in_a_later_file_refunds_the_stored_sale_instead_of_replacing_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("shop.sqlite")).unwrap();
+    let (dir, mut store) = new_store();
     // WooCommerce Analytics → Orders, downloaded month by month.
     let header = "Date,Order #,Status,Customer,Customer type,Product(s),Items sold,Coupon(s),Net sales,Attribution\n";
     let march = file(
@@ -120,8 +126,7 @@ fn a_refund_row_in_a_later_file_refunds_the_stored_sale_instead_of_replacing_it(
 
 #[test]
 fn a_refund_in_two_overlapping_exports_is_counted_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("shop.sqlite")).unwrap();
+    let (dir, mut store) = new_store();
     let header = "Date,Order #,Status,Customer,Customer type,Product(s),Items sold,Coupon(s),Net sales,Attribution\n";
     let march = file(
         dir.path(),
@@ -169,8 +174,7 @@ fn a_refund_in_two_overlapping_exports_is_counted_once() {
 
 #[test]
 fn refund_rows_of_a_spreadsheet_are_refunds_not_purchases() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("shop.sqlite")).unwrap();
+    let (dir, mut store) = new_store();
     // A credit note with its own number and a negative amount, a negative row of an order
     // in the file, and a row whose type says refund with a positive amount.
     let invoices = file(
@@ -225,8 +229,7 @@ fn refund_rows_of_a_spreadsheet_are_refunds_not_purchases() {
 
 #[test]
 fn one_row_per_line_item_with_each_lines_amount_adds_up_the_order() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("shop.sqlite")).unwrap();
+    let (dir, mut store) = new_store();
     let lines = file(
         dir.path(),
         "lines.csv",
@@ -258,8 +261,7 @@ fn one_row_per_line_item_with_each_lines_amount_adds_up_the_order() {
 
 #[test]
 fn a_refunded_status_without_a_refunded_amount_keeps_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("shop.sqlite")).unwrap();
+    let (dir, mut store) = new_store();
     let shopify = file(
         dir.path(),
         "orders_export.csv",
@@ -278,8 +280,7 @@ fn a_refunded_status_without_a_refunded_amount_keeps_nothing() {
 
 #[test]
 fn dates_excel_left_as_serial_numbers_are_read() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("shop.sqlite")).unwrap();
+    let (dir, mut store) = new_store();
     let serials = file(
         dir.path(),
         "from_excel.csv",
@@ -292,8 +293,7 @@ fn dates_excel_left_as_serial_numbers_are_read() {
 
 #[test]
 fn etsy_dates_are_month_first_and_dotted_dates_day_first_without_asking() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("shop.sqlite")).unwrap();
+    let (dir, mut store) = new_store();
     // Every date could be read both ways; Etsy writes MM/DD/YY.
     let etsy = file(
         dir.path(),
@@ -327,8 +327,7 @@ fn etsy_dates_are_month_first_and_dotted_dates_day_first_without_asking() {
 
 #[test]
 fn a_paypal_chargeback_takes_the_payment_back_and_its_fee_is_not_a_refund() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("shop.sqlite")).unwrap();
+    let (dir, mut store) = new_store();
     let header = "\"Date\",\"Time\",\"TimeZone\",\"Name\",\"Type\",\"Status\",\"Currency\",\"Gross\",\"Fee\",\"Net\",\"From Email Address\",\"To Email Address\",\"Transaction ID\",\"Reference Txn ID\",\"Balance Impact\"\n";
     let download = file(
         dir.path(),
@@ -368,8 +367,7 @@ fn a_paypal_refund_imported_before_its_payment_is_the_buyers_not_the_shops() {
 /// John's payment and Jane's in one file, a refund of John's in another, imported in
 /// that order or (`refund_first`) the other way round.
 fn paypal_refund_is_the_buyers(refund_first: bool) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("shop.sqlite")).unwrap();
+    let (dir, mut store) = new_store();
     let header = "\u{feff}\"Date\",\"Time\",\"TimeZone\",\"Name\",\"Type\",\"Status\",\"Currency\",\"Gross\",\"Fee\",\"Net\",\"From Email Address\",\"To Email Address\",\"Transaction ID\",\"Reference Txn ID\",\"Invoice Number\",\"Balance Impact\"\n";
     let payments = file(
         dir.path(),
@@ -410,8 +408,7 @@ fn paypal_refund_is_the_buyers(refund_first: bool) {
 
 #[test]
 fn refusals_name_the_row_column_and_value_as_the_file_writes_them() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("shop.sqlite")).unwrap();
+    let (dir, mut store) = new_store();
     let no_dates = file(
         dir.path(),
         "bad_dates.csv",
@@ -473,8 +470,7 @@ fn a_german_spreadsheets_cancelled_order_and_sum_row_are_left_out_for_what_they_
 
 #[test]
 fn an_order_cancelled_in_a_newer_export_no_longer_counts_and_undo_brings_it_back() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("shop.sqlite")).unwrap();
+    let (dir, mut store) = new_store();
     // WooCommerce "Advanced Order Export", the same orders a week apart.
     let header = "Order Number,Order Status,Order Date,Email (Billing),First Name (Billing),Last Name (Billing),Order Total Amount,Order Refund Amount\n";
     let first = file(
@@ -539,8 +535,7 @@ fn an_order_cancelled_in_a_newer_export_no_longer_counts_and_undo_brings_it_back
 
 #[test]
 fn exports_pasted_one_below_another_count_each_order_once_as_the_later_one_states_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("shop.sqlite")).unwrap();
+    let (dir, mut store) = new_store();
     let header = "Name,Email,Financial Status,Currency,Total,Created at,Lineitem quantity,Lineitem name,Lineitem price,Refunded Amount\n";
     // March's export, then April's (pasted below with its header): #2 was refunded since,
     // #3 pending then and paid now, #4 only in April.
@@ -605,8 +600,7 @@ fn exports_pasted_one_below_another_count_each_order_once_as_the_later_one_state
 
 #[test]
 fn a_files_own_amounts_and_dates_come_before_what_an_earlier_file_with_its_columns_left() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("shop.sqlite")).unwrap();
+    let (dir, mut store) = new_store();
     let header = "Order ID;Date;Email;Amount\n";
     // Whole amounts and ISO dates settle neither the decimal mark nor the day/month order.
     let first = file(
@@ -716,8 +710,7 @@ fn placeholder_emails_and_walk_in_names_are_guests_and_wrapped_addresses_match()
 
 #[test]
 fn an_export_of_only_a_cancellation_is_imported_and_woocommerce_refunded_keeps_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("shop.sqlite")).unwrap();
+    let (dir, mut store) = new_store();
     let header = "Order Number,Order Status,Order Date,Email (Billing),First Name (Billing),Last Name (Billing),Order Total Amount\n";
     let first = file(
         dir.path(),
@@ -746,8 +739,7 @@ fn an_export_of_only_a_cancellation_is_imported_and_woocommerce_refunded_keeps_n
 
 #[test]
 fn a_workbook_with_a_cover_sheet_is_read_from_its_orders_sheet_with_excels_row_numbers() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("shop.sqlite")).unwrap();
+    let (_dir, mut store) = new_store();
     // Made by tests/data/import/make_fixtures.py: sheet "Read me" holds two notes; sheet
     // "Orders 2025" has its header on row 3 and an amount in words on row 7.
     let path =

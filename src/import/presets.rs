@@ -653,14 +653,10 @@ pub fn is_unpaid_status(status: &str) -> bool {
         "pending"
             | "authorized"
             | "authorised"
-            | "voided"
-            | "void"
             | "failed"
             | "declined"
             | "denied"
             | "expired"
-            | "cancelled"
-            | "canceled"
             | "on hold"
             | "checkout draft"
             | "draft"
@@ -674,21 +670,9 @@ pub fn is_unpaid_status(status: &str) -> bool {
             | "incomplete"
             | "requires payment method"
             // The same in the languages of European spreadsheets.
-            | "storniert"
             | "abgebrochen"
             | "unbezahlt"
-            | "annulé"
-            | "annulée"
-            | "annule"
-            | "annulee"
-            | "cancelado"
-            | "cancelada"
-            | "anulado"
-            | "anulada"
-            | "geannuleerd"
-            | "annullato"
-            | "annullata"
-    )
+    ) || is_cancelled_word(s)
 }
 
 /// Whether an order's status says it was called off (cancelled, voided), in the languages
@@ -696,7 +680,12 @@ pub fn is_unpaid_status(status: &str) -> bool {
 /// longer counts. A pending or held order may still be paid, so it does not.
 pub fn is_cancelled_status(status: &str) -> bool {
     let status = status.trim().to_lowercase();
-    let status = status.strip_prefix("wc-").unwrap_or(&status);
+    is_cancelled_word(status.strip_prefix("wc-").unwrap_or(&status))
+}
+
+/// Whether a lower-case status word says cancelled or voided, in English and the languages
+/// of European spreadsheets.
+fn is_cancelled_word(status: &str) -> bool {
     matches!(
         status,
         "cancelled"
