@@ -173,6 +173,32 @@ fn a_refund_in_two_overlapping_exports_is_counted_once() {
 }
 
 #[test]
+fn a_narrower_export_without_the_refund_row_keeps_the_refund() {
+    let (dir, mut store) = new_store();
+    let header = "Date,Order #,Status,Customer,Customer type,Product(s),Items sold,Coupon(s),Net sales,Attribution\n";
+    let sale = "2025-03-02,4502,Completed,Tom Baker,new,Bud Vase,2,,63.00,Direct\n";
+    // March to April: the sale and, a month later, its refund (folded into the sale).
+    let spring = file(
+        dir.path(),
+        "march-april.csv",
+        &format!(
+            "{header}{sale}2025-04-02,4502,Refunded,Tom Baker,returning,Bud Vase,-1,,-18.00,Direct\n"
+        ),
+    );
+    // March alone, downloaded again later: the sale without the refund row.
+    let march = file(dir.path(), "march.csv", &format!("{header}{sale}"));
+    import(&mut store, &spring);
+    import(&mut store, &march);
+    let stored = orders(&store);
+    let tom = stored.iter().find(|o| o.number == "4502").unwrap();
+    assert_eq!(
+        (tom.gross, tom.refunded, tom.net),
+        (6300, 1800, 4500),
+        "{stored:#?}"
+    );
+}
+
+#[test]
 fn refund_rows_of_a_spreadsheet_are_refunds_not_purchases() {
     let (dir, mut store) = new_store();
     // A credit note with its own number and a negative amount, a negative row of an order

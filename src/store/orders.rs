@@ -1756,12 +1756,21 @@ impl<'a> Writer<'_, '_, 'a> {
             self.add_lines(order_id, order)?;
             return Ok((order_id, Upsert::Created));
         };
+        // A refund never goes away through a newer export: one that stops before the
+        // refund (or leaves its refund row out) restates the sale, not that nothing was
+        // given back. Only as much as the order came to can stay refunded.
+        let refunded_cents = order.refunded_cents.max(
+            stored
+                .refunded_cents
+                .min(order.gross_cents - order.discount_cents),
+        );
+        let refund_kept = refunded_cents > order.refunded_cents;
         let incoming = StoredOrder {
             customer_id,
             placed_utc,
             gross_cents: order.gross_cents,
             discount_cents: order.discount_cents,
-            refunded_cents: order.refunded_cents,
+            refunded_cents,
             shipping_cents: order.shipping_cents,
             tax_cents: order.tax_cents,
             status: order.status.clone(),
@@ -1784,7 +1793,7 @@ impl<'a> Writer<'_, '_, 'a> {
             "UPDATE orders SET customer_id = ?2, placed_utc = ?3, local_date = ?4,
                     utc_offset_minutes = ?5, currency = ?6, gross_cents = ?7,
                     discount_cents = ?8, refunded_cents = ?9, net_cents = ?10,
-                    refunded_utc = ?11, coupon_code = ?12, status = ?13, channel = ?14,
+                    refunded_utc = CASE WHEN ?20 THEN refunded_utc ELSE ?11 END, coupon_code = ?12, status = ?13, channel = ?14,
                     updated_import_id = ?15, shipping_cents = ?16, tax_cents = ?17,
                     alt_external_id = ?18, refund_of = ?19
              WHERE id = ?1",
@@ -1798,8 +1807,8 @@ impl<'a> Writer<'_, '_, 'a> {
             order.currency.code(),
             order.gross_cents,
             order.discount_cents,
-            order.refunded_cents,
-            order.net_cents(),
+            refunded_cents,
+            order.gross_cents - order.discount_cents - refunded_cents,
             order.refunded_utc.map(|t| t.timestamp()),
             order.coupon_code,
             order.status,
@@ -1809,6 +1818,7 @@ impl<'a> Writer<'_, '_, 'a> {
             order.tax_cents,
             order.alt_external_id,
             incoming.refund_of,
+            refund_kept,
         ])?;
         tx.prepare_cached("DELETE FROM order_lines WHERE order_id = ?1")?
             .execute([id])?;
