@@ -771,6 +771,14 @@ fn a_workbook_with_a_cover_sheet_is_read_from_its_orders_sheet_with_excels_row_n
     let path =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/import/xlsx/cover_sheet.xlsx");
     let staged = stage(&store, &path, ImportOptions::default(), &mut |_, _| true).unwrap();
+    assert!(
+        staged.report.warnings.contains(
+            &"Read the sheet 'Orders 2025': 'Read me' before it holds no table of orders."
+                .to_owned()
+        ),
+        "{:?}",
+        staged.report.warnings
+    );
     let skipped: Vec<String> = staged
         .report
         .skipped

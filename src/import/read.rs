@@ -106,6 +106,9 @@ pub struct Sniffed {
     pub rows_before_header: usize,
     /// Name of the sheet read, for spreadsheets.
     pub sheet: Option<String>,
+    /// Sheets before it that hold something but no table of orders (a cover or notes
+    /// sheet), passed over.
+    pub sheets_passed: Vec<String>,
     /// Whether quoted cells follow their delimiter after spaces (`"a", "b"`: older PayPal
     /// downloads). The reader drops those spaces, or every cell would keep its quotes and
     /// a quoted comma would split it.
@@ -277,6 +280,7 @@ pub fn sniff(
             header: None,
             rows_before_header: 0,
             sheet: None,
+            sheets_passed: Vec::new(),
             padded_quotes: false,
         });
     }
@@ -299,6 +303,7 @@ pub fn sniff(
         header: Some(records[header_index].clone()),
         rows_before_header: header_index,
         sheet: None,
+        sheets_passed: Vec::new(),
         padded_quotes,
     })
 }
@@ -614,13 +619,14 @@ fn sniff_spreadsheet(
         find_header(&sample, looks_like_header).ok_or_else(|| ImportError::NotATable {
             file: display_name(path),
         })?;
-    let sheet = sheet.name;
+    let (sheet, sheets_passed) = (sheet.name, sheet.passed);
     Ok(Sniffed {
         encoding: TextEncoding::Spreadsheet,
         layout: Layout::Spreadsheet,
         header: Some(sample[header_index].clone()),
         rows_before_header: header_index,
         sheet: Some(sheet),
+        sheets_passed,
         padded_quotes: false,
     })
 }
@@ -632,6 +638,8 @@ struct Sheet {
     /// messages give the row number Excel shows.
     rows_above: u64,
     rows: Vec<ByteRecord>,
+    /// The non-empty sheets before it that were not accepted.
+    passed: Vec<String>,
 }
 
 /// The first non-empty sheet (`only` given: that sheet) that `accept`s its rows, else the
@@ -649,6 +657,7 @@ fn read_sheet(
     };
     let mut workbook = calamine::open_workbook_auto(path).map_err(|e| bad(e.to_string()))?;
     let mut first: Option<Sheet> = None;
+    let mut passed = Vec::new();
     for name in workbook.sheet_names() {
         if only.is_some_and(|only| only != name) {
             continue;
@@ -673,10 +682,12 @@ fn read_sheet(
             name,
             rows_above: range.start().map_or(0, |(row, _)| u64::from(row)),
             rows,
+            passed: passed.clone(),
         };
         if accept(&sheet.rows) {
             return Ok(sheet);
         }
+        passed.push(sheet.name.clone());
         first.get_or_insert(sheet);
     }
     first.ok_or_else(|| ImportError::Empty {

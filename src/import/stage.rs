@@ -273,6 +273,18 @@ fn stage(
             "Amounts in {from} were converted to {to} at {rate} {to} per {from}."
         ));
     }
+    if let (Some(sheet), false) = (&sniffed.sheet, sniffed.sheets_passed.is_empty()) {
+        let quoted: Vec<String> = sniffed
+            .sheets_passed
+            .iter()
+            .map(|name| format!("'{name}'"))
+            .collect();
+        report.warnings.push(format!(
+            "Read the sheet '{sheet}': {} before it {} no table of orders.",
+            quoted.join(", "),
+            if quoted.len() == 1 { "holds" } else { "hold" }
+        ));
+    }
     if preset == PresetId::Amazon
         && decided.mapping.get(Field::Email).is_none()
         && decided.mapping.get(Field::Name).is_none()
