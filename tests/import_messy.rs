@@ -794,3 +794,30 @@ fn a_workbook_with_a_cover_sheet_is_read_from_its_orders_sheet_with_excels_row_n
     let numbers: Vec<_> = stored.iter().map(|o| (o.number.as_str(), o.net)).collect();
     assert_eq!(numbers, [("S-1", 1250), ("S-2", 3000), ("S-3", 725)]);
 }
+
+#[test]
+fn quickbooks_receipts_without_a_number_are_one_order_per_customer_and_day() {
+    let (dir, mut store) = new_store();
+    let path = file(
+        dir.path(),
+        "Sales by Customer Detail.csv",
+        "Sales by Customer Detail,,,,,,,,,\n\
+         Hearth & Loom Co.,,,,,,,,,\n\
+         ,,,,,,,,,\n\
+         ,Date,Transaction Type,Num,Product/Service,Memo/Description,Qty,Sales Price,Amount,Balance\n\
+         Carmen Ortiz,,,,,,,,,\n\
+         ,03/19/2021,Sales Receipt,,Wall Hanging,\"Custom macrame, 2m\",1,\"1,240.00\",\"1,240.00\",\"1,240.00\"\n\
+         ,03/19/2021,Sales Receipt,,Installation,On-site hanging,1,150.00,150.00,\"1,390.00\"\n\
+         ,04/02/2021,Sales Receipt,,Cushion Cover,Linen cushion cover,2,22.50,45.00,\"1,435.00\"\n\
+         Total for Carmen Ortiz,,,,,,,,\"$1,435.00\",\n",
+    );
+    import(&mut store, &path);
+    let stored = orders(&store);
+    let days: Vec<_> = stored.iter().map(|o| (o.day.as_str(), o.net)).collect();
+    assert_eq!(
+        days,
+        [("2021-03-19", 139_000), ("2021-04-02", 4500)],
+        "{stored:#?}"
+    );
+    assert_eq!(count(&store, "SELECT count(*) FROM order_lines"), 3);
+}

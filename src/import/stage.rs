@@ -1218,13 +1218,21 @@ impl Parser<'_> {
             return id;
         }
         let who = self.identity(view);
+        let customer = who
+            .email
+            .or(who.platform_id)
+            .or(who.name)
+            .unwrap_or_default();
+        // A file of line amounts only (QuickBooks receipts without a number): a known
+        // customer's lines of one day are one order, not one order per line.
+        let lines_only = self.columns.get(Field::Total).is_none()
+            && self.columns.get(Field::LineTotal).is_some();
+        if lines_only && !customer.is_empty() {
+            return Cow::Owned(format!("row:{}:{customer}:lines", view.get(Field::Date)));
+        }
         let base = format!(
-            "row:{}:{}:{}",
+            "row:{}:{customer}:{}",
             view.get(Field::Date),
-            who.email
-                .or(who.platform_id)
-                .or(who.name)
-                .unwrap_or_default(),
             view.get(Field::Total)
         );
         let n = self.synthetic_counts.entry(base.clone()).or_insert(0);
