@@ -821,3 +821,31 @@ fn quickbooks_receipts_without_a_number_are_one_order_per_customer_and_day() {
     );
     assert_eq!(count(&store, "SELECT count(*) FROM order_lines"), 3);
 }
+
+#[test]
+fn stripe_charges_in_another_currency_count_at_their_converted_amount() {
+    let (dir, mut store) = new_store();
+    let path = file(
+        dir.path(),
+        "unified_payments.csv",
+        "id,Created date (UTC),Amount,Amount Refunded,Currency,Captured,Converted Amount,Converted Amount Refunded,Converted Currency,Status,Customer ID,Customer Email\n\
+         ch_1,2025-05-03 14:22:05,49.00,0.00,usd,true,49.00,0.00,usd,Paid,cus_A,ann@example.org\n\
+         ch_2,2025-05-04 09:00:00,40.00,10.00,eur,true,43.60,10.90,usd,Paid,cus_B,bo@example.de\n\
+         ch_3,2025-05-05 10:00:00,25.00,0.00,usd,true,25.00,0.00,usd,Paid,cus_A,ann@example.org\n",
+    );
+    import(&mut store, &path);
+    let stored = orders(&store);
+    let amounts: Vec<_> = stored
+        .iter()
+        .map(|o| (o.number.as_str(), o.gross, o.refunded))
+        .collect();
+    assert_eq!(
+        amounts,
+        [("ch_1", 4900, 0), ("ch_2", 4360, 1090), ("ch_3", 2500, 0)],
+        "the euro charge in dollars, not skipped as another currency"
+    );
+    assert_eq!(
+        count(&store, "SELECT count(DISTINCT currency) FROM orders"),
+        1
+    );
+}

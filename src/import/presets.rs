@@ -200,9 +200,14 @@ const STRIPE: Shape = Shape {
             Field::Date,
             &["created date (utc)", "created (utc)", "created"],
         ),
-        (Field::Total, &["amount"]),
-        (Field::Refunded, &["amount refunded"]),
-        (Field::Currency, &["currency"]),
+        // The converted columns hold every charge in the account's own currency (a charge
+        // in euros on a dollar account too); without them, other currencies are skipped.
+        (Field::Total, &["converted amount", "amount"]),
+        (
+            Field::Refunded,
+            &["converted amount refunded", "amount refunded"],
+        ),
+        (Field::Currency, &["converted currency", "currency"]),
         (Field::Status, &["status"]),
         (Field::Captured, &["captured"]),
         (Field::CustomerId, &["customer id"]),
