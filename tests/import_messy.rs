@@ -849,3 +849,65 @@ fn stripe_charges_in_another_currency_count_at_their_converted_amount() {
         1
     );
 }
+
+#[test]
+fn a_stripe_charge_naming_a_customer_id_and_an_email_first_seen_apart_makes_them_one_customer() {
+    let header = "id,Created date (UTC),Amount,Amount Refunded,Currency,Captured,Status,Customer ID,Customer Email\n";
+    let id_only = "ch_1,2025-05-03 14:22:05,49.00,0.00,usd,true,Paid,cus_A,\n";
+    let email_only = "ch_2,2025-06-04 09:00:00,40.00,0.00,usd,true,Paid,,ann@example.org\n";
+    let both = "ch_3,2025-07-05 10:00:00,25.00,0.00,usd,true,Paid,cus_A,ann@example.org\n";
+    let people = |store: &Store| {
+        count(
+            store,
+            "SELECT count(*) FROM customers WHERE merged_into IS NULL",
+        )
+    };
+    // In one file: the later of the two new customers goes into the earlier.
+    let (dir, mut store) = new_store();
+    let one = file(
+        dir.path(),
+        "all.csv",
+        &format!("{header}{id_only}{email_only}{both}"),
+    );
+    let staged = stage(&store, &one, ImportOptions::default(), &mut |_, _| true).unwrap();
+    let result = write(&mut store, staged, false, &mut |_| true).unwrap();
+    assert_eq!(result.outcome.customers_merged, 1);
+    assert!(
+        result
+            .summary_lines()
+            .iter()
+            .any(|l| l.starts_with("1 customer was the same person")),
+        "{:?}",
+        result.summary_lines()
+    );
+    assert_eq!(people(&store), 1, "Ann is one customer with three orders");
+    assert_eq!(
+        count(
+            &store,
+            "SELECT count(*) FROM orders o JOIN customers c ON c.id = o.customer_id
+             WHERE coalesce(c.merged_into, c.id) = (SELECT min(id) FROM customers)"
+        ),
+        3
+    );
+    // Over two files: the new customer goes into the stored one, and undoing the second
+    // import parts them again.
+    let (dir, mut store) = new_store();
+    let first = file(dir.path(), "may.csv", &format!("{header}{id_only}"));
+    let second = file(
+        dir.path(),
+        "june-july.csv",
+        &format!("{header}{email_only}{both}"),
+    );
+    import(&mut store, &first);
+    import(&mut store, &second);
+    assert_eq!(people(&store), 1);
+    let merges = store.merges().unwrap();
+    assert_eq!(merges.len(), 1, "{merges:?}");
+    let last_import: i64 = count(&store, "SELECT max(id) FROM imports");
+    store
+        .undo_import(clv_desk::domain::ImportId(last_import))
+        .unwrap();
+    assert_eq!(people(&store), 1, "cus_A alone again, with May's order");
+    assert_eq!(count(&store, "SELECT count(*) FROM customer_merges"), 0);
+    assert_eq!(count(&store, "SELECT count(*) FROM orders"), 1);
+}

@@ -439,6 +439,7 @@ impl ImportResult {
             "orders_unchanged": self.outcome.orders_unchanged,
             "customers_new": self.outcome.customers_created,
             "customers_matched": self.outcome.customers_matched,
+            "customers_merged": self.outcome.customers_merged,
             "guest_orders": report.guest_orders,
             "refunds": report.refunds,
             "skipped": skipped,
@@ -465,6 +466,12 @@ impl ImportResult {
             plural(r.guest_orders, "guest order", "guest orders"),
             plural(r.refunds, "refund", "refunds")
         )];
+        if o.customers_merged > 0 {
+            lines.push(format!(
+                "{} the same person as another (one order named both) and merged; the profile lists them, with Unmerge.",
+                plural(o.customers_merged, "customer was", "customers were")
+            ));
+        }
         for (reason, stat) in &r.skipped {
             lines.push(format!(
                 "Skipped {} ({}), e.g. {}.",

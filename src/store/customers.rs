@@ -38,6 +38,7 @@ use super::{Store, StoreError, now_utc};
 
 pub use duplicates::{DuplicateSuggestion, SuggestedCustomer, canonical_email, phone_key};
 pub use erase::{ErasureOutcome, ErasurePreview};
+pub(crate) use merge::merge_same_person;
 pub use merge::{MergeOutcome, MergeRecord};
 
 /// The `settings` key of the counter bumped by every merge, unmerge and erasure.

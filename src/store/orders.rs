@@ -96,6 +96,9 @@ pub struct WriteOutcome {
     pub guest_orders: u64,
     /// Refund entries linked to an order stored by an earlier import.
     pub refunds_linked: u64,
+    /// Customers found to be someone else too (one order names keys of both, such as a
+    /// Stripe customer id first seen alone and an e-mail first seen alone) and merged.
+    pub customers_merged: u64,
 }
 
 /// One part of an import handed to [`Store::write_import_streamed`] while its file is
@@ -376,10 +379,13 @@ impl Store {
             dates: None,
             updated_orders: HashSet::default(),
             written: gather_purchases.then(WrittenPurchases::default),
+            first_new_customer: 0,
+            same_person: Vec::new(),
         };
+        writer.first_new_customer = writer.batches.next_customer_id.saturating_add(1);
         if !dry_run {
             writer.dates = Some(OrderDates {
-                first_new_customer: writer.batches.next_customer_id.saturating_add(1),
+                first_new_customer: writer.first_new_customer,
                 by_customer: HashMap::default(),
                 undated: Vec::new(),
             });
@@ -447,6 +453,10 @@ impl Store {
         let mut outcome = writer.outcome;
         outcome.customers_matched = writer.matched.len() as u64;
         let dates = writer.dates.take();
+        let (same_person, first_new_customer) = (
+            std::mem::take(&mut writer.same_person),
+            writer.first_new_customer,
+        );
         drop(writer);
         if !dry_run {
             match dates {
@@ -454,6 +464,9 @@ impl Store {
                 None => refresh_order_dates(&tx, import_id).map_err(sql_err)?,
             }
         }
+        outcome.customers_merged =
+            super::customers::merge_same_person(&tx, &same_person, first_new_customer)
+                .map_err(sql_err)?;
         let import = match final_import {
             Some(complete) => {
                 update_import_row(&tx, import_id, complete).map_err(sql_err)?;
@@ -1167,8 +1180,14 @@ struct Writer<'t, 'c, 'a> {
     /// Stored orders this import updated.
     updated_orders: HashSet<i64>,
     /// The purchases written, gathered when the database held no customers and no orders
-    /// before; `None` then once an order was written twice or a refund linked.
+    /// before; `None` then once an order was written twice, a refund linked or two
+    /// customers found to be one.
     written: Option<WrittenPurchases<'a>>,
+    /// Customer ids from this one on were created by the import.
+    first_new_customer: i64,
+    /// Pairs of customers one order named keys of both, merged at the end of the import
+    /// (the first is the one the order went to).
+    same_person: Vec<(i64, i64)>,
 }
 
 /// The customers and orders an import into an empty database creates, gathered as it
@@ -1373,12 +1392,19 @@ impl<'a> Writer<'_, '_, 'a> {
             }
         };
         for (index, key) in keys.into_iter().enumerate() {
-            let known = match index.cmp(&checked) {
-                std::cmp::Ordering::Less => false,
-                std::cmp::Ordering::Equal if found_known => true,
-                _ => self.known_keys.get(&key).is_some(),
+            let owner = match index.cmp(&checked) {
+                std::cmp::Ordering::Less => None,
+                std::cmp::Ordering::Equal if found_known => Some(id),
+                std::cmp::Ordering::Equal => self.known_keys.get(&key),
+                // Not looked at yet: a key of someone else makes the two one person.
+                std::cmp::Ordering::Greater => self.owner_of(&key)?,
             };
-            if known {
+            if let Some(owner) = owner {
+                if owner != id && !self.same_person.contains(&(id, owner)) {
+                    self.same_person.push((id, owner));
+                    // The purchases handed over would count them as two.
+                    self.written = None;
+                }
                 continue;
             }
             self.known_keys
@@ -1389,6 +1415,25 @@ impl<'a> Writer<'_, '_, 'a> {
             }
         }
         Ok(id)
+    }
+
+    /// The customer a key belongs to: known to this import, or stored before it.
+    fn owner_of(&mut self, key: &IdentityKey<'a>) -> rusqlite::Result<Option<i64>> {
+        if let Some(id) = self.known_keys.get(key) {
+            return Ok(Some(id));
+        }
+        match &self.stored_keys {
+            Some(preloaded) => Ok(preloaded.get(key)),
+            None => self
+                .tx
+                .prepare_cached(
+                    "SELECT customer_id FROM customer_keys WHERE kind = ?1 AND source = ?2 AND key = ?3",
+                )?
+                .query_row(params![key.kind, key.source, key.key.as_ref()], |r| {
+                    r.get::<_, i64>(0)
+                })
+                .optional(),
+        }
     }
 
     /// Marks the stored orders of earlier imports that the file gives as cancelled or

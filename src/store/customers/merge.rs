@@ -106,6 +106,42 @@ impl Store {
     }
 }
 
+/// Merges the pairs of customers an import found to be one person (one of its orders named
+/// keys of both: a Stripe customer id first seen alone, an e-mail first seen alone). The one
+/// the import created goes into the other, the later of two new ones into the earlier, so
+/// undoing the import takes the merge back with the customer it removes. Two customers
+/// stored before the import are left apart for the owner to merge: undo could not part them.
+/// Returns how many were merged.
+pub(crate) fn merge_same_person(
+    tx: &Transaction<'_>,
+    pairs: &[(i64, i64)],
+    first_new_customer: i64,
+) -> rusqlite::Result<u64> {
+    let mut merged = 0;
+    for &(first, second) in pairs {
+        let (a, b) = match (final_survivor(tx, first), final_survivor(tx, second)) {
+            (Ok(a), Ok(b)) => (a, b),
+            (Err(Fail::Sql(e)), _) | (_, Err(Fail::Sql(e))) => return Err(e),
+            // A merge loop or a missing customer: left as they are.
+            _ => continue,
+        };
+        let (survivor, duplicate) = match (a >= first_new_customer, b >= first_new_customer) {
+            _ if a == b => continue,
+            (false, false) => continue,
+            (true, true) => (a.min(b), a.max(b)),
+            (false, true) => (a, b),
+            (true, false) => (b, a),
+        };
+        match merge(tx, survivor, duplicate) {
+            Ok(_) => merged += 1,
+            Err(Fail::Sql(e)) => return Err(e),
+            // Refused (an erased customer): left apart.
+            Err(Fail::Store(_)) => {}
+        }
+    }
+    Ok(merged)
+}
+
 fn merge(tx: &Transaction<'_>, survivor: i64, duplicate: i64) -> Result<MergeOutcome, Fail> {
     let (dup_merged, dup_erased) = merge_state(tx, duplicate)?
         .ok_or(Fail::Store(StoreError::NoSuchCustomer { id: duplicate }))?;
