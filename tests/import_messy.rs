@@ -430,6 +430,30 @@ fn paypal_refund_is_the_buyers(refund_first: bool) {
         ),
         125_000 - 25_000
     );
+    // Linked to John's payment whichever file came first.
+    let refund = orders(&store)
+        .into_iter()
+        .find(|o| o.number == "3EF")
+        .unwrap();
+    assert_eq!(refund.refund_of.as_deref(), Some("1AB"));
+    if refund_first {
+        // Undoing the payments unlinks the refund (it stays, the buyer's); importing them
+        // again links it again.
+        let last: i64 = count(&store, "SELECT max(id) FROM imports");
+        store.undo_import(clv_desk::domain::ImportId(last)).unwrap();
+        let refund = orders(&store)
+            .into_iter()
+            .find(|o| o.number == "3EF")
+            .unwrap();
+        assert_eq!((refund.refund_of, refund.net), (None, -25_000));
+        assert!(refund.customer.is_some());
+        import(&mut store, &payments);
+        let refund = orders(&store)
+            .into_iter()
+            .find(|o| o.number == "3EF")
+            .unwrap();
+        assert_eq!(refund.refund_of.as_deref(), Some("1AB"));
+    }
 }
 
 #[test]

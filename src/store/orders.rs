@@ -440,6 +440,7 @@ impl Store {
             }
             writer.refund(refund).map_err(sql_err)?;
         }
+        writer.link_waiting_refunds().map_err(sql_err)?;
         let cancelled = &final_import.unwrap_or(import).cancelled_orders;
         writer
             .cancel_stored(&import.preset, cancelled)
@@ -1312,7 +1313,20 @@ impl<'a> Writer<'_, '_, 'a> {
             )
             .optional()?;
         let Some((order_id, target_customer)) = target else {
-            return self.order(&refund.entry, None, None);
+            // Its sale is not stored yet: the number waits for the import that brings it.
+            self.order(&refund.entry, None, None)?;
+            self.flush_orders()?;
+            return self
+                .tx
+                .prepare_cached(
+                    "UPDATE orders SET refund_of_number = ?3 WHERE source = ?1 AND external_id = ?2",
+                )?
+                .execute(params![
+                    refund.entry.source,
+                    refund.entry.external_id,
+                    refund.external_id
+                ])
+                .map(|_| ());
         };
         self.outcome.refunds_linked += 1;
         // The refund is the refunded order's customer's, whoever its row names: PayPal's
@@ -1415,6 +1429,52 @@ impl<'a> Writer<'_, '_, 'a> {
             }
         }
         Ok(id)
+    }
+
+    /// Links the refunds stored before their sale (an earlier import's refund file) to the
+    /// sale this import brought, under the sale's customer; each one's state before is
+    /// recorded, so undoing the import unlinks it again.
+    fn link_waiting_refunds(&mut self) -> rusqlite::Result<()> {
+        self.flush_orders()?;
+        let waiting: Vec<(i64, i64, Option<i64>)> = self
+            .tx
+            .prepare_cached(
+                "SELECT r.id, s.id, s.customer_id
+                 FROM orders r JOIN orders s
+                   ON s.source = r.source
+                  AND (s.external_id = r.refund_of_number OR s.alt_external_id = r.refund_of_number)
+                 WHERE r.refund_of_number IS NOT NULL AND r.refund_of IS NULL
+                   AND s.id <> r.id AND s.status <> ?1
+                 ORDER BY r.id",
+            )?
+            .query_map([REFUND_STATUS], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut linked = HashSet::default();
+        for (refund, sale, customer) in waiting {
+            // One sale per refund (a number both an order's and another's alternative).
+            if !linked.insert(refund) {
+                continue;
+            }
+            record_change(
+                self.tx,
+                self.import_id,
+                "order",
+                &refund.to_string(),
+                &order_snapshot(self.tx, refund)?,
+            )?;
+            self.tx
+                .prepare_cached(
+                    "UPDATE orders SET refund_of = ?2, customer_id = coalesce(?3, customer_id),
+                                       updated_import_id = ?4
+                     WHERE id = ?1",
+                )?
+                .execute(params![refund, sale, customer, self.import_id.0])?;
+            self.outcome.refunds_linked += 1;
+            // The customers' purchases changed: they are read back.
+            self.written = None;
+            self.dates = None;
+        }
+        Ok(())
     }
 
     /// The customer a key belongs to: known to this import, or stored before it.
