@@ -935,3 +935,88 @@ fn a_stripe_charge_naming_a_customer_id_and_an_email_first_seen_apart_makes_them
     assert_eq!(count(&store, "SELECT count(*) FROM customer_merges"), 0);
     assert_eq!(count(&store, "SELECT count(*) FROM orders"), 1);
 }
+
+#[test]
+fn a_spreadsheet_from_another_till_numbering_alike_is_kept_apart_not_replacing_the_first() {
+    let (dir, mut store) = new_store();
+    // The web shop's export and the market stall's: both count from 1001.
+    let web = file(
+        dir.path(),
+        "web.csv",
+        "Order,Date,Email,Total\n\
+         1001,2025-01-03,ann@example.org,20.00\n\
+         1002,2025-01-05,bo@example.org,35.00\n\
+         1003,2025-01-09,cy@example.org,12.00\n\
+         1004,2025-01-12,ann@example.org,18.00\n",
+    );
+    let stall = file(
+        dir.path(),
+        "stall.csv",
+        "Receipt,Date,E-mail,Amount,Stall\n\
+         1001,2025-03-01,dee@example.org,5.00,North\n\
+         1002,2025-03-01,ann@example.org,7.50,North\n\
+         1003,2025-03-08,eli@example.org,4.00,South\n\
+         1004,2025-03-08,fay@example.org,6.00,South\n",
+    );
+    import(&mut store, &web);
+    // As `clv-desk import` does it (the write overlapping the reading when it can).
+    let result = clv_desk::app::import::import_streamed(
+        &mut store,
+        &stall,
+        ImportOptions::default(),
+        &mut |_, _| true,
+    )
+    .unwrap();
+    assert!(
+        result
+            .staged
+            .report
+            .warnings
+            .iter()
+            .any(|w| w.contains("kept apart")),
+        "{:?}",
+        result.staged.report.warnings
+    );
+    let total = |store: &Store| count(store, "SELECT sum(net_cents) FROM orders");
+    assert_eq!(
+        count(&store, "SELECT count(*) FROM orders"),
+        8,
+        "both tills' orders"
+    );
+    assert_eq!(total(&store), 8500 + 2250);
+    // Ann bought at both: one customer (e-mail keys are shared), three orders.
+    assert_eq!(
+        count(
+            &store,
+            "SELECT count(*) FROM orders o JOIN customers c ON c.id = o.customer_id
+             WHERE c.email = 'ann@example.org'"
+        ),
+        3
+    );
+    // Next month's stall file repeats March and adds April: it follows the stall's orders.
+    let stall_again = file(
+        dir.path(),
+        "stall-april.csv",
+        "Receipt,Date,E-mail,Amount,Stall\n\
+         1004,2025-03-08,fay@example.org,6.00,South\n\
+         1005,2025-04-05,gus@example.org,9.00,North\n",
+    );
+    import(&mut store, &stall_again);
+    assert_eq!(count(&store, "SELECT count(*) FROM orders"), 9);
+    // A re-export of the web shop with a refund stays with the web shop's orders.
+    let web_again = file(
+        dir.path(),
+        "web-2.csv",
+        "Order,Date,Email,Total\n\
+         1003,2025-01-09,cy@example.org,12.00\n\
+         1004,2025-01-12,ann@example.org,18.00\n\
+         1005,2025-01-20,hal@example.org,40.00\n",
+    );
+    import(&mut store, &web_again);
+    assert_eq!(count(&store, "SELECT count(*) FROM orders"), 10);
+    assert_eq!(total(&store), 8500 + 2250 + 900 + 4000);
+    assert_eq!(
+        count(&store, "SELECT count(DISTINCT source) FROM orders"),
+        2
+    );
+}

@@ -87,7 +87,69 @@ pub fn stage(
     progress: &mut dyn FnMut(f32, u64) -> bool,
 ) -> Result<StagedImport, ImportFailure> {
     let options = options_for(store, path, options)?;
-    Ok(stage_file(path, &options, progress)?)
+    let mut staged = stage_file(path, &options, progress)?;
+    keep_apart_from_other_spreadsheets(store, &mut staged)?;
+    Ok(staged)
+}
+
+/// Order numbers of a spreadsheet compared with the database at most: enough to tell
+/// another system's numbering from a re-export, in a few milliseconds.
+const APART_SAMPLE_ORDERS: usize = 2_000;
+
+/// Keeps a spreadsheet from another system apart from the spreadsheets stored: when most
+/// of its order numbers that are stored already belong to sales on other days (a till and
+/// a web shop both counting from 1001), its orders get a source of their own
+/// (`generic:` and its header's signature), so they do not replace the others; an earlier
+/// file with the same columns that was kept apart is followed. A re-export of the same
+/// system (same numbers, same days) stays `generic` and updates what it restates.
+fn keep_apart_from_other_spreadsheets(
+    store: &Store,
+    staged: &mut StagedImport,
+) -> Result<(), StoreError> {
+    let generic = PresetId::Generic.name();
+    if staged.preset != PresetId::Generic
+        || staged.kept_apart_as.is_some()
+        || staged.header.names.is_empty()
+        || !store.spreadsheet_orders_stored()?
+    {
+        return Ok(());
+    }
+    let signature = staged.header.signature();
+    let source = match store.source_kept_apart_for(&signature)? {
+        Some(source) => source,
+        None => {
+            let sample: Vec<(&str, chrono::NaiveDate)> = staged
+                .orders
+                .iter()
+                .filter(|o| o.source == generic && o.status != crate::domain::REFUND_STATUS)
+                .take(APART_SAMPLE_ORDERS)
+                .map(|o| (o.external_id.as_str(), o.local_date))
+                .collect();
+            let (stored, other_sales) = store.numbers_stored_for_other_sales(generic, &sample)?;
+            if stored < 3 || other_sales * 2 <= stored {
+                return Ok(());
+            }
+            staged.report.warnings.push(format!(
+                "{} of this file's order numbers are stored already for sales on other days, from another spreadsheet: this file looks like another till or shop, so its orders are kept apart instead of replacing those.",
+                group_thousands(other_sales as u64)
+            ));
+            format!("{generic}:{}", signature.get(..8).unwrap_or(&signature))
+        }
+    };
+    for order in &mut staged.orders {
+        order.source.clone_from(&source);
+        // First bought via a spreadsheet, as before.
+        order.channel.get_or_insert_with(|| generic.to_owned());
+    }
+    for refund in &mut staged.refunds_for_other_orders {
+        refund.entry.source.clone_from(&source);
+        refund
+            .entry
+            .channel
+            .get_or_insert_with(|| generic.to_owned());
+    }
+    staged.kept_apart_as = Some(source);
+    Ok(())
 }
 
 /// The record of a staged file, as stored in `imports`.
@@ -123,6 +185,7 @@ pub fn import_record(staged: &StagedImport) -> NewImport {
         report_json: staged_report_json(staged).to_string(),
         remember_mapping: true,
         cancelled_orders: staged.cancelled_orders.clone(),
+        source: staged.kept_apart_as.clone(),
     }
 }
 
@@ -154,6 +217,8 @@ pub fn write(
         }
         .into());
     }
+    let mut staged = staged;
+    keep_apart_from_other_spreadsheets(store, &mut staged)?;
     let record = import_record(&staged);
     let outcome = if dry_run {
         store.dry_run_import(&record, &staged.orders, &staged.refunds_for_other_orders)?
@@ -231,6 +296,9 @@ fn import_streamed_as(
     // Valuing alongside keeps the import's orders and the valuation in memory at once.
     let value = value && expected <= VALUE_ALONGSIDE_MAX_ROWS;
     let settings_before = store.business_settings()?;
+    // A spreadsheet may have to be kept apart from those stored: that is decided on the
+    // whole file, so it is written the two-phase way.
+    let spreadsheets_stored = store.spreadsheet_orders_stored()?;
     let (parts, arriving) = std::sync::mpsc::sync_channel::<ImportPart>(2);
     let (purchases_written, purchases) = std::sync::mpsc::sync_channel::<PurchaseHistory>(1);
     let streamed = std::thread::scope(|scope| {
@@ -252,6 +320,7 @@ fn import_streamed_as(
         let mut sink = WriteSink {
             parts: Some(parts),
             expected_orders: expected,
+            spreadsheets_stored,
         };
         let mut staged = stage_file_streamed(path, &options, progress, &mut sink);
         let mut settings_used = settings_before.clone();
@@ -359,11 +428,17 @@ struct WriteSink {
     /// `None` once the write is gone (or was never begun).
     parts: Option<std::sync::mpsc::SyncSender<ImportPart>>,
     expected_orders: usize,
+    /// Spreadsheet orders are stored: a spreadsheet is not streamed (see
+    /// [`keep_apart_from_other_spreadsheets`]).
+    spreadsheets_stored: bool,
 }
 
 impl OrderSink for WriteSink {
     fn start(&mut self, decided: &StagedImport) -> bool {
+        // A spreadsheet that may have to be kept apart is decided on the whole file.
+        let whole_file_first = self.spreadsheets_stored && decided.preset == PresetId::Generic;
         let begun = !decided.date_order_ambiguous
+            && !whole_file_first
             && self.parts.as_ref().is_some_and(|parts| {
                 parts
                     .send(ImportPart::Start {

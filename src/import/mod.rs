@@ -136,6 +136,10 @@ pub struct StagedImport {
     pub orders: Vec<NewOrder>,
     /// Refunds of orders that are not in this file.
     pub refunds_for_other_orders: Vec<RefundOfOrder>,
+    /// The source its orders are stored under instead of the preset's name: a spreadsheet
+    /// from another system that numbers its orders like one stored (`generic:…`, set by the
+    /// app once it has compared the numbers with the database).
+    pub kept_apart_as: Option<String>,
     /// Order numbers the file gives as cancelled or voided, with that status: not imported,
     /// but an order of an earlier import with the number is marked so (a newer export).
     pub cancelled_orders: Vec<(String, String)>,

@@ -181,6 +181,7 @@ fn stage(
         orders: Vec::new(),
         refunds_for_other_orders: Vec::new(),
         cancelled_orders: Vec::new(),
+        kept_apart_as: None,
         report: StageReport::default(),
     };
     let sink = match sink.take() {

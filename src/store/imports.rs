@@ -91,6 +91,60 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// Whether orders of any spreadsheet (preset `generic`, kept apart or not) are stored.
+    pub fn spreadsheet_orders_stored(&self) -> Result<bool, StoreError> {
+        self.conn()
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM orders
+                                WHERE source = 'generic' OR source LIKE 'generic:%')",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))
+    }
+
+    /// The source an earlier spreadsheet with this header signature was kept apart under
+    /// (`generic:…`), if one was.
+    pub fn source_kept_apart_for(&self, signature: &str) -> Result<Option<String>, StoreError> {
+        self.conn()
+            .query_row(
+                "SELECT o.source FROM imports i JOIN orders o ON o.import_id = i.id
+                 WHERE i.header_signature = ?1 AND i.undone_utc IS NULL
+                   AND o.source LIKE 'generic:%'
+                 LIMIT 1",
+                [signature],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Of `orders` (number, the shop's day), how many are stored under `source`, and how
+    /// many of those on a day more than one day away: the same number for another sale.
+    pub fn numbers_stored_for_other_sales(
+        &self,
+        source: &str,
+        orders: &[(&str, chrono::NaiveDate)],
+    ) -> Result<(usize, usize), StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached("SELECT local_date FROM orders WHERE source = ?1 AND external_id = ?2")
+            .map_err(|e| self.err(e))?;
+        let (mut found, mut other) = (0, 0);
+        for (number, day) in orders {
+            let stored: Option<String> = stmt
+                .query_row(params![source, number], |r| r.get(0))
+                .optional()
+                .map_err(|e| self.err(e))?;
+            let Some(stored) = stored else { continue };
+            found += 1;
+            let apart = chrono::NaiveDate::parse_from_str(&stored, "%Y-%m-%d")
+                .map_or(true, |d| (d - *day).num_days().abs() > 1);
+            other += usize::from(apart);
+        }
+        Ok((found, other))
+    }
+
     /// Whether a finished, not undone import with this file content (SHA-256) exists; its
     /// file name if so.
     pub fn imported_before(&self, sha256: &str) -> Result<Option<String>, StoreError> {

@@ -74,6 +74,9 @@ pub struct NewImport {
     /// Order numbers the file gives as cancelled or voided, with that status: a stored
     /// order of an earlier import with one of them is marked so and counts no more.
     pub cancelled_orders: Vec<(String, String)>,
+    /// The source of its orders when it is not the preset's name: a spreadsheet kept apart
+    /// from another system's that numbers its orders alike (`generic:…`).
+    pub source: Option<String>,
 }
 
 /// Counts of what an import changed.
@@ -442,9 +445,8 @@ impl Store {
         }
         writer.link_waiting_refunds().map_err(sql_err)?;
         let cancelled = &final_import.unwrap_or(import).cancelled_orders;
-        writer
-            .cancel_stored(&import.preset, cancelled)
-            .map_err(sql_err)?;
+        let source = import.source.as_deref().unwrap_or(&import.preset);
+        writer.cancel_stored(source, cancelled).map_err(sql_err)?;
         writer.finish().map_err(sql_err)?;
         rebuild("customers")?;
         rebuild("customer_keys")?;
