@@ -286,6 +286,43 @@ fn one_row_per_line_item_with_each_lines_amount_adds_up_the_order() {
 }
 
 #[test]
+fn two_equal_lines_of_a_file_of_line_amounts_add_up_too() {
+    let (dir, mut store) = new_store();
+    // A café's till: one row per item, the item's amount, no quantity or price columns.
+    let till = file(
+        dir.path(),
+        "till.csv",
+        "Ticket,Date,Email,Item,Amount\n\
+         T1,2025-03-04,a@x.com,Flat white,3.40\n\
+         T1,2025-03-04,a@x.com,Croissant,2.80\n\
+         T2,2025-03-04,b@x.com,Espresso,2.20\n\
+         T2,2025-03-04,b@x.com,Espresso,2.20\n\
+         T3,2025-03-05,c@x.com,Tea,2.50\n\
+         T3,2025-03-05,c@x.com,Scone,3.10\n\
+         T4,2025-03-05,a@x.com,Latte,3.60\n\
+         T4,2025-03-05,a@x.com,Latte,3.60\n\
+         T5,2025-03-06,d@x.com,Mocha,3.90\n",
+    );
+    import(&mut store, &till);
+    let net: Vec<(String, i64)> = orders(&store)
+        .into_iter()
+        .map(|o| (o.number, o.net))
+        .collect();
+    let expected = [
+        ("T1", 620),
+        ("T2", 440),
+        ("T3", 560),
+        ("T4", 720),
+        ("T5", 390),
+    ];
+    assert_eq!(
+        net,
+        expected.map(|(n, c)| (n.to_owned(), c)),
+        "two espressos are 4.40, not one"
+    );
+}
+
+#[test]
 fn a_refunded_status_without_a_refunded_amount_keeps_nothing() {
     let (dir, mut store) = new_store();
     let shopify = file(

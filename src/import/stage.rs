@@ -226,6 +226,8 @@ fn stage(
         cancelled: Vec::new(),
         refund_targets: FxHashSet::default(),
         revisited: false,
+        orders_with_line_amounts: 0,
+        orders_with_one_amount: std::cell::Cell::new(0),
         local_offsets: std::cell::RefCell::default(),
         tally: Tally::default(),
         stream: sink.map(|sink| Stream {
@@ -609,6 +611,8 @@ struct RowTotals {
     differ: bool,
     /// Whether each equals its row's quantity × unit price (so far).
     all_quantity_times_price: bool,
+    /// Whether one is not its row's quantity × unit price (then it is no line amount).
+    not_quantity_times_price: bool,
 }
 
 impl Default for RowTotals {
@@ -618,6 +622,7 @@ impl Default for RowTotals {
             sum: 0,
             differ: false,
             all_quantity_times_price: true,
+            not_quantity_times_price: false,
         }
     }
 }
@@ -627,15 +632,20 @@ impl RowTotals {
     fn add(&mut self, amount: i64, first: Option<i64>, line: Option<i64>) {
         self.differ |= first.is_some_and(|f| f != amount);
         self.all_quantity_times_price &= line.is_some_and(|l| (l - amount).abs() <= 1);
+        self.not_quantity_times_price |= line.is_some_and(|l| (l - amount).abs() > 1);
         self.rows += 1;
         self.sum += amount;
     }
 
     /// The order's total when the column holds each line's amount: its rows differ
-    /// (an order total would repeat), or each is its row's quantity × price. `None` when it
-    /// reads as the order total, repeated or on one row.
-    fn line_amounts_sum(self) -> Option<i64> {
-        (self.rows >= 2 && (self.differ || self.all_quantity_times_price)).then_some(self.sum)
+    /// (an order total would repeat), or each is its row's quantity × price, or other
+    /// orders' rows differed (`file_has_line_amounts`) and none of its rows says otherwise.
+    /// `None` when it reads as the order total, repeated or on one row.
+    fn line_amounts_sum(self, file_has_line_amounts: bool) -> Option<i64> {
+        let lines = self.differ
+            || self.all_quantity_times_price
+            || (file_has_line_amounts && !self.not_quantity_times_price);
+        (self.rows >= 2 && lines).then_some(self.sum)
     }
 }
 
@@ -777,6 +787,12 @@ struct Parser<'a> {
     refund_targets: FxHashSet<String>,
     /// A row returned to an order already passed on.
     revisited: bool,
+    /// Orders whose rows gave different amounts in the total column (so it holds each
+    /// line's amount), and orders of several rows that gave one amount, built so far: when
+    /// enough differ, an order whose lines cost the same (two coffees) is their sum too,
+    /// not one line's amount read as a repeated order total.
+    orders_with_line_amounts: u32,
+    orders_with_one_amount: std::cell::Cell<u32>,
     /// The shop zone's offset at local times already seen (files without offsets repeat
     /// their times, and asking the zone, the computer's own above all, is slow).
     local_offsets: std::cell::RefCell<FxHashMap<NaiveDateTime, FixedOffset>>,
@@ -1427,7 +1443,11 @@ impl Parser<'_> {
         }
         if let Some(amount) = total {
             let line = unit_price.map(|p| price_times_quantity(p, quantity.unwrap_or(1.0)));
+            let differed = draft.row_totals.differ;
             draft.row_totals.add(amount, draft.total, line);
+            if draft.row_totals.differ && !differed {
+                self.orders_with_line_amounts += 1;
+            }
         }
         set_once(&mut draft.total, total);
         set_once(&mut draft.refunded, refunded);
@@ -1746,6 +1766,18 @@ impl Parser<'_> {
         Some((orders, for_others))
     }
 
+    /// Whether the total column holds line amounts, by the orders built so far: at least two
+    /// orders' rows differed, and at least one in five of the orders of several rows (one
+    /// odd order of an export that repeats its order totals is not enough). Counts `totals`.
+    fn file_has_line_amounts(&self, totals: &RowTotals) -> bool {
+        if totals.rows >= 2 && !totals.differ {
+            let one = &self.orders_with_one_amount;
+            one.set(one.get().saturating_add(1));
+        }
+        let differing = self.orders_with_line_amounts;
+        differing >= 2 && differing.saturating_mul(4) >= self.orders_with_one_amount.get()
+    }
+
     fn unpaid_reason(&self, draft: &Draft) -> Option<SkipReason> {
         let status = draft.status.as_deref().unwrap_or("");
         if self.preset == PresetId::Stripe {
@@ -1803,7 +1835,9 @@ impl Parser<'_> {
         // A spreadsheet of one row per line item with each line's amount: the order's
         // total is their sum (the platforms' layouts are known and say which they give).
         let line_amounts = if self.preset == PresetId::Generic {
-            draft.row_totals.line_amounts_sum()
+            draft
+                .row_totals
+                .line_amounts_sum(self.file_has_line_amounts(&draft.row_totals))
         } else {
             None
         };
