@@ -71,6 +71,54 @@ fn a_currency_code_not_in_use_is_refused_before_anything_is_read() {
 }
 
 #[test]
+fn a_dry_run_of_several_files_counts_what_the_earlier_ones_would_add_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let scratch = dir.path().join("tmp");
+    std::fs::create_dir(&scratch).unwrap();
+    let db = dir.path().join("shop.sqlite");
+    let march = dir.path().join("march.csv");
+    let april = dir.path().join("march-april.csv");
+    std::fs::write(
+        &march,
+        "Order,Date,Email,Total\n1001,2025-03-01,ann@example.org,10.00\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &april,
+        "Order,Date,Email,Total\n1001,2025-03-01,ann@example.org,10.00\n1002,2025-04-02,ann@example.org,12.00\n",
+    )
+    .unwrap();
+    let output = run(clv_desk()
+        .env("TMPDIR", &scratch)
+        .arg("--db")
+        .arg(&db)
+        .arg("import")
+        .arg(&march)
+        .arg(&april)
+        .arg("--dry-run"));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("march.csv: would add 1 order, updated 0, 0 already there; 1 new customer"),
+        "{text}"
+    );
+    assert!(
+        text.contains("march-april.csv: would add 1 order, updated 0, 1 already there; 0 new customers, 1 matched"),
+        "{text}"
+    );
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let orders: i64 = conn
+        .query_row("SELECT count(*) FROM orders", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(orders, 0, "a dry run writes nothing");
+    assert_eq!(
+        std::fs::read_dir(&scratch).unwrap().count(),
+        0,
+        "the scratch copy is gone"
+    );
+}
+
+#[test]
 fn backup_writes_a_complete_copy_and_refuses_the_database_itself() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("shop.sqlite");

@@ -597,6 +597,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 /// Imports each file in turn; a refused file is reported on stderr and the others go on.
+/// A dry run of several files imports them into a scratch copy of the database (removed
+/// when done), so each file's result counts what the files before it would have added.
 fn import_files(
     db_path: &std::path::Path,
     paths: &[PathBuf],
@@ -605,6 +607,18 @@ fn import_files(
     json: bool,
 ) -> anyhow::Result<()> {
     let mut store = Store::open(db_path)?;
+    // Kept while the scratch copy is in use; dropping it removes the folder.
+    let mut scratch: Option<tempfile::TempDir> = None;
+    if dry_run && paths.len() > 1 {
+        let dir = tempfile::Builder::new()
+            .prefix("clv-desk-dry-run-")
+            .tempdir()
+            .context("cannot make a scratch folder for the dry run")?;
+        let copy = dir.path().join("dry-run.sqlite");
+        store.save_copy(&copy, &|| false)?;
+        store = Store::open(&copy)?;
+        scratch = Some(dir);
+    }
     let mut failed = 0;
     // The words of a valuation made with the import, when there was one.
     let mut valued: Option<String> = None;
@@ -623,7 +637,15 @@ fn import_files(
             }
             true
         };
-        let result = if dry_run {
+        let result = if dry_run && scratch.is_some() {
+            // Written for real, into the copy: what it would add.
+            app::import::import_streamed(&mut store, path, options.clone(), &mut progress).map(
+                |mut result| {
+                    result.dry_run = true;
+                    result
+                },
+            )
+        } else if dry_run {
             app::import::stage(&store, path, options.clone(), &mut progress)
                 .and_then(|staged| app::import::write(&mut store, staged, true, &mut |_| true))
         } else if paths.len() == 1 {
@@ -662,6 +684,8 @@ fn import_files(
             say!("{words}");
         }
     }
+    drop(store);
+    drop(scratch);
     if failed > 0 {
         anyhow::bail!("{failed} of {} files were not imported", paths.len());
     }
