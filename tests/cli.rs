@@ -284,32 +284,50 @@ fn display_for_test() -> Option<Display> {
         return Some(Display::Existing(name));
     }
     let xvfb = find_xvfb()?;
-    // A display number nobody uses: lock files live in /tmp/.X<n>-lock.
-    let number = (200 + std::process::id() % 500..)
-        .find(|n| !Path::new(&format!("/tmp/.X{n}-lock")).exists())?;
-    let name = format!(":{number}");
-    let child = Command::new(xvfb)
-        .args([
-            name.as_str(),
-            "-screen",
-            "0",
-            "1600x1200x24",
-            "-nolisten",
-            "tcp",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    let socket = PathBuf::from(format!("/tmp/.X11-unix/X{number}"));
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !socket.exists() {
-        if Instant::now() > deadline {
-            return None;
+    // Each test of this process gets a display number of its own (two tests starting at
+    // once found the same free number, and the first to end took the other's server away);
+    // a number another program holds (its lock file in /tmp/.X<n>-lock, or a server that
+    // will not start) is passed over.
+    static TAKEN: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    for _ in 0..50 {
+        let number = 200
+            + std::process::id() % 500
+            + TAKEN.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if Path::new(&format!("/tmp/.X{number}-lock")).exists() {
+            continue;
         }
-        std::thread::sleep(Duration::from_millis(50));
+        let name = format!(":{number}");
+        let mut child = Command::new(&xvfb)
+            .args([
+                name.as_str(),
+                "-screen",
+                "0",
+                "1600x1200x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?;
+        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{number}"));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if matches!(child.try_wait(), Ok(Some(_))) {
+                break; // Not ours to use: try the next number.
+            }
+            if socket.exists() {
+                return Some(Display::Started { name, child });
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
-    Some(Display::Started { name, child })
+    None
 }
 
 #[test]

@@ -217,8 +217,6 @@ pub fn write(
         }
         .into());
     }
-    let mut staged = staged;
-    keep_apart_from_other_spreadsheets(store, &mut staged)?;
     let record = import_record(&staged);
     let outcome = if dry_run {
         store.dry_run_import(&record, &staged.orders, &staged.refunds_for_other_orders)?
@@ -350,12 +348,13 @@ fn import_streamed_as(
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         Some((staged, written, valued))
     });
-    let Some((staged, written, valued)) = streamed else {
-        let staged = stage_file(path, &options, progress)?;
-        return write(store, staged, false, &mut |_| true).map(|result| (result, None));
-    };
-    let two_phase = |store: &mut Store, staged| {
+    // Staged here, not by `stage`: what it decides on the whole file is decided here too.
+    let two_phase = |store: &mut Store, mut staged: StagedImport| {
+        keep_apart_from_other_spreadsheets(store, &mut staged)?;
         write(store, staged, false, &mut |_| true).map(|result| (result, None))
+    };
+    let Some((staged, written, valued)) = streamed else {
+        return two_phase(store, stage_file(path, &options, progress)?);
     };
     match (staged, written) {
         (Ok(Streamed::Staged(staged)), Ok(Some(outcome))) => {
