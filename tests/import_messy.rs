@@ -1057,3 +1057,26 @@ fn a_spreadsheet_from_another_till_numbering_alike_is_kept_apart_not_replacing_t
         2
     );
 }
+
+#[test]
+fn two_accounts_paying_with_one_email_stay_two_customers() {
+    // WooCommerce: Sam (account 6) pays once with Kim's billing address (account 5).
+    let (dir, mut store) = new_store();
+    let orders_file = file(
+        dir.path(),
+        "orders.csv",
+        "Order Number,Order Date,Order Status,Customer ID,Billing Email,Order Total\n\
+         501,2025-03-01,completed,5,kim@example.org,30.00\n\
+         502,2025-03-02,completed,6,sam@example.org,20.00\n\
+         503,2025-03-09,completed,6,kim@example.org,25.00\n",
+    );
+    import(&mut store, &orders_file);
+    assert_eq!(
+        count(
+            &store,
+            "SELECT count(*) FROM customers WHERE merged_into IS NULL"
+        ),
+        2,
+        "Kim and Sam, not merged because they share an address once"
+    );
+}

@@ -111,7 +111,8 @@ impl Store {
 /// the import created goes into the other, the later of two new ones into the earlier, so
 /// undoing the import takes the merge back with the customer it removes. Two customers
 /// stored before the import are left apart for the owner to merge: undo could not part them.
-/// Returns how many were merged.
+/// So are two with different e-mail addresses of their own (two accounts of a family paying
+/// with one address). Returns how many were merged.
 pub(crate) fn merge_same_person(
     tx: &Transaction<'_>,
     pairs: &[(i64, i64)],
@@ -125,6 +126,9 @@ pub(crate) fn merge_same_person(
             // A merge loop or a missing customer: left as they are.
             _ => continue,
         };
+        if different_emails(tx, a, b)? {
+            continue;
+        }
         let (survivor, duplicate) = match (a >= first_new_customer, b >= first_new_customer) {
             _ if a == b => continue,
             (false, false) => continue,
@@ -140,6 +144,20 @@ pub(crate) fn merge_same_person(
         }
     }
     Ok(merged)
+}
+
+/// Whether customers `a` and `b` both have an e-mail address and they differ.
+fn different_emails(tx: &Transaction<'_>, a: i64, b: i64) -> rusqlite::Result<bool> {
+    let email = |id: i64| -> rusqlite::Result<Option<String>> {
+        Ok(tx
+            .prepare_cached("SELECT email FROM customers WHERE id = ?1")?
+            .query_row([id], |r| r.get::<_, Option<String>>(0))
+            .optional()?
+            .flatten()
+            .map(|e| e.trim().to_lowercase())
+            .filter(|e| !e.is_empty()))
+    };
+    Ok(matches!((email(a)?, email(b)?), (Some(x), Some(y)) if x != y))
 }
 
 fn merge(tx: &Transaction<'_>, survivor: i64, duplicate: i64) -> Result<MergeOutcome, Fail> {
