@@ -383,7 +383,7 @@ impl Store {
             updated_orders: HashSet::default(),
             written: gather_purchases.then(WrittenPurchases::default),
             first_new_customer: 0,
-            same_person: Vec::new(),
+            same_person: HashSet::default(),
         };
         writer.first_new_customer = writer.batches.next_customer_id.saturating_add(1);
         if !dry_run {
@@ -456,10 +456,10 @@ impl Store {
         let mut outcome = writer.outcome;
         outcome.customers_matched = writer.matched.len() as u64;
         let dates = writer.dates.take();
-        let (same_person, first_new_customer) = (
-            std::mem::take(&mut writer.same_person),
-            writer.first_new_customer,
-        );
+        // In a fixed order, so the same file merges the same way every time.
+        let mut same_person: Vec<(i64, i64)> = writer.same_person.drain().collect();
+        same_person.sort_unstable();
+        let first_new_customer = writer.first_new_customer;
         drop(writer);
         if !dry_run {
             match dates {
@@ -1190,7 +1190,7 @@ struct Writer<'t, 'c, 'a> {
     first_new_customer: i64,
     /// Pairs of customers one order named keys of both, merged at the end of the import
     /// (the first is the one the order went to).
-    same_person: Vec<(i64, i64)>,
+    same_person: HashSet<(i64, i64)>,
 }
 
 /// The customers and orders an import into an empty database creates, gathered as it
@@ -1416,8 +1416,7 @@ impl<'a> Writer<'_, '_, 'a> {
                 std::cmp::Ordering::Greater => self.owner_of(&key)?,
             };
             if let Some(owner) = owner {
-                if owner != id && !self.same_person.contains(&(id, owner)) {
-                    self.same_person.push((id, owner));
+                if owner != id && self.same_person.insert((id, owner)) {
                     // The purchases handed over would count them as two.
                     self.written = None;
                 }
