@@ -1080,3 +1080,48 @@ fn two_accounts_paying_with_one_email_stay_two_customers() {
         "Kim and Sam, not merged because they share an address once"
     );
 }
+
+#[test]
+fn returned_and_test_orders_future_dates_and_scientific_amounts_are_read_for_what_they_are() {
+    let (dir, mut store) = new_store();
+    let path = file(
+        dir.path(),
+        "orders.csv",
+        "Order ID,Order Date,Customer Email,Status,Total\n\
+         1,2024-01-05,a@x.com,completed,1.5E+03\n\
+         2,2024-01-06,b@x.com,Returned,40.00\n\
+         3,2024-01-07,c@x.com,Chargeback,25.00\n\
+         4,2024-01-08,d@x.com,test,99.00\n\
+         5,2204-05-02,e@x.com,completed,10.00\n\
+         6,1/1/50,f@x.com,completed,5.0E-01\n",
+    );
+    let staged = stage(&store, &path, ImportOptions::default(), &mut |_, _| true).unwrap();
+    let examples: Vec<String> = staged
+        .report
+        .skipped
+        .values()
+        .flat_map(|s| s.examples.clone())
+        .collect();
+    assert!(
+        examples
+            .iter()
+            .any(|e| e.contains("2204-05-02") && e.contains("future")),
+        "{examples:?}"
+    );
+    write(&mut store, staged, false, &mut |_| true).unwrap();
+    let stored: Vec<_> = orders(&store)
+        .into_iter()
+        .map(|o| (o.number, o.day, o.gross, o.net))
+        .collect();
+    let expect = |n: &str, d: &str, g: i64, net: i64| (n.to_owned(), d.to_owned(), g, net);
+    assert_eq!(
+        stored,
+        [
+            expect("1", "2024-01-05", 150_000, 150_000),
+            expect("2", "2024-01-06", 4000, 0),
+            expect("3", "2024-01-07", 2500, 0),
+            expect("6", "1950-01-01", 50, 50),
+        ],
+        "the test order and the year 2204 are left out; 1/1/50 is 1950"
+    );
+}

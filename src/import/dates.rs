@@ -129,6 +129,8 @@ impl DateOrderVotes {
                     OrderDecision::NotNeeded
                 }
             }
+            // Every numeric date reads the same both ways (1/1/25, 3/3/25).
+            (false, false) if self.first_two_way.is_none() => OrderDecision::NotNeeded,
             (false, false) => OrderDecision::Ambiguous,
         }
     }
@@ -534,11 +536,14 @@ fn numeric_date(a: &str, b: &str, c: &str, order: DateOrder) -> Result<NaiveDate
     NaiveDate::from_ymd_opt(year, month, day).ok_or(DateError::Invalid(order.example()))
 }
 
-/// Two-digit years: 00–69 → 2000s, 70–99 → 1900s (the POSIX/Excel pivot).
+/// Two-digit years: in the 2000s up to next year, else in the 1900s (`1/1/50` is 1950, not
+/// a date decades ahead: orders are in the past).
 fn expand_year(text: &str) -> i32 {
+    use chrono::Datelike as _;
     let y: i32 = text.parse().unwrap_or(0);
+    let next_year = (chrono::Utc::now().year() + 1) % 100;
     match text.len() {
-        1 | 2 if y < 70 => 2000 + y,
+        1 | 2 if y <= next_year => 2000 + y,
         1 | 2 => 1900 + y,
         _ => y,
     }

@@ -116,6 +116,9 @@ pub fn parse_money(
     if text.is_empty() {
         return Err(MoneyError::Empty);
     }
+    if let Some(minor) = scientific_minor(text, minor_digits) {
+        return minor;
+    }
     let (grouping, fraction_mark) = match decimal {
         DecimalSeparator::Dot => (',', '.'),
         DecimalSeparator::Comma => ('.', ','),
@@ -173,10 +176,68 @@ pub fn parse_money(
     if negative {
         minor = -minor;
     }
-    i64::try_from(minor)
-        .ok()
-        .filter(|m| m.abs() <= MAX_AMOUNT_MINOR)
-        .ok_or(MoneyError::TooLarge)
+    within_limit(minor)
+}
+
+/// `minor` as an amount a cell may hold (at most ±[`MAX_AMOUNT_MINOR`]).
+fn within_limit(minor: i128) -> Result<i64, MoneyError> {
+    if minor.unsigned_abs() > MAX_AMOUNT_MINOR.unsigned_abs().into() {
+        return Err(MoneyError::TooLarge);
+    }
+    i64::try_from(minor).map_err(|_| MoneyError::TooLarge)
+}
+
+/// A number in scientific notation (`1.5E+03`, `2e3`, `5.0E-01`: what spreadsheets write
+/// for long or tiny numbers) in minor units, rounded half up; `None` when `text` is not
+/// one, so currency words such as `EUR 12` are read as before.
+fn scientific_minor(text: &str, minor_digits: u32) -> Option<Result<i64, MoneyError>> {
+    let (mantissa, exponent) = text.split_once(['e', 'E'])?;
+    let exponent: i64 = exponent
+        .strip_prefix('+')
+        .unwrap_or(exponent)
+        .parse()
+        .ok()?;
+    let (negative, mantissa) = match mantissa.strip_prefix(['-', '−']) {
+        Some(rest) => (true, rest),
+        None => (false, mantissa.strip_prefix('+').unwrap_or(mantissa)),
+    };
+    let (whole, fraction) = mantissa.split_once(['.', ',']).unwrap_or((mantissa, ""));
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || !all_digits(whole) || !all_digits(fraction) {
+        return None;
+    }
+    let digits: String = [whole, fraction].concat();
+    let Ok(digits) = digits.trim_start_matches('0').parse::<i128>().or_else(|e| {
+        if digits.bytes().all(|b| b == b'0') {
+            Ok(0)
+        } else {
+            Err(e)
+        }
+    }) else {
+        return Some(Err(MoneyError::TooLarge));
+    };
+    // value = digits × 10^(exponent − fraction digits); minor = value × 10^minor_digits.
+    let shift = exponent - fraction.len() as i64 + i64::from(minor_digits);
+    let minor = if shift >= 0 {
+        u32::try_from(shift)
+            .ok()
+            .and_then(|s| 10_i128.checked_pow(s))
+            .and_then(|scale| digits.checked_mul(scale))
+    } else {
+        Some(
+            match u32::try_from(-shift)
+                .ok()
+                .and_then(|s| 10_i128.checked_pow(s))
+            {
+                Some(scale) => (digits + scale / 2) / scale,
+                None => 0,
+            },
+        )
+    };
+    Some(match minor {
+        Some(minor) => within_limit(if negative { -minor } else { minor }),
+        None => Err(MoneyError::TooLarge),
+    })
 }
 
 /// The largest amount one cell may hold, in minor units: ten billion of a two-decimal
@@ -231,6 +292,35 @@ mod tests {
 
     fn cents(raw: &str, decimal: DecimalSeparator) -> Result<i64, MoneyError> {
         parse_money(raw, decimal, 2)
+    }
+
+    #[test]
+    fn scientific_notation_is_read_as_the_number_it_is() {
+        let dot = |t: &str| parse_money(t, Dot, 2);
+        assert_eq!(dot("1.5E+03"), Ok(150_000));
+        assert_eq!(dot("2E3"), Ok(200_000));
+        assert_eq!(dot("5.0E-01"), Ok(50));
+        assert_eq!(dot("-1.25e2"), Ok(-12_500));
+        assert_eq!(dot("1.2345E-01"), Ok(12), "rounded to the cent");
+        assert_eq!(dot("0E0"), Ok(0));
+        assert_eq!(dot("1e308"), Err(MoneyError::TooLarge));
+        assert_eq!(dot("1e-308"), Ok(0));
+        assert_eq!(parse_money("1,5E+03", Comma, 2), Ok(150_000));
+        // Currency words with an E are no exponents.
+        assert_eq!(dot("EUR 12.50"), Ok(1250));
+        assert_eq!(dot("12.50 EUR"), Ok(1250));
+    }
+
+    #[test]
+    fn the_most_negative_amount_is_refused_not_wrapped() {
+        assert_eq!(
+            parse_money("-92233720368547758.08", Dot, 2),
+            Err(MoneyError::TooLarge)
+        );
+        assert_eq!(
+            parse_money("-92233720368547758.09", Dot, 2),
+            Err(MoneyError::TooLarge)
+        );
     }
 
     #[test]

@@ -674,6 +674,10 @@ pub fn is_unpaid_status(status: &str) -> bool {
             | "unclaimed"
             | "incomplete"
             | "requires payment method"
+            // Never a sale: test orders and WooCommerce's bin.
+            | "test"
+            | "test order"
+            | "trash"
             // The same in the languages of European spreadsheets.
             | "abgebrochen"
             | "unbezahlt"

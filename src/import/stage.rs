@@ -1103,6 +1103,15 @@ impl Parser<'_> {
                 value: text.to_string(),
                 expected: e.to_string(),
             })?;
+        if let Some(expected) = implausible_order_day(parsed.local.date(), Utc::now().date_naive())
+        {
+            return Err(CellProblem {
+                reason: SkipReason::UnreadableDate,
+                field: Field::Date,
+                value: text.to_string(),
+                expected,
+            });
+        }
         let zone_cell = view.get(Field::TimeZone);
         let from_zone_column = if zone_cell.is_empty() {
             None
@@ -1865,7 +1874,18 @@ impl Parser<'_> {
                 stated
                     .as_deref()
                     .map(|s| s.strip_prefix("wc-").unwrap_or(s)),
-                Some("refunded" | "fully refunded")
+                Some(
+                    "refunded"
+                        | "fully refunded"
+                        | "returned"
+                        | "return"
+                        | "chargeback"
+                        | "charged back"
+                        | "disputed lost"
+                        | "rückerstattet"
+                        | "remboursé"
+                        | "reembolsado"
+                )
             )
         {
             refunded = paid;
@@ -2021,6 +2041,22 @@ fn email_in(cell: &str) -> Option<String> {
     plausible.then(|| text.to_owned())
 }
 
+/// Why `day` cannot be the day of an order placed by `today` (UTC), if it cannot: after
+/// tomorrow anywhere on Earth (a mistyped year such as 2204 would make every customer look
+/// long gone), or before 1900.
+fn implausible_order_day(day: chrono::NaiveDate, today: chrono::NaiveDate) -> Option<String> {
+    use chrono::Datelike as _;
+    if day > today + chrono::Days::new(1) {
+        Some(format!(
+            "a date no later than today ({today}); this one is in the future"
+        ))
+    } else if day.year() < 1900 {
+        Some("a date after 1900".to_owned())
+    } else {
+        None
+    }
+}
+
 /// A quantity an order line can have: finite and at most a billion either way.
 fn plausible_quantity(quantity: f64) -> bool {
     quantity.is_finite() && quantity.abs() <= 1e9
@@ -2150,6 +2186,23 @@ fn sha256_of(path: &Path) -> Result<String, ImportError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_order_day_in_the_future_or_before_1900_is_refused() {
+        let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+        let today = day(2026, 12, 7);
+        assert_eq!(implausible_order_day(day(2026, 12, 7), today), None);
+        assert_eq!(
+            implausible_order_day(day(2026, 12, 8), today),
+            None,
+            "tomorrow somewhere"
+        );
+        assert!(
+            implausible_order_day(day(2204, 5, 2), today).is_some_and(|e| e.contains("future"))
+        );
+        assert!(implausible_order_day(day(1, 1, 1), today).is_some_and(|e| e.contains("1900")));
+        assert_eq!(implausible_order_day(day(1997, 1, 1), today), None);
+    }
 
     #[test]
     fn email_in_reads_wrapped_addresses_and_never_slices_inside_a_letter() {
