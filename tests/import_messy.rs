@@ -1125,3 +1125,30 @@ fn returned_and_test_orders_future_dates_and_scientific_amounts_are_read_for_wha
         "the test order and the year 2204 are left out; 1/1/50 is 1950"
     );
 }
+
+#[test]
+fn a_refund_on_a_later_line_of_a_spreadsheet_order_counts() {
+    let (dir, mut store) = new_store();
+    let path = file(
+        dir.path(),
+        "lines.csv",
+        "Order ID,Order Date,Customer Email,Product,Amount,Refund\n\
+         1,2024-01-01,a@x.com,Soap,20.00,0\n\
+         1,2024-01-01,a@x.com,Candle,40.00,40.00\n\
+         2,2024-01-02,b@x.com,Soap,20.00,5.00\n\
+         2,2024-01-02,b@x.com,Brush,15.00,5.00\n",
+    );
+    import(&mut store, &path);
+    let stored: Vec<_> = orders(&store)
+        .into_iter()
+        .map(|o| (o.number, o.gross, o.refunded, o.net))
+        .collect();
+    assert_eq!(
+        stored,
+        [
+            ("1".to_owned(), 6000, 4000, 2000),
+            // The same refund on every row: the order's, as a repeated total is.
+            ("2".to_owned(), 3500, 500, 3000),
+        ]
+    );
+}

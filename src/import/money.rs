@@ -48,6 +48,11 @@ pub struct DecimalVotes {
     pub dot: u64,
     /// Amounts that only make sense with a comma decimal (`12,5`, `1.234,56`).
     pub comma: u64,
+    /// Amounts with one dot and three digits after it (`1.250`): whole amounts grouped by
+    /// a dot, unless the currency has three decimals.
+    pub dot_three_after: u64,
+    /// Amounts with one comma and three digits after it (`1,250`).
+    pub comma_three_after: u64,
 }
 
 impl DecimalVotes {
@@ -68,6 +73,8 @@ impl DecimalVotes {
                 // `1.234.567` or `1.234` (three digits) could be thousands; anything else is a decimal.
                 if dots == 1 && after != 3 {
                     self.dot += 1;
+                } else if dots == 1 {
+                    self.dot_three_after += 1;
                 } else if dots > 1 {
                     self.comma += 1;
                 }
@@ -77,6 +84,8 @@ impl DecimalVotes {
                 let commas = digits_and_marks.matches(',').count();
                 if commas == 1 && after != 3 {
                     self.comma += 1;
+                } else if commas == 1 {
+                    self.comma_three_after += 1;
                 } else if commas > 1 {
                     self.dot += 1;
                 }
@@ -94,12 +103,20 @@ impl DecimalVotes {
         }
     }
 
-    /// The separator the evidence supports; dot when there is none or it is split evenly.
-    pub fn decide(&self) -> DecimalSeparator {
-        if self.comma > self.dot {
-            DecimalSeparator::Comma
-        } else {
-            DecimalSeparator::Dot
+    /// The separator the evidence supports for a currency of `minor_digits` decimals: the
+    /// one the amounts show, else a comma when the only marks are dots before three digits
+    /// (`1.250` is a thousand two hundred and fifty euros, not one and a quarter, in a
+    /// two-decimal currency), else a dot.
+    pub fn decide(&self, minor_digits: u32) -> DecimalSeparator {
+        match self.settled() {
+            Some(shown) => shown,
+            None if self.dot_three_after > 0
+                && self.comma_three_after == 0
+                && minor_digits != 3 =>
+            {
+                DecimalSeparator::Comma
+            }
+            None => DecimalSeparator::Dot,
         }
     }
 }
@@ -373,13 +390,27 @@ mod tests {
         for v in ["1,234", "12.50", "7"] {
             votes.observe(v);
         }
-        assert_eq!(votes.decide(), Dot);
+        assert_eq!(votes.decide(2), Dot);
         let mut votes = DecimalVotes::default();
         for v in ["35,82", "1.234,56", "116,99 €", "1.234"] {
             votes.observe(v);
         }
-        assert_eq!(votes.decide(), Comma);
-        assert_eq!(DecimalVotes::default().decide(), Dot);
+        assert_eq!(votes.decide(2), Comma);
+        assert_eq!(DecimalVotes::default().decide(2), Dot);
+        // Whole euros grouped by dots: no decimal shows, and 1.250 is no price in cents.
+        let mut votes = DecimalVotes::default();
+        for v in ["1.250", "17", "2.500"] {
+            votes.observe(v);
+        }
+        assert_eq!(votes.settled(), None, "not shown, so not remembered");
+        assert_eq!(votes.decide(2), Comma);
+        assert_eq!(votes.decide(3), Dot, "12.500 dinars are twelve and a half");
+        // Whole dollars grouped by commas stay read with a dot.
+        let mut votes = DecimalVotes::default();
+        for v in ["1,250", "17"] {
+            votes.observe(v);
+        }
+        assert_eq!(votes.decide(2), Dot);
     }
 
     #[test]

@@ -144,19 +144,19 @@ fn stage(
             )
         }
     };
-    let shown_decimal = evidence.decimals.settled();
-    let decimal_settled = options.decimal.is_some() || shown_decimal.is_some();
-    let decimal = options
-        .decimal
-        .or(shown_decimal)
-        .or(options.remembered_decimal)
-        .unwrap_or_else(|| evidence.decimals.decide());
     let currency = evidence
         .currency()
         .or_else(|| currency_in_money_headers(&header, &mapping))
         .or(options.currency)
         .or(options.base_currency)
         .unwrap_or_default();
+    let shown_decimal = evidence.decimals.settled();
+    let decimal_settled = options.decimal.is_some() || shown_decimal.is_some();
+    let decimal = options
+        .decimal
+        .or(shown_decimal)
+        .or(options.remembered_decimal)
+        .unwrap_or_else(|| evidence.decimals.decide(currency.minor_digits()));
     let conversion = conversion(&file, currency, options)?;
 
     let mut decided = StagedImport {
@@ -583,6 +583,8 @@ struct Draft {
     row_totals: RowTotals,
     line_sum: i64,
     refunded: Option<i64>,
+    /// How the order's rows filled the refunded column (a generic file's may be per line).
+    row_refunds: RowTotals,
     refund_rows: i64,
     adjusted_total: Option<i64>,
     discount: Option<i64>,
@@ -1380,6 +1382,11 @@ impl Parser<'_> {
         let needs = known
             .and_then(|i| self.drafts.get(i))
             .map_or(Needs::ALL, Needs::of);
+        // A spreadsheet's refund column may hold each line's refund: every row is read.
+        let needs = Needs {
+            refunded: needs.refunded || self.preset == PresetId::Generic,
+            ..needs
+        };
         let moment = if needs.moment {
             Some(self.moment(view)?)
         } else {
@@ -1459,6 +1466,11 @@ impl Parser<'_> {
             }
         }
         set_once(&mut draft.total, total);
+        if let Some(amount) = refunded {
+            draft
+                .row_refunds
+                .add(amount.abs(), draft.refunded.map(i64::abs), None);
+        }
         set_once(&mut draft.refunded, refunded);
         set_once(&mut draft.adjusted_total, adjusted);
         set_once(&mut draft.currency, currency);
@@ -1865,8 +1877,13 @@ impl Parser<'_> {
             .status
             .map(|s| s.trim().to_ascii_lowercase())
             .filter(|s| !s.is_empty());
-        let mut refunded =
-            draft.refunded.unwrap_or(0).abs().max(adjusted_refund) + draft.refund_rows;
+        // A generic file's rows that give different refunds refund their own lines (a
+        // repeated amount is the order's, as for totals).
+        let stated_refund = match (self.preset, draft.row_refunds) {
+            (PresetId::Generic, rows) if rows.rows >= 2 && rows.differ => rows.sum,
+            _ => draft.refunded.unwrap_or(0).abs(),
+        };
+        let mut refunded = stated_refund.max(adjusted_refund) + draft.refund_rows;
         // Said refunded in full with no refunded amount given: nothing was kept.
         if refunded == 0
             && draft.refunded.is_none()
