@@ -1152,3 +1152,33 @@ fn a_refund_on_a_later_line_of_a_spreadsheet_order_counts() {
         ]
     );
 }
+
+#[test]
+fn a_till_that_knows_customers_by_phone_keeps_them_apart_and_together() {
+    let (dir, mut store) = new_store();
+    let path = file(
+        dir.path(),
+        "salon.csv",
+        "Order ID,Order Date,Name,Phone,Total\n\
+         1,2024-01-05,Sam,+44 7700 900123,30.00\n\
+         2,2024-02-05,Sam S,07700 900123,35.00\n\
+         3,2024-02-06,Kim,07700 900456,20.00\n\
+         4,2024-02-07,,,15.00\n",
+    );
+    import(&mut store, &path);
+    let customers: Vec<(Option<i64>, i64)> = {
+        let conn = rusqlite::Connection::open(store.path()).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT customer_id, count(*) FROM orders GROUP BY customer_id ORDER BY customer_id")
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert_eq!(
+        customers,
+        [(None, 1), (Some(1), 2), (Some(2), 1)],
+        "Sam's two spellings and number formats are one customer; the blank row is a guest"
+    );
+}

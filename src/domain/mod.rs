@@ -14,7 +14,7 @@ pub use money::{
 };
 pub use order::{
     CustomerIdentity, NewOrder, NewOrderLine, Purchase, REFUND_STATUS, RefundOfOrder, name_key,
-    normalise_name,
+    normalise_name, phone_key,
 };
 pub use settings::BusinessSettings;
 

@@ -35,7 +35,11 @@ impl CustomerIdentity {
         fn blank(value: &Option<String>) -> bool {
             value.as_deref().is_none_or(|v| v.trim().is_empty())
         }
-        blank(&self.email) && blank(&self.platform_id) && blank(&self.username) && blank(&self.name)
+        blank(&self.email)
+            && blank(&self.platform_id)
+            && blank(&self.username)
+            && blank(&self.name)
+            && self.phone.as_deref().and_then(phone_key).is_none()
     }
 }
 
@@ -217,6 +221,16 @@ pub fn normalise_name(name: &str) -> String {
         .map(str::to_lowercase)
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The digits phones are compared by: `None` under 7 digits, else the last 9 (or all), so
+/// `+44 7700 900123` and `07700 900123` are one number.
+pub fn phone_key(phone: &str) -> Option<String> {
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() < 7 {
+        return None;
+    }
+    Some(digits[digits.len().saturating_sub(9)..].to_owned())
 }
 
 /// [`normalise_name`], borrowed when the name already is normal (no allocation for most

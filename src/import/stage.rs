@@ -33,7 +33,9 @@ use super::presets::{
 };
 use super::read::{Layout, RawRow, RowReader, Sniffed, TextEncoding, display_name, sniff};
 use super::{DateOrder, ImportError, ImportOptions, ShopZone, StageReport, StagedImport};
-use crate::domain::{Currency, CustomerIdentity, NewOrder, NewOrderLine, RefundOfOrder, name_key};
+use crate::domain::{
+    Currency, CustomerIdentity, NewOrder, NewOrderLine, RefundOfOrder, name_key, phone_key,
+};
 
 /// Rows between progress reports (and cancel checks).
 const PROGRESS_EVERY: u64 = 4096;
@@ -872,7 +874,7 @@ struct Tally {
     net_total_minor: i64,
     /// Distinct customer keys, by the strongest kind an order names: e-mail, platform id,
     /// user name, name.
-    customers: [FxHashSet<String>; 4],
+    customers: [FxHashSet<String>; 5],
 }
 
 impl Tally {
@@ -891,6 +893,8 @@ impl Tally {
                     Some((1, Cow::Borrowed(id)))
                 } else if let Some(user) = who.username.as_deref() {
                     Some((2, lower_in(user, &mut scratch)))
+                } else if let Some(phone) = who.phone.as_deref().and_then(phone_key) {
+                    Some((4, Cow::Owned(phone)))
                 } else {
                     who.name.as_deref().map(|n| (3, name_key(n)))
                 };
@@ -923,6 +927,7 @@ impl Tally {
             Field::Email,
             Field::CustomerId,
             Field::Username,
+            Field::Phone,
             Field::Name,
             Field::FirstName,
         ]
@@ -1229,11 +1234,17 @@ impl Parser<'_> {
         };
         let unidentified =
             who.email.is_none() && who.platform_id.is_none() && who.username.is_none();
-        if unidentified
-            && (!self.name_is_key || who.name.as_deref().is_none_or(is_placeholder_name))
-        {
-            // On platforms with e-mail or ids, a bare billing name ("Walk-in Customer") is a guest.
-            return CustomerIdentity::default();
+        if unidentified {
+            let walk_in = who.name.as_deref().is_some_and(is_placeholder_name);
+            let named = who.name.is_some() && !walk_in;
+            // An owner's spreadsheet may know customers by phone alone (a salon's till).
+            let by_phone = self.preset == PresetId::Generic
+                && who.phone.as_deref().and_then(phone_key).is_some();
+            if walk_in || !(by_phone || (self.name_is_key && named)) {
+                // On platforms with e-mail or ids, a bare billing name ("Walk-in Customer")
+                // or phone (often the shop's own) is a guest.
+                return CustomerIdentity::default();
+            }
         }
         who
     }

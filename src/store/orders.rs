@@ -760,6 +760,21 @@ fn identity_keys<'a>(who: &'a CustomerIdentity, source: &'a str) -> Vec<Identity
         source,
         who.username.as_deref().map(lower_trimmed),
     );
+    // An owner's spreadsheet of a till that knows its customers by phone alone: one number
+    // however it is written. Beside an e-mail or id a shared phone (a family's, a firm's)
+    // is only a duplicate suggestion for the owner to confirm, and platforms' exports put
+    // the shop's own number on walk-in sales.
+    let spreadsheet = source == "generic" || source.starts_with("generic:");
+    if keys.is_empty()
+        && spreadsheet
+        && let Some(phone) = who.phone.as_deref().and_then(crate::domain::phone_key)
+    {
+        keys.push(IdentityKey {
+            kind: "phone",
+            source: "",
+            key: Cow::Owned(phone),
+        });
+    }
     if keys.is_empty()
         && let Some(name) = who.name.as_deref().map(name_key).filter(|n| !n.is_empty())
     {
@@ -1768,6 +1783,7 @@ fn display_name_str(who: &CustomerIdentity) -> Option<&str> {
         .or_else(|| trimmed_str(&who.email))
         .or_else(|| trimmed_str(&who.username))
         .or_else(|| trimmed_str(&who.platform_id))
+        .or_else(|| trimmed_str(&who.phone))
 }
 
 fn trimmed(value: &Option<String>) -> Option<String> {

@@ -266,14 +266,7 @@ pub fn canonical_email(email: &str) -> String {
     format!("{mailbox}@{}", provider.domain)
 }
 
-/// The digits phones are compared by: `None` under 7 digits, else the last 9 (or all).
-pub fn phone_key(phone: &str) -> Option<String> {
-    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
-    if digits.len() < 7 {
-        return None;
-    }
-    Some(digits[digits.len().saturating_sub(9)..].to_owned())
-}
+pub use crate::domain::phone_key;
 
 /// Normalised name and postcode, both present; `None` for a name that is only an e-mail
 /// (imports show the e-mail when there is no name).
