@@ -307,6 +307,18 @@ fn import_values_customers_and_their_names_are_safe_in_a_spreadsheet() {
     let name = header.iter().position(|h| h == "name").unwrap();
     let names: Vec<&str> = rows.iter().map(|r| r[name].as_str()).collect();
     assert_eq!(names, ["'=HYPERLINK(\"http://evil\")", "'@Bob"]);
+    // Asking for a model the data is too thin for: the simple formula, and stderr says why.
+    let output = run(clv_desk()
+        .arg("--db")
+        .arg(&db)
+        .args(["fit", "--model", "bgnbd", "--json"]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).contains("\"model\":\"simple\""));
+    assert!(
+        stderr(&output).contains("bgnbd was asked for but not fitted: Your orders cover"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 /// Orders, customers, money and coupons of a database, for comparing two of them; the

@@ -68,6 +68,17 @@ pub fn fit(
         Err(ValuationError::Cancelled) => anyhow::bail!("the fit was cancelled"),
         Err(ValuationError::Store(e)) => return Err(e.into()),
     };
+    // Asked for one model and valued otherwise (data too thin for it): said on stderr, so a
+    // script reading the JSON's "model" is told too.
+    if let Some(asked) = model
+        && computed.run.model != asked.name()
+    {
+        eprintln!(
+            "clv-desk: {} was asked for but not fitted: {}",
+            asked.name(),
+            computed.run.reason
+        );
+    }
     let report = fit_json(&computed);
     if json {
         say!("{report}");
