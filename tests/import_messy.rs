@@ -1182,3 +1182,30 @@ fn a_till_that_knows_customers_by_phone_keeps_them_apart_and_together() {
         "Sam's two spellings and number formats are one customer; the blank row is a guest"
     );
 }
+
+#[test]
+fn a_time_zone_nobody_knows_is_reported_and_german_ones_are_known() {
+    let (dir, store) = new_store();
+    let path = file(
+        dir.path(),
+        "Download.CSV",
+        "\"Date\",\"Time\",\"TimeZone\",\"Name\",\"Type\",\"Status\",\"Currency\",\"Gross\",\"From Email Address\",\"Transaction ID\",\"Balance Impact\"\n\
+         \"01.03.2024\",\"10:00:00\",\"MEZ\",\"Anna\",\"Express Checkout Payment\",\"Completed\",\"EUR\",\"10,00\",\"a@x.com\",\"1A\",\"Credit\"\n\
+         \"02.03.2024\",\"11:00:00\",\"Nowhere Land\",\"Ben\",\"Express Checkout Payment\",\"Completed\",\"EUR\",\"12,00\",\"b@x.com\",\"2B\",\"Credit\"\n",
+    );
+    let staged = stage(&store, &path, ImportOptions::default(), &mut |_, _| true).unwrap();
+    assert!(
+        staged
+            .report
+            .warnings
+            .iter()
+            .any(|w| w.contains("\"Nowhere Land\" is not one this app knows")),
+        "{:?}",
+        staged.report.warnings
+    );
+    assert_eq!(
+        staged.orders[0].utc_offset_minutes,
+        Some(60),
+        "MEZ is +01:00"
+    );
+}

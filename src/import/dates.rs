@@ -403,10 +403,11 @@ pub fn parse_offset(text: &str) -> Option<FixedOffset> {
 /// all year, so India's reading is wrong less often.
 fn zone_abbreviation_hours(upper: &str) -> Option<f64> {
     Some(match upper {
-        "Z" | "UTC" | "GMT" | "UT" | "WET" => 0.0,
-        "BST" | "CET" | "WEST" | "MET" | "WAT" => 1.0,
-        "CEST" | "EET" | "MEST" | "SAST" | "CAT" => 2.0,
-        "EEST" | "MSK" | "EAT" | "IDT" => 3.0,
+        "Z" | "UTC" | "GMT" | "UT" | "WET" | "WEZ" => 0.0,
+        // MEZ/MESZ, OEZ/OESZ, WEZ/WESZ: what German PayPal downloads print.
+        "BST" | "CET" | "WEST" | "MET" | "WAT" | "MEZ" | "WESZ" => 1.0,
+        "CEST" | "EET" | "MEST" | "SAST" | "CAT" | "MESZ" | "OEZ" => 2.0,
+        "EEST" | "MSK" | "EAT" | "IDT" | "OESZ" => 3.0,
         "PKT" => 5.0,
         "IST" => 5.5,
         "ICT" | "WIB" => 7.0,
@@ -840,6 +841,7 @@ mod tests {
         assert_eq!(parse_offset("EDT"), FixedOffset::west_opt(4 * 3600));
         assert_eq!(parse_offset("IST"), FixedOffset::east_opt(5 * 3600 + 1800));
         assert_eq!(parse_offset("BRT"), FixedOffset::west_opt(3 * 3600));
+        assert_eq!(parse_offset("MESZ"), FixedOffset::east_opt(2 * 3600));
         assert_eq!(parse_offset("nonsense"), None);
     }
 

@@ -232,6 +232,7 @@ fn stage(
         orders_with_one_amount: std::cell::Cell::new(0),
         local_offsets: std::cell::RefCell::default(),
         tally: Tally::default(),
+        unknown_zone: std::cell::RefCell::default(),
         stream: sink.map(|sink| Stream {
             settled_after_rows: sink.settled_after_rows().max(1),
             batch_orders: sink.batch_orders().max(1),
@@ -250,6 +251,7 @@ fn stage(
     let tally = std::mem::take(&mut parser.tally);
     let cancelled_orders = std::mem::take(&mut parser.cancelled);
     let mut report = std::mem::take(&mut parser.report);
+    let unknown_zone = parser.unknown_zone.take();
     drop(parser);
     if report.rows_read == 0 {
         return Err(ImportError::NoDataRows { file });
@@ -273,6 +275,11 @@ fn stage(
         });
     }
     tally.into_report(&mut report, &refunds_for_other_orders, &decided.mapping);
+    if let Some(zone) = unknown_zone {
+        report.warnings.push(format!(
+            "The time zone \"{zone}\" is not one this app knows: those times were read in the shop's time zone (Settings)."
+        ));
+    }
     if let Some((from, rate, to)) = conversion.map(|c| (currency, c.rate, c.to)) {
         report.warnings.push(format!(
             "Amounts in {from} were converted to {to} at {rate} {to} per {from}."
@@ -802,6 +809,9 @@ struct Parser<'a> {
     local_offsets: std::cell::RefCell<FxHashMap<NaiveDateTime, FixedOffset>>,
     /// Counts of every built order, passed on or not.
     tally: Tally,
+    /// The first time zone cell that names no zone this app knows (its times are read in
+    /// the shop's zone, and the report says so).
+    unknown_zone: std::cell::RefCell<Option<String>>,
     /// Where settled orders go while reading, when streaming.
     stream: Option<Stream<'a>>,
 }
@@ -1125,7 +1135,14 @@ impl Parser<'_> {
         } else if let Some(tz) = named_zone(&zone_cell) {
             Some(offset_in_zone(tz, parsed.local))
         } else {
-            parse_offset(&zone_cell)
+            let offset = parse_offset(&zone_cell);
+            if offset.is_none() {
+                let mut unknown = self.unknown_zone.borrow_mut();
+                if unknown.is_none() {
+                    *unknown = Some(zone_cell.to_string());
+                }
+            }
+            offset
         };
         let utc_zero = FixedOffset::east_opt(0).unwrap_or_else(|| Utc.fix());
         match (parsed.offset.or(from_zone_column), self.date_is_utc) {
