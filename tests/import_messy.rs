@@ -1209,3 +1209,39 @@ fn a_time_zone_nobody_knows_is_reported_and_german_ones_are_known() {
         "MEZ is +01:00"
     );
 }
+
+#[test]
+fn a_spreadsheet_row_with_no_amount_is_skipped_not_a_free_sale() {
+    let (dir, store) = new_store();
+    let path = file(
+        dir.path(),
+        "sales.csv",
+        "Order ID,Date,Email,Total\n\
+         1,2024-03-01,a@x.com,10.00\n\
+         2,2024-03-02,b@x.com,\n\
+         3,2024-03-03,c@x.com,0.00\n",
+    );
+    let staged = stage(&store, &path, ImportOptions::default(), &mut |_, _| true).unwrap();
+    let numbers: Vec<&str> = staged
+        .orders
+        .iter()
+        .map(|o| o.external_id.as_str())
+        .collect();
+    assert_eq!(
+        numbers,
+        ["1", "3"],
+        "a written 0.00 is a free order; an empty cell is not"
+    );
+    let examples: Vec<String> = staged
+        .report
+        .skipped
+        .values()
+        .flat_map(|s| s.examples.clone())
+        .collect();
+    assert!(
+        examples
+            .iter()
+            .any(|e| e.contains("row 3") && e.contains("empty")),
+        "{examples:?}"
+    );
+}

@@ -1385,6 +1385,22 @@ impl Parser<'_> {
             self.revisited = true;
             return Ok(());
         }
+        // A spreadsheet's order whose first row has no amount at all is no sale of nothing:
+        // the cell was left empty.
+        if self.preset == PresetId::Generic
+            && known.is_none()
+            && total.is_none()
+            && line_total.is_none()
+            && unit_price.is_none()
+            && self.columns.get(Field::Total).is_some()
+        {
+            return Err(CellProblem {
+                reason: SkipReason::UnreadableAmount,
+                field: Field::Total,
+                value: String::new(),
+                expected: "an amount; the cell is empty".to_owned(),
+            });
+        }
         // An order a later export (below a repeated header) states again: the newer rows
         // replace what the earlier ones said (a paid order was pending, a refund came).
         // The order last before the header goes on below it when its next row carries only
