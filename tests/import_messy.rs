@@ -1245,3 +1245,30 @@ fn a_spreadsheet_row_with_no_amount_is_skipped_not_a_free_sale() {
         "{examples:?}"
     );
 }
+
+#[test]
+fn the_first_file_that_names_no_currency_says_which_one_its_amounts_are_taken_in() {
+    let (dir, mut store) = new_store();
+    let says = |store: &Store, path: &Path| {
+        stage(store, path, ImportOptions::default(), &mut |_, _| true)
+            .unwrap()
+            .report
+            .warnings
+            .iter()
+            .any(|w| w.starts_with("The file names no currency: its amounts are taken as USD"))
+    };
+    let plain = file(
+        dir.path(),
+        "plain.csv",
+        "Order ID,Date,Email,Total\n1,2024-03-01,a@x.com,10.00\n",
+    );
+    let euros = file(
+        dir.path(),
+        "euros.csv",
+        "Order ID,Date,Email,Total\n2,2024-03-02,b@x.com,€12.00\n",
+    );
+    assert!(says(&store, &plain));
+    assert!(!says(&store, &euros), "the € names it");
+    import(&mut store, &plain);
+    assert!(!says(&store, &plain), "the shop's currency is set by now");
+}

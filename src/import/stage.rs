@@ -152,6 +152,11 @@ fn stage(
         .or(options.currency)
         .or(options.base_currency)
         .unwrap_or_default();
+    // The first file of a shop that names no currency (no column, symbol or code): its
+    // amounts are taken in the shop's currency, and the report says which.
+    let currency_assumed = options.base_currency.is_none()
+        && evidence.currency().is_none()
+        && currency_in_money_headers(&header, &mapping).is_none();
     let shown_decimal = evidence.decimals.settled();
     let decimal_settled = options.decimal.is_some() || shown_decimal.is_some();
     let decimal = options
@@ -278,6 +283,11 @@ fn stage(
     if let Some(zone) = unknown_zone {
         report.warnings.push(format!(
             "The time zone \"{zone}\" is not one this app knows: those times were read in the shop's time zone (Settings)."
+        ));
+    }
+    if currency_assumed {
+        report.warnings.push(format!(
+            "The file names no currency: its amounts are taken as {currency}. If they are in another one, set the shop's currency in Settings (or pass --currency) and import again."
         ));
     }
     if let Some((from, rate, to)) = conversion.map(|c| (currency, c.rate, c.to)) {
