@@ -1272,3 +1272,32 @@ fn the_first_file_that_names_no_currency_says_which_one_its_amounts_are_taken_in
     import(&mut store, &plain);
     assert!(!says(&store, &plain), "the shop's currency is set by now");
 }
+
+#[test]
+fn amazons_order_report_with_buyer_emails_is_recognised() {
+    let (dir, mut store) = new_store();
+    let header = "order-id\torder-item-id\tpurchase-date\tpayments-date\tbuyer-email\tbuyer-name\tbuyer-phone-number\tsku\tproduct-name\tquantity-purchased\tcurrency\titem-price\titem-tax\tshipping-price\tshipping-tax\titem-promotion-discount\n";
+    let path = file(
+        dir.path(),
+        "Orders-report.txt",
+        &format!(
+            "{header}111-1\t1\t2024-01-05T10:00:00-08:00\t2024-01-05T10:00:00-08:00\tabc@marketplace.amazon.com\tAnn Lee\t\tMUG-1\tMug\t2\tUSD\t20.00\t1.60\t4.99\t0.00\t2.00\n\
+             111-2\t2\t2024-02-05T10:00:00-08:00\t2024-02-05T10:00:00-08:00\tabc@marketplace.amazon.com\tAnn Lee\t\tRUG-1\tRug\t1\tUSD\t50.00\t4.00\t0.00\t0.00\t0.00\n"
+        ),
+    );
+    let staged = stage(&store, &path, ImportOptions::default(), &mut |_, _| true).unwrap();
+    assert_eq!(staged.preset, clv_desk::import::PresetId::Amazon);
+    write(&mut store, staged, false, &mut |_| true).unwrap();
+    let stored: Vec<_> = orders(&store)
+        .into_iter()
+        .map(|o| (o.number, o.net, o.customer))
+        .collect();
+    assert_eq!(
+        stored,
+        [
+            ("111-1".to_owned(), 2000 + 160 + 499, Some(1)),
+            ("111-2".to_owned(), 5400, Some(1)),
+        ],
+        "items, tax and shipping; one buyer"
+    );
+}

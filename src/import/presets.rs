@@ -409,6 +409,33 @@ const AMAZON: Shape = Shape {
     note: "",
 };
 
+/// Amazon's seller-fulfilled "Order Report" (the one with buyer e-mails): `order-id`, not
+/// `amazon-order-id`.
+const AMAZON_ORDER_REPORT: Shape = Shape {
+    id: PresetId::Amazon,
+    variant: "Order report",
+    signature: &["order-id", "purchase-date", "buyer-email"],
+    columns: &[
+        (Field::OrderId, &["order-id"]),
+        (Field::Date, &["purchase-date"]),
+        (Field::Quantity, &["quantity-purchased", "quantity"]),
+        (Field::Currency, &["currency"]),
+        (Field::LineTotal, &["item-price"]),
+        (Field::Shipping, &["shipping-price"]),
+        (Field::Tax, &["item-tax"]),
+        (Field::Email, &["buyer-email"]),
+        (Field::Name, &["buyer-name"]),
+        (Field::Phone, &["buyer-phone-number"]),
+        (Field::Product, &["product-name"]),
+        (Field::Sku, &["sku"]),
+        (Field::Channel, &["sales-channel"]),
+    ],
+    extras: Extras::PerLine,
+    name_is_key: false,
+    product_list: false,
+    note: "",
+};
+
 const EBAY: Shape = Shape {
     id: PresetId::Ebay,
     variant: "",
@@ -483,6 +510,7 @@ pub const SHAPES: &[&Shape] = &[
     &WOO_PLUGIN,
     &WOO_ANALYTICS,
     &AMAZON,
+    &AMAZON_ORDER_REPORT,
     &EBAY,
     &QUICKBOOKS,
     &ONLINE_RETAIL,
