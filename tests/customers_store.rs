@@ -610,6 +610,46 @@ fn score(customer: i64, clv_cents: f64) -> Score {
 }
 
 #[test]
+fn a_run_described_while_its_scores_are_written_stores_that_description_once() {
+    let (_dir, mut store) = store();
+    import(&mut store, &[order("1", who("ann@x.com", "Ann"), 1000, 1)]);
+    let id = id_of(&store, "ann@x.com");
+    let run = NewRun {
+        model: "bgnbd".into(),
+        params_json: "{}".into(),
+        period: "week".into(),
+        observation_end: NaiveDate::from_ymd_opt(2025, 3, 31).unwrap(),
+        summary_json: "{}".into(),
+        ..NewRun::default()
+    };
+    let mut described = 0;
+    let (run_id, summary) = store
+        .save_run_described(&run, &[score(id, 100.0)], &mut |_| true, &mut || {
+            described += 1;
+            r#"{"customers_valued":1}"#.to_owned()
+        })
+        .unwrap()
+        .expect("saved");
+    assert_eq!(described, 1);
+    assert_eq!(summary, r#"{"customers_valued":1}"#);
+    let current = store.current_run().unwrap().unwrap();
+    assert_eq!(
+        (current.id, current.run.summary_json.as_str()),
+        (run_id, summary.as_str())
+    );
+
+    // Cancelled while the scores are written: nothing is recorded, and the description is
+    // not asked for.
+    let cancelled = store
+        .save_run_described(&run, &[score(id, 200.0)], &mut |_| false, &mut || {
+            unreachable!("a cancelled save describes nothing")
+        })
+        .unwrap();
+    assert_eq!(cancelled, None);
+    assert_eq!(store.current_run().unwrap().unwrap().id, run_id);
+}
+
+#[test]
 fn the_profile_has_orders_with_lines_and_scores_newest_first() {
     let (_dir, mut store) = store();
     let mut ann = who("ann@x.com", "Ann");

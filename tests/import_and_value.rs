@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use clv_desk::app::Progress;
 use clv_desk::app::import::{import_and_value, import_record, stage};
-use clv_desk::app::valuation::{scores_are_current, value_and_save};
+use clv_desk::app::valuation::{current_overview, scores_are_current, value_and_save};
 use clv_desk::demo::{DemoOptions, demo_orders};
 use clv_desk::domain::{Currency, NewOrder};
 use clv_desk::import::ImportOptions;
@@ -189,6 +189,20 @@ fn values_made_alongside_the_write_are_the_values_from_the_store_and_are_current
     let alongside = store.current_run().unwrap().unwrap();
     let alongside_rows = score_rows(&db, alongside.id);
     assert_eq!(alongside_rows.len(), valued.customer_ids.len());
+    // The summary described while the scores were written is the one stored and returned,
+    // with the value charts' figures, not the placeholder the run row starts with.
+    assert_eq!(valued.run.summary_json, alongside.run.summary_json);
+    let summary = current_overview(&store).unwrap().unwrap().summary;
+    let acquired = valued
+        .valuation
+        .summaries
+        .iter()
+        .filter(|s| s.is_acquired())
+        .count();
+    assert_eq!(summary.customers_valued, acquired as u64);
+    assert!(acquired > 1_000);
+    assert!(!summary.insights.revenue_by_month.is_empty());
+    assert!(summary.mean_clv_cents > 0.0);
 
     // Valuing from the store gives the same run and the same scores.
     value_and_save(&mut store, &Progress::default()).unwrap();
@@ -233,4 +247,30 @@ fn a_database_with_orders_is_valued_from_the_store_afterwards() {
         !scores_are_current(&store).unwrap(),
         "the caller values next"
     );
+}
+
+#[test]
+fn a_small_shops_summary_reads_back_with_its_figures_and_no_p_alive() {
+    // Five customers, three of them repeat: too few for a model, so the simple formulas
+    // value them, and they have no P(alive). Stored as JSON `null`, that figure once made
+    // the whole summary unreadable: the dashboard showed €0 over 0 months.
+    let file =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/import/shopify/orders_export.csv");
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("shop.sqlite")).unwrap();
+    import_and_value(&mut store, &file, ImportOptions::default(), &mut |_, _| {
+        true
+    })
+    .unwrap();
+    if !scores_are_current(&store).unwrap() {
+        value_and_save(&mut store, &Progress::default()).unwrap();
+    }
+    let overview = current_overview(&store).unwrap().unwrap();
+    assert_eq!(overview.method_label, "Simple formulas");
+    let summary = overview.summary;
+    assert_eq!(summary.customers_valued, 5);
+    assert!(summary.mean_p_alive.is_nan(), "no P(alive) without a model");
+    assert!(summary.mean_clv_cents > 0.0);
+    assert!(summary.horizon_months > 0.0);
+    assert!(!summary.insights.revenue_by_month.is_empty());
 }

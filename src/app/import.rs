@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use super::Progress;
-use super::valuation::{Computed, ValuationOptions, compute_from, inputs_key, save};
+use super::valuation::{Computed, ValuationOptions, Valued, inputs_key, save_valued, value_from};
 use crate::domain::{BusinessSettings, Currency, ImportId, NewOrder, group_thousands, plural};
 use crate::import::{
     DateOrder, DecimalSeparator, ImportError, ImportOptions, OrderSink, PresetId, ShopZone,
@@ -309,7 +309,7 @@ fn import_streamed_as(
                 let mut send = |history| {
                     let _ = hand_over.try_send(history);
                 };
-                let purchases_written: Option<&mut dyn FnMut(PurchaseHistory)> =
+                let purchases_written: Option<&mut (dyn FnMut(PurchaseHistory) + Send)> =
                     if value { Some(&mut send) } else { None };
                 writing.write_import_streamed(&mut arriving.into_iter(), purchases_written)
             });
@@ -359,8 +359,8 @@ fn import_streamed_as(
     match (staged, written) {
         (Ok(Streamed::Staged(staged)), Ok(Some(outcome))) => {
             refresh_programs(store)?;
-            let valued = valued.and_then(|(computed, settings_used)| {
-                save_valued_alongside(store, computed, &settings_used)
+            let valued = valued.and_then(|(valued, settings_used)| {
+                save_valued_alongside(store, valued, &settings_used)
             });
             Ok((
                 ImportResult {
@@ -390,10 +390,10 @@ fn import_streamed_as(
 fn value_handed_over(
     purchases: &std::sync::mpsc::Receiver<PurchaseHistory>,
     settings: BusinessSettings,
-) -> Option<(Computed, BusinessSettings)> {
+) -> Option<(Valued, BusinessSettings)> {
     let history = purchases.recv().ok()?;
     // The inputs key is known only after the commit (`save_valued_alongside` sets it).
-    let computed = compute_from(
+    let valued = value_from(
         history,
         &settings,
         String::new(),
@@ -402,7 +402,7 @@ fn value_handed_over(
         Instant::now(),
     )
     .ok()??;
-    Some((computed, settings))
+    Some((valued, settings))
 }
 
 /// Saves a valuation made while the import was written, once it is committed, if the
@@ -410,16 +410,16 @@ fn value_handed_over(
 /// or if the save failed.
 fn save_valued_alongside(
     store: &mut Store,
-    mut computed: Computed,
+    mut valued: Valued,
     settings_used: &BusinessSettings,
 ) -> Option<Computed> {
     let settings = store.business_settings().ok()?;
     if settings != *settings_used {
         return None;
     }
-    computed.run.inputs_key = inputs_key(store, &settings).ok()?;
+    valued.set_inputs_key(inputs_key(store, &settings).ok()?);
     let period = ValuationOptions::default().period;
-    save(store, computed, period, &Progress::default()).ok()
+    save_valued(store, valued, period, &Progress::default()).ok()
 }
 
 /// Hands a streamed staging's settled orders to the write thread.

@@ -153,26 +153,131 @@ pub fn compute(
     options: &ValuationOptions,
     progress: &Progress,
 ) -> Result<Option<Computed>, ValuationError> {
+    Ok(value_stored(store, options, progress)?.map(Valued::described))
+}
+
+/// Every customer in the store valued, the run not yet described (see [`Valued`]).
+fn value_stored(
+    store: &Store,
+    options: &ValuationOptions,
+    progress: &Progress,
+) -> Result<Option<Valued>, ValuationError> {
     let started = Instant::now();
     progress.set(0.02, "Reading orders…");
     let settings = store.business_settings()?;
     let key = inputs_key(store, &settings)?;
     let history = store.purchase_history()?;
-    compute_from(history, &settings, key, options, progress, started)
+    value_from(history, &settings, key, options, progress, started)
 }
 
-/// [`compute`] on purchases already in hand: read from the store, or gathered by the import
-/// that wrote them. `key` is [`inputs_key`] for the data and settings they are (empty when
-/// the caller sets `run.inputs_key` itself before saving, as an import not yet committed
-/// must).
-pub fn compute_from(
+/// A valuation whose run is not yet described: every customer valued and segmented, but
+/// not the shop-level figures and charts of the run's summary. Describing takes about as
+/// long as saving the scores does, so [`save_valued`] does the two at once.
+#[derive(Debug)]
+pub struct Valued {
+    valuation: Valuation,
+    /// The purchases valued (what the summary's charts are drawn from).
+    history: PurchaseHistory,
+    segments: Vec<Option<Rfm>>,
+    economics: ValueSettings,
+    end: NaiveDate,
+    inputs_key: String,
+    minor_per_major: f64,
+    started: Instant,
+}
+
+impl Valued {
+    /// Records the valuation as computed from `key` (see [`inputs_key`]): an import values
+    /// its orders before it commits them, when the key cannot yet be read.
+    pub fn set_inputs_key(&mut self, key: String) {
+        self.inputs_key = key;
+    }
+
+    /// The run to record, its summary included.
+    fn run(&self) -> NewRun {
+        NewRun {
+            summary_json: self.summary_json(),
+            ..self.run_undescribed()
+        }
+    }
+
+    /// The run to record with an empty summary (`{}`), which [`Valued::summary_json`]
+    /// fills in.
+    fn run_undescribed(&self) -> NewRun {
+        new_run(
+            &self.valuation,
+            &self.economics,
+            "{}".to_owned(),
+            self.inputs_key.clone(),
+            self.started.elapsed().as_secs_f64(),
+            self.end,
+        )
+    }
+
+    /// The run's shop-level figures and the value charts' data, as stored.
+    fn summary_json(&self) -> String {
+        let acquisition = &self.history.acquisition;
+        let channels: Vec<&str> = acquisition.iter().map(|a| a.channel.as_str()).collect();
+        let first_codes: Vec<Option<&str>> =
+            acquisition.iter().map(|a| a.coupon.as_deref()).collect();
+        let insights = crate::clv::insights::insights(&InsightsInput {
+            purchases: &self.history.purchases,
+            summaries: &self.valuation.summaries,
+            values: &self.valuation.values,
+            segments: &self.segments,
+            channels: &channels,
+            first_codes: &first_codes,
+            end: self.end,
+            minor_per_major: self.minor_per_major,
+        });
+        let mut first_sources: Vec<String> = acquisition
+            .iter()
+            .zip(&self.valuation.summaries)
+            .filter(|(a, s)| s.is_acquired() && !a.source.is_empty())
+            .map(|(a, _)| a.source.clone())
+            .collect();
+        first_sources.sort_unstable();
+        first_sources.dedup();
+        let summary = run_summary(
+            &self.valuation,
+            &self.economics,
+            self.minor_per_major,
+            insights,
+            first_sources,
+        );
+        serde_json::to_string(&summary).unwrap_or_else(|_| "{}".to_owned())
+    }
+
+    /// The valuation with `run` as its record.
+    fn into_computed(self, run: NewRun) -> Computed {
+        Computed {
+            valuation: self.valuation,
+            customer_ids: self.history.customer_ids,
+            run,
+            segments: self.segments,
+        }
+    }
+
+    /// The valuation described, with its run.
+    fn described(self) -> Computed {
+        let run = self.run();
+        self.into_computed(run)
+    }
+}
+
+/// Every customer of `history` valued and segmented, the run not yet described: the
+/// purchases read from the store, or gathered by the import that wrote them. `key` is
+/// [`inputs_key`] for the data and settings they are (empty when the caller sets it with
+/// [`Valued::set_inputs_key`] before saving, as an import not yet committed must).
+/// `Ok(None)` when there are no purchases.
+pub fn value_from(
     history: PurchaseHistory,
     settings: &BusinessSettings,
     mut key: String,
     options: &ValuationOptions,
     progress: &Progress,
     started: Instant,
-) -> Result<Option<Computed>, ValuationError> {
+) -> Result<Option<Valued>, ValuationError> {
     if *options != ValuationOptions::default() {
         // Not the app's own valuation: the app will see the difference and value again.
         key.push_str(&format!("; options {options:?}"));
@@ -184,6 +289,7 @@ pub fn compute_from(
         .economics
         .unwrap_or_else(|| value_settings(settings));
     economics.period = options.period;
+    let minor_per_major = settings.currency.minor_per_major() as f64;
     let input = EngineInput {
         purchases: &history.purchases,
         customers: history.customer_ids.len(),
@@ -191,7 +297,7 @@ pub fn compute_from(
         settings: economics,
         model: options.model,
         calibration_end: options.holdout_from,
-        minor_per_major: settings.currency.minor_per_major() as f64,
+        minor_per_major,
     };
     let valuation = value_shop(&input, &mut |fraction, what| {
         progress.set(0.05 + 0.75 * fraction, what);
@@ -200,69 +306,44 @@ pub fn compute_from(
     .map_err(|_| ValuationError::Cancelled)?;
     progress.set(0.78, "Preparing the charts…");
     let segments = rfm_segments(&valuation.summaries, end);
-    let channels: Vec<&str> = history
-        .acquisition
-        .iter()
-        .map(|a| a.channel.as_str())
-        .collect();
-    let first_codes: Vec<Option<&str>> = history
-        .acquisition
-        .iter()
-        .map(|a| a.coupon.as_deref())
-        .collect();
-    let insights = crate::clv::insights::insights(&InsightsInput {
-        purchases: &history.purchases,
-        summaries: &valuation.summaries,
-        values: &valuation.values,
-        segments: &segments,
-        channels: &channels,
-        first_codes: &first_codes,
-        end,
-        minor_per_major: input.minor_per_major,
-    });
-    let mut first_sources: Vec<String> = history
-        .acquisition
-        .iter()
-        .zip(&valuation.summaries)
-        .filter(|(a, s)| s.is_acquired() && !a.source.is_empty())
-        .map(|(a, _)| a.source.clone())
-        .collect();
-    first_sources.sort_unstable();
-    first_sources.dedup();
-    let PurchaseHistory { customer_ids, .. } = history;
-    let summary = run_summary(
-        &valuation,
-        &economics,
-        input.minor_per_major,
-        insights,
-        first_sources,
-    );
-    let run = new_run(
-        &valuation,
-        &economics,
-        summary,
-        key,
-        started.elapsed().as_secs_f64(),
-        end,
-    );
-    Ok(Some(Computed {
+    Ok(Some(Valued {
         valuation,
-        customer_ids,
-        run,
+        history,
         segments,
+        economics,
+        end,
+        inputs_key: key,
+        minor_per_major,
+        started,
     }))
 }
 
 /// The scores of a computed valuation, one per customer (money in minor units).
 pub fn scores(computed: &Computed, minor_per_major: f64, period: Period) -> Vec<Score> {
+    score_rows(
+        &computed.valuation,
+        &computed.customer_ids,
+        &computed.segments,
+        minor_per_major,
+        period,
+    )
+}
+
+/// One score per customer of `valuation` (customer `i` is `customer_ids[i]`).
+fn score_rows(
+    valuation: &Valuation,
+    customer_ids: &[CustomerId],
+    segments: &[Option<Rfm>],
+    minor_per_major: f64,
+    period: Period,
+) -> Vec<Score> {
     let optional = |v: f64| v.is_finite().then_some(v);
-    computed
-        .valuation
+    valuation
         .summaries
         .iter()
-        .zip(&computed.valuation.values)
-        .zip(&computed.customer_ids)
-        .zip(&computed.segments)
+        .zip(&valuation.values)
+        .zip(customer_ids)
+        .zip(segments)
         .map(|(((s, v), id), rfm)| Score {
             customer_id: *id,
             frequency: s.frequency,
@@ -299,36 +380,67 @@ pub fn value_and_save_with(
     options: &ValuationOptions,
     progress: &Progress,
 ) -> Result<Option<Computed>, ValuationError> {
-    let Some(computed) = compute(store, options, progress)? else {
+    let Some(valued) = value_stored(store, options, progress)? else {
         return Ok(None);
     };
-    save(store, computed, options.period, progress).map(Some)
+    save_valued(store, valued, options.period, progress).map(Some)
 }
 
-/// Records a computed valuation: its run and every customer's score, in one transaction.
-pub fn save(
+/// Records a valuation: its run and every customer's score, in one transaction. The run's
+/// summary is described on a second thread while the scores are written (both take tens
+/// of milliseconds for tens of thousands of customers), and goes into the run before the
+/// commit.
+pub fn save_valued(
     store: &mut Store,
-    mut computed: Computed,
+    valued: Valued,
     period: Period,
     progress: &Progress,
 ) -> Result<Computed, ValuationError> {
     let minor = store.business_settings()?.currency.minor_per_major() as f64;
-    let rows = scores(&computed, minor, period);
+    let rows = score_rows(
+        &valued.valuation,
+        &valued.history.customer_ids,
+        &valued.segments,
+        minor,
+        period,
+    );
     let total = rows.len().max(1);
     progress.set(0.8, "Saving customer values…");
     let saving = Instant::now();
-    let saved = store.save_run(&computed.run, &rows, &mut |done| {
-        progress.set(
-            0.8 + 0.2 * done as f32 / total as f32,
-            format!("Saving customer values ({done} of {total})…"),
-        );
-        !progress.is_cancelled()
+    let mut run = valued.run_undescribed();
+    let saved = std::thread::scope(|scope| {
+        let valued = &valued;
+        // Inline if no thread can start.
+        let mut describing = std::thread::Builder::new()
+            .name("clv-desk-describe".to_owned())
+            .spawn_scoped(scope, move || valued.summary_json())
+            .ok();
+        let mut described = || match describing.take() {
+            // A panic there is a bug: it goes on here, as if it happened here.
+            Some(thread) => thread
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            None => valued.summary_json(),
+        };
+        store.save_run_described(
+            &run,
+            &rows,
+            &mut |done| {
+                progress.set(
+                    0.8 + 0.2 * done as f32 / total as f32,
+                    format!("Saving customer values ({done} of {total})…"),
+                );
+                !progress.is_cancelled()
+            },
+            &mut described,
+        )
     })?;
-    if saved.is_none() {
+    let Some((_, summary_json)) = saved else {
         return Err(ValuationError::Cancelled);
-    }
-    computed.run.seconds += saving.elapsed().as_secs_f64();
-    Ok(computed)
+    };
+    run.summary_json = summary_json;
+    run.seconds += saving.elapsed().as_secs_f64();
+    Ok(valued.into_computed(run))
 }
 
 /// "Valued 2,000 customers with BG/NBD: average lifetime value …" for the status line.
@@ -360,30 +472,42 @@ pub struct RunSummary {
     /// Customers who bought more than once.
     pub repeat_customers: u64,
     /// Mean lifetime value over the horizon.
+    #[serde(deserialize_with = "crate::domain::json::number")]
     pub mean_clv_cents: f64,
     /// Mean of the low ends of the 80% ranges (parameter uncertainty moves every customer's
     /// value the same way, so the ends add up like the values); NaN without ranges.
+    #[serde(deserialize_with = "crate::domain::json::number")]
     pub mean_clv_low_cents: f64,
     /// Mean of the high ends.
+    #[serde(deserialize_with = "crate::domain::json::number")]
     pub mean_clv_high_cents: f64,
     /// Sum of the customers' lifetime values.
+    #[serde(deserialize_with = "crate::domain::json::number")]
     pub total_clv_cents: f64,
     /// Expected purchases by existing customers over the horizon.
+    #[serde(deserialize_with = "crate::domain::json::number")]
     pub expected_purchases: f64,
     /// What existing customers are expected to spend over the horizon (undiscounted, before
     /// margin): Σ expected purchases × expected spend per purchase.
+    #[serde(deserialize_with = "crate::domain::json::number")]
     pub expected_revenue_cents: f64,
     /// Mean P(alive) of valued customers; NaN for the simple formulas.
+    #[serde(deserialize_with = "crate::domain::json::number")]
     pub mean_p_alive: f64,
     /// Horizon in months.
+    #[serde(deserialize_with = "crate::domain::json::number")]
     pub horizon_months: f64,
     /// The simple formulas: average order value.
+    #[serde(deserialize_with = "crate::domain::json::number")]
     pub average_order_cents: f64,
     /// HubSpot CLV (AOV × purchases per year × lifespan).
+    #[serde(deserialize_with = "crate::domain::json::number")]
     pub hubspot_cents: f64,
     /// The retention formula m·r/(1+d−r).
+    #[serde(deserialize_with = "crate::domain::json::number")]
     pub retention_formula_cents: f64,
     /// Yearly retention from the data (0–1).
+    #[serde(deserialize_with = "crate::domain::json::number")]
     pub yearly_retention: f64,
     /// Holdout error of the chosen model in percent (predicted vs actual), when backtested.
     pub holdout_error_pct: Option<f64>,
@@ -403,12 +527,16 @@ pub struct BacktestCurve {
     /// Last day the model was fitted on.
     pub calibration_end: Option<NaiveDate>,
     /// Days per period of the curves (7 for weeks).
+    #[serde(deserialize_with = "crate::domain::json::number")]
     pub period_days: f64,
     /// Per period after the calibration end, cumulative repeat purchases that happened.
+    #[serde(deserialize_with = "crate::domain::json::numbers")]
     pub actual: Vec<f64>,
     /// The same, predicted.
+    #[serde(deserialize_with = "crate::domain::json::numbers")]
     pub predicted: Vec<f64>,
     /// (predicted − actual) / actual over the whole holdout, in percent.
+    #[serde(deserialize_with = "crate::domain::json::number")]
     pub error_pct: f64,
 }
 
@@ -478,12 +606,11 @@ fn run_summary(
 fn new_run(
     valuation: &Valuation,
     economics: &ValueSettings,
-    summary: RunSummary,
+    summary_json: String,
     inputs_key: String,
     seconds: f64,
     observation_end: NaiveDate,
 ) -> NewRun {
-    let summary_json = serde_json::to_string(&summary).unwrap_or_else(|_| "{}".to_owned());
     match &valuation.method {
         Method::Model {
             purchase,
@@ -520,7 +647,11 @@ fn new_run(
             model: "simple".to_owned(),
             params_json: "{}".to_owned(),
             log_likelihood: None,
-            customers: summary.customers_valued,
+            customers: valuation
+                .summaries
+                .iter()
+                .filter(|s| s.is_acquired())
+                .count() as u64,
             period: economics.period.name().to_owned(),
             observation_end,
             calibration_end: None,

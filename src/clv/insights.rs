@@ -73,8 +73,10 @@ pub struct Cohort {
     pub customers: u64,
     /// For k = 0, 1, …: the share (0–1) of the cohort who bought in month k after their
     /// first; only months up to the observation end.
+    #[serde(deserialize_with = "crate::domain::json::numbers")]
     pub retention: Vec<f64>,
     /// For k = 0, 1, …: revenue per cohort customer up to and including month k.
+    #[serde(deserialize_with = "crate::domain::json::numbers")]
     pub cumulative_value: Vec<f64>,
 }
 
@@ -84,8 +86,10 @@ pub struct MonthRevenue {
     /// The month.
     pub month: Month,
     /// First purchases.
+    #[serde(deserialize_with = "crate::domain::json::number")]
     pub new: f64,
     /// Later purchases.
+    #[serde(deserialize_with = "crate::domain::json::number")]
     pub returning: f64,
 }
 
@@ -93,6 +97,7 @@ pub struct MonthRevenue {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Histogram {
     /// Bin edges, one more than the counts; the last bin also holds everything above it.
+    #[serde(deserialize_with = "crate::domain::json::numbers")]
     pub edges: Vec<f64>,
     /// Customers per bin.
     pub counts: Vec<u64>,
@@ -106,8 +111,10 @@ pub struct ValueDistribution {
     /// Bins equal on a logarithmic scale, over the positive values.
     pub logarithmic: Histogram,
     /// The median value.
+    #[serde(deserialize_with = "crate::domain::json::number")]
     pub median: f64,
     /// The value above which the top 20% of customers are.
+    #[serde(deserialize_with = "crate::domain::json::number")]
     pub top20_threshold: f64,
     /// Customers with a value of zero (not in the logarithmic bins).
     pub zero: u64,
@@ -133,6 +140,7 @@ pub struct Insights {
     /// (share of customers, share of revenue) from the top, 0 to 1 in 1% steps.
     pub pareto: Vec<(f64, f64)>,
     /// Share of revenue from the top 20% of customers.
+    #[serde(deserialize_with = "crate::domain::json::number")]
     pub top20_revenue_share: f64,
     /// Lifetime values.
     pub values: ValueDistribution,
@@ -164,8 +172,10 @@ pub struct GroupValue {
     /// Customers in it.
     pub customers: u64,
     /// What they spent so far (major units).
+    #[serde(deserialize_with = "crate::domain::json::number")]
     pub revenue: f64,
     /// What they are expected to bring over the horizon (major units).
+    #[serde(deserialize_with = "crate::domain::json::number")]
     pub clv: f64,
 }
 
@@ -178,8 +188,10 @@ pub struct AtRisk {
     /// How many.
     pub customers: u64,
     /// What they have spent so far (major units).
+    #[serde(deserialize_with = "crate::domain::json::number")]
     pub revenue: f64,
     /// What they are still expected to bring over the horizon (major units).
+    #[serde(deserialize_with = "crate::domain::json::number")]
     pub clv: f64,
     /// The spending (major units) that puts a customer among the best fifth: the customers
     /// list flags the same people with it. `None` in runs made before it was recorded.

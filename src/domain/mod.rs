@@ -4,6 +4,7 @@
 //! types, `store` persists them.
 
 pub mod customer;
+pub mod json;
 pub mod money;
 pub mod order;
 pub mod settings;

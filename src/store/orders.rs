@@ -144,7 +144,7 @@ struct WritePlan<'a> {
     dry_run: bool,
     /// Called with the purchases written, if the database was empty (see
     /// [`Store::write_import_streamed`]).
-    purchases_written: Option<&'a mut dyn FnMut(PurchaseHistory)>,
+    purchases_written: Option<&'a mut (dyn FnMut(PurchaseHistory) + Send)>,
 }
 
 /// What a write asks for once it has written every order: the complete record (a
@@ -206,7 +206,7 @@ impl Store {
     pub fn write_import_streamed(
         &mut self,
         parts: &mut dyn Iterator<Item = ImportPart>,
-        purchases_written: Option<&mut dyn FnMut(PurchaseHistory)>,
+        purchases_written: Option<&mut (dyn FnMut(PurchaseHistory) + Send)>,
     ) -> Result<Option<WriteOutcome>, WriteError> {
         let Some(ImportPart::Start {
             import,
@@ -246,7 +246,8 @@ impl Store {
             skip_lines: false,
             dry_run: false,
             // Reborrowed for as long as the orders are: the plan lives no longer than they.
-            purchases_written: purchases_written.map(|f| f as &mut dyn FnMut(PurchaseHistory)),
+            purchases_written: purchases_written
+                .map(|f| f as &mut (dyn FnMut(PurchaseHistory) + Send)),
         };
         let mut end = || {
             ended
@@ -415,77 +416,90 @@ impl Store {
         };
         let total = written + refunds.len();
         // Refunds of earlier orders change stored orders: then the purchases are read back.
-        if let (Some(gathered), Some(hand_over), true) = (
+        let hand_over = match (
             writer.written.take(),
             plan.purchases_written,
             refunds.is_empty(),
         ) {
-            hand_over(gathered.history());
-        }
-        writer.flush_orders().map_err(sql_err)?;
-        // Rebuilt (by sorting, much faster than row by row) before anything below queries
-        // them: the orders' before the refunds are looked up, the customers' once the last
-        // customer is in. A dry run with no refunds to look up needs them no more: the
-        // rollback brings them back.
-        let rebuild = |table: &str| -> Result<(), WriteError> {
-            if dry_run && refunds.is_empty() {
-                return Ok(());
-            }
-            for (_, sql) in dropped.iter().filter(|(t, _)| t == table) {
-                tx.execute_batch(sql).map_err(sql_err)?;
-            }
-            Ok(())
+            (Some(gathered), Some(hand_over), true) => Some((gathered, hand_over)),
+            _ => None,
         };
-        rebuild("orders")?;
-        for (index, refund) in refunds.iter().enumerate() {
-            if index % 512 == 0 && !keep_going(written + index) {
+        let outcome = std::thread::scope(|scope| -> Result<WriteOutcome, WriteError> {
+            // Built on a thread of its own while the last orders are flushed and the indexes
+            // rebuilt, so the valuation waiting for it starts sooner. Without a thread there
+            // is none: the caller then values what it reads back after the commit.
+            if let Some((gathered, hand_over)) = hand_over {
+                let build = move || hand_over(gathered.history());
+                let _ = std::thread::Builder::new()
+                    .name("clv-desk-history".to_owned())
+                    .spawn_scoped(scope, build);
+            }
+            writer.flush_orders().map_err(sql_err)?;
+            // Rebuilt (by sorting, much faster than row by row) before anything below queries
+            // them: the orders' before the refunds are looked up, the customers' once the last
+            // customer is in. A dry run with no refunds to look up needs them no more: the
+            // rollback brings them back.
+            let rebuild = |table: &str| -> Result<(), WriteError> {
+                if dry_run && refunds.is_empty() {
+                    return Ok(());
+                }
+                for (_, sql) in dropped.iter().filter(|(t, _)| t == table) {
+                    tx.execute_batch(sql).map_err(sql_err)?;
+                }
+                Ok(())
+            };
+            rebuild("orders")?;
+            for (index, refund) in refunds.iter().enumerate() {
+                if index % 512 == 0 && !keep_going(written + index) {
+                    return Err(WriteError::Cancelled);
+                }
+                writer.refund(refund).map_err(sql_err)?;
+            }
+            writer.link_waiting_refunds().map_err(sql_err)?;
+            let cancelled = &final_import.unwrap_or(import).cancelled_orders;
+            let source = import.source.as_deref().unwrap_or(&import.preset);
+            writer.cancel_stored(source, cancelled).map_err(sql_err)?;
+            writer.finish().map_err(sql_err)?;
+            rebuild("customers")?;
+            rebuild("customer_keys")?;
+            if !keep_going(total) {
                 return Err(WriteError::Cancelled);
             }
-            writer.refund(refund).map_err(sql_err)?;
-        }
-        writer.link_waiting_refunds().map_err(sql_err)?;
-        let cancelled = &final_import.unwrap_or(import).cancelled_orders;
-        let source = import.source.as_deref().unwrap_or(&import.preset);
-        writer.cancel_stored(source, cancelled).map_err(sql_err)?;
-        writer.finish().map_err(sql_err)?;
-        rebuild("customers")?;
-        rebuild("customer_keys")?;
-        if !keep_going(total) {
-            return Err(WriteError::Cancelled);
-        }
-        let mut outcome = writer.outcome;
-        outcome.customers_matched = writer.matched.len() as u64;
-        let dates = writer.dates.take();
-        // In a fixed order, so the same file merges the same way every time.
-        let mut same_person: Vec<(i64, i64)> = writer.same_person.drain().collect();
-        same_person.sort_unstable();
-        let first_new_customer = writer.first_new_customer;
-        drop(writer);
-        if !dry_run {
-            match dates {
-                Some(dates) => dates.write(&tx).map_err(sql_err)?,
-                None => refresh_order_dates(&tx, import_id).map_err(sql_err)?,
+            let mut outcome = writer.outcome;
+            outcome.customers_matched = writer.matched.len() as u64;
+            let dates = writer.dates.take();
+            // In a fixed order, so the same file merges the same way every time.
+            let mut same_person: Vec<(i64, i64)> = writer.same_person.drain().collect();
+            same_person.sort_unstable();
+            let first_new_customer = writer.first_new_customer;
+            drop(writer);
+            if !dry_run {
+                match dates {
+                    Some(dates) => dates.write(&tx).map_err(sql_err)?,
+                    None => refresh_order_dates(&tx, import_id).map_err(sql_err)?,
+                }
             }
-        }
-        outcome.customers_merged =
-            super::customers::merge_same_person(&tx, &same_person, first_new_customer)
-                .map_err(sql_err)?;
-        let import = match final_import {
-            Some(complete) => {
-                update_import_row(&tx, import_id, complete).map_err(sql_err)?;
-                complete
+            outcome.customers_merged =
+                super::customers::merge_same_person(&tx, &same_person, first_new_customer)
+                    .map_err(sql_err)?;
+            let import = match final_import {
+                Some(complete) => {
+                    update_import_row(&tx, import_id, complete).map_err(sql_err)?;
+                    complete
+                }
+                None => import,
+            };
+            if !had_orders && let Some(currency) = &import.currency {
+                set_base_currency(&tx, import_id, currency).map_err(sql_err)?;
             }
-            None => import,
-        };
-        if !had_orders && let Some(currency) = &import.currency {
-            set_base_currency(&tx, import_id, currency).map_err(sql_err)?;
-        }
-        if import.remember_mapping
-            && let Some(signature) = &import.header_signature
-        {
-            remember_mapping(&tx, signature, import).map_err(sql_err)?;
-        }
-        finish_import_row(&tx, import_id, &outcome, total).map_err(sql_err)?;
+            if import.remember_mapping
+                && let Some(signature) = &import.header_signature
+            {
+                remember_mapping(&tx, signature, import).map_err(sql_err)?;
+            }
+            finish_import_row(&tx, import_id, &outcome, total).map_err(sql_err)?;
+            Ok(outcome)
+        })?;
         if dry_run {
             tx.rollback().map_err(sql_err)?;
         } else {

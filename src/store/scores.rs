@@ -339,6 +339,21 @@ impl Store {
         scores: &[Score],
         keep_going: &mut dyn FnMut(usize) -> bool,
     ) -> Result<Option<i64>, StoreError> {
+        let saved =
+            self.save_run_described(run, scores, keep_going, &mut || run.summary_json.clone())?;
+        Ok(saved.map(|(run_id, _)| run_id))
+    }
+
+    /// [`Store::save_run`] whose `summary_json` is `describe()`, called once (after the
+    /// scores are written, so the caller can compute it meanwhile) and stored in the same
+    /// transaction. Gives the run's id and the summary stored.
+    pub fn save_run_described(
+        &mut self,
+        run: &NewRun,
+        scores: &[Score],
+        keep_going: &mut dyn FnMut(usize) -> bool,
+        describe: &mut dyn FnMut() -> String,
+    ) -> Result<Option<(i64, String)>, StoreError> {
         let path = self.path().to_path_buf();
         let err = |e| StoreError::from_sqlite(&path, e);
         let tx = self.conn_mut().transaction().map_err(err)?;
@@ -409,6 +424,14 @@ impl Store {
                 })
                 .map_err(err)?;
         }
+        let summary_json = describe();
+        if summary_json != run.summary_json {
+            tx.execute(
+                "UPDATE model_runs SET summary_json = ?2 WHERE id = ?1",
+                params![run_id, summary_json],
+            )
+            .map_err(err)?;
+        }
         tx.execute(
             "DELETE FROM customer_scores WHERE run_id IN
                  (SELECT id FROM model_runs ORDER BY id DESC LIMIT -1 OFFSET ?1)",
@@ -417,7 +440,7 @@ impl Store {
         .map_err(err)?;
         drop(insert);
         tx.commit().map_err(err)?;
-        Ok(Some(run_id))
+        Ok(Some((run_id, summary_json)))
     }
 
     /// The current run, if the customers have been valued.
