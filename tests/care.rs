@@ -428,3 +428,33 @@ fn the_shop_name_signs_the_cards_and_fills_messages() {
     assert_eq!(signatures, thanks.len(), "every card is signed");
     assert!(contains(&signed));
 }
+
+#[test]
+fn a_message_leaves_out_the_sentence_about_points_a_customer_does_not_have() {
+    // A small shop without a loyalty programme: its best customer has no points, so the
+    // thank-you does not say "You have 0 points waiting".
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("shop.sqlite")).unwrap();
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/import/shopify/orders_export.csv");
+    clv_desk::app::import::import_streamed(
+        &mut store,
+        &file,
+        clv_desk::import::ImportOptions::default(),
+        &mut |_, _| true,
+    )
+    .unwrap();
+    clv_desk::app::valuation::value_and_save(&mut store, &Progress::default()).unwrap();
+    let today = NaiveDate::from_ymd_opt(2021, 6, 20).unwrap();
+    store.refresh_care_queue(today, &money).unwrap();
+    let tasks = store.open_care_tasks(today).unwrap();
+    let top = tasks
+        .iter()
+        .find(|t| t.kind == TaskKind::ThankTop)
+        .expect("the best customer is thanked");
+    let first = top.name.split_whitespace().next().unwrap();
+    assert_eq!(
+        store.care_message(top).unwrap(),
+        format!("Hi {first}, you are one of our favourite customers — thank you.")
+    );
+}

@@ -311,7 +311,9 @@ fn switch_a_rule_off_and_edit_a_message_with_its_preview() {
     // The win-back message with a live preview, saved and used by the queue.
     click(&mut harness, "Messages");
     click(&mut harness, TaskKind::WinBack.label());
-    harness.get_by_label("{code}: a voucher code");
+    harness.get_by_label(
+        "{code}: their referral code (a sentence with it is left out when they have none)",
+    );
     set_text_in(
         &mut harness,
         Role::MultilineTextInput,

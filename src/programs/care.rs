@@ -516,13 +516,65 @@ pub const TEMPLATE_FIELDS: [&str; 6] = [
     "shop_name",
 ];
 
-/// `template` with each `{field}` of [`TEMPLATE_FIELDS`] replaced by its value in `values`
-/// (an empty text when the value is missing). Anything else in braces is left exactly as
+/// `template` with each `{field}` of [`TEMPLATE_FIELDS`] replaced by its value in `values`.
+/// A sentence that uses a field `values` has no entry for is left out, so a customer with no
+/// points is not told "You have 0 points waiting"; if that would leave nothing, the whole
+/// template is filled with such fields empty. Anything else in braces is left exactly as
 /// written, so a typo stays visible; nothing is escaped — the text goes into the owner's
 /// own mail program as it is.
 pub fn fill_template(template: &str, values: &BTreeMap<&str, String>) -> String {
     let mut out = String::with_capacity(template.len() + 32);
-    let mut rest = template;
+    for sentence in sentences(template) {
+        if fields_in(sentence).all(|field| values.contains_key(field)) {
+            fill_sentence(sentence, values, &mut out);
+        }
+    }
+    if out.trim().is_empty() {
+        out.clear();
+        fill_sentence(template, values, &mut out);
+    }
+    let kept = out.trim_end().len();
+    out.truncate(kept);
+    out
+}
+
+/// The sentences of `text`, each with the spaces after it: a sentence ends at `.`, `!` or
+/// `?` followed by white space (or the end of the text).
+fn sentences(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let bytes = rest.as_bytes();
+        let mut end = rest.len();
+        for (i, b) in bytes.iter().enumerate() {
+            let next_is_space = bytes.get(i + 1).is_none_or(|n| n.is_ascii_whitespace());
+            if matches!(b, b'.' | b'!' | b'?') && next_is_space {
+                // The spaces after it belong to this sentence.
+                end = i + 1;
+                while bytes.get(end).is_some_and(u8::is_ascii_whitespace) {
+                    end += 1;
+                }
+                break;
+            }
+        }
+        let (sentence, after) = rest.split_at(end);
+        rest = after;
+        Some(sentence)
+    })
+}
+
+/// The fields of [`TEMPLATE_FIELDS`] that `text` uses, as `{field}`.
+fn fields_in(text: &str) -> impl Iterator<Item = &str> {
+    TEMPLATE_FIELDS
+        .into_iter()
+        .filter(move |field| text.contains(&format!("{{{field}}}")))
+}
+
+/// Appends `sentence` to `out` with its known fields filled in.
+fn fill_sentence(sentence: &str, values: &BTreeMap<&str, String>, out: &mut String) {
+    let mut rest = sentence;
     while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);
         let after = &rest[open + 1..];
@@ -539,7 +591,6 @@ pub fn fill_template(template: &str, values: &BTreeMap<&str, String>) -> String 
         }
     }
     out.push_str(rest);
-    out
 }
 
 /// The default message for each kind of task. A reward's name is put after a colon, where
@@ -1043,18 +1094,42 @@ mod tests {
         .into_iter()
         .collect();
         assert_eq!(
+            fill_template("Hi {first_name}, {points} points; code {code}.", &values),
+            "Hi Zoë, 120 points; code <B&D-7K2>."
+        );
+        // A sentence with a field that has no value (no reward here) is left out, wherever
+        // it stands; the others keep their punctuation and spacing.
+        assert_eq!(
             fill_template(
-                "Hi {first_name}, {points} points; code {code} {reward}.",
+                "Hi {first_name}! Enjoy {reward}. You have {points} points. Thanks?  Bye.",
                 &values
             ),
-            "Hi Zoë, 120 points; code <B&D-7K2> ."
+            "Hi Zoë! You have 120 points. Thanks?  Bye."
+        );
+        assert_eq!(
+            fill_template("Thanks, {first_name}. Your present: {reward}.", &values),
+            "Thanks, Zoë."
+        );
+        // A full stop inside a word or number does not end a sentence; a template that
+        // would be left empty is filled whole, the missing field empty.
+        assert_eq!(
+            fill_template("See www.shop.example for 2.5 kg of {reward}", &values),
+            "See www.shop.example for 2.5 kg of"
+        );
+        assert_eq!(
+            fill_template("Hi {first_name}. {reward}", &values),
+            "Hi Zoë."
         );
         assert_eq!(
             fill_template("{first_nam} {{first_name}} {", &values),
             "{first_nam} {Zoë} {"
         );
+        let mut every_field = values.clone();
+        every_field.insert("reward", "Free drink".to_owned());
+        every_field.insert("last_product", "House blend".to_owned());
+        every_field.insert("shop_name", "Bean There".to_owned());
         for kind in TaskKind::ALL {
-            let filled = fill_template(default_template(kind), &values);
+            let filled = fill_template(default_template(kind), &every_field);
             assert!(filled.contains("Zoë"), "{kind:?}");
             assert_eq!(TaskKind::parse(kind.as_str()), Some(kind));
             // The owner's reward name ("Free drink") reads right after a colon, not

@@ -923,8 +923,13 @@ impl Store {
             .map_err(|e| self.err(e))?;
         let mut fields = BTreeMap::new();
         fields.insert("first_name", first_name(&name));
-        fields.insert("points", points.to_string());
-        fields.insert("code", code.unwrap_or_default());
+        // No points, no code: the sentences that would name them are left out.
+        if points > 0 {
+            fields.insert("points", points.to_string());
+        }
+        if let Some(code) = code {
+            fields.insert("code", code);
+        }
         fields.insert(
             "last_product",
             product.unwrap_or_else(|| "order".to_owned()),

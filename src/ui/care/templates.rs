@@ -31,9 +31,17 @@ impl TemplatesForm {
 /// What each field stands for, and the sample the preview uses.
 const FIELD_MEANINGS: [(&str, &str, &str); 6] = [
     ("first_name", "the customer's first name", "Anna"),
-    ("points", "their unspent loyalty points", "120"),
+    (
+        "points",
+        "their unspent loyalty points (a sentence with it is left out when they have none)",
+        "120",
+    ),
     ("reward", "a reward they can have", "a free drink"),
-    ("code", "a voucher code", "THANKS-4821"),
+    (
+        "code",
+        "their referral code (a sentence with it is left out when they have none)",
+        "THANKS-4821",
+    ),
     (
         "last_product",
         "the product of their last order",
