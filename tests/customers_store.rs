@@ -609,19 +609,24 @@ fn score(customer: i64, clv_cents: f64) -> Score {
     }
 }
 
-#[test]
-fn a_run_described_while_its_scores_are_written_stores_that_description_once() {
-    let (_dir, mut store) = store();
-    import(&mut store, &[order("1", who("ann@x.com", "Ann"), 1000, 1)]);
-    let id = id_of(&store, "ann@x.com");
-    let run = NewRun {
+/// A BG/NBD run at the end of March 2025 with an empty summary.
+fn bgnbd_run() -> NewRun {
+    NewRun {
         model: "bgnbd".into(),
         params_json: "{}".into(),
         period: "week".into(),
         observation_end: NaiveDate::from_ymd_opt(2025, 3, 31).unwrap(),
         summary_json: "{}".into(),
         ..NewRun::default()
-    };
+    }
+}
+
+#[test]
+fn a_run_described_while_its_scores_are_written_stores_that_description_once() {
+    let (_dir, mut store) = store();
+    import(&mut store, &[order("1", who("ann@x.com", "Ann"), 1000, 1)]);
+    let id = id_of(&store, "ann@x.com");
+    let run = bgnbd_run();
     let mut described = 0;
     let (run_id, summary) = store
         .save_run_described(&run, &[score(id, 100.0)], &mut |_| true, &mut || {
@@ -664,16 +669,8 @@ fn the_profile_has_orders_with_lines_and_scores_newest_first() {
     );
     let id = id_of(&store, "ann@x.com");
     for clv in [100.0, 200.0] {
-        let run = NewRun {
-            model: "bgnbd".into(),
-            params_json: "{}".into(),
-            period: "week".into(),
-            observation_end: NaiveDate::from_ymd_opt(2025, 3, 31).unwrap(),
-            summary_json: "{}".into(),
-            ..NewRun::default()
-        };
         store
-            .save_run(&run, &[score(id, clv)], &mut |_| true)
+            .save_run(&bgnbd_run(), &[score(id, clv)], &mut |_| true)
             .unwrap();
     }
     let profile = store.customer_profile(id).unwrap().unwrap();
