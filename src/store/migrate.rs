@@ -80,6 +80,17 @@ pub(super) fn apply_pending(
     path: &Path,
     migrations: &[Migration],
 ) -> Result<(), StoreError> {
+    apply_pending_from(conn, path, migrations, snapshot_of(migrations))
+}
+
+/// [`apply_pending`]; a new, empty file gets `snapshot` (the schema all of `migrations`
+/// make) in one step instead of each migration in turn.
+fn apply_pending_from(
+    conn: &mut Connection,
+    path: &Path,
+    migrations: &[Migration],
+    snapshot: Option<&str>,
+) -> Result<(), StoreError> {
     let sql_err = |e| StoreError::from_sqlite(path, e);
     // Up to date (nearly every open): no write lock, so the file opens while another
     // program writes to it (WAL readers never wait).
@@ -99,17 +110,56 @@ pub(super) fn apply_pending(
         tx.pragma_update(None, "application_id", APPLICATION_ID)
             .map_err(sql_err)?;
     }
-    for m in pending {
-        tx.execute_batch(m.sql).map_err(sql_err)?;
+    // A new, empty file gets the schema all the migrations make in one step (replaying
+    // them re-reads the whole schema after each change: most of a new database's cost).
+    match snapshot.filter(|_| current == 0) {
+        Some(schema) if schema_is_empty(&tx).map_err(sql_err)? => {
+            tx.execute_batch(schema).map_err(sql_err)?;
+        }
+        _ => {
+            for m in &pending {
+                tx.execute_batch(m.sql).map_err(sql_err)?;
+            }
+        }
+    }
+    for m in &pending {
         tx.execute(
             "INSERT INTO schema_migrations (version, name, checksum, applied_utc) VALUES (?1, ?2, ?3, ?4)",
             params![m.version, m.name, checksum_text(m.checksum), now_utc()],
         )
         .map_err(sql_err)?;
-        tx.pragma_update(None, "user_version", m.version)
-            .map_err(sql_err)?;
     }
+    tx.pragma_update(None, "user_version", latest)
+        .map_err(sql_err)?;
     tx.commit().map_err(sql_err)
+}
+
+/// The schema every migration together makes, as one script (`assets/schema.sql`,
+/// written by the test `the_schema_snapshot_is_what_the_migrations_make`). Its
+/// `-- migrations:` line names the migrations it was made from.
+const SCHEMA_SNAPSHOT: &str = include_str!("../../assets/schema.sql");
+
+/// The snapshot, if it was made from exactly `migrations` (a list of other migrations,
+/// as tests use, or a snapshot not yet remade after a new migration, replays them).
+fn snapshot_of(migrations: &[Migration]) -> Option<&'static str> {
+    let made_from = SCHEMA_SNAPSHOT
+        .lines()
+        .find_map(|line| line.strip_prefix("-- migrations: "))?;
+    (made_from == migrations_line(migrations)).then_some(SCHEMA_SNAPSHOT)
+}
+
+/// `1:fnv…,2:fnv…`: the migrations' numbers and checksums, as the snapshot names them.
+fn migrations_line(migrations: &[Migration]) -> String {
+    migrations
+        .iter()
+        .map(|m| format!("{}:{}", m.version, checksum_text(m.checksum)))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Whether the file holds no schema at all (a database just created).
+fn schema_is_empty(conn: &Connection) -> rusqlite::Result<bool> {
+    conn.query_row("SELECT count(*) = 0 FROM sqlite_schema", [], |r| r.get(0))
 }
 
 /// Writes a consistent copy of the database beside it, named
@@ -161,6 +211,79 @@ mod tests {
             assert!(!m.sql.trim().is_empty());
         }
         assert_eq!(MIGRATIONS[0].name, "initial");
+    }
+
+    /// The schema of `conn` as the snapshot holds it: every object's SQL, tables first,
+    /// each kind in the order it was created.
+    fn schema_script(conn: &Connection) -> Vec<String> {
+        let mut stmt = conn
+            .prepare(
+                "SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL
+                 ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1
+                                    WHEN 'view' THEN 2 ELSE 3 END, rowid",
+            )
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    fn new_database(dir: &Path, name: &str, snapshot: Option<&str>) -> Connection {
+        let path = dir.join(name);
+        let mut conn = Connection::open(&path).unwrap();
+        apply_pending_from(&mut conn, &path, MIGRATIONS, snapshot).unwrap();
+        conn
+    }
+
+    /// Set `CLV_DESK_WRITE_SCHEMA=1` to rewrite `assets/schema.sql` after adding a migration.
+    #[test]
+    fn the_schema_snapshot_is_what_the_migrations_make() {
+        let dir = tempfile::tempdir().unwrap();
+        let replayed = new_database(dir.path(), "replayed.sqlite", None);
+        let script = schema_script(&replayed);
+        let snapshot = format!(
+            "-- The schema a new database gets in one step: what assets/migrations make, one\n\
+             -- after the other. Written by `CLV_DESK_WRITE_SCHEMA=1 cargo test --lib\n\
+             -- the_schema_snapshot`; do not edit. Older databases still take the migrations.\n\
+             -- migrations: {}\n\n{};\n",
+            migrations_line(MIGRATIONS),
+            script.join(";\n\n")
+        );
+        if std::env::var_os("CLV_DESK_WRITE_SCHEMA").is_some() {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/schema.sql");
+            std::fs::write(path, &snapshot).unwrap();
+            return;
+        }
+        assert!(
+            SCHEMA_SNAPSHOT == snapshot,
+            "assets/schema.sql is not what the migrations make: run \
+             CLV_DESK_WRITE_SCHEMA=1 cargo test --lib the_schema_snapshot"
+        );
+        assert!(snapshot_of(MIGRATIONS).is_some());
+        assert!(snapshot_of(&MIGRATIONS[..MIGRATIONS.len() - 1]).is_none());
+        // A database made from the snapshot is the one the migrations make, and records
+        // every migration as applied, so the next version's migrations follow on.
+        let made = new_database(dir.path(), "snapshot.sqlite", snapshot_of(MIGRATIONS));
+        assert_eq!(schema_script(&made), script);
+        let recorded = |conn: &Connection| -> Vec<(i64, String, String)> {
+            let mut stmt = conn
+                .prepare("SELECT version, name, checksum FROM schema_migrations ORDER BY version")
+                .unwrap();
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap()
+        };
+        assert_eq!(recorded(&made), recorded(&replayed));
+        assert_eq!(recorded(&made).len(), MIGRATIONS.len());
+        for conn in [&made, &replayed] {
+            assert_eq!(user_version(conn).unwrap(), latest_version(MIGRATIONS));
+            let id: i32 = conn
+                .query_row("PRAGMA application_id", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(id, APPLICATION_ID);
+        }
     }
 
     #[test]
