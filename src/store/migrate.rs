@@ -214,11 +214,13 @@ mod tests {
     }
 
     /// The schema of `conn` as the snapshot holds it: every object's SQL, tables first,
-    /// each kind in the order it was created.
+    /// each kind in the order it was created; not SQLite's own (`sqlite_sequence`, which
+    /// an AUTOINCREMENT table brings with it).
     fn schema_script(conn: &Connection) -> Vec<String> {
         let mut stmt = conn
             .prepare(
-                "SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL
+                "SELECT sql FROM sqlite_schema
+                 WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
                  ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1
                                     WHEN 'view' THEN 2 ELSE 3 END, rowid",
             )
