@@ -193,14 +193,6 @@ impl Valued {
         self.inputs_key = key;
     }
 
-    /// The run to record, its summary included.
-    fn run(&self) -> NewRun {
-        NewRun {
-            summary_json: self.summary_json(),
-            ..self.run_undescribed()
-        }
-    }
-
     /// The run to record with an empty summary (`{}`), which [`Valued::summary_json`]
     /// fills in.
     fn run_undescribed(&self) -> NewRun {
@@ -260,7 +252,10 @@ impl Valued {
 
     /// The valuation described, with its run.
     fn described(self) -> Computed {
-        let run = self.run();
+        let run = NewRun {
+            summary_json: self.summary_json(),
+            ..self.run_undescribed()
+        };
         self.into_computed(run)
     }
 }
@@ -443,21 +438,25 @@ pub fn save_valued(
     Ok(valued.into_computed(run))
 }
 
-/// "Valued 2,000 customers with BG/NBD: average lifetime value …" for the status line.
-pub fn result_words(computed: &Computed) -> String {
-    let acquired = computed
-        .valuation
+/// Customers of `valuation` who have bought (the ones it values).
+fn acquired_customers(valuation: &Valuation) -> u64 {
+    valuation
         .summaries
         .iter()
         .filter(|s| s.is_acquired())
-        .count();
+        .count() as u64
+}
+
+/// "Valued 2,000 customers with BG/NBD: average lifetime value …" for the status line.
+pub fn result_words(computed: &Computed) -> String {
+    let acquired = acquired_customers(&computed.valuation);
     let method = match &computed.valuation.method {
         Method::Model { purchase, .. } => purchase.model.label(),
         Method::Simple => "the simple retention formula",
     };
     format!(
         "Valued {} with {method} in {:.2} s.",
-        crate::domain::plural(acquired as u64, "customer", "customers"),
+        crate::domain::plural(acquired, "customer", "customers"),
         computed.run.seconds
     )
 }
@@ -647,11 +646,7 @@ fn new_run(
             model: "simple".to_owned(),
             params_json: "{}".to_owned(),
             log_likelihood: None,
-            customers: valuation
-                .summaries
-                .iter()
-                .filter(|s| s.is_acquired())
-                .count() as u64,
+            customers: acquired_customers(valuation),
             period: economics.period.name().to_owned(),
             observation_end,
             calibration_end: None,

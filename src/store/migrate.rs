@@ -80,16 +80,16 @@ pub(super) fn apply_pending(
     path: &Path,
     migrations: &[Migration],
 ) -> Result<(), StoreError> {
-    apply_pending_from(conn, path, migrations, snapshot_of(migrations))
+    apply_pending_from(conn, path, migrations, snapshot_of)
 }
 
-/// [`apply_pending`]; a new, empty file gets `snapshot` (the schema all of `migrations`
-/// make) in one step instead of each migration in turn.
+/// [`apply_pending`]; a new, empty file gets `snapshot(migrations)` (the schema all of
+/// them make, looked up only then) in one step instead of each migration in turn.
 fn apply_pending_from(
     conn: &mut Connection,
     path: &Path,
     migrations: &[Migration],
-    snapshot: Option<&str>,
+    snapshot: fn(&[Migration]) -> Option<&'static str>,
 ) -> Result<(), StoreError> {
     let sql_err = |e| StoreError::from_sqlite(path, e);
     // Up to date (nearly every open): no write lock, so the file opens while another
@@ -112,8 +112,9 @@ fn apply_pending_from(
     }
     // A new, empty file gets the schema all the migrations make in one step (replaying
     // them re-reads the whole schema after each change: most of a new database's cost).
-    match snapshot.filter(|_| current == 0) {
-        Some(schema) if schema_is_empty(&tx).map_err(sql_err)? => {
+    let fresh = current == 0 && schema_is_empty(&tx).map_err(sql_err)?;
+    match snapshot(migrations).filter(|_| fresh) {
+        Some(schema) => {
             tx.execute_batch(schema).map_err(sql_err)?;
         }
         _ => {
@@ -231,7 +232,11 @@ mod tests {
             .unwrap()
     }
 
-    fn new_database(dir: &Path, name: &str, snapshot: Option<&str>) -> Connection {
+    fn new_database(
+        dir: &Path,
+        name: &str,
+        snapshot: fn(&[Migration]) -> Option<&'static str>,
+    ) -> Connection {
         let path = dir.join(name);
         let mut conn = Connection::open(&path).unwrap();
         apply_pending_from(&mut conn, &path, MIGRATIONS, snapshot).unwrap();
@@ -242,7 +247,7 @@ mod tests {
     #[test]
     fn the_schema_snapshot_is_what_the_migrations_make() {
         let dir = tempfile::tempdir().unwrap();
-        let replayed = new_database(dir.path(), "replayed.sqlite", None);
+        let replayed = new_database(dir.path(), "replayed.sqlite", |_| None);
         let script = schema_script(&replayed);
         let snapshot = format!(
             "-- The schema a new database gets in one step: what assets/migrations make, one\n\
@@ -266,7 +271,7 @@ mod tests {
         assert!(snapshot_of(&MIGRATIONS[..MIGRATIONS.len() - 1]).is_none());
         // A database made from the snapshot is the one the migrations make, and records
         // every migration as applied, so the next version's migrations follow on.
-        let made = new_database(dir.path(), "snapshot.sqlite", snapshot_of(MIGRATIONS));
+        let made = new_database(dir.path(), "snapshot.sqlite", snapshot_of);
         assert_eq!(schema_script(&made), script);
         let recorded = |conn: &Connection| -> Vec<(i64, String, String)> {
             let mut stmt = conn
