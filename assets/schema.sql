@@ -1,7 +1,7 @@
 -- The schema a new database gets in one step: what assets/migrations make, one
 -- after the other. Written by `CLV_DESK_WRITE_SCHEMA=1 cargo test --lib
 -- the_schema_snapshot`; do not edit. Older databases still take the migrations.
--- migrations: 1:70be4c7483f180fa,2:67ae1852a93639f4,3:ed405f4f68a95c06,4:658003d8e3aec4a7,5:0214a4d9979e8c4d,6:5b4aceee612254f0,7:60d40d711bbd0da5,8:00eda7c4f14d5a26
+-- migrations: 1:70be4c7483f180fa,2:67ae1852a93639f4,3:ed405f4f68a95c06,4:658003d8e3aec4a7,5:0214a4d9979e8c4d,6:5b4aceee612254f0,7:60d40d711bbd0da5,8:00eda7c4f14d5a26,9:b7ef6e83656b55ed
 
 CREATE TABLE schema_migrations (
     version     INTEGER PRIMARY KEY,
@@ -290,8 +290,6 @@ CREATE INDEX customers_email ON customers(email COLLATE NOCASE);
 CREATE INDEX customer_keys_customer ON customer_keys(customer_id);
 
 CREATE INDEX orders_customer ON orders(customer_id, placed_utc);
-
-CREATE INDEX orders_placed ON orders(placed_utc);
 
 CREATE INDEX orders_import ON orders(import_id);
 

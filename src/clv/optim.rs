@@ -156,6 +156,15 @@ pub struct NewtonOptions {
     /// Converged when the Newton decrement gᵀH⁻¹g (twice the decrease the quadratic model
     /// still promises) is ≤ this × max(1, |f|): within rounding of the minimum.
     pub decrement_tolerance: f64,
+    /// Also converged, whatever the gradient's size, when the decrement is ≤ this ×
+    /// max(1, |f|) and has stopped shrinking (it is over a quarter of the last one, where
+    /// Newton's own convergence would square it): what is left is the objective's rounding.
+    /// A likelihood whose special functions are series summed to about 10⁻¹² (Pareto/NBD's)
+    /// over tens of thousands of customers has a gradient that never falls below about
+    /// 10⁻³, though nothing is left to gain; without this rule Newton chases that noise with
+    /// line searches that find no decrease (a Pareto/NBD fit of CDNOW spent 38 of its 48
+    /// evaluations so, at a point it had reached by its 8th).
+    pub noise_tolerance: f64,
     /// The largest step, in max-norm; longer Newton steps are shortened to it (far from the
     /// optimum the quadratic model is not to be trusted much further).
     pub max_step: f64,
@@ -168,6 +177,7 @@ impl Default for NewtonOptions {
         NewtonOptions {
             gradient_tolerance: 1e-9,
             decrement_tolerance: 1e-15,
+            noise_tolerance: 1e-14,
             max_step: 2.0,
             max_iterations: 200,
         }
@@ -203,6 +213,8 @@ pub fn newton(f: &mut SecondOrderObjective<'_>, x0: &[f64], options: NewtonOptio
     let mut iterations = 0;
     let mut converged = false;
     let mut small_changes = 0;
+    // The Newton decrement of the last iteration, where the exact Hessian gave it.
+    let mut last_decrement: Option<f64> = None;
     while value.is_finite() && iterations < options.max_iterations {
         let scale = value.abs().max(1.0);
         let exact = h.iter().all(|v| v.is_finite());
@@ -215,15 +227,20 @@ pub fn newton(f: &mut SecondOrderObjective<'_>, x0: &[f64], options: NewtonOptio
             break;
         };
         let decrement = -dot(&g, &direction);
-        if g.iter()
-            .all(|gi| gi.abs() <= options.gradient_tolerance * scale)
-            && exact
+        let small_gradient = g
+            .iter()
+            .all(|gi| gi.abs() <= options.gradient_tolerance * scale);
+        let at_the_rounding = decrement <= options.noise_tolerance * scale
+            && last_decrement.is_some_and(|last| decrement > 0.25 * last);
+        if exact
             && !damped
-            && decrement <= options.decrement_tolerance * scale
+            && ((small_gradient && decrement <= options.decrement_tolerance * scale)
+                || at_the_rounding)
         {
             converged = true;
             break;
         }
+        last_decrement = (exact && !damped).then_some(decrement);
         iterations += 1;
         let longest = direction.iter().fold(0.0_f64, |m, d| m.max(d.abs()));
         let direction: Vec<f64> = if longest > options.max_step {
@@ -600,6 +617,37 @@ fn norm(v: &[f64]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn newton_stops_at_the_rounding_of_a_large_sum_instead_of_chasing_it() {
+        // Like −ln L of Pareto/NBD over tens of thousands of customers: about 10⁵, a stiff
+        // Hessian, and last digits that are noise (±10⁻¹⁰ in the value, ±5·10⁻⁴ in each
+        // gradient component, as its series give), a different draw at every point. Past
+        // the first step nothing measurable is left to gain: the Newton decrement is about
+        // 10⁻¹², though the gradient stays far above 10⁻⁹ of the value.
+        let noise = |x: &[f64], k: f64| (1e9 * (x[0] + k * x[1] + 0.37 * k * x[2])).sin().signum();
+        let centre = [0.3, -1.2, 2.0];
+        let stiffness = [1e5, 1e4, 1e6];
+        let mut f = |x: &[f64], g: &mut [f64], h: &mut [f64]| -> f64 {
+            for i in 0..3 {
+                g[i] = stiffness[i] * (x[i] - centre[i]) + 5e-4 * noise(x, 1.0 + i as f64);
+                for j in 0..3 {
+                    h[i * 3 + j] = if i == j { stiffness[i] } else { 0.0 };
+                }
+            }
+            let quadratic: f64 = (0..3)
+                .map(|i| 0.5 * stiffness[i] * (x[i] - centre[i]).powi(2))
+                .sum();
+            1.4e5 + quadratic + 1e-10 * noise(x, 5.0)
+        };
+        let m = newton(&mut f, &[0.0, 0.0, 0.0], NewtonOptions::default());
+        assert!(m.converged, "{m:?}");
+        assert!(m.evaluations <= 4, "chased the rounding: {m:?}");
+        assert!(
+            m.x.iter().zip(centre).all(|(x, c)| (x - c).abs() < 1e-6),
+            "{m:?}"
+        );
+    }
 
     #[test]
     fn rosenbrock_is_minimised() {
