@@ -1013,6 +1013,9 @@ struct Batches<'t, 'a> {
     lines: Vec<(i64, i64, &'a NewOrderLine)>,
     insert_customers: MultiInsert<'t>,
     insert_keys: MultiInsert<'t>,
+    /// For a batch of keys of one kind and source (an export's customer ids, or e-mails):
+    /// those bound once per statement.
+    insert_keys_of_a_kind: MultiInsert<'t>,
     insert_orders: MultiInsert<'t>,
     /// For a batch of [`plain`] orders of one source, currency and status: the columns
     /// they leave at their defaults left out, and those they share bound once.
@@ -1042,6 +1045,12 @@ impl<'t, 'a> Batches<'t, 'a> {
                                         last_order_utc) VALUES ",
                 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 CUSTOMER_BATCH,
+            ),
+            insert_keys_of_a_kind: MultiInsert::with_shared(
+                "INSERT OR IGNORE INTO customer_keys (kind, source, import_id, customer_id, key) VALUES ",
+                "(?1, ?2, ?3, ?, ?)",
+                KEY_BATCH,
+                3,
             ),
             insert_keys: MultiInsert::new(
                 "INSERT OR IGNORE INTO customer_keys (customer_id, kind, source, key, import_id) VALUES ",
@@ -1105,6 +1114,28 @@ impl<'t, 'a> Batches<'t, 'a> {
     }
 
     fn flush_keys(&mut self, tx: &'t Transaction<'_>, import_id: ImportId) -> rusqlite::Result<()> {
+        if let Some(&(_, kind, source, _)) = self.keys.first()
+            && self
+                .keys
+                .iter()
+                .all(|(_, k, s, _)| *k == kind && *s == source)
+        {
+            let result = self.insert_keys_of_a_kind.run_all_sharing(
+                tx,
+                &self.keys,
+                |stmt| {
+                    stmt.raw_bind_parameter(1, kind)?;
+                    stmt.raw_bind_parameter(2, source)?;
+                    stmt.raw_bind_parameter(3, import_id.0)
+                },
+                |stmt, i, (customer, _, _, key)| {
+                    stmt.raw_bind_parameter(i, customer)?;
+                    stmt.raw_bind_parameter(i + 1, key.as_ref())
+                },
+            );
+            self.keys.clear();
+            return result;
+        }
         self.insert_keys.run(
             tx,
             &mut self.keys,
