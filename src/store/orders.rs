@@ -1154,9 +1154,10 @@ impl<'t, 'a> Batches<'t, 'a> {
         tx: &'t Transaction<'_>,
         import_id: ImportId,
     ) -> rusqlite::Result<()> {
-        // Most exports' orders have no discount, refund, shipping, tax, coupon or channel,
-        // and one source, currency and status: eight values of their own instead of 21
-        // (each bound value costs SQLite a copy, and text a memory allocation too).
+        // Many exports' orders (a till's, a spreadsheet's, CDNOW's) have no discount,
+        // refund, shipping, tax, coupon or channel, and one source, currency and status:
+        // eight values of their own instead of 21 (each bound value costs SQLite a copy,
+        // and text a memory allocation too).
         if let Some((_, first, _, _)) = self.orders.first()
             && self.orders.iter().all(|(_, order, _, refund_of)| {
                 refund_of.is_none()
