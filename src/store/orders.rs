@@ -916,7 +916,19 @@ impl<'t> MultiInsert<'t> {
         pending: &mut Vec<T>,
         bind: impl Fn(&mut rusqlite::Statement<'_>, usize, &T) -> rusqlite::Result<()>,
     ) -> rusqlite::Result<()> {
-        self.run_all(tx, pending, bind)?;
+        self.run_sharing(tx, pending, |_| Ok(()), bind)
+    }
+
+    /// [`MultiInsert::run`] binding the shared parameters of each statement with `shared`
+    /// first.
+    fn run_sharing<T>(
+        &mut self,
+        tx: &'t Transaction<'_>,
+        pending: &mut Vec<T>,
+        shared: impl Fn(&mut rusqlite::Statement<'_>) -> rusqlite::Result<()>,
+        bind: impl Fn(&mut rusqlite::Statement<'_>, usize, &T) -> rusqlite::Result<()>,
+    ) -> rusqlite::Result<()> {
+        self.run_all_sharing(tx, pending, shared, bind)?;
         pending.clear();
         Ok(())
     }
@@ -1120,9 +1132,9 @@ impl<'t, 'a> Batches<'t, 'a> {
                 .iter()
                 .all(|(_, k, s, _)| *k == kind && *s == source)
         {
-            let result = self.insert_keys_of_a_kind.run_all_sharing(
+            return self.insert_keys_of_a_kind.run_sharing(
                 tx,
-                &self.keys,
+                &mut self.keys,
                 |stmt| {
                     stmt.raw_bind_parameter(1, kind)?;
                     stmt.raw_bind_parameter(2, source)?;
@@ -1133,8 +1145,6 @@ impl<'t, 'a> Batches<'t, 'a> {
                     stmt.raw_bind_parameter(i + 1, key.as_ref())
                 },
             );
-            self.keys.clear();
-            return result;
         }
         self.insert_keys.run(
             tx,
@@ -1158,7 +1168,7 @@ impl<'t, 'a> Batches<'t, 'a> {
         // refund, shipping, tax, coupon or channel, and one source, currency and status:
         // eight values of their own instead of 21 (each bound value costs SQLite a copy,
         // and text a memory allocation too).
-        if let Some((_, first, _, _)) = self.orders.first()
+        if let Some(&(_, first, _, _)) = self.orders.first()
             && self.orders.iter().all(|(_, order, _, refund_of)| {
                 refund_of.is_none()
                     && plain(order)
@@ -1168,9 +1178,9 @@ impl<'t, 'a> Batches<'t, 'a> {
             })
         {
             let (source, currency, status) = (&first.source, first.currency, &first.status);
-            let result = self.insert_plain_orders.run_all_sharing(
+            return self.insert_plain_orders.run_sharing(
                 tx,
-                &self.orders,
+                &mut self.orders,
                 |stmt| {
                     stmt.raw_bind_parameter(1, import_id.0)?;
                     stmt.raw_bind_parameter(2, source.as_str())?;
@@ -1188,8 +1198,6 @@ impl<'t, 'a> Batches<'t, 'a> {
                     stmt.raw_bind_parameter(i + 7, order.net_cents())
                 },
             );
-            self.orders.clear();
-            return result;
         }
         self.insert_orders.run(
             tx,
