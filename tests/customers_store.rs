@@ -655,6 +655,35 @@ fn a_run_described_while_its_scores_are_written_stores_that_description_once() {
 }
 
 #[test]
+fn scores_of_a_customer_no_longer_stored_fail_the_save_and_the_checks_come_back_on() {
+    let (_dir, mut store) = store();
+    import(&mut store, &[order("1", who("ann@x.com", "Ann"), 1000, 1)]);
+    let ann = id_of(&store, "ann@x.com");
+    let saved = store
+        .save_run(&bgnbd_run(), &[score(ann, 100.0)], &mut |_| true)
+        .unwrap();
+    assert!(saved.is_some());
+    assert!(store.connection_settings().unwrap().foreign_keys);
+
+    // Valued, then the customer was removed (another window, an undo): nothing is saved.
+    let gone = ann + 1000;
+    let failed = store.save_run(
+        &bgnbd_run(),
+        &[score(ann, 200.0), score(gone, 300.0)],
+        &mut |_| true,
+    );
+    let message = failed.unwrap_err().to_string();
+    assert!(message.contains("FOREIGN KEY"), "{message}");
+    assert_eq!(store.current_run().unwrap().unwrap().id, saved.unwrap());
+    assert_eq!(sql_i64(&store, "SELECT count(*) FROM model_runs"), 1);
+    assert_eq!(sql_i64(&store, "SELECT count(*) FROM customer_scores"), 1);
+    assert!(
+        store.connection_settings().unwrap().foreign_keys,
+        "checks are back on"
+    );
+}
+
+#[test]
 fn the_profile_has_orders_with_lines_and_scores_newest_first() {
     let (_dir, mut store) = store();
     let mut ann = who("ann@x.com", "Ann");

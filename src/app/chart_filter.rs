@@ -96,7 +96,7 @@ pub fn filtered_insights(
                 && filter
                     .source
                     .as_ref()
-                    .is_none_or(|wanted| acquisition.source == *wanted)
+                    .is_none_or(|wanted| *acquisition.source == **wanted)
         })
         .collect();
     let mut new_index = vec![usize::MAX; keep.len()];
@@ -144,7 +144,7 @@ pub fn filtered_insights(
         .collect();
     let channels: Vec<&str> = indices
         .iter()
-        .map(|i| history.acquisition[*i].channel.as_str())
+        .map(|i| &*history.acquisition[*i].channel)
         .collect();
     let codes: Vec<Option<&str>> = indices
         .iter()

@@ -209,7 +209,7 @@ impl Valued {
     /// The run's shop-level figures and the value charts' data, as stored.
     fn summary_json(&self) -> String {
         let acquisition = &self.history.acquisition;
-        let channels: Vec<&str> = acquisition.iter().map(|a| a.channel.as_str()).collect();
+        let channels: Vec<&str> = acquisition.iter().map(|a| &*a.channel).collect();
         let first_codes: Vec<Option<&str>> =
             acquisition.iter().map(|a| a.coupon.as_deref()).collect();
         let insights = crate::clv::insights::insights(&InsightsInput {
@@ -226,7 +226,7 @@ impl Valued {
             .iter()
             .zip(&self.valuation.summaries)
             .filter(|(a, s)| s.is_acquired() && !a.source.is_empty())
-            .map(|(a, _)| a.source.clone())
+            .map(|(a, _)| a.source.to_string())
             .collect();
         first_sources.sort_unstable();
         first_sources.dedup();

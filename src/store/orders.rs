@@ -22,7 +22,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use rusqlite::{OptionalExtension as _, Transaction, params};
 
-use super::scores::{Acquisition, HistoryBuilder, PurchaseHistory, StoredPurchase};
+use super::scores::{Acquisition, HistoryBuilder, PurchaseHistory, SharedNames, StoredPurchase};
 use super::{Store, StoreError, now_utc};
 use crate::domain::{
     CustomerId, CustomerIdentity, ImportId, NewOrder, NewOrderLine, REFUND_STATUS, RefundOfOrder,
@@ -393,11 +393,7 @@ impl Store {
         };
         writer.first_new_customer = writer.batches.next_customer_id.saturating_add(1);
         if !dry_run {
-            writer.dates = Some(OrderDates {
-                first_new_customer: writer.first_new_customer,
-                by_customer: HashMap::default(),
-                undated: Vec::new(),
-            });
+            writer.dates = Some(OrderDates::new(writer.first_new_customer));
         }
         let dropped = if bulk {
             writer.stored_keys = Some(stored_customer_keys(&tx).map_err(sql_err)?);
@@ -516,6 +512,15 @@ impl Store {
         Ok(outcome)
     }
 }
+
+/// The refunds stored before their sale (refund id) with the sale this import brought
+/// (sale id, its customer); `?1` is [`REFUND_STATUS`].
+const WAITING_REFUNDS: &str = "SELECT r.id, s.id, s.customer_id
+     FROM orders r JOIN orders s
+       ON s.source = r.source
+      AND (s.external_id = r.refund_of_number OR s.alt_external_id = r.refund_of_number)
+     WHERE r.refund_of_number IS NOT NULL AND r.refund_of IS NULL
+       AND s.id <> r.id AND s.status <> ?1";
 
 /// Order numbers a streamed write makes room for at most before its orders come (a map of
 /// about 8 MB; a million-line export has about 180,000 orders).
@@ -1001,8 +1006,46 @@ const CUSTOMER_BATCH: usize = 64;
 const KEY_BATCH: usize = 64;
 const ORDER_BATCH: usize = 32;
 
-/// A customer to insert: its id, who, and when.
-type NewCustomerRow<'a> = (i64, &'a CustomerIdentity, i64);
+/// A customer to insert. Its contact details are copied out of the order that created it
+/// while the writer has that order at hand, into [`Batches::customer_texts`]: read from the
+/// orders when the customers are written (at the end of the import, the orders scattered
+/// over the heap by then), they cost several cache misses each.
+struct NewCustomerRow {
+    id: i64,
+    created_utc: i64,
+    marketing_consent: bool,
+    /// Where display name, e-mail, phone, postcode and birthday (each trimmed; empty when
+    /// not given) start and end in [`Batches::customer_texts`]: field `i` runs from
+    /// `bounds[i]` to `bounds[i + 1]`.
+    bounds: [usize; 6],
+}
+
+impl NewCustomerRow {
+    /// Field `field` (an index into `bounds`) of this customer in `texts`.
+    fn text<'s>(&self, texts: &'s str, field: usize) -> &'s str {
+        texts
+            .get(self.bounds[field]..self.bounds[field + 1])
+            .unwrap_or("")
+    }
+
+    /// Field `field`, `None` when it was not given.
+    fn given<'s>(&self, texts: &'s str, field: usize) -> Option<&'s str> {
+        Some(self.text(texts, field)).filter(|t| !t.is_empty())
+    }
+
+    /// Which contact details this new customer lacks.
+    fn gaps(&self) -> ContactGaps {
+        let missing = |field: usize| self.bounds[field] == self.bounds[field + 1];
+        ContactGaps {
+            display_name: missing(0),
+            email: missing(1),
+            phone: missing(2),
+            postcode: missing(3),
+            birthday: missing(4),
+            marketing_consent: self.marketing_consent,
+        }
+    }
+}
 
 /// A customer key to insert: customer id, kind, source, key.
 type NewKeyRow<'a> = (i64, &'static str, &'a str, Cow<'a, str>);
@@ -1018,7 +1061,9 @@ type NewOrderRow<'a> = (i64, &'a NewOrder, Option<i64>, Option<i64>);
 struct Batches<'t, 'a> {
     next_customer_id: i64,
     next_order_id: i64,
-    customers: Vec<NewCustomerRow<'a>>,
+    customers: Vec<NewCustomerRow>,
+    /// The contact details of the queued customers, one after another.
+    customer_texts: String,
     keys: Vec<NewKeyRow<'a>>,
     orders: Vec<NewOrderRow<'a>>,
     /// Order id, line number, the line.
@@ -1048,6 +1093,7 @@ impl<'t, 'a> Batches<'t, 'a> {
             next_customer_id: max_id("customers")?,
             next_order_id: max_id("orders")?,
             customers: Vec::with_capacity(CUSTOMER_BATCH),
+            customer_texts: String::new(),
             keys: Vec::with_capacity(KEY_BATCH),
             orders: Vec::with_capacity(ORDER_BATCH),
             lines: Vec::with_capacity(LINE_BATCH),
@@ -1108,21 +1154,51 @@ impl<'t, 'a> Batches<'t, 'a> {
         import_id: ImportId,
         dates: Option<&OrderDates>,
     ) -> rusqlite::Result<()> {
+        let texts = &self.customer_texts;
         self.insert_customers
-            .run(tx, &mut self.customers, |stmt, i, (id, who, created)| {
-                let (first, last) = dates.and_then(|d| d.of(*id)).unzip();
+            .run(tx, &mut self.customers, |stmt, i, row| {
+                let (first, last) = dates.and_then(|d| d.of(row.id)).unzip();
                 stmt.raw_bind_parameter(i + 9, first)?;
                 stmt.raw_bind_parameter(i + 10, last)?;
-                stmt.raw_bind_parameter(i, id)?;
-                stmt.raw_bind_parameter(i + 1, display_name_str(who).unwrap_or(""))?;
-                stmt.raw_bind_parameter(i + 2, trimmed_str(&who.email))?;
-                stmt.raw_bind_parameter(i + 3, trimmed_str(&who.phone))?;
-                stmt.raw_bind_parameter(i + 4, trimmed_str(&who.postcode))?;
-                stmt.raw_bind_parameter(i + 5, who.marketing_consent.unwrap_or(false))?;
+                stmt.raw_bind_parameter(i, row.id)?;
+                stmt.raw_bind_parameter(i + 1, row.text(texts, 0))?;
+                stmt.raw_bind_parameter(i + 2, row.given(texts, 1))?;
+                stmt.raw_bind_parameter(i + 3, row.given(texts, 2))?;
+                stmt.raw_bind_parameter(i + 4, row.given(texts, 3))?;
+                stmt.raw_bind_parameter(i + 5, row.marketing_consent)?;
                 stmt.raw_bind_parameter(i + 6, import_id.0)?;
-                stmt.raw_bind_parameter(i + 7, created)?;
-                stmt.raw_bind_parameter(i + 8, trimmed_str(&who.birthday))
-            })
+                stmt.raw_bind_parameter(i + 7, row.created_utc)?;
+                stmt.raw_bind_parameter(i + 8, row.given(texts, 4))
+            })?;
+        self.customer_texts.clear();
+        Ok(())
+    }
+
+    /// Queues new customer `id`, created at `created_utc`, with `who`'s contact details;
+    /// gives what they lack.
+    fn queue_customer(&mut self, id: i64, who: &CustomerIdentity, created_utc: i64) -> ContactGaps {
+        let texts = &mut self.customer_texts;
+        let mut bounds = [texts.len(); 6];
+        let fields = [
+            display_name_str(who),
+            trimmed_str(&who.email),
+            trimmed_str(&who.phone),
+            trimmed_str(&who.postcode),
+            trimmed_str(&who.birthday),
+        ];
+        for (field, value) in fields.into_iter().enumerate() {
+            texts.push_str(value.unwrap_or(""));
+            bounds[field + 1] = texts.len();
+        }
+        let row = NewCustomerRow {
+            id,
+            created_utc,
+            marketing_consent: who.marketing_consent.unwrap_or(false),
+            bounds,
+        };
+        let gaps = row.gaps();
+        self.customers.push(row);
+        gaps
     }
 
     fn flush_keys(&mut self, tx: &'t Transaction<'_>, import_id: ImportId) -> rusqlite::Result<()> {
@@ -1278,17 +1354,6 @@ struct ContactGaps {
 }
 
 impl ContactGaps {
-    fn of_new(who: &CustomerIdentity) -> ContactGaps {
-        ContactGaps {
-            display_name: display_name_str(who).is_none(),
-            email: trimmed_str(&who.email).is_none(),
-            phone: trimmed_str(&who.phone).is_none(),
-            postcode: trimmed_str(&who.postcode).is_none(),
-            birthday: trimmed_str(&who.birthday).is_none(),
-            marketing_consent: who.marketing_consent.unwrap_or(false),
-        }
-    }
-
     /// What a stored record lacks.
     fn of_record(record: &CustomerContact) -> ContactGaps {
         ContactGaps {
@@ -1354,7 +1419,7 @@ struct Writer<'t, 'c, 'a> {
     /// The purchases written, gathered when the database held no customers and no orders
     /// before; `None` then once an order was written twice, a refund linked or two
     /// customers found to be one.
-    written: Option<WrittenPurchases<'a>>,
+    written: Option<WrittenPurchases>,
     /// Customer ids from this one on were created by the import.
     first_new_customer: i64,
     /// Pairs of customers one order named keys of both, merged at the end of the import
@@ -1364,35 +1429,63 @@ struct Writer<'t, 'c, 'a> {
 
 /// The customers and orders an import into an empty database creates, gathered as it
 /// writes them: after its last order they are everything the database holds, so the
-/// purchases need not be read back.
+/// purchases need not be read back. Everything is taken while the writer has the order at
+/// hand: read from the orders afterwards, scattered over the heap, it cost several times
+/// as long.
 #[derive(Default)]
-struct WrittenPurchases<'a> {
-    /// Customers created, in id order.
+struct WrittenPurchases {
+    /// Customers created, in id order (consecutive ids: they are all the import's).
     customers: Vec<CustomerId>,
     /// Orders created with a customer, in id order, but refund entries: each as the
-    /// history reads it, taken while the writer has the order at hand (read back from the
-    /// orders afterwards, scattered over the heap, it cost several times as long), and the
-    /// order for the few details of a customer's first.
-    orders: Vec<(StoredPurchase, &'a NewOrder)>,
+    /// history reads it.
+    orders: Vec<StoredPurchase>,
+    /// Per customer (as `customers`), how they came: their earliest purchase so far.
+    acquisition: Vec<Acquisition>,
+    names: SharedNames,
 }
 
-impl WrittenPurchases<'_> {
+impl WrittenPurchases {
+    /// Counts new customer `id`.
+    fn add_customer(&mut self, id: CustomerId) {
+        self.customers.push(id);
+        self.acquisition.push(Acquisition::default());
+    }
+
+    /// Counts `stored`, the purchase `order` makes. `false` when its customer is not one of
+    /// the import's (then the purchases must be read back).
+    fn add_order(&mut self, stored: StoredPurchase, order: &NewOrder) -> bool {
+        let index = self.customers.first().and_then(|first| {
+            let index = usize::try_from(stored.customer.0.checked_sub(first.0)?).ok()?;
+            (self.customers.get(index) == Some(&stored.customer)).then_some(index)
+        });
+        let Some(index) = index else {
+            return false;
+        };
+        let first = &mut self.acquisition[index];
+        if stored.is_purchase() && stored.placed_utc < first.first_placed_utc {
+            *first = Acquisition {
+                first_placed_utc: stored.placed_utc,
+                channel: self
+                    .names
+                    .get(order.channel.as_deref().unwrap_or(&order.source)),
+                coupon: order
+                    .coupon_code
+                    .as_deref()
+                    .filter(|c| !c.trim().is_empty())
+                    .map(str::to_owned),
+                source: self.names.get(&order.source),
+            };
+        }
+        self.orders.push(stored);
+        true
+    }
+
     /// What [`Store::purchase_history`] will read once the import is committed.
     fn history(self) -> PurchaseHistory {
-        let mut history = HistoryBuilder::new(self.customers, self.orders.len());
-        for (stored, order) in self.orders {
-            if let Some(first) = history.add(&stored) {
-                *first = Acquisition {
-                    first_placed_utc: stored.placed_utc,
-                    channel: order.channel.as_deref().unwrap_or(&order.source).to_owned(),
-                    coupon: order
-                        .coupon_code
-                        .as_deref()
-                        .filter(|c| !c.trim().is_empty())
-                        .map(str::to_owned),
-                    source: order.source.clone(),
-                };
-            }
+        let mut history =
+            HistoryBuilder::acquired(self.customers, self.acquisition, self.orders.len());
+        for stored in &self.orders {
+            history.add(stored);
         }
         history.finish()
     }
@@ -1441,7 +1534,9 @@ impl<'a> Writer<'_, '_, 'a> {
                         refunded: order.refunded_cents > 0,
                         placed_utc: order.placed_utc.timestamp(),
                     };
-                    written.orders.push((stored, order));
+                    if !written.add_order(stored, order) {
+                        self.written = None;
+                    }
                 }
             }
             (Upsert::Created, None, _) | (_, _, None) => {}
@@ -1570,11 +1665,11 @@ impl<'a> Writer<'_, '_, 'a> {
             None => {
                 self.outcome.customers_created += 1;
                 let id = Batches::next(&mut self.batches.next_customer_id)?;
-                self.batches.customers.push((id, who, now_utc()));
+                let gaps = self.batches.queue_customer(id, who, now_utc());
                 if let Some(written) = &mut self.written {
-                    written.customers.push(CustomerId(id));
+                    written.add_customer(CustomerId(id));
                 }
-                self.contacts.insert(id, Some(ContactGaps::of_new(who)));
+                self.contacts.insert(id, Some(gaps));
                 id
             }
         };
@@ -1608,19 +1703,15 @@ impl<'a> Writer<'_, '_, 'a> {
     /// recorded, so undoing the import unlinks it again.
     fn link_waiting_refunds(&mut self) -> rusqlite::Result<()> {
         self.flush_orders()?;
-        let waiting: Vec<(i64, i64, Option<i64>)> = self
+        // No `ORDER BY` in SQL: with one, SQLite reads every order in id order instead of
+        // the few waiting refunds from `orders_refund_waiting` (a full scan in every import).
+        let mut waiting: Vec<(i64, i64, Option<i64>)> = self
             .tx
-            .prepare_cached(
-                "SELECT r.id, s.id, s.customer_id
-                 FROM orders r JOIN orders s
-                   ON s.source = r.source
-                  AND (s.external_id = r.refund_of_number OR s.alt_external_id = r.refund_of_number)
-                 WHERE r.refund_of_number IS NOT NULL AND r.refund_of IS NULL
-                   AND s.id <> r.id AND s.status <> ?1
-                 ORDER BY r.id",
-            )?
+            .prepare_cached(WAITING_REFUNDS)?
             .query_map([REFUND_STATUS], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<rusqlite::Result<_>>()?;
+        // Refund by refund; of two sales one number names, the earlier.
+        waiting.sort_unstable_by_key(|&(refund, sale, _)| (refund, sale));
         let mut linked = HashSet::default();
         for (refund, sale, customer) in waiting {
             // One sale per refund (a number both an order's and another's alternative).
@@ -1746,7 +1837,7 @@ impl<'a> Writer<'_, '_, 'a> {
         if let Some(dates) = &mut self.dates {
             dates
                 .undated
-                .extend(self.batches.customers.iter().map(|(id, _, _)| *id));
+                .extend(self.batches.customers.iter().map(|row| row.id));
         }
         self.batches
             .flush_customers(self.tx, self.import_id, None)?;
@@ -1854,25 +1945,60 @@ impl<'a> Writer<'_, '_, 'a> {
 struct OrderDates {
     /// Customer ids from this one on were created by the import.
     first_new_customer: i64,
-    /// Customer → (first, last) `placed_utc` of the orders written for them.
-    by_customer: HashMap<i64, (i64, i64)>,
+    /// The customers the import created, by id from `first_new_customer` on: (first, last)
+    /// `placed_utc` of their orders (`None` before the first). Dense, as their ids are: an
+    /// index per order instead of a hash lookup, and read in id order when they are written.
+    new_customers: Vec<Option<(i64, i64)>>,
+    /// Stored customers → (first, last) `placed_utc` of the orders written for them.
+    stored_customers: HashMap<i64, (i64, i64)>,
     /// New customers written before their dates were known.
     undated: Vec<i64>,
 }
 
 impl OrderDates {
+    fn new(first_new_customer: i64) -> OrderDates {
+        OrderDates {
+            first_new_customer,
+            new_customers: Vec::new(),
+            stored_customers: HashMap::default(),
+            undated: Vec::new(),
+        }
+    }
+
+    /// Where a new customer's dates are kept; `None` for a stored customer.
+    fn new_index(&self, customer: i64) -> Option<usize> {
+        usize::try_from(customer.checked_sub(self.first_new_customer)?).ok()
+    }
+
     fn add(&mut self, customer: i64, placed_utc: i64) {
-        self.by_customer
-            .entry(customer)
-            .and_modify(|(first, last)| {
-                *first = (*first).min(placed_utc);
-                *last = (*last).max(placed_utc);
-            })
-            .or_insert((placed_utc, placed_utc));
+        let widen = |dates: &mut (i64, i64)| {
+            dates.0 = dates.0.min(placed_utc);
+            dates.1 = dates.1.max(placed_utc);
+        };
+        match self.new_index(customer) {
+            Some(index) => {
+                if index >= self.new_customers.len() {
+                    self.new_customers.resize(index + 1, None);
+                }
+                match &mut self.new_customers[index] {
+                    Some(dates) => widen(dates),
+                    none => *none = Some((placed_utc, placed_utc)),
+                }
+            }
+            None => {
+                self.stored_customers
+                    .entry(customer)
+                    .and_modify(widen)
+                    .or_insert((placed_utc, placed_utc));
+            }
+        }
     }
 
     fn of(&self, customer: i64) -> Option<(i64, i64)> {
-        self.by_customer.get(&customer).copied()
+        match self.new_index(customer) {
+            Some(index) => self.new_customers.get(index).copied().flatten(),
+            None => self.stored_customers.get(&customer).copied(),
+        }
     }
 
     /// What [`refresh_order_dates`] would write, for the customers not written with it.
@@ -1885,12 +2011,7 @@ impl OrderDates {
                 set.execute(params![id, first, last])?;
             }
         }
-        let mut stored: Vec<i64> = self
-            .by_customer
-            .keys()
-            .copied()
-            .filter(|id| *id < self.first_new_customer)
-            .collect();
+        let mut stored: Vec<i64> = self.stored_customers.keys().copied().collect();
         stored.sort_unstable();
         let mut refresh = tx.prepare(
             "UPDATE customers SET
@@ -2306,6 +2427,29 @@ mod tests {
         store
             .write_import(&NewImport::default(), orders, &[], &mut |_| true)
             .unwrap()
+    }
+
+    #[test]
+    fn the_waiting_refunds_are_found_through_their_index_not_a_scan_of_every_order() {
+        let (_dir, mut store) = store();
+        let orders: Vec<NewOrder> = (1..=50)
+            .map(|i| order(&i.to_string(), Some("a@x.org"), None, 100, 1 + i % 28))
+            .collect();
+        write(&mut store, &orders);
+        let plan: Vec<String> = store
+            .conn()
+            .prepare(&format!("EXPLAIN QUERY PLAN {WAITING_REFUNDS}"))
+            .unwrap()
+            .query_map([REFUND_STATUS], |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(
+            plan.iter()
+                .any(|step| step.contains("USING INDEX orders_refund_waiting")),
+            "{plan:?}"
+        );
+        assert!(!plan.iter().any(|step| step == "SCAN r"), "{plan:?}");
     }
 
     #[test]

@@ -17,6 +17,8 @@
 //! `inputs_key`, so opening the app never recomputes. The last [`KEPT_RUNS`] runs keep their
 //! scores (for "what changed since the previous import"); older runs keep only their row.
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 use rusqlite::{OptionalExtension as _, params};
 
@@ -48,14 +50,16 @@ pub struct PurchaseHistory {
 }
 
 /// How a customer came to the shop: their first purchase's channel and discount code.
+/// Channel and platform are shared among the customers who came through them (see
+/// [`SharedNames`]): a shop has a few, and tens of thousands of customers.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Acquisition {
     /// When the first purchase was placed (seconds since the epoch, UTC).
     pub first_placed_utc: i64,
     /// Its channel (`web`, `pos`, …), else its platform (`shopify`, …).
-    pub channel: String,
+    pub channel: Arc<str>,
     /// The platform it was imported from (`shopify`, `square`, `demo`, …).
-    pub source: String,
+    pub source: Arc<str>,
     /// The discount or coupon code it used.
     pub coupon: Option<String>,
 }
@@ -64,10 +68,35 @@ impl Default for Acquisition {
     fn default() -> Self {
         Acquisition {
             first_placed_utc: i64::MAX,
-            channel: String::new(),
-            source: String::new(),
+            channel: Arc::default(),
+            source: Arc::default(),
             coupon: None,
         }
+    }
+}
+
+/// The channel and platform names of a history's customers, each allocated once and shared
+/// (an allocation per customer made building a large history several milliseconds slower).
+#[derive(Default)]
+pub(crate) struct SharedNames {
+    seen: Vec<Arc<str>>,
+}
+
+impl SharedNames {
+    /// Names held for sharing at most: past them (a file whose channel column holds
+    /// something else) each is allocated on its own rather than searched for.
+    const HELD_AT_MOST: usize = 32;
+
+    /// `name`, shared with its earlier uses.
+    pub(crate) fn get(&mut self, name: &str) -> Arc<str> {
+        if let Some(seen) = self.seen.iter().find(|seen| ***seen == *name) {
+            return Arc::clone(seen);
+        }
+        let shared: Arc<str> = Arc::from(name);
+        if self.seen.len() < SharedNames::HELD_AT_MOST {
+            self.seen.push(Arc::clone(&shared));
+        }
+        shared
     }
 }
 
@@ -86,6 +115,13 @@ pub(crate) struct StoredPurchase {
     pub(crate) placed_utc: i64,
 }
 
+impl StoredPurchase {
+    /// Whether it counts as a purchase: dated, and not refunded to nothing (or less).
+    pub(crate) fn is_purchase(&self) -> bool {
+        self.day.is_some() && !(self.refunded && self.value_cents <= 0)
+    }
+}
+
 /// Builds a [`PurchaseHistory`] order by order with the rules of the module documentation
 /// (refund entries are left out by the caller): one place for them, whether the orders are
 /// read back from the table ([`Store::purchase_history`]) or gathered by the import that
@@ -98,9 +134,20 @@ impl HistoryBuilder {
     /// A history of the customers `customer_ids` (ascending), with no purchases yet and
     /// room for `orders` of them.
     pub(crate) fn new(customer_ids: Vec<CustomerId>, orders: usize) -> HistoryBuilder {
+        let acquisition = vec![Acquisition::default(); customer_ids.len()];
+        HistoryBuilder::acquired(customer_ids, acquisition, orders)
+    }
+
+    /// [`HistoryBuilder::new`] for customers whose acquisition (per customer, as
+    /// `customer_ids`) is already known from the purchases to come.
+    pub(crate) fn acquired(
+        customer_ids: Vec<CustomerId>,
+        acquisition: Vec<Acquisition>,
+        orders: usize,
+    ) -> HistoryBuilder {
         HistoryBuilder {
             history: PurchaseHistory {
-                acquisition: vec![Acquisition::default(); customer_ids.len()],
+                acquisition,
                 customer_ids,
                 purchases: Vec::with_capacity(orders),
                 last_day: None,
@@ -112,11 +159,11 @@ impl HistoryBuilder {
     /// customer's acquisition for the caller to fill in.
     pub(crate) fn add(&mut self, order: &StoredPurchase) -> Option<&mut Acquisition> {
         let history = &mut self.history;
-        if order.refunded && order.value_cents <= 0 {
+        if !order.is_purchase() {
             return None;
         }
         let day = order.day?;
-        let index = history.customer_ids.binary_search(&order.customer).ok()?;
+        let index = customer_index(&history.customer_ids, order.customer)?;
         history.last_day = history.last_day.max(Some(day));
         history.purchases.push(Purchase {
             customer: index,
@@ -130,6 +177,21 @@ impl HistoryBuilder {
     /// The history built.
     pub(crate) fn finish(self) -> PurchaseHistory {
         self.history
+    }
+}
+
+/// Where `customer` is in `customer_ids` (ascending). Where no customer was merged away or
+/// erased (always in a new import's) the ids run without gaps: the index is then the
+/// difference from the first, checked, instead of a binary search.
+fn customer_index(customer_ids: &[CustomerId], customer: CustomerId) -> Option<usize> {
+    let first = customer_ids.first()?;
+    let guess = customer
+        .0
+        .checked_sub(first.0)
+        .and_then(|d| usize::try_from(d).ok());
+    match guess {
+        Some(index) if customer_ids.get(index) == Some(&customer) => Some(index),
+        _ => customer_ids.binary_search(&customer).ok(),
     }
 }
 
@@ -303,6 +365,7 @@ impl Store {
         let mut stmt = conn.prepare(sql).map_err(err)?;
         let mut rows = stmt.query([]).map_err(err)?;
         let mut history = HistoryBuilder::new(customer_ids, 0);
+        let mut names = SharedNames::default();
         while let Some(row) = rows.next().map_err(err)? {
             let order_id: i64 = row.get(0).map_err(err)?;
             let customer: i64 = row.get(1).map_err(err)?;
@@ -320,9 +383,9 @@ impl Store {
             if let Some(first) = history.add(&order) {
                 *first = Acquisition {
                     first_placed_utc: order.placed_utc,
-                    channel: text(6)?.unwrap_or_default().to_owned(),
+                    channel: names.get(text(6)?.unwrap_or_default()),
                     coupon: text(7)?.filter(|c| !c.trim().is_empty()).map(str::to_owned),
-                    source: text(8)?.unwrap_or_default().to_owned(),
+                    source: names.get(text(8)?.unwrap_or_default()),
                 };
             }
         }
@@ -348,6 +411,31 @@ impl Store {
     /// scores are written, so the caller can compute it meanwhile) and stored in the same
     /// transaction. Gives the run's id and the summary stored.
     pub fn save_run_described(
+        &mut self,
+        run: &NewRun,
+        scores: &[Score],
+        keep_going: &mut dyn FnMut(usize) -> bool,
+        describe: &mut dyn FnMut() -> String,
+    ) -> Result<Option<(i64, String)>, StoreError> {
+        let path = self.path().to_path_buf();
+        let err = |e| StoreError::from_sqlite(&path, e);
+        // SQLite's foreign-key check opens a cursor on `customers` and one on `model_runs`
+        // for every score row, a sixth of the save. The run is this transaction's own row;
+        // the customers are checked once, all together, before the commit (a customer
+        // removed since the valuation read them fails the save, as the per-row check did).
+        // The pragma cannot change inside a transaction, hence around it.
+        self.conn_mut()
+            .pragma_update(None, "foreign_keys", "OFF")
+            .map_err(err)?;
+        let saved = self.save_run_unchecked(run, scores, keep_going, describe);
+        let restored = self.conn_mut().pragma_update(None, "foreign_keys", "ON");
+        let saved = saved?;
+        restored.map_err(err)?;
+        Ok(saved)
+    }
+
+    /// [`Store::save_run_described`] with SQLite's per-row foreign-key checks off.
+    fn save_run_unchecked(
         &mut self,
         run: &NewRun,
         scores: &[Score],
@@ -423,6 +511,22 @@ impl Store {
                     stmt.raw_bind_parameter(i + 15, s.rfm.map(|(_, segment)| segment))
                 })
                 .map_err(err)?;
+        }
+        let scored_nobody: bool = tx
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM customer_scores AS s
+                                WHERE s.run_id = ?1
+                                  AND NOT EXISTS (SELECT 1 FROM customers AS c
+                                                  WHERE c.id = s.customer_id))",
+                [run_id],
+                |r| r.get(0),
+            )
+            .map_err(err)?;
+        if scored_nobody {
+            return Err(err(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY),
+                Some("FOREIGN KEY constraint failed: a scored customer is not stored".to_owned()),
+            )));
         }
         let summary_json = describe();
         if summary_json != run.summary_json {
