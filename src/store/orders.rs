@@ -369,9 +369,11 @@ impl Store {
             tx.pragma_update(None, "wal_autocheckpoint", 0)
                 .map_err(sql_err)?;
         }
+        let batches = Batches::new(&tx).map_err(sql_err)?;
+        let first_new_customer = batches.next_customer_id.saturating_add(1);
         let mut writer = Writer {
             tx: &tx,
-            batches: Batches::new(&tx).map_err(sql_err)?,
+            batches,
             import_id,
             outcome: WriteOutcome {
                 import_id,
@@ -380,21 +382,17 @@ impl Store {
             known_keys: KeyIndex::default(),
             matched: HashSet::default(),
             recorded: HashSet::default(),
-            contacts: HashMap::default(),
+            contacts: ByCustomer::new(first_new_customer),
             last_buyer: None,
             existing: existing_orders(&tx, plan.expected).map_err(sql_err)?,
             stored_keys: None,
             skip_lines: plan.skip_lines,
-            dates: None,
+            dates: (!dry_run).then(|| OrderDates::new(first_new_customer)),
             updated_orders: HashSet::default(),
             written: gather_purchases.then(WrittenPurchases::default),
-            first_new_customer: 0,
+            first_new_customer,
             same_person: HashSet::default(),
         };
-        writer.first_new_customer = writer.batches.next_customer_id.saturating_add(1);
-        if !dry_run {
-            writer.dates = Some(OrderDates::new(writer.first_new_customer));
-        }
         let dropped = if bulk {
             writer.stored_keys = Some(stored_customer_keys(&tx).map_err(sql_err)?);
             drop_secondary_indexes(&tx, &["orders", "customers", "customer_keys"])
@@ -1396,7 +1394,7 @@ struct Writer<'t, 'c, 'a> {
     /// What each customer this import has created or looked at still lacks, so a later
     /// order of theirs that fills none of it needs no look at the stored record (`None`:
     /// the record is erased and is never filled in).
-    contacts: HashMap<i64, Option<ContactGaps>>,
+    contacts: ByCustomer<Option<ContactGaps>>,
     /// The buyer of the order written last (as the export named them, with its source) and
     /// the customer they resolved to: an export sorted by customer names the same buyer
     /// order after order, and every key of theirs is then known already.
@@ -1812,7 +1810,7 @@ impl<'a> Writer<'_, '_, 'a> {
     /// orders, not only the first: a phone may come with the third). The record is read
     /// only when `who` may fill something it lacks.
     fn check_contact(&mut self, id: i64, who: &CustomerIdentity) -> rusqlite::Result<()> {
-        let unchanged = match self.contacts.get(&id) {
+        let unchanged = match self.contacts.get(id) {
             Some(Some(gaps)) => gaps.unchanged_by(who),
             Some(None) => true,
             None => false,
@@ -1939,18 +1937,65 @@ impl<'a> Writer<'_, '_, 'a> {
     }
 }
 
+/// A value per customer the import writes for: in a vector for the customers it creates
+/// (their ids run on without gaps from the first new one: an index instead of a hash
+/// lookup, and read in id order when they are written), in a map for stored customers.
+struct ByCustomer<T> {
+    /// Customer ids from this one on were created by the import.
+    first_new_customer: i64,
+    new_customers: Vec<Option<T>>,
+    stored_customers: HashMap<i64, T>,
+}
+
+impl<T> ByCustomer<T> {
+    fn new(first_new_customer: i64) -> ByCustomer<T> {
+        ByCustomer {
+            first_new_customer,
+            new_customers: Vec::new(),
+            stored_customers: HashMap::default(),
+        }
+    }
+
+    /// Where a new customer's value is kept; `None` for a stored customer.
+    fn new_index(&self, customer: i64) -> Option<usize> {
+        usize::try_from(customer.checked_sub(self.first_new_customer)?).ok()
+    }
+
+    fn get(&self, customer: i64) -> Option<&T> {
+        match self.new_index(customer) {
+            Some(index) => self.new_customers.get(index)?.as_ref(),
+            None => self.stored_customers.get(&customer),
+        }
+    }
+
+    fn get_mut(&mut self, customer: i64) -> Option<&mut T> {
+        match self.new_index(customer) {
+            Some(index) => self.new_customers.get_mut(index)?.as_mut(),
+            None => self.stored_customers.get_mut(&customer),
+        }
+    }
+
+    fn insert(&mut self, customer: i64, value: T) {
+        match self.new_index(customer) {
+            Some(index) => {
+                if index >= self.new_customers.len() {
+                    self.new_customers.resize_with(index + 1, || None);
+                }
+                self.new_customers[index] = Some(value);
+            }
+            None => {
+                self.stored_customers.insert(customer, value);
+            }
+        }
+    }
+}
+
 /// Customers' first and last order instants, gathered from the orders an import writes, so
 /// they need not be queried back: exact for the customers the import creates (all their
 /// orders are its own), recomputed from the table for customers stored before.
 struct OrderDates {
-    /// Customer ids from this one on were created by the import.
-    first_new_customer: i64,
-    /// The customers the import created, by id from `first_new_customer` on: (first, last)
-    /// `placed_utc` of their orders (`None` before the first). Dense, as their ids are: an
-    /// index per order instead of a hash lookup, and read in id order when they are written.
-    new_customers: Vec<Option<(i64, i64)>>,
-    /// Stored customers → (first, last) `placed_utc` of the orders written for them.
-    stored_customers: HashMap<i64, (i64, i64)>,
+    /// Customer → (first, last) `placed_utc` of the orders written for them.
+    by_customer: ByCustomer<(i64, i64)>,
     /// New customers written before their dates were known.
     undated: Vec<i64>,
 }
@@ -1958,47 +2003,23 @@ struct OrderDates {
 impl OrderDates {
     fn new(first_new_customer: i64) -> OrderDates {
         OrderDates {
-            first_new_customer,
-            new_customers: Vec::new(),
-            stored_customers: HashMap::default(),
+            by_customer: ByCustomer::new(first_new_customer),
             undated: Vec::new(),
         }
     }
 
-    /// Where a new customer's dates are kept; `None` for a stored customer.
-    fn new_index(&self, customer: i64) -> Option<usize> {
-        usize::try_from(customer.checked_sub(self.first_new_customer)?).ok()
-    }
-
     fn add(&mut self, customer: i64, placed_utc: i64) {
-        let widen = |dates: &mut (i64, i64)| {
-            dates.0 = dates.0.min(placed_utc);
-            dates.1 = dates.1.max(placed_utc);
-        };
-        match self.new_index(customer) {
-            Some(index) => {
-                if index >= self.new_customers.len() {
-                    self.new_customers.resize(index + 1, None);
-                }
-                match &mut self.new_customers[index] {
-                    Some(dates) => widen(dates),
-                    none => *none = Some((placed_utc, placed_utc)),
-                }
+        match self.by_customer.get_mut(customer) {
+            Some(dates) => {
+                dates.0 = dates.0.min(placed_utc);
+                dates.1 = dates.1.max(placed_utc);
             }
-            None => {
-                self.stored_customers
-                    .entry(customer)
-                    .and_modify(widen)
-                    .or_insert((placed_utc, placed_utc));
-            }
+            None => self.by_customer.insert(customer, (placed_utc, placed_utc)),
         }
     }
 
     fn of(&self, customer: i64) -> Option<(i64, i64)> {
-        match self.new_index(customer) {
-            Some(index) => self.new_customers.get(index).copied().flatten(),
-            None => self.stored_customers.get(&customer).copied(),
-        }
+        self.by_customer.get(customer).copied()
     }
 
     /// What [`refresh_order_dates`] would write, for the customers not written with it.
@@ -2011,7 +2032,7 @@ impl OrderDates {
                 set.execute(params![id, first, last])?;
             }
         }
-        let mut stored: Vec<i64> = self.stored_customers.keys().copied().collect();
+        let mut stored: Vec<i64> = self.by_customer.stored_customers.keys().copied().collect();
         stored.sort_unstable();
         let mut refresh = tx.prepare(
             "UPDATE customers SET

@@ -17,7 +17,7 @@
 //! `inputs_key`, so opening the app never recomputes. The last [`KEPT_RUNS`] runs keep their
 //! scores (for "what changed since the previous import"); older runs keep only their row.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use chrono::NaiveDate;
 use rusqlite::{OptionalExtension as _, params};
@@ -65,11 +65,14 @@ pub struct Acquisition {
 }
 
 impl Default for Acquisition {
+    /// Not known yet: no purchase, no channel or platform. Every default shares one empty
+    /// name (`Arc::default` would allocate one each time, two per customer).
     fn default() -> Self {
+        static UNKNOWN: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from(""));
         Acquisition {
             first_placed_utc: i64::MAX,
-            channel: Arc::default(),
-            source: Arc::default(),
+            channel: Arc::clone(&UNKNOWN),
+            source: Arc::clone(&UNKNOWN),
             coupon: None,
         }
     }
