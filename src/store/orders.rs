@@ -389,7 +389,7 @@ impl Store {
             skip_lines: plan.skip_lines,
             dates: (!dry_run).then(|| OrderDates::new(first_new_customer)),
             updated_orders: HashSet::default(),
-            written: gather_purchases.then(WrittenPurchases::default),
+            written: gather_purchases.then(|| WrittenPurchases::new(plan.expected_orders)),
             first_new_customer,
             same_person: HashSet::default(),
         };
@@ -423,15 +423,11 @@ impl Store {
             (Some(gathered), Some(hand_over), true) => Some((gathered, hand_over)),
             _ => None,
         };
-        let outcome = std::thread::scope(|scope| -> Result<WriteOutcome, WriteError> {
-            // Built on a thread of its own while the last orders are flushed and the indexes
-            // rebuilt, so the valuation waiting for it starts sooner. Without a thread there
-            // is none: the caller then values what it reads back after the commit.
+        let outcome = (|| -> Result<WriteOutcome, WriteError> {
+            // Handed over before the last orders are flushed and the indexes rebuilt, so the
+            // valuation waiting for it starts at once.
             if let Some((gathered, hand_over)) = hand_over {
-                let build = move || hand_over(gathered.history());
-                let _ = std::thread::Builder::new()
-                    .name("clv-desk-history".to_owned())
-                    .spawn_scoped(scope, build);
+                hand_over(gathered.history());
             }
             writer.flush_orders().map_err(sql_err)?;
             // Rebuilt (by sorting, much faster than row by row) before anything below queries
@@ -498,7 +494,7 @@ impl Store {
             }
             finish_import_row(&tx, import_id, &outcome, total).map_err(sql_err)?;
             Ok(outcome)
-        })?;
+        })()?;
         if dry_run {
             tx.rollback().map_err(sql_err)?;
         } else {
@@ -1430,37 +1426,34 @@ struct Writer<'t, 'c, 'a> {
 /// purchases need not be read back. Everything is taken while the writer has the order at
 /// hand: read from the orders afterwards, scattered over the heap, it cost several times
 /// as long.
-#[derive(Default)]
 struct WrittenPurchases {
-    /// Customers created, in id order (consecutive ids: they are all the import's).
-    customers: Vec<CustomerId>,
-    /// Orders created with a customer, in id order, but refund entries: each as the
-    /// history reads it.
-    orders: Vec<StoredPurchase>,
-    /// Per customer (as `customers`), how they came: their earliest purchase so far.
-    acquisition: Vec<Acquisition>,
+    /// The customers created (in id order) and the orders created with a customer (in id
+    /// order, but refund entries), each counted as the history reads it.
+    history: HistoryBuilder,
     names: SharedNames,
 }
 
 impl WrittenPurchases {
+    /// Gathering for an import of about `orders` orders.
+    fn new(orders: usize) -> WrittenPurchases {
+        WrittenPurchases {
+            history: HistoryBuilder::new(Vec::new(), orders),
+            names: SharedNames::default(),
+        }
+    }
+
     /// Counts new customer `id`.
     fn add_customer(&mut self, id: CustomerId) {
-        self.customers.push(id);
-        self.acquisition.push(Acquisition::default());
+        self.history.add_customer(id);
     }
 
     /// Counts `stored`, the purchase `order` makes. `false` when its customer is not one of
     /// the import's (then the purchases must be read back).
     fn add_order(&mut self, stored: StoredPurchase, order: &NewOrder) -> bool {
-        let index = self.customers.first().and_then(|first| {
-            let index = usize::try_from(stored.customer.0.checked_sub(first.0)?).ok()?;
-            (self.customers.get(index) == Some(&stored.customer)).then_some(index)
-        });
-        let Some(index) = index else {
+        if !self.history.knows(stored.customer) {
             return false;
-        };
-        let first = &mut self.acquisition[index];
-        if stored.is_purchase() && stored.placed_utc < first.first_placed_utc {
+        }
+        if let Some(first) = self.history.add(&stored) {
             *first = Acquisition {
                 first_placed_utc: stored.placed_utc,
                 channel: self
@@ -1474,18 +1467,12 @@ impl WrittenPurchases {
                 source: self.names.get(&order.source),
             };
         }
-        self.orders.push(stored);
         true
     }
 
     /// What [`Store::purchase_history`] will read once the import is committed.
     fn history(self) -> PurchaseHistory {
-        let mut history =
-            HistoryBuilder::acquired(self.customers, self.acquisition, self.orders.len());
-        for stored in &self.orders {
-            history.add(stored);
-        }
-        history.finish()
+        self.history.finish()
     }
 }
 

@@ -137,25 +137,26 @@ impl HistoryBuilder {
     /// A history of the customers `customer_ids` (ascending), with no purchases yet and
     /// room for `orders` of them.
     pub(crate) fn new(customer_ids: Vec<CustomerId>, orders: usize) -> HistoryBuilder {
-        let acquisition = vec![Acquisition::default(); customer_ids.len()];
-        HistoryBuilder::acquired(customer_ids, acquisition, orders)
-    }
-
-    /// [`HistoryBuilder::new`] for customers whose acquisition (per customer, as
-    /// `customer_ids`) is already known from the purchases to come.
-    pub(crate) fn acquired(
-        customer_ids: Vec<CustomerId>,
-        acquisition: Vec<Acquisition>,
-        orders: usize,
-    ) -> HistoryBuilder {
         HistoryBuilder {
             history: PurchaseHistory {
-                acquisition,
+                acquisition: vec![Acquisition::default(); customer_ids.len()],
                 customer_ids,
                 purchases: Vec::with_capacity(orders),
                 last_day: None,
             },
         }
+    }
+
+    /// Adds customer `id`, with no purchases yet; ids come in ascending order.
+    pub(crate) fn add_customer(&mut self, id: CustomerId) {
+        debug_assert!(self.history.customer_ids.last() < Some(&id));
+        self.history.customer_ids.push(id);
+        self.history.acquisition.push(Acquisition::default());
+    }
+
+    /// Whether `customer` is one of the history's customers.
+    pub(crate) fn knows(&self, customer: CustomerId) -> bool {
+        customer_index(&self.history.customer_ids, customer).is_some()
     }
 
     /// Counts `order` if it is a purchase; when it is its customer's earliest so far, the
