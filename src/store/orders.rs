@@ -1091,8 +1091,11 @@ impl<'t, 'a> Batches<'t, 'a> {
             keys: Vec::with_capacity(KEY_BATCH),
             orders: Vec::with_capacity(ORDER_BATCH),
             lines: Vec::with_capacity(LINE_BATCH),
+            // `OR FAIL`: a refused row ends its statement without undoing the rows before it,
+            // so SQLite keeps no statement journal (a copy of every page a statement changes);
+            // the import's transaction is rolled back on any error, which undoes them.
             insert_customers: MultiInsert::new(
-                "INSERT INTO customers (id, display_name, email, phone, postcode, marketing_consent,
+                "INSERT OR FAIL INTO customers (id, display_name, email, phone, postcode, marketing_consent,
                                         created_import_id, created_utc, birthday, first_order_utc,
                                         last_order_utc) VALUES ",
                 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -1110,7 +1113,7 @@ impl<'t, 'a> Batches<'t, 'a> {
                 KEY_BATCH,
             ),
             insert_orders: MultiInsert::new(
-                "INSERT INTO orders (id, import_id, source, external_id, alt_external_id, customer_id,
+                "INSERT OR FAIL INTO orders (id, import_id, source, external_id, alt_external_id, customer_id,
                                      placed_utc, local_date, utc_offset_minutes, currency, gross_cents,
                                      discount_cents, refunded_cents, net_cents, refunded_utc,
                                      shipping_cents, tax_cents, coupon_code, status, channel, refund_of)
@@ -1119,7 +1122,7 @@ impl<'t, 'a> Batches<'t, 'a> {
                 ORDER_BATCH,
             ),
             insert_plain_orders: MultiInsert::with_shared(
-                "INSERT INTO orders (import_id, source, currency, status, id, external_id,
+                "INSERT OR FAIL INTO orders (import_id, source, currency, status, id, external_id,
                                      customer_id, placed_utc, local_date, utc_offset_minutes,
                                      gross_cents, net_cents)
                  VALUES ",
@@ -2375,7 +2378,7 @@ fn sql_to_json(value: rusqlite::types::ValueRef<'_>) -> serde_json::Value {
 /// import writes a million lines, and one statement per line was most of its cost.
 const LINE_BATCH: usize = 64;
 
-const LINE_INSERT_HEAD: &str = "INSERT INTO order_lines (order_id, line_no, sku, name, quantity, unit_price_cents, total_cents) VALUES ";
+const LINE_INSERT_HEAD: &str = "INSERT OR FAIL INTO order_lines (order_id, line_no, sku, name, quantity, unit_price_cents, total_cents) VALUES ";
 
 /// Recomputes first/last order instants of every customer this import touched.
 fn refresh_order_dates(tx: &Transaction<'_>, import_id: ImportId) -> rusqlite::Result<()> {
@@ -2898,6 +2901,33 @@ mod tests {
                 .write_import(&NewImport::default(), &[bad], &[], &mut |_| true)
                 .is_err()
         );
+        checks_on_and_intact(&store);
+    }
+
+    #[test]
+    fn a_row_refused_mid_statement_leaves_nothing_of_the_import() {
+        // The multi-row inserts are `INSERT OR FAIL` (no statement journal): a refused row
+        // keeps the rows before it in its statement, and the import's rollback removes them.
+        let (_dir, mut store) = store();
+        write(&mut store, &[order("0", Some("first@x.org"), None, 100, 1)]);
+        let tables = [
+            "orders",
+            "order_lines",
+            "customers",
+            "customer_keys",
+            "imports",
+        ];
+        let counts =
+            |store: &Store| tables.map(|t| count(store, &format!("SELECT count(*) FROM {t}")));
+        let before = counts(&store);
+        let mut orders: Vec<NewOrder> = (1..=200)
+            .map(|i| order(&i.to_string(), Some(&format!("c{i}@x.org")), None, 100, 2))
+            .collect();
+        // Line 150: past two full line statements and inside the third.
+        orders[149].lines[0].quantity = f64::NAN;
+        let failed = store.write_import(&NewImport::default(), &orders, &[], &mut |_| true);
+        assert!(failed.is_err());
+        assert_eq!(counts(&store), before);
         checks_on_and_intact(&store);
     }
 

@@ -480,9 +480,10 @@ impl Store {
         )
         .map_err(err)?;
         let run_id = tx.last_insert_rowid();
-        // Many rows per statement: a quarter of the statement overhead of one per row.
+        // Many rows per statement: a quarter of the statement overhead of one per row. `OR
+        // FAIL` needs no statement journal; any error rolls the whole save back.
         let mut insert = MultiInsert::new(
-            "INSERT INTO customer_scores (run_id, customer_id, frequency, recency, t,
+            "INSERT OR FAIL INTO customer_scores (run_id, customer_id, frequency, recency, t,
                  monetary_cents, p_alive, expected_purchases, expected_spend_cents,
                  clv_cents, clv_low_cents, clv_high_cents, r_score, f_score, m_score, segment)
              VALUES ",
