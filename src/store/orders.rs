@@ -369,7 +369,11 @@ impl Store {
             tx.pragma_update(None, "wal_autocheckpoint", 0)
                 .map_err(sql_err)?;
         }
-        let batches = Batches::new(&tx).map_err(sql_err)?;
+        // Room for as many new customers as orders (up to a bound; past it the lists grow):
+        // capacity never used costs no memory, while growing a list copies it into memory
+        // never touched before.
+        let customers_at_most = plan.expected_orders.min(CUSTOMERS_RESERVED_AT_MOST);
+        let batches = Batches::new(&tx, customers_at_most).map_err(sql_err)?;
         let first_new_customer = batches.next_customer_id.saturating_add(1);
         let mut writer = Writer {
             tx: &tx,
@@ -382,12 +386,12 @@ impl Store {
             known_keys: KeyIndex::default(),
             matched: HashSet::default(),
             recorded: HashSet::default(),
-            contacts: ByCustomer::new(first_new_customer),
+            contacts: ByCustomer::new(first_new_customer, customers_at_most),
             last_buyer: None,
             existing: existing_orders(&tx, plan.expected).map_err(sql_err)?,
             stored_keys: None,
             skip_lines: plan.skip_lines,
-            dates: (!dry_run).then(|| OrderDates::new(first_new_customer)),
+            dates: (!dry_run).then(|| OrderDates::new(first_new_customer, customers_at_most)),
             updated_orders: HashSet::default(),
             written: gather_purchases.then(|| WrittenPurchases::new(plan.expected_orders)),
             first_new_customer,
@@ -515,6 +519,9 @@ const WAITING_REFUNDS: &str = "SELECT r.id, s.id, s.customer_id
       AND (s.external_id = r.refund_of_number OR s.alt_external_id = r.refund_of_number)
      WHERE r.refund_of_number IS NOT NULL AND r.refund_of IS NULL
        AND s.id <> r.id AND s.status <> ?1";
+
+/// New customers a write makes room for at most before they come.
+const CUSTOMERS_RESERVED_AT_MOST: usize = 262_144;
 
 /// Order numbers a streamed write makes room for at most before its orders come (a map of
 /// about 8 MB; a million-line export has about 180,000 orders).
@@ -1075,7 +1082,8 @@ struct Batches<'t, 'a> {
 }
 
 impl<'t, 'a> Batches<'t, 'a> {
-    fn new(tx: &Transaction<'_>) -> rusqlite::Result<Batches<'t, 'a>> {
+    /// Queues for a write of at most about `customers_at_most` new customers.
+    fn new(tx: &Transaction<'_>, customers_at_most: usize) -> rusqlite::Result<Batches<'t, 'a>> {
         let max_id = |table: &str| -> rusqlite::Result<i64> {
             tx.query_row(
                 &format!("SELECT coalesce(max(id), 0) FROM {table}"),
@@ -1086,7 +1094,7 @@ impl<'t, 'a> Batches<'t, 'a> {
         Ok(Batches {
             next_customer_id: max_id("customers")?,
             next_order_id: max_id("orders")?,
-            customers: Vec::with_capacity(CUSTOMER_BATCH),
+            customers: Vec::with_capacity(customers_at_most.max(CUSTOMER_BATCH)),
             customer_texts: String::new(),
             keys: Vec::with_capacity(KEY_BATCH),
             orders: Vec::with_capacity(ORDER_BATCH),
@@ -1440,7 +1448,7 @@ impl WrittenPurchases {
     /// Gathering for an import of about `orders` orders.
     fn new(orders: usize) -> WrittenPurchases {
         WrittenPurchases {
-            history: HistoryBuilder::new(Vec::new(), orders),
+            history: HistoryBuilder::growing(orders, orders),
             names: SharedNames::default(),
         }
     }
@@ -1938,10 +1946,12 @@ struct ByCustomer<T> {
 }
 
 impl<T> ByCustomer<T> {
-    fn new(first_new_customer: i64) -> ByCustomer<T> {
+    /// Values for the customers from `first_new_customer` on, with room for
+    /// `new_customers_at_most` of them.
+    fn new(first_new_customer: i64, new_customers_at_most: usize) -> ByCustomer<T> {
         ByCustomer {
             first_new_customer,
-            new_customers: Vec::new(),
+            new_customers: Vec::with_capacity(new_customers_at_most),
             stored_customers: HashMap::default(),
         }
     }
@@ -1991,9 +2001,9 @@ struct OrderDates {
 }
 
 impl OrderDates {
-    fn new(first_new_customer: i64) -> OrderDates {
+    fn new(first_new_customer: i64, customers_at_most: usize) -> OrderDates {
         OrderDates {
-            by_customer: ByCustomer::new(first_new_customer),
+            by_customer: ByCustomer::new(first_new_customer, customers_at_most),
             undated: Vec::new(),
         }
     }

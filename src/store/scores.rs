@@ -147,6 +147,15 @@ impl HistoryBuilder {
         }
     }
 
+    /// A history of no customers yet, with room for `customers` of them and `orders`
+    /// purchases, to fill with [`HistoryBuilder::add_customer`] and
+    /// [`HistoryBuilder::add`].
+    pub(crate) fn growing(customers: usize, orders: usize) -> HistoryBuilder {
+        let mut builder = HistoryBuilder::new(Vec::with_capacity(customers), orders);
+        builder.history.acquisition.reserve(customers);
+        builder
+    }
+
     /// Adds customer `id`, with no purchases yet; ids come in ascending order.
     pub(crate) fn add_customer(&mut self, id: CustomerId) {
         debug_assert!(self.history.customer_ids.last() < Some(&id));
