@@ -2,7 +2,9 @@
 # Times `clv-desk import CDNOW_master.txt --preset cdnow` into a new database, as one
 # process (read, write, summary, model choice and fits, scores saved), RUNS times, and
 # prints each wall time (in milliseconds, from bash's EPOCHREALTIME), CPU time (user +
-# system, all threads) and peak RSS, then the fastest and the median. On a shared machine
+# system, all threads), peak RSS and minor page faults, then the fastest and the median.
+# Page faults are this virtual machine's dearest operation (2–28 µs each, depending on
+# whether the host still backs the memory): they explain most of its drift between hours. On a shared machine
 # the wall time drifts by ±10 ms over an hour: to compare two builds, set BASE to the other
 # binary, and the two are run alternately and both medians printed.
 #
@@ -27,22 +29,23 @@ DB="${DB:-/tmp/clv-desk-cdnow-bench.sqlite}"
 
 bins=("$BIN")
 [ -z "$BASE" ] || bins+=("$BASE")
-declare -A walls cpus
+declare -A walls cpus faults
 for _ in $(seq 1 "$RUNS"); do
     for bin in "${bins[@]}"; do
         rm -f "$DB" "$DB-wal" "$DB-shm"
         start=$EPOCHREALTIME
-        read -r user sys rss < <(/usr/bin/time -f "%U %S %M" "$bin" --db "$DB" import "$DATA" --preset cdnow 2>&1 >/dev/null | tail -1)
+        read -r user sys rss minor < <(/usr/bin/time -f "%U %S %M %R" "$bin" --db "$DB" import "$DATA" --preset cdnow 2>&1 >/dev/null | tail -1)
         end=$EPOCHREALTIME
         wall=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", (e - s) * 1000 }')
         cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
-        echo "$(basename "$bin"): wall $wall ms, cpu $cpu s, peak RSS $rss KB"
+        echo "$(basename "$bin"): wall $wall ms, cpu $cpu s, peak RSS $rss KB, $minor page faults"
         walls[$bin]+="$wall "
         cpus[$bin]+="$cpu "
+        faults[$bin]+="$minor "
     done
 done
 rm -f "$DB" "$DB-wal" "$DB-shm"
 median() { tr ' ' '\n' | sed '/^$/d' | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p"; }
 for bin in "${bins[@]}"; do
-    echo "$bin: fastest $(echo "${walls[$bin]}" | tr ' ' '\n' | sed '/^$/d' | sort -n | head -1) ms, median $(echo "${walls[$bin]}" | median) ms wall; median $(echo "${cpus[$bin]}" | median) s cpu; over $RUNS runs"
+    echo "$bin: fastest $(echo "${walls[$bin]}" | tr ' ' '\n' | sed '/^$/d' | sort -n | head -1) ms, median $(echo "${walls[$bin]}" | median) ms wall; median $(echo "${cpus[$bin]}" | median) s cpu, $(echo "${faults[$bin]}" | median) page faults; over $RUNS runs"
 done
