@@ -255,6 +255,36 @@ impl Store {
     pub(crate) fn conn_mut(&mut self) -> &mut Connection {
         &mut self.conn
     }
+
+    /// Runs `write` with SQLite's per-row foreign-key checks off, and with
+    /// `constraints_too` its CHECK constraints as well, for a write whose references and
+    /// values are right by construction (or checked once, all together); both are back on
+    /// before anything else runs on the connection, whatever `write` returns. The
+    /// foreign-key pragma cannot change inside a transaction, hence around one; each pragma
+    /// also expires the statements prepared under it.
+    pub(crate) fn with_row_checks_off<T, E: From<StoreError>>(
+        &mut self,
+        constraints_too: bool,
+        write: impl FnOnce(&mut Store) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let set = |conn: &Connection, off: bool| -> rusqlite::Result<()> {
+            conn.pragma_update(None, "foreign_keys", if off { "OFF" } else { "ON" })?;
+            if constraints_too {
+                conn.pragma_update(
+                    None,
+                    "ignore_check_constraints",
+                    if off { "ON" } else { "OFF" },
+                )?;
+            }
+            Ok(())
+        };
+        set(&self.conn, true).map_err(|e| self.err(e))?;
+        let result = write(self);
+        let restored = set(&self.conn, false);
+        let value = result?;
+        restored.map_err(|e| self.err(e))?;
+        Ok(value)
+    }
 }
 
 /// Effective settings of the writer connection, see [`Store::connection_settings`].

@@ -305,31 +305,21 @@ impl Store {
         end: &mut dyn FnMut() -> Ending<'a>,
         keep_going: &mut dyn FnMut(usize) -> bool,
     ) -> Result<WriteOutcome, WriteError> {
-        let path = self.path().to_path_buf();
-        let sql_err = |e| WriteError::Store(StoreError::from_sqlite(&path, e));
         // Every reference the import writes points at a row it inserted or read in this same
         // transaction (its import row, its customers, its orders), so SQLite's per-row
         // foreign-key lookups (one per line item, several per order) only cost time. So do
         // the CHECK constraints of what it writes: a currency is a `Currency` (three
         // letters), consent a `bool`, a key's kind one of `identity_keys`' names, a change's
         // kind one of `record_change`'s; evaluating them took a tenth of a large import's
-        // load. Both are off for the write and back on before anything else runs on the
-        // connection (each pragma also expires the statements prepared under it). The
-        // foreign-key pragma cannot change inside a transaction, hence around it.
-        let conn = self.conn_mut();
-        conn.pragma_update(None, "foreign_keys", "OFF")
-            .and_then(|()| conn.pragma_update(None, "ignore_check_constraints", "ON"))
-            .map_err(sql_err)?;
-        let result = self.write_import_tx(import, plan, orders, end, keep_going);
-        let conn = self.conn_mut();
-        let restored = conn
-            .pragma_update(None, "foreign_keys", "ON")
-            .and_then(|()| conn.pragma_update(None, "ignore_check_constraints", "OFF"))
-            .and_then(|()| {
-                conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)
-            });
+        // load.
+        let result = self.with_row_checks_off(true, |store| {
+            store.write_import_tx(import, plan, orders, end, keep_going)
+        });
+        let restored =
+            self.conn_mut()
+                .pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES);
         let outcome = result?;
-        restored.map_err(sql_err)?;
+        restored.map_err(|e| self.err(e))?;
         Ok(outcome)
     }
 

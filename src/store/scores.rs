@@ -430,21 +430,13 @@ impl Store {
         keep_going: &mut dyn FnMut(usize) -> bool,
         describe: &mut dyn FnMut() -> String,
     ) -> Result<Option<(i64, String)>, StoreError> {
-        let path = self.path().to_path_buf();
-        let err = |e| StoreError::from_sqlite(&path, e);
         // SQLite's foreign-key check opens a cursor on `customers` and one on `model_runs`
         // for every score row, a sixth of the save. The run is this transaction's own row;
         // the customers are checked once, all together, before the commit (a customer
         // removed since the valuation read them fails the save, as the per-row check did).
-        // The pragma cannot change inside a transaction, hence around it.
-        self.conn_mut()
-            .pragma_update(None, "foreign_keys", "OFF")
-            .map_err(err)?;
-        let saved = self.save_run_unchecked(run, scores, keep_going, describe);
-        let restored = self.conn_mut().pragma_update(None, "foreign_keys", "ON");
-        let saved = saved?;
-        restored.map_err(err)?;
-        Ok(saved)
+        self.with_row_checks_off(false, |store| {
+            store.save_run_unchecked(run, scores, keep_going, describe)
+        })
     }
 
     /// [`Store::save_run_described`] with SQLite's per-row foreign-key checks off.
