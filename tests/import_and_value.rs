@@ -30,7 +30,12 @@ fn fixture_files() -> Vec<PathBuf> {
         .collect()
 }
 
-/// Streams `orders` into `store` as one import; what the write handed over, if anything.
+/// Orders per part in [`write_gathering`]: few, so most buyers' orders straddle a part
+/// boundary and every fixture's write crosses several.
+const ORDERS_PER_PART: usize = 7;
+
+/// Streams `orders` into `store` as one import, in parts of [`ORDERS_PER_PART`]; what the
+/// write handed over, if anything. Every part must come back spent, whole.
 fn write_gathering(
     store: &mut Store,
     import: NewImport,
@@ -38,23 +43,36 @@ fn write_gathering(
     orders: Vec<NewOrder>,
     refunds: Vec<clv_desk::domain::RefundOfOrder>,
 ) -> Option<PurchaseHistory> {
-    let parts = vec![
-        ImportPart::Start {
-            import: import.clone(),
-            source: source.to_owned(),
-            expected_orders: orders.len(),
-        },
-        ImportPart::Orders(orders),
-        ImportPart::End { import, refunds },
-    ];
+    let expected_orders = orders.len();
+    let mut parts = vec![ImportPart::Start {
+        import: import.clone(),
+        source: source.to_owned(),
+        expected_orders,
+    }];
+    let mut orders = orders.into_iter().peekable();
+    while orders.peek().is_some() {
+        parts.push(ImportPart::Orders(
+            orders.by_ref().take(ORDERS_PER_PART).collect(),
+        ));
+    }
+    let sent = parts.len() - 1;
+    parts.push(ImportPart::End { import, refunds });
     let mut handed = None;
+    let mut spent: Vec<Vec<NewOrder>> = Vec::new();
     let written = store
         .write_import_streamed(
             &mut parts.into_iter(),
+            &mut |part| spent.push(part),
             Some(&mut |history| handed = Some(history)),
         )
         .unwrap();
     assert!(written.is_some(), "the write committed");
+    assert_eq!(spent.len(), sent, "every part of orders comes back spent");
+    assert_eq!(
+        spent.iter().map(Vec::len).sum::<usize>(),
+        expected_orders,
+        "each part comes back whole"
+    );
     handed
 }
 

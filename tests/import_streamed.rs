@@ -132,6 +132,61 @@ fn orders_passed_on_while_reading_and_those_left_at_the_end_are_the_staged_order
     assert_eq!(tail.sha256, whole.sha256);
 }
 
+/// Hands every batch back once the next one comes, as the write does, and keeps a copy of
+/// each batch's orders and where its memory was.
+#[derive(Default)]
+struct HandingBack {
+    copies: Vec<NewOrder>,
+    buffers: Vec<*const NewOrder>,
+    held: Option<Vec<NewOrder>>,
+}
+
+impl OrderSink for HandingBack {
+    fn start(&mut self, _decided: &StagedImport) -> bool {
+        true
+    }
+
+    fn orders(&mut self, orders: Vec<NewOrder>) -> bool {
+        self.copies.extend(orders.iter().cloned());
+        self.buffers.push(orders.as_ptr());
+        self.held = Some(orders);
+        true
+    }
+
+    fn spent(&mut self) -> Option<Vec<NewOrder>> {
+        self.held.take()
+    }
+}
+
+#[test]
+fn a_batch_handed_back_carries_later_orders_and_they_are_the_staged_orders() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("shopify.csv");
+    clv_desk::bench::write_shopify_export(&file, 40_000, 7).unwrap();
+    let whole = stage_file(&file, &ImportOptions::default(), &mut |_, _| true).unwrap();
+    let mut sink = HandingBack::default();
+    let streamed = stage_file_streamed(
+        &file,
+        &ImportOptions::default(),
+        &mut |_, _| true,
+        &mut sink,
+    )
+    .unwrap();
+    let Streamed::Staged(tail) = streamed else {
+        panic!("a Shopify export lists each order's rows together");
+    };
+    assert!(sink.buffers.len() >= 3, "batches: {}", sink.buffers.len());
+    // The third batch fills the first one's memory (the second was taken while the first
+    // was still out).
+    assert_eq!(
+        sink.buffers[2], sink.buffers[0],
+        "the memory handed back is refilled"
+    );
+    let mut orders = sink.copies;
+    orders.extend(tail.orders);
+    assert!(orders == whole.orders, "the same orders, in the same order");
+}
+
 /// A generic export (order, date, e-mail, amount), one row per order, with `extra` rows
 /// appended at the end.
 fn generic_file(dir: &Path, orders: usize, extra: &[&str]) -> PathBuf {

@@ -299,6 +299,8 @@ fn import_streamed_as(
     let spreadsheets_stored = store.spreadsheet_orders_stored()?;
     let (parts, arriving) = std::sync::mpsc::sync_channel::<ImportPart>(2);
     let (purchases_written, purchases) = std::sync::mpsc::sync_channel::<PurchaseHistory>(1);
+    // Parts written go back to the reader, which drops their orders and fills them again.
+    let (spent_parts, spent) = std::sync::mpsc::channel::<Vec<NewOrder>>();
     let streamed = std::thread::scope(|scope| {
         let writing = &mut *store;
         let writer = std::thread::Builder::new()
@@ -311,12 +313,21 @@ fn import_streamed_as(
                 };
                 let purchases_written: Option<&mut (dyn FnMut(PurchaseHistory) + Send)> =
                     if value { Some(&mut send) } else { None };
-                writing.write_import_streamed(&mut arriving.into_iter(), purchases_written)
+                let mut hand_back = |orders| {
+                    // Once the reader is done the part is dropped here.
+                    let _ = spent_parts.send(orders);
+                };
+                writing.write_import_streamed(
+                    &mut arriving.into_iter(),
+                    &mut hand_back,
+                    purchases_written,
+                )
             });
         // Without a second thread, the two-phase way below.
         let writer = writer.ok()?;
         let mut sink = WriteSink {
             parts: Some(parts),
+            spent,
             expected_orders: expected,
             spreadsheets_stored,
         };
@@ -426,6 +437,8 @@ fn save_valued_alongside(
 struct WriteSink {
     /// `None` once the write is gone (or was never begun).
     parts: Option<std::sync::mpsc::SyncSender<ImportPart>>,
+    /// Parts the write is done with.
+    spent: std::sync::mpsc::Receiver<Vec<NewOrder>>,
     expected_orders: usize,
     /// Spreadsheet orders are stored: a spreadsheet is not streamed (see
     /// [`keep_apart_from_other_spreadsheets`]).
@@ -457,6 +470,10 @@ impl OrderSink for WriteSink {
         self.parts
             .as_ref()
             .is_some_and(|parts| parts.send(ImportPart::Orders(orders)).is_ok())
+    }
+
+    fn spent(&mut self) -> Option<Vec<NewOrder>> {
+        self.spent.try_recv().ok()
     }
 }
 

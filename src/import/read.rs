@@ -734,6 +734,9 @@ enum Inner {
         /// The current line, its buffer reused.
         line: String,
         number: u64,
+        /// Where the next line starts in the decoded text (the same as in the file for
+        /// ASCII and UTF-8): the rows' positions, for progress.
+        offset: u64,
     },
     Sheet {
         rows: std::vec::IntoIter<ByteRecord>,
@@ -765,6 +768,7 @@ impl RowReader {
                 reader: BufReader::new(text_stream(path, sniffed.encoding).map_err(file_error)?),
                 line: String::new(),
                 number: 0,
+                offset: 0,
             },
             Layout::Delimited(delimiter) => {
                 let (stream, lines) = counting_lines(unpadded_if(
@@ -850,6 +854,7 @@ impl RowReader {
                 reader,
                 line,
                 number,
+                offset,
             } => {
                 line.clear();
                 let read = reader.read_line(line).map_err(|e| ImportError::Io {
@@ -861,11 +866,15 @@ impl RowReader {
                 }
                 *number += 1;
                 row.number = *number;
+                let mut position = csv::Position::new();
+                position.set_byte(*offset).set_line(*number);
+                *offset += read as u64;
                 row.fill(|record| {
                     record.clear();
                     for token in line.split_whitespace() {
                         record.push_field(token.as_bytes());
                     }
+                    record.set_position(Some(position));
                 });
                 row.check_text(self.encoding);
                 Ok(true)
@@ -1378,6 +1387,25 @@ mod tests {
         let s = sniff(&path, &no_presets).unwrap();
         assert_eq!((s.layout, s.header.clone()), (Layout::Whitespace, None));
         assert_eq!(rows(&path, &s)[1], vec!["00001", "19970118", "2", "89.00"]);
+    }
+
+    #[test]
+    fn whitespace_rows_know_where_they_start_in_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = b"00001 19970101  1  11.77\n00002 19970118 \t 2  89.00\n00003 19970201 1 5.00\n";
+        let path = write(&dir, "cd.txt", text);
+        let s = sniff(&path, &no_presets).unwrap();
+        let mut reader = RowReader::open(&path, &s).unwrap();
+        let mut row = RawRow::default();
+        let mut starts = Vec::new();
+        while reader.next_row(&mut row, &path).unwrap() {
+            let position = row.position().expect("a whitespace row has a position");
+            starts.push((position.byte(), position.line(), row.number));
+        }
+        // Each line's first byte in the file, and its line number.
+        assert_eq!(starts, vec![(0, 1, 1), (25, 2, 2), (51, 3, 3)]);
+        assert_eq!(&text[25..30], b"00002");
+        assert_eq!(&text[51..56], b"00003");
     }
 
     #[test]

@@ -147,10 +147,22 @@ struct WritePlan<'a> {
     purchases_written: Option<&'a mut (dyn FnMut(PurchaseHistory) + Send)>,
 }
 
-/// What a write asks for once it has written every order: the complete record (a
-/// streamed import's, written over the one it began with) and the refunds of earlier
-/// imports' orders; `None` when the orders stopped short, and the write rolls back.
-type Ending<'a> = Option<(Option<&'a NewImport>, &'a [RefundOfOrder])>;
+/// The orders a write takes, and the refunds of earlier imports' orders.
+enum Incoming<'a> {
+    /// Every order at hand (a staged file).
+    Whole {
+        orders: &'a [NewOrder],
+        refunds: &'a [RefundOfOrder],
+    },
+    /// The parts after [`ImportPart::Start`] of a streamed import, as they arrive: each
+    /// part of orders is written whole (nothing queued still borrows from it) and then
+    /// handed to `spent`. [`ImportPart::End`] brings the complete record and the refunds;
+    /// parts that stop before it roll the write back.
+    Streamed {
+        parts: &'a mut dyn Iterator<Item = ImportPart>,
+        spent: &'a mut dyn FnMut(Vec<NewOrder>),
+    },
+}
 
 /// Why an import write did not complete. Either way nothing was written.
 #[derive(Debug, thiserror::Error)]
@@ -198,6 +210,10 @@ impl Store {
     /// or chose to start over) roll everything back: [`WriteError::Cancelled`]. Returns
     /// `None` when the parts stop before [`ImportPart::Start`]: nothing was begun.
     ///
+    /// Each part of orders is handed to `spent` once it is written (the write keeps
+    /// nothing of it): the reader can take its memory back for the next part, which then
+    /// fills memory already mapped rather than fresh pages.
+    ///
     /// Given `purchases_written`, a write into a database that held no customers and no
     /// orders calls it once it has written the last order, with the purchases it wrote:
     /// what [`Store::purchase_history`] reads after the commit, for a valuation that need
@@ -206,6 +222,7 @@ impl Store {
     pub fn write_import_streamed(
         &mut self,
         parts: &mut dyn Iterator<Item = ImportPart>,
+        spent: &mut dyn FnMut(Vec<NewOrder>),
         purchases_written: Option<&mut (dyn FnMut(PurchaseHistory) + Send)>,
     ) -> Result<Option<WriteOutcome>, WriteError> {
         let Some(ImportPart::Start {
@@ -216,22 +233,6 @@ impl Store {
         else {
             return Ok(None);
         };
-        // Parts are kept until the commit: the queued rows borrow from them.
-        let arrived: typed_arena::Arena<Vec<NewOrder>> = typed_arena::Arena::new();
-        let ended: std::cell::OnceCell<(NewImport, Vec<RefundOfOrder>)> =
-            std::cell::OnceCell::new();
-        let mut orders = std::iter::from_fn(|| {
-            match parts.next()? {
-                ImportPart::Orders(orders) => Some(arrived.alloc(orders).iter()),
-                ImportPart::End { import, refunds } => {
-                    let _ = ended.set((import, refunds));
-                    None
-                }
-                // A second start is not a part of this import: stop, and roll back.
-                ImportPart::Start { .. } => None,
-            }
-        })
-        .flatten();
         let plan = WritePlan {
             // The estimate counts rows, several per order in most files: the map of order
             // numbers is sized by it only up to a bound, and grows from there as orders come
@@ -245,23 +246,13 @@ impl Store {
             expected_orders,
             skip_lines: false,
             dry_run: false,
-            // Reborrowed for as long as the orders are: the plan lives no longer than they.
+            // Reborrowed for as long as the plan lives.
             purchases_written: purchases_written
                 .map(|f| f as &mut (dyn FnMut(PurchaseHistory) + Send)),
         };
-        let mut end = || {
-            ended
-                .get()
-                .map(|(import, refunds)| (Some(import), refunds.as_slice()))
-        };
-        let written = self.write_import_as(&import, plan, &mut orders, &mut end, &mut |_| true);
-        drop(orders);
-        // Freeing a large import's orders (every line item's strings) takes a while and
-        // nothing waits for it: done on a thread of its own (inline if none can start).
-        let _ = std::thread::Builder::new()
-            .name("clv-desk-free".to_owned())
-            .spawn(move || drop(arrived));
-        written.map(Some)
+        let incoming = Incoming::Streamed { parts, spent };
+        self.write_import_as(&import, plan, incoming, &mut |_| true)
+            .map(Some)
     }
 
     fn write_import_whole(
@@ -293,16 +284,19 @@ impl Store {
             dry_run,
             purchases_written: None,
         };
-        let mut end = || Some((None, refunds));
-        self.write_import_as(import, plan, &mut orders.iter(), &mut end, keep_going)
+        self.write_import_as(
+            import,
+            plan,
+            Incoming::Whole { orders, refunds },
+            keep_going,
+        )
     }
 
-    fn write_import_as<'a>(
+    fn write_import_as(
         &mut self,
         import: &NewImport,
-        plan: WritePlan<'a>,
-        orders: &mut dyn Iterator<Item = &'a NewOrder>,
-        end: &mut dyn FnMut() -> Ending<'a>,
+        plan: WritePlan<'_>,
+        incoming: Incoming<'_>,
         keep_going: &mut dyn FnMut(usize) -> bool,
     ) -> Result<WriteOutcome, WriteError> {
         // Every reference the import writes points at a row it inserted or read in this same
@@ -313,7 +307,7 @@ impl Store {
         // kind one of `record_change`'s; evaluating them took a tenth of a large import's
         // load.
         let result = self.with_row_checks_off(true, |store| {
-            store.write_import_tx(import, plan, orders, end, keep_going)
+            store.write_import_tx(import, plan, incoming, keep_going)
         });
         let restored =
             self.conn_mut()
@@ -323,12 +317,11 @@ impl Store {
         Ok(outcome)
     }
 
-    fn write_import_tx<'a>(
+    fn write_import_tx(
         &mut self,
         import: &NewImport,
-        plan: WritePlan<'a>,
-        orders: &mut dyn Iterator<Item = &'a NewOrder>,
-        end: &mut dyn FnMut() -> Ending<'a>,
+        plan: WritePlan<'_>,
+        incoming: Incoming<'_>,
         keep_going: &mut dyn FnMut(usize) -> bool,
     ) -> Result<WriteOutcome, WriteError> {
         let dry_run = plan.dry_run;
@@ -365,6 +358,11 @@ impl Store {
         let customers_at_most = plan.expected_orders.min(CUSTOMERS_RESERVED_AT_MOST);
         let batches = Batches::new(&tx, customers_at_most).map_err(sql_err)?;
         let first_new_customer = batches.next_customer_id.saturating_add(1);
+        // The order numbers the write has seen, copied: a streamed part is handed back once
+        // written.
+        let kept = typed_arena::Arena::with_capacity(ORDER_NUMBER_BYTES_RESERVED);
+        // A streamed import's last part (declared before the writer, which borrows it).
+        let mut ended: Option<(NewImport, Vec<RefundOfOrder>)> = None;
         let mut writer = Writer {
             tx: &tx,
             batches,
@@ -378,7 +376,8 @@ impl Store {
             recorded: HashSet::default(),
             contacts: ByCustomer::new(first_new_customer, customers_at_most),
             last_buyer: None,
-            existing: existing_orders(&tx, plan.expected).map_err(sql_err)?,
+            existing: existing_orders(&tx, &kept, plan.expected).map_err(sql_err)?,
+            kept: &kept,
             stored_keys: None,
             skip_lines: plan.skip_lines,
             dates: (!dry_run).then(|| OrderDates::new(first_new_customer, customers_at_most)),
@@ -395,17 +394,47 @@ impl Store {
             Vec::new()
         };
         let mut written = 0;
-        for order in orders {
-            if written % 512 == 0 && !keep_going(written) {
-                return Err(WriteError::Cancelled);
+        let (final_import, refunds): (Option<&NewImport>, &[RefundOfOrder]) = match incoming {
+            Incoming::Whole { orders, refunds } => {
+                for order in orders {
+                    if written % 512 == 0 && !keep_going(written) {
+                        return Err(WriteError::Cancelled);
+                    }
+                    writer.order(order, None, None).map_err(sql_err)?;
+                    written += 1;
+                }
+                (None, refunds)
             }
-            writer.order(order, None, None).map_err(sql_err)?;
-            written += 1;
-        }
-        // Only now are the refunds of earlier imports' orders known (a streamed file's come
-        // with its last part); without them the orders were not all there.
-        let Some((final_import, refunds)) = end() else {
-            return Err(WriteError::Cancelled);
+            Incoming::Streamed { parts, spent } => {
+                for part in parts {
+                    let orders = match part {
+                        ImportPart::Orders(orders) => orders,
+                        ImportPart::End { import, refunds } => {
+                            ended = Some((import, refunds));
+                            break;
+                        }
+                        // A second start is not a part of this import: stop, and roll back.
+                        ImportPart::Start { .. } => break,
+                    };
+                    // Bound to this part for as long as it is written, and let go of it after.
+                    let mut part_writer = writer.next_part().map_err(sql_err)?;
+                    for order in &orders {
+                        if written % 512 == 0 && !keep_going(written) {
+                            return Err(WriteError::Cancelled);
+                        }
+                        part_writer.order(order, None, None).map_err(sql_err)?;
+                        written += 1;
+                    }
+                    writer = part_writer.next_part().map_err(sql_err)?;
+                    spent(orders);
+                }
+                // Only now are the refunds of earlier imports' orders known; without the
+                // last part the orders were not all there.
+                let Some((import, refunds)) = &ended else {
+                    return Err(WriteError::Cancelled);
+                };
+                (Some(import), refunds.as_slice())
+            }
         };
         let total = written + refunds.len();
         // Refunds of earlier orders change stored orders: then the purchases are read back.
@@ -516,6 +545,10 @@ const CUSTOMERS_RESERVED_AT_MOST: usize = 262_144;
 /// Order numbers a streamed write makes room for at most before its orders come (a map of
 /// about 8 MB; a million-line export has about 180,000 orders).
 const ORDER_NUMBERS_RESERVED_AT_MOST: usize = 131_072;
+
+/// Bytes of order numbers a write makes room for before its orders come (more are taken
+/// as they come).
+const ORDER_NUMBER_BYTES_RESERVED: usize = 64 * 1024;
 
 /// SQLite's default: a commit that leaves more pages than this in the WAL checkpoints.
 const WAL_AUTOCHECKPOINT_PAGES: i64 = 1000;
@@ -855,9 +888,12 @@ impl KeyIndex {
     }
 }
 
-/// A multi-row `INSERT`: its text for any number of rows, and the statement for a full
-/// batch, prepared once per import on first use (the statement cache would hash and copy
-/// the text on every use).
+/// A multi-row `INSERT`: its text for any number of rows, and the statements it runs,
+/// each prepared once per import on first use (the statement cache would hash and copy
+/// the text on every use): one for a full batch, and one for each power of two below it.
+/// A partial batch is written as pieces of those sizes (21 rows: 16, 4 and 1), so a write
+/// that flushes partial batches often (a streamed import, at the end of every part)
+/// prepares no statement per flush.
 pub(super) struct MultiInsert<'t> {
     /// `INSERT INTO t (a, b) VALUES `
     head: &'static str,
@@ -868,6 +904,8 @@ pub(super) struct MultiInsert<'t> {
     /// Parameters every row shares (`?1` … `?shared`), bound once per statement.
     shared: usize,
     full: Option<rusqlite::Statement<'t>>,
+    /// The statement for `2^k` rows at index `k`, once prepared.
+    pieces: Vec<Option<rusqlite::Statement<'t>>>,
 }
 
 impl<'t> MultiInsert<'t> {
@@ -889,6 +927,7 @@ impl<'t> MultiInsert<'t> {
             rows,
             shared,
             full: None,
+            pieces: Vec::new(),
         }
     }
 
@@ -969,9 +1008,9 @@ impl<'t> MultiInsert<'t> {
             .filter(|(at, _)| !self.row[at + 1..].starts_with(|c: char| c.is_ascii_digit()))
             .count();
         let first = 1 + self.shared;
-        let execute = |stmt: &mut rusqlite::Statement<'_>| -> rusqlite::Result<()> {
+        let execute = |stmt: &mut rusqlite::Statement<'_>, rows: &[T]| -> rusqlite::Result<()> {
             shared(stmt)?;
-            for (i, item) in pending.iter().enumerate() {
+            for (i, item) in rows.iter().enumerate() {
                 bind(stmt, first + i * per_row, item)?;
             }
             stmt.raw_execute()?;
@@ -982,10 +1021,23 @@ impl<'t> MultiInsert<'t> {
                 Some(stmt) => stmt,
                 None => self.full.insert(tx.prepare(&self.sql(self.rows))?),
             };
-            execute(stmt)?;
-        } else {
-            let mut stmt = tx.prepare_cached(&self.sql(pending.len()))?;
-            execute(&mut stmt)?;
+            return execute(stmt, pending);
+        }
+        let mut rest = pending;
+        while !rest.is_empty() {
+            // The largest power of two that fits: at most one piece of each size.
+            let power = rest.len().ilog2() as usize;
+            let (piece, after) = rest.split_at(1 << power);
+            if self.pieces.len() <= power {
+                self.pieces.resize_with(power + 1, || None);
+            }
+            if self.pieces[power].is_none() {
+                self.pieces[power] = Some(tx.prepare(&self.sql(piece.len()))?);
+            }
+            if let Some(stmt) = &mut self.pieces[power] {
+                execute(stmt, piece)?;
+            }
+            rest = after;
         }
         Ok(())
     }
@@ -1312,6 +1364,41 @@ impl<'t, 'a> Batches<'t, 'a> {
             })
     }
 
+    /// These queues, emptied, for rows that borrow from orders of lifetime `'b` (what was
+    /// queued is dropped unwritten: flush first).
+    fn emptied<'b>(self) -> Batches<'t, 'b> {
+        let Batches {
+            next_customer_id,
+            next_order_id,
+            customers,
+            customer_texts,
+            keys,
+            orders,
+            lines,
+            insert_customers,
+            insert_keys,
+            insert_keys_of_a_kind,
+            insert_orders,
+            insert_plain_orders,
+            insert_lines,
+        } = self;
+        Batches {
+            next_customer_id,
+            next_order_id,
+            customers,
+            customer_texts,
+            keys: emptied(keys),
+            orders: emptied(orders),
+            lines: emptied(lines),
+            insert_customers,
+            insert_keys,
+            insert_keys_of_a_kind,
+            insert_orders,
+            insert_plain_orders,
+            insert_lines,
+        }
+    }
+
     /// Writes the queued orders and line items.
     fn flush_orders_and_lines(
         &mut self,
@@ -1377,7 +1464,9 @@ impl ContactGaps {
 }
 
 /// The state of one import write.
-struct Writer<'t, 'c, 'a> {
+/// `'s` is the lifetime of the order numbers it keeps; `'a` that of the orders it is given,
+/// which its queues borrow.
+struct Writer<'t, 'c, 's, 'a> {
     tx: &'t Transaction<'c>,
     batches: Batches<'t, 'a>,
     import_id: ImportId,
@@ -1397,9 +1486,10 @@ struct Writer<'t, 'c, 'a> {
     /// order after order, and every key of theirs is then known already.
     last_buyer: Option<(&'a CustomerIdentity, &'a str, i64)>,
     /// Stored orders of the sources in this import: source → order number → row id,
-    /// loaded once instead of one query per order; the import's own orders join them
-    /// borrowed.
-    existing: OrderNumbers<'a>,
+    /// loaded once instead of one query per order; the import's own orders join them.
+    existing: OrderNumbers<'s>,
+    /// Where the numbers in `existing` are kept.
+    kept: &'s typed_arena::Arena<u8>,
     /// In a bulk load, every stored customer key (resolved to the surviving customer),
     /// read once instead of one query per new key.
     stored_keys: Option<KeyIndex>,
@@ -1477,7 +1567,7 @@ impl WrittenPurchases {
     }
 }
 
-impl<'a> Writer<'_, '_, 'a> {
+impl<'s, 'a> Writer<'_, '_, 's, 'a> {
     /// Stores one order (or refund entry); `refunded_customer` is the customer of the order
     /// a refund entry refunds (`Some(None)`: a guest's order), which the refund belongs to
     /// whoever its row names.
@@ -1532,15 +1622,24 @@ impl<'a> Writer<'_, '_, 'a> {
         match upsert {
             (id, Upsert::Created) => {
                 self.outcome.orders_created += 1;
-                self.existing
-                    .entry(Cow::Borrowed(order.source.as_str()))
-                    .or_default()
-                    .insert(Cow::Borrowed(order.external_id.as_str()), id);
+                self.keep_number(&order.source, &order.external_id, id);
             }
             (_, Upsert::Updated) => self.outcome.orders_updated += 1,
             (_, Upsert::Unchanged) => self.outcome.orders_unchanged += 1,
         }
         Ok(())
+    }
+
+    /// Notes that order `number` of `source` is row `id` (for a later order of the same
+    /// number).
+    fn keep_number(&mut self, source: &str, number: &str, id: i64) {
+        if !self.existing.contains_key(source) {
+            self.existing
+                .insert(self.kept.alloc_str(source), HashMap::default());
+        }
+        if let Some(by_number) = self.existing.get_mut(source) {
+            by_number.insert(self.kept.alloc_str(number), id);
+        }
     }
 
     /// A refund of an order from an earlier import: stored as a refund entry linked to it
@@ -1925,6 +2024,63 @@ impl<'a> Writer<'_, '_, 'a> {
     }
 }
 
+impl<'t, 'c, 's, 'a> Writer<'t, 'c, 's, 'a> {
+    /// This writer, ready for orders that live as long as `'b`: what it queued from the
+    /// orders so far (their keys, rows and line items) is written first, and the last
+    /// buyer forgotten, so nothing it holds borrows from them any more. Between two parts
+    /// of a streamed import.
+    fn next_part<'b>(mut self) -> rusqlite::Result<Writer<'t, 'c, 's, 'b>> {
+        self.batches.flush_keys(self.tx, self.import_id)?;
+        self.flush_orders()?;
+        let Writer {
+            tx,
+            batches,
+            import_id,
+            outcome,
+            known_keys,
+            matched,
+            recorded,
+            contacts,
+            last_buyer: _,
+            existing,
+            kept,
+            stored_keys,
+            skip_lines,
+            dates,
+            updated_orders,
+            written,
+            first_new_customer,
+            same_person,
+        } = self;
+        Ok(Writer {
+            tx,
+            batches: batches.emptied(),
+            import_id,
+            outcome,
+            known_keys,
+            matched,
+            recorded,
+            contacts,
+            last_buyer: None,
+            existing,
+            kept,
+            stored_keys,
+            skip_lines,
+            dates,
+            updated_orders,
+            written,
+            first_new_customer,
+            same_person,
+        })
+    }
+}
+
+/// `queue` emptied, as a queue of rows that borrow from something else; its memory is kept
+/// (an in-place collect: the two row types differ only in a lifetime).
+fn emptied<T, U>(queue: Vec<T>) -> Vec<U> {
+    queue.into_iter().filter_map(|_| None).collect()
+}
+
 /// A value per customer the import writes for: in a vector for the customers it creates
 /// (their ids run on without gaps from the first new one: an index instead of a hash
 /// lookup, and read in id order when they are written), in a map for stored customers.
@@ -2103,7 +2259,7 @@ struct StoredOrder {
     refund_of: Option<i64>,
 }
 
-impl<'a> Writer<'_, '_, 'a> {
+impl<'s, 'a> Writer<'_, '_, 's, 'a> {
     /// Inserts the order, or updates the stored one (`stored_id`, found by `(source,
     /// external_id)`) when anything differs, recording it as it was; line items are
     /// replaced with a changed order. Returns the order's row id.
@@ -2282,31 +2438,30 @@ impl rusqlite::ToSql for DateText {
 
 /// The stored orders of every source in this import (`incoming`: source → about how many
 /// orders are coming), by order number.
-fn existing_orders<'a>(
+fn existing_orders<'s>(
     tx: &Transaction<'_>,
-    incoming: HashMap<&'a str, usize>,
-) -> rusqlite::Result<OrderNumbers<'a>> {
+    kept: &'s typed_arena::Arena<u8>,
+    incoming: HashMap<&str, usize>,
+) -> rusqlite::Result<OrderNumbers<'s>> {
     // Sized for the stored orders and this import's, so the map never grows mid-import.
-    let mut existing: OrderNumbers<'a> = HashMap::default();
+    let mut existing: OrderNumbers<'s> = HashMap::default();
     let mut count = tx.prepare_cached("SELECT count(*) FROM orders WHERE source = ?1")?;
     let mut stmt = tx.prepare_cached("SELECT external_id, id FROM orders WHERE source = ?1")?;
     for (source, n) in incoming {
         let stored: i64 = count.query_row([source], |r| r.get(0))?;
-        let by_number = existing.entry(Cow::Borrowed(source)).or_default();
+        let by_number = existing.entry(kept.alloc_str(source)).or_default();
         by_number.reserve(n + usize::try_from(stored).unwrap_or(0));
-        let rows = stmt.query_map([source], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-        })?;
-        for row in rows {
-            let (external_id, id) = row?;
-            by_number.insert(Cow::Owned(external_id), id);
+        let mut rows = stmt.query([source])?;
+        while let Some(row) = rows.next()? {
+            let external_id = row.get_ref(0)?.as_str()?;
+            by_number.insert(kept.alloc_str(external_id), row.get(1)?);
         }
     }
     Ok(existing)
 }
 
 /// Order row ids by source and order number.
-type OrderNumbers<'a> = HashMap<Cow<'a, str>, HashMap<Cow<'a, str>, i64>>;
+type OrderNumbers<'s> = HashMap<&'s str, HashMap<&'s str, i64>>;
 
 /// The order columns an import can change, with its lines, as JSON.
 pub(crate) const ORDER_SNAPSHOT_COLUMNS: [&str; 18] = [
@@ -2438,6 +2593,47 @@ mod tests {
         store
             .write_import(&NewImport::default(), orders, &[], &mut |_| true)
             .unwrap()
+    }
+
+    #[test]
+    fn a_multi_row_insert_writes_any_number_of_rows_in_order_in_pieces_it_prepares_once() {
+        let (_dir, mut store) = store();
+        let tx = store.conn_mut().transaction().unwrap();
+        tx.execute_batch("CREATE TEMP TABLE t (n INTEGER, batch INTEGER, shared TEXT)")
+            .unwrap();
+        let mut insert = MultiInsert::with_shared(
+            "INSERT INTO t (shared, batch, n) VALUES ",
+            "(?1, ?2, ?)",
+            8,
+            2,
+        );
+        for rows in 0..=20_i64 {
+            let items: Vec<i64> = (0..rows).collect();
+            insert
+                .run_all_sharing(
+                    &tx,
+                    &items,
+                    |stmt| {
+                        stmt.raw_bind_parameter(1, "s")?;
+                        stmt.raw_bind_parameter(2, rows)
+                    },
+                    |stmt, i, n| stmt.raw_bind_parameter(i, n),
+                )
+                .unwrap();
+            let written: Vec<(i64, String)> = tx
+                .prepare("SELECT n, shared FROM t WHERE batch = ?1 ORDER BY rowid")
+                .unwrap()
+                .query_map([rows], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap();
+            let expected: Vec<(i64, String)> = items.iter().map(|&n| (n, "s".to_owned())).collect();
+            assert_eq!(written, expected, "{rows} rows");
+        }
+        // Pieces of 1, 2 and 4 rows besides the full batch of 8, each prepared once.
+        let prepared: Vec<bool> = insert.pieces.iter().map(Option::is_some).collect();
+        assert_eq!(prepared, vec![true, true, true]);
+        assert!(insert.full.is_some());
     }
 
     #[test]
