@@ -851,13 +851,6 @@ const SETTLED_AFTER_ROWS: u64 = 1024;
 /// Local times whose offset [`Parser::shop_offset_at_local`] keeps at most.
 const LOCAL_OFFSETS_KEPT: usize = 4096;
 
-/// CDNOW rows read before the file's customer-days are estimated (see
-/// [`Parser::size_cdnow_days`]).
-const CDNOW_ROWS_BEFORE_SIZING: u64 = 1024;
-
-/// Customer-days of a CDNOW file made room for at most before they come (about 9 MB).
-const CDNOW_DAYS_RESERVED_AT_MOST: usize = 262_144;
-
 /// Settled orders handed to the sink at a time, unless the sink says otherwise.
 const PASS_ON_ORDERS: usize = 1024;
 
@@ -1018,9 +1011,6 @@ impl Parser<'_> {
                 return Err(ImportError::Cancelled);
             }
             if self.preset == PresetId::Cdnow {
-                if rows == CDNOW_ROWS_BEFORE_SIZING {
-                    self.size_cdnow_days(&row, rows, size_bytes);
-                }
                 self.cdnow_row(&row);
             } else {
                 self.row(&row);
@@ -1039,20 +1029,6 @@ impl Parser<'_> {
         }
         progress(1.0, rows);
         Ok(reader.finish())
-    }
-
-    /// Makes room in `cdnow_days` for about as many customer-days as the file has rows,
-    /// judged from how far into it `row` (the `rows`th) is: a table grown by doubling
-    /// moves every entry into fresh memory at each step, as much again as the last table.
-    fn size_cdnow_days(&mut self, row: &RawRow, rows: u64, size_bytes: u64) {
-        let Some(read_bytes) = row.position().map(|p| p.byte()).filter(|b| *b > 0) else {
-            return;
-        };
-        let expected = usize::try_from(size_bytes.saturating_mul(rows) / read_bytes)
-            .unwrap_or(usize::MAX)
-            .min(CDNOW_DAYS_RESERVED_AT_MOST);
-        self.cdnow_days
-            .reserve(expected.saturating_sub(self.cdnow_days.len()));
     }
 
     fn skip(&mut self, reason: SkipReason, row: u64, problem: Option<&CellProblem>) {
