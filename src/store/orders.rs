@@ -378,6 +378,7 @@ impl Store {
             last_buyer: None,
             existing: existing_orders(&tx, &kept, plan.expected).map_err(sql_err)?,
             kept: &kept,
+            keeps_numbers: !matches!(incoming, Incoming::Streamed { .. }),
             stored_keys: None,
             skip_lines: plan.skip_lines,
             dates: (!dry_run).then(|| OrderDates::new(first_new_customer, customers_at_most)),
@@ -433,6 +434,10 @@ impl Store {
                 let Some((import, refunds)) = &ended else {
                     return Err(WriteError::Cancelled);
                 };
+                if !refunds.is_empty() {
+                    // A refund entry may bear the number of an order written above.
+                    writer.keep_own_numbers().map_err(sql_err)?;
+                }
                 (Some(import), refunds.as_slice())
             }
         };
@@ -1490,6 +1495,12 @@ struct Writer<'t, 'c, 's, 'a> {
     existing: OrderNumbers<'s>,
     /// Where the numbers in `existing` are kept.
     kept: &'s typed_arena::Arena<u8>,
+    /// Whether the import's own orders join `existing` as they are written (for an order
+    /// number given twice). Not while a streamed import's parts are written: its reader
+    /// never passes one number on twice (it starts over the two-phase way instead), and a
+    /// number given twice anyway breaks the table's `UNIQUE (source, external_id)`, which
+    /// fails the write.
+    keeps_numbers: bool,
     /// In a bulk load, every stored customer key (resolved to the surviving customer),
     /// read once instead of one query per new key.
     stored_keys: Option<KeyIndex>,
@@ -1622,7 +1633,9 @@ impl<'s, 'a> Writer<'_, '_, 's, 'a> {
         match upsert {
             (id, Upsert::Created) => {
                 self.outcome.orders_created += 1;
-                self.keep_number(&order.source, &order.external_id, id);
+                if self.keeps_numbers {
+                    self.keep_number(&order.source, &order.external_id, id);
+                }
             }
             (_, Upsert::Updated) => self.outcome.orders_updated += 1,
             (_, Upsert::Unchanged) => self.outcome.orders_unchanged += 1,
@@ -1640,6 +1653,22 @@ impl<'s, 'a> Writer<'_, '_, 's, 'a> {
         if let Some(by_number) = self.existing.get_mut(source) {
             by_number.insert(self.kept.alloc_str(number), id);
         }
+    }
+
+    /// Adds the orders this import has written to `existing` (read back), and keeps adding
+    /// them from now on.
+    fn keep_own_numbers(&mut self) -> rusqlite::Result<()> {
+        self.flush_orders()?;
+        let mut stmt = self
+            .tx
+            .prepare("SELECT source, external_id, id FROM orders WHERE import_id = ?1")?;
+        let mut rows = stmt.query([self.import_id.0])?;
+        while let Some(row) = rows.next()? {
+            let (source, number) = (row.get_ref(0)?.as_str()?, row.get_ref(1)?.as_str()?);
+            self.keep_number(source, number, row.get(2)?);
+        }
+        self.keeps_numbers = true;
+        Ok(())
     }
 
     /// A refund of an order from an earlier import: stored as a refund entry linked to it
@@ -2044,6 +2073,7 @@ impl<'t, 'c, 's, 'a> Writer<'t, 'c, 's, 'a> {
             last_buyer: _,
             existing,
             kept,
+            keeps_numbers,
             stored_keys,
             skip_lines,
             dates,
@@ -2064,6 +2094,7 @@ impl<'t, 'c, 's, 'a> Writer<'t, 'c, 's, 'a> {
             last_buyer: None,
             existing,
             kept,
+            keeps_numbers,
             stored_keys,
             skip_lines,
             dates,
@@ -2926,6 +2957,117 @@ mod tests {
             .unwrap_err();
         assert!(matches!(err, WriteError::Cancelled));
         checks_on_and_intact(&store);
+    }
+
+    /// Writes `orders` as one streamed import, `per_part` orders a part, then `refunds`.
+    fn write_streamed(
+        store: &mut Store,
+        orders: &[NewOrder],
+        per_part: usize,
+        refunds: &[RefundOfOrder],
+    ) -> Result<Option<WriteOutcome>, WriteError> {
+        let mut parts = vec![ImportPart::Start {
+            import: NewImport::default(),
+            source: "test".into(),
+            expected_orders: orders.len(),
+        }];
+        parts.extend(
+            orders
+                .chunks(per_part)
+                .map(|part| ImportPart::Orders(part.to_vec())),
+        );
+        parts.push(ImportPart::End {
+            import: NewImport::default(),
+            refunds: refunds.to_vec(),
+        });
+        store.write_import_streamed(&mut parts.into_iter(), &mut drop, None)
+    }
+
+    /// An order as stored: number, customer, gross, refunded, status, the order it refunds.
+    type OrderRow = (String, Option<i64>, i64, i64, String, Option<i64>);
+
+    /// Every order as stored, in id order.
+    fn stored_orders(store: &Store) -> Vec<OrderRow> {
+        store
+            .conn()
+            .prepare(
+                "SELECT external_id, customer_id, gross_cents, refunded_cents, status, refund_of
+                 FROM orders ORDER BY id",
+            )
+            .unwrap()
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            })
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn an_order_number_two_streamed_parts_both_give_fails_the_write_and_leaves_nothing() {
+        let (_dir, mut store) = store();
+        let orders = [
+            order("1", Some("a@x.com"), None, 100, 1),
+            order("2", Some("b@x.com"), None, 200, 2),
+            order("1", Some("a@x.com"), None, 150, 3),
+        ];
+        let err = write_streamed(&mut store, &orders, 2, &[]).unwrap_err();
+        assert!(matches!(err, WriteError::Store(_)), "{err:?}");
+        for table in [
+            "orders",
+            "order_lines",
+            "customers",
+            "customer_keys",
+            "imports",
+        ] {
+            assert_eq!(count(&store, &format!("SELECT count(*) FROM {table}")), 0);
+        }
+        assert_eq!(count(&store, "PRAGMA foreign_keys"), 1, "checks back on");
+        // Given whole, the second "1" updates the first.
+        write(&mut store, &orders);
+        assert_eq!(count(&store, "SELECT count(*) FROM orders"), 2);
+    }
+
+    #[test]
+    fn a_streamed_refund_entry_bearing_a_number_the_parts_wrote_is_stored_as_a_whole_write_stores_it()
+     {
+        let orders: Vec<NewOrder> = (1..=5)
+            .map(|n| order(&n.to_string(), Some("a@x.com"), None, 100 * n, n as u32))
+            .collect();
+        let refund = |number: &str| {
+            let mut entry = order(number, Some("a@x.com"), None, 0, 9);
+            entry.refunded_cents = 20;
+            RefundOfOrder {
+                external_id: "earlier".into(),
+                alt_id: None,
+                amount_cents: 20,
+                entry,
+            }
+        };
+        let refunds = [refund("4"), refund("R9")];
+        let (_a, mut whole) = store();
+        whole
+            .write_import(&NewImport::default(), &orders, &refunds, &mut |_| true)
+            .unwrap();
+        let (_b, mut streamed) = store();
+        write_streamed(&mut streamed, &orders, 2, &refunds)
+            .unwrap()
+            .unwrap();
+        let stored = stored_orders(&streamed);
+        assert_eq!(
+            stored.len(),
+            6,
+            "order 4 taken over by its refund entry: {stored:?}"
+        );
+        assert_eq!(stored, stored_orders(&whole));
+        checks_on_and_intact(&streamed);
     }
 
     #[test]
