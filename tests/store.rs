@@ -54,6 +54,7 @@ fn migrates_from_empty_with_the_whole_schema_and_safe_pragmas() {
     assert_eq!(settings.synchronous, 1, "NORMAL");
     assert!(settings.busy_timeout_ms >= 1000);
     assert_eq!(settings.application_id, clv_desk::store::APPLICATION_ID);
+    assert_eq!(settings.page_size_bytes, clv_desk::store::PAGE_SIZE_BYTES);
 
     let tables = store.table_names().unwrap();
     for table in [
@@ -320,4 +321,61 @@ fn a_zero_length_file_becomes_a_new_database() {
     let store = Store::open(&path).unwrap();
     assert!(store.open_report().created);
     assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as u32);
+}
+
+#[test]
+fn a_file_made_with_smaller_pages_keeps_them_and_takes_an_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("small-pages.sqlite");
+    {
+        // An empty database of 4 KiB pages, as SQLite (and earlier versions) made them.
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "PRAGMA page_size = 4096; PRAGMA journal_mode = WAL;
+             CREATE TABLE scratch (a); DROP TABLE scratch;",
+        )
+        .unwrap();
+    }
+    let mut store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as u32);
+    let settings = store.connection_settings().unwrap();
+    assert_eq!(
+        settings.page_size_bytes, 4096,
+        "SQLite fixed it at creation"
+    );
+    assert_ne!(settings.page_size_bytes, clv_desk::store::PAGE_SIZE_BYTES);
+    // Enough orders to split pages, through the bulk-load path too.
+    let orders: Vec<clv_desk::domain::NewOrder> = (0..25_000)
+        .map(|n| {
+            clv_desk::domain::NewOrder::paid(
+                "test",
+                &format!("order-{n}"),
+                clv_desk::domain::CustomerIdentity {
+                    email: Some(format!("c{}@example.com", n % 900)),
+                    ..Default::default()
+                },
+                chrono::DateTime::from_timestamp(1_700_000_000 + n * 3600, 0).unwrap(),
+                Currency::EUR,
+                1_000 + n,
+            )
+        })
+        .collect();
+    let outcome = store
+        .write_import(
+            &clv_desk::store::orders::NewImport::default(),
+            &orders,
+            &[],
+            &mut |_| true,
+        )
+        .unwrap();
+    assert_eq!(outcome.orders_created, 25_000);
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    drop(conn);
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.connection_settings().unwrap().page_size_bytes, 4096);
 }
