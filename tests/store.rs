@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
+mod common;
+
 use std::path::Path;
 use std::time::Duration;
 
@@ -347,15 +349,10 @@ fn a_file_made_with_smaller_pages_keeps_them_and_takes_an_import() {
     // Enough orders to split pages, through the bulk-load path too.
     let orders: Vec<clv_desk::domain::NewOrder> = (0..25_000)
         .map(|n| {
-            clv_desk::domain::NewOrder::paid(
-                "test",
+            common::orders::paid_order(
                 &format!("order-{n}"),
-                clv_desk::domain::CustomerIdentity {
-                    email: Some(format!("c{}@example.com", n % 900)),
-                    ..Default::default()
-                },
-                chrono::DateTime::from_timestamp(1_700_000_000 + n * 3600, 0).unwrap(),
-                Currency::EUR,
+                common::orders::who(&format!("c{}@example.com", n % 900), "Customer"),
+                &format!("2025-03-{:02}", 1 + n % 28),
                 1_000 + n,
             )
         })

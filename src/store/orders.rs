@@ -358,9 +358,9 @@ impl Store {
         let customers_at_most = plan.expected_orders.min(CUSTOMERS_RESERVED_AT_MOST);
         let batches = Batches::new(&tx, customers_at_most).map_err(sql_err)?;
         let first_new_customer = batches.next_customer_id.saturating_add(1);
-        // The order numbers the write has seen, copied: a streamed part is handed back once
+        // The order numbers `existing` holds, copied: a streamed part is handed back once
         // written.
-        let kept = typed_arena::Arena::with_capacity(ORDER_NUMBER_BYTES_RESERVED);
+        let kept = typed_arena::Arena::new();
         // A streamed import's last part (declared before the writer, which borrows it).
         let mut ended: Option<(NewImport, Vec<RefundOfOrder>)> = None;
         let mut writer = Writer {
@@ -417,7 +417,8 @@ impl Store {
                         // A second start is not a part of this import: stop, and roll back.
                         ImportPart::Start { .. } => break,
                     };
-                    // Bound to this part for as long as it is written, and let go of it after.
+                    // Bound to this part for as long as it is written (nothing is queued yet,
+                    // so this rebinding writes nothing), and let go of it after.
                     let mut part_writer = writer.next_part().map_err(sql_err)?;
                     for order in &orders {
                         if written % 512 == 0 && !keep_going(written) {
@@ -550,10 +551,6 @@ const CUSTOMERS_RESERVED_AT_MOST: usize = 262_144;
 /// Order numbers a streamed write makes room for at most before its orders come (a map of
 /// about 8 MB; a million-line export has about 180,000 orders).
 const ORDER_NUMBERS_RESERVED_AT_MOST: usize = 131_072;
-
-/// Bytes of order numbers a write makes room for before its orders come (more are taken
-/// as they come).
-const ORDER_NUMBER_BYTES_RESERVED: usize = 64 * 1024;
 
 /// SQLite's default: a commit that leaves more pages than this in the WAL checkpoints.
 const WAL_AUTOCHECKPOINT_PAGES: i64 = 1000;
